@@ -1,0 +1,52 @@
+# The two commands: `make run` (set up everything, load the demo, serve) and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+MANAGE := $(PY) manage.py
+# Without DATABASE_URL the project runs its own PostGIS cluster on 127.0.0.1:5433.
+DB_TARGET := $(if $(DATABASE_URL),,db)
+
+.PHONY: help run test lint stop system db setup migrate demo messages static bench serve
+
+help:
+	@echo "make run   - install what is missing, migrate, load the demo data, serve on :8000"
+	@echo "make test  - the same set-up, then every test (browser tests included)"
+	@echo "make lint  - ruff;  make stop - stop the local database cluster"
+
+system:
+	@scripts/install_system.sh
+
+.venv/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || python3 -m venv .venv
+	@.venv/bin/pip install -q --upgrade pip
+	@.venv/bin/pip install -q -r requirements-dev.txt
+	@touch $@
+
+db:
+	@scripts/pg_cluster.sh start
+
+messages: .venv/.installed
+	@$(MANAGE) compilemessages -l zh_Hans -l en --ignore=.venv -v 0
+
+setup: system .venv/.installed $(DB_TARGET) messages
+
+migrate: setup
+	@$(MANAGE) migrate --noinput -v 0
+
+demo: migrate
+	@$(MANAGE) load_demo
+
+run: demo
+	@$(MANAGE) demo_accounts
+	@echo "Serving on http://127.0.0.1:8000  (Ctrl-C to stop)"
+	@$(MANAGE) runserver 127.0.0.1:8000
+
+test: setup
+	@scripts/run_tests.sh
+
+lint: .venv/.installed
+	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
+
+stop:
+	@scripts/pg_cluster.sh stop

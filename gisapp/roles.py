@@ -1,0 +1,31 @@
+"""The four roles as groups with model permissions, kept in step after every migrate."""
+
+from django.contrib.auth.models import Group, Permission
+
+VIEW_APPS = ("layers", "compliance")
+# Models engineers may add, change and delete: the network and its leak ledger.
+ENGINEER_MODELS = ("pipesegment", "pipenode", "leakrecord")
+
+ROLES = ("official", "engineer", "planner", "admin")
+
+
+def roles_sync(**_kwargs) -> None:
+    """Create the role groups and give each its permissions (idempotent)."""
+    view = Permission.objects.filter(content_type__app_label__in=VIEW_APPS,
+                                     codename__startswith="view_")
+    engineer_edit = Permission.objects.filter(
+        content_type__app_label="layers",
+        codename__in=[f"{action}_{model}" for model in ENGINEER_MODELS
+                      for action in ("add", "change", "delete", "view")],
+    )
+    admin_all = Permission.objects.filter(
+        content_type__app_label__in=(*VIEW_APPS, "auth", "authtoken"))
+    grants = {
+        "official": view,
+        "planner": view,
+        "engineer": view | engineer_edit,
+        "admin": admin_all,
+    }
+    for name in ROLES:
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.set(grants[name])

@@ -1,0 +1,119 @@
+"""Admin for every layer and record model, with django-leaflet geometry widgets (local assets)."""
+
+from django.contrib import admin
+from leaflet.admin import LeafletGeoAdmin
+
+from . import models as m
+
+
+class FeatureAdmin(LeafletGeoAdmin):
+    """Common admin of a map feature: searchable by code and name."""
+
+    search_fields = ("code", "name")
+    list_display = ("code", "name")
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(m.AdminArea)
+class AdminAreaAdmin(LeafletGeoAdmin):
+    list_display = ("code", "name", "level", "parent")
+    list_filter = ("level",)
+    search_fields = ("code", "name")
+
+
+@admin.register(m.AreaYearStats)
+class AreaYearStatsAdmin(admin.ModelAdmin):
+    list_display = ("area", "year", "population", "gdp_10k_yuan", "water_use_cap_m3")
+    list_filter = ("year",)
+    autocomplete_fields = ("area",)
+
+
+@admin.register(m.WaterFunctionZone)
+class WaterFunctionZoneAdmin(FeatureAdmin):
+    list_display = ("code", "name", "river", "water_body", "target_class")
+    list_filter = ("water_body", "target_class")
+
+
+@admin.register(m.WaterQualitySample)
+class WaterQualitySampleAdmin(admin.ModelAdmin):
+    list_display = ("zone", "sampled_on", "do", "codmn", "nh3n", "tp")
+    list_filter = ("zone",)
+    date_hierarchy = "sampled_on"
+
+
+@admin.register(m.IrrigationDistrict)
+class IrrigationDistrictAdmin(FeatureAdmin):
+    list_display = ("code", "name", "size", "effective_area_mu", "main_crop")
+    readonly_fields = (*FeatureAdmin.readonly_fields, "town")
+
+
+@admin.register(m.IrrigationRecord)
+class IrrigationRecordAdmin(admin.ModelAdmin):
+    list_display = ("district", "year", "gross_withdrawal_m3", "net_field_m3")
+    list_filter = ("year",)
+
+
+@admin.register(m.SupplyZone)
+class SupplyZoneAdmin(FeatureAdmin):
+    list_display = ("code", "name", "company")
+
+
+@admin.register(m.WaterBalance)
+class WaterBalanceAdmin(admin.ModelAdmin):
+    list_display = ("zone", "year", "system_input_m3", "billed_authorized_m3")
+    list_filter = ("year",)
+
+
+@admin.register(m.PipeNode)
+class PipeNodeAdmin(LeafletGeoAdmin):
+    list_display = ("code", "kind", "town")
+    list_filter = ("kind",)
+    search_fields = ("code",)
+    readonly_fields = ("town", "updated_at")
+
+
+@admin.register(m.PipeSegment)
+class PipeSegmentAdmin(LeafletGeoAdmin):
+    list_display = ("code", "diameter_mm", "material", "status", "length_m", "supply_zone")
+    list_filter = ("status", "material", "diameter_mm")
+    search_fields = ("code",)
+    readonly_fields = ("start_node", "end_node", "length_m", "supply_zone", "town", "version",
+                       "updated_at")
+
+
+@admin.register(m.LeakRecord)
+class LeakRecordAdmin(LeafletGeoAdmin):
+    list_display = ("pipe", "found_on", "repaired_on", "estimated_loss_m3", "cause")
+    raw_id_fields = ("pipe",)
+
+
+@admin.register(m.SewagePlant)
+class SewagePlantAdmin(FeatureAdmin):
+    list_display = ("code", "name", "town", "design_capacity_m3d", "effluent_grade", "status")
+    list_filter = ("status", "effluent_grade")
+    readonly_fields = (*FeatureAdmin.readonly_fields, "town")
+
+
+@admin.register(m.SewagePlantMonth)
+class SewagePlantMonthAdmin(admin.ModelAdmin):
+    list_display = ("plant", "month", "treated_m3", "cod", "nh3n", "tp")
+    list_filter = ("plant",)
+
+
+@admin.register(m.WaterUser)
+class WaterUserAdmin(FeatureAdmin):
+    list_display = ("code", "name", "sector", "town", "annual_plan_m3")
+    list_filter = ("sector", "source", "carrier")
+    readonly_fields = (*FeatureAdmin.readonly_fields, "town", "supply_zone")
+
+
+@admin.register(m.Consumption)
+class ConsumptionAdmin(admin.ModelAdmin):
+    list_display = ("user", "month", "volume_m3", "metered")
+    raw_id_fields = ("user",)
+    date_hierarchy = "month"
+
+
+@admin.register(m.LayerVersion)
+class LayerVersionAdmin(admin.ModelAdmin):
+    list_display = ("key", "version", "changed_at")

@@ -1,0 +1,134 @@
+"""Read API v1 for the layers: the layer list, feature pages (GeoJSON) and feature detail."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .permissions import CanViewLayer, can_view_layer
+from .registry import LAYERS
+from .selectors import MAX_PAGE_SIZE, feature_detail, feature_page, layer_counts
+
+GEOJSON = "application/geo+json"
+
+
+def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
+    """'minlon,minlat,maxlon,maxlat' → a tuple, or ValidationError naming the parameter."""
+    if raw in (None, ""):
+        return None
+    parts = raw.split(",")
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise ValidationError({"bbox": [_("Four numbers: minlon,minlat,maxlon,maxlat.")]})
+    minx, miny, maxx, maxy = values
+    if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
+        raise ValidationError({"bbox": [_("Longitudes within ±180 and latitudes within ±90, "
+                                          "minimum below maximum.")]})
+    return values
+
+
+class FeatureQuerySerializer(serializers.Serializer):
+    """Query parameters of a feature page."""
+
+    bbox = serializers.CharField(required=False, help_text="minlon,minlat,maxlon,maxlat (EPSG:4326)")
+    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE,
+                                         default=500)
+
+
+def _layer_or_404(slug: str):
+    if slug not in LAYERS:
+        raise NotFound(_("Unknown layer %(slug)s.") % {"slug": slug})
+    return LAYERS[slug]
+
+
+class LayerListApi(APIView):
+    """Every layer the user may read: slug, title, geometry type, count, links."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        counts = layer_counts()
+        layers = []
+        for slug, spec in LAYERS.items():
+            if not can_view_layer(request.user, slug):
+                continue
+            features = reverse("layers:feature-list", kwargs={"slug": slug})
+            layers.append({
+                "slug": slug,
+                "title": str(spec.title),
+                "geometry_type": spec.geometry_type,
+                "count": counts.get(slug, 0),
+                "style": f"/static/styles/{slug}.json",
+                "links": {"features": request.build_absolute_uri(features)},
+            })
+        return Response({"layers": layers})
+
+
+class FeatureListApi(APIView):
+    """A page of a layer's features as a GeoJSON FeatureCollection (lon/lat)."""
+
+    permission_classes = [IsAuthenticated, CanViewLayer]
+
+    @extend_schema(
+        parameters=[FeatureQuerySerializer,
+                    OpenApiParameter("slug", str, OpenApiParameter.PATH, enum=list(LAYERS))],
+        responses={(200, GEOJSON): OpenApiTypes.OBJECT},
+    )
+    def get(self, request, slug: str):
+        spec = _layer_or_404(slug)
+        query = FeatureQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        bbox = parse_bbox(query.validated_data.get("bbox"))
+        page, size = query.validated_data["page"], query.validated_data["page_size"]
+        result = feature_page(spec, bbox_4326=bbox, page=page, page_size=size)
+        links = {}
+        if page * size < result.count:
+            links["next"] = _page_url(request, page + 1)
+        if page > 1:
+            links["prev"] = _page_url(request, page - 1)
+        head = (f'{{"type":"FeatureCollection","layer":"{slug}","count":{result.count},'
+                f'"page":{page},"page_size":{size},"links":{_json(links)},"features":')
+        return HttpResponse(head + result.features_json + "}", content_type=GEOJSON)
+
+
+class FeatureDetailApi(APIView):
+    """One feature of a layer as a GeoJSON Feature."""
+
+    permission_classes = [IsAuthenticated, CanViewLayer]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("slug", str, OpenApiParameter.PATH, enum=list(LAYERS))],
+        responses={(200, GEOJSON): OpenApiTypes.OBJECT},
+    )
+    def get(self, request, slug: str, feature_id: int):
+        spec = _layer_or_404(slug)
+        text = feature_detail(spec, feature_id)
+        if text is None:
+            raise NotFound(_("No such feature."))
+        return HttpResponse(text, content_type=GEOJSON)
+
+
+def _page_url(request, page: int) -> str:
+    params = request.query_params.copy()
+    params["page"] = str(page)
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)

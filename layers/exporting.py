@@ -1,0 +1,91 @@
+"""export_layer: a layer to GeoPackage, GeoJSON, zipped Shapefile or CSV (WKT), re-importable."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pyogrio
+import shapely
+from django.contrib.gis.db.models.functions import AsWKB
+from django.db.models import F
+
+from .registry import LayerSpec, layer_spec
+
+FORMATS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".zip": "ESRI Shapefile",
+           ".csv": "CSV"}
+
+
+class ExportError(ValueError):
+    """The export cannot be written (unknown layer or format)."""
+
+
+def _rows(spec: LayerSpec) -> tuple[list[str], list[dict], list]:
+    names = spec.attr_names
+    paths = {n: (F("parent__code") if n == "parent_code" else F(n)) for n in names}
+    qs = spec.queryset().order_by("code").annotate(
+        wkb=AsWKB("geom"), **{f"_{n}": p for n, p in paths.items()})
+    records = list(qs.values("wkb", *(f"_{n}" for n in names)))
+    geoms = [shapely.from_wkb(bytes(r["wkb"])) for r in records]
+    rows = [{n: r[f"_{n}"] for n in names} for r in records]
+    return names, rows, geoms
+
+
+def _column(spec: LayerSpec, name: str, rows: list[dict]) -> tuple[np.ndarray, np.ndarray | None]:
+    kind = next(a.kind for a in spec.attrs if a.name == name)
+    values = [r[name] for r in rows]
+    mask = np.array([v is None or v == "" for v in values], dtype=bool)
+    if kind == "int":
+        return np.array([0 if v is None else v for v in values], dtype=np.int64), mask
+    if kind == "float":
+        return np.array([np.nan if v is None else v for v in values], dtype=np.float64), mask
+    out = [v.isoformat() if isinstance(v, dt.date) else v for v in values]
+    return np.array(out, dtype=object), None
+
+
+def layer_export(*, slug: str, path: Path) -> int:
+    """Write every feature of `slug` to `path` (format from its suffix); return the count.
+
+    Coordinates are EPSG:4326 lon/lat; attribute names are the import attributes, so the file
+    imports back unchanged (Shapefile names cut to 10 characters are restored on import).
+    """
+    try:
+        spec = layer_spec(slug)
+    except KeyError as exc:
+        raise ExportError(exc.args[0]) from None
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ExportError(f"unsupported format {suffix!r}; use {', '.join(FORMATS)}")
+    names, rows, geoms = _rows(spec)
+    if suffix == ".csv":
+        with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow([*names, "wkt"])
+            for row, geom in zip(rows, geoms, strict=True):
+                writer.writerow([*("" if row[n] is None else row[n] for n in names), geom.wkt])
+        return len(rows)
+    columns = [_column(spec, n, rows) for n in names]
+    kwargs = {
+        "geometry": np.array([shapely.to_wkb(g) for g in geoms], dtype=object),
+        "field_data": [c for c, _m in columns],
+        "fields": names,
+        "field_mask": [m for _c, m in columns],
+        "crs": "EPSG:4326",
+        "geometry_type": "MultiPolygon" if spec.geometry_type == "Polygon" else spec.geometry_type,
+        "driver": FORMATS[suffix],
+    }
+    if suffix != ".zip":
+        path.unlink(missing_ok=True)
+        pyogrio.raw.write(path, layer=slug.replace("-", "_"), **kwargs)
+        return len(rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        shp = Path(tmp) / f"{slug.replace('-', '_')}.shp"
+        pyogrio.raw.write(shp, encoding="UTF-8", **kwargs)
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for part in sorted(Path(tmp).iterdir()):
+                archive.write(part, part.name)
+    return len(rows)

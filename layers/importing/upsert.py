@@ -1,0 +1,67 @@
+"""Set-based upsert through COPY and INSERT … ON CONFLICT: fast, idempotent, all-or-nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from django.db import connection
+from psycopg import Cursor, sql
+
+
+def upsert(table: str, *, key: Sequence[str], columns: Sequence[str], rows: Iterable[tuple],
+           on_update: dict[str, str] | None = None, insert_extra: dict[str, str] | None = None,
+           prepare: Callable[[Cursor, str], None] | None = None,
+           ) -> tuple[int, int, list[int]]:
+    """Insert or update rows of `table` by natural key; unchanged rows are not touched.
+
+    rows: tuples in `columns` order (key columns included); geometries as hex EWKB text.
+    on_update: extra SET expressions applied only when a row really changes
+    (e.g. {"version": "t.version + 1", "updated_at": "now()"}).
+    insert_extra: column -> SQL expression for new rows only (e.g. created_at).
+    prepare: called with (cursor, staging table name) after the rows are staged and before they
+    are merged, to derive columns in SQL (e.g. a pipe's end nodes).
+    Returns (created, updated, ids of created or updated rows). Call inside a transaction.
+    """
+    on_update = on_update or {}
+    insert_extra = insert_extra or {}
+    tmp = sql.Identifier(f"_import_{table}")
+    target = sql.Identifier(table)
+    cols = [sql.Identifier(c) for c in columns]
+    value_cols = [c for c in columns if c not in key]
+    with connection.cursor() as wrapper:
+        cur = wrapper.cursor  # psycopg's own cursor: COPY and composed SQL
+        cur.execute(sql.SQL("DROP TABLE IF EXISTS {tmp}").format(tmp=tmp))
+        cur.execute(sql.SQL(
+            "CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA"
+        ).format(tmp=tmp, cols=sql.SQL(", ").join(cols), target=target))
+        copy_sql = sql.SQL("COPY {tmp} ({cols}) FROM STDIN").format(
+            tmp=tmp, cols=sql.SQL(", ").join(cols))
+        with cur.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        if prepare is not None:
+            prepare(cur, f"_import_{table}")
+        insert_cols = [*cols, *(sql.Identifier(c) for c in insert_extra)]
+        select_exprs = [*cols, *(sql.SQL(e) for e in insert_extra.values())]
+        set_items = [sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in value_cols]
+        set_items += [sql.SQL("{c} = {e}").format(c=sql.Identifier(c), e=sql.SQL(e))
+                      for c, e in on_update.items()]
+        changed = sql.SQL("({t}) IS DISTINCT FROM ({e})").format(
+            t=sql.SQL(", ").join(sql.SQL("t.{c}").format(c=sql.Identifier(c)) for c in value_cols),
+            e=sql.SQL(", ").join(sql.SQL("EXCLUDED.{c}").format(c=sql.Identifier(c))
+                                 for c in value_cols),
+        ) if value_cols else sql.SQL("false")
+        cur.execute(sql.SQL(
+            "INSERT INTO {target} AS t ({icols}) SELECT {sel} FROM {tmp} "
+            "ON CONFLICT ({key}) DO UPDATE SET {sets} WHERE {changed} "
+            "RETURNING t.id, (xmax = 0) AS inserted"
+        ).format(
+            target=target, icols=sql.SQL(", ").join(insert_cols),
+            sel=sql.SQL(", ").join(select_exprs), tmp=tmp,
+            key=sql.SQL(", ").join(sql.Identifier(k) for k in key),
+            sets=sql.SQL(", ").join(set_items), changed=changed,
+        ))
+        result = cur.fetchall()
+        cur.execute(sql.SQL("DROP TABLE {tmp}").format(tmp=tmp))
+    created = sum(1 for _id, inserted in result if inserted)
+    return created, len(result) - created, [row_id for row_id, _ in result]

@@ -1,0 +1,29 @@
+"""A progress bar on stderr for long commands (imports, generation, evaluation)."""
+
+from __future__ import annotations
+
+import sys
+
+from tqdm import tqdm
+
+
+class ProgressBar:
+    """Callable (step, done, total) → one tqdm bar per step; silent when verbosity is 0."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self.bars: dict[str, tqdm] = {}
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        bar = self.bars.get(step)
+        if bar is None:
+            bar = self.bars[step] = tqdm(total=total or None, desc=step, file=sys.stderr,
+                                         unit="row", leave=False, mininterval=0.5)
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+        self.bars.clear()

@@ -1,0 +1,27 @@
+"""Models of every spatial layer and its records, split by sub-domain."""
+
+from .areas import AdminArea, AreaYearStats, LayerVersion
+from .irrigation import IrrigationDistrict, IrrigationRecord
+from .network import LeakRecord, PipeNode, PipeSegment, SupplyZone, WaterBalance
+from .sewage import SewagePlant, SewagePlantMonth
+from .users import Consumption, WaterUser
+from .water import WaterFunctionZone, WaterQualitySample
+
+__all__ = [
+    "AdminArea",
+    "AreaYearStats",
+    "Consumption",
+    "IrrigationDistrict",
+    "IrrigationRecord",
+    "LayerVersion",
+    "LeakRecord",
+    "PipeNode",
+    "PipeSegment",
+    "SewagePlant",
+    "SewagePlantMonth",
+    "SupplyZone",
+    "WaterBalance",
+    "WaterFunctionZone",
+    "WaterQualitySample",
+    "WaterUser",
+]

@@ -1,0 +1,20 @@
+"""API permissions: reading a layer needs its model's view permission (roles are groups)."""
+
+from rest_framework.permissions import BasePermission
+
+from .registry import LAYERS
+
+
+def can_view_layer(user, slug: str) -> bool:
+    """True when the user may read the layer's features."""
+    model = LAYERS[slug].model
+    return bool(user and user.is_authenticated
+                and user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}"))
+
+
+class CanViewLayer(BasePermission):
+    """Allows a request whose `slug` URL argument names a layer the user may view."""
+
+    def has_permission(self, request, view) -> bool:
+        slug = view.kwargs.get("slug")
+        return slug not in LAYERS or can_view_layer(request.user, slug)

@@ -1,0 +1,84 @@
+"""Reads of the layers: counts, and GeoJSON feature pages built by PostgreSQL itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.db import connection
+from django.db.models import F, QuerySet
+
+from .querysets import in_bbox
+from .registry import LAYERS, LayerSpec
+
+# Derived or technical properties each layer's features carry beyond its import attributes,
+# as {property name: ORM path}.
+_EXTRA_PROPERTIES: dict[str, dict[str, str]] = {
+    "towns": {"level": "level", "parent_code": "parent__code"},
+    "pipes": {"length_m": "length_m", "version": "version", "start_node_code": "start_node__code",
+              "end_node_code": "end_node__code", "supply_zone_code": "supply_zone__code",
+              "town_code": "town__code"},
+    "pipe-nodes": {"elevation_m": "elevation_m", "town_code": "town__code"},
+    "sewage-plants": {"town_code": "town__code"},
+    "water-users": {"town_code": "town__code", "supply_zone_code": "supply_zone__code"},
+    "irrigation-districts": {"town_code": "town__code"},
+}
+MAX_PAGE_SIZE = 5000
+
+
+def layer_counts() -> dict[str, int]:
+    """Feature count of every layer, in one query."""
+    parts, params = [], []
+    for slug, spec in LAYERS.items():
+        sql, p = spec.queryset().values("id").query.sql_with_params()
+        parts.append(f"SELECT %s AS slug, count(*) AS n FROM ({sql}) q{len(parts)}")  # noqa: S608
+        params += [slug, *p]
+    with connection.cursor() as cur:
+        cur.execute(" UNION ALL ".join(parts), params)
+        return dict(cur.fetchall())
+
+
+@dataclass(frozen=True)
+class FeaturePage:
+    """One page of a layer's features: the total matching count and a JSON array of Features."""
+
+    count: int
+    features_json: str
+
+
+def _feature_values(spec: LayerSpec, qs: QuerySet) -> QuerySet:
+    extra = _EXTRA_PROPERTIES.get(spec.slug, {})
+    plain = [n for n in spec.attr_names if n not in extra]
+    derived = {name: F(path) for name, path in extra.items() if name != path}
+    same = [name for name, path in extra.items() if name == path]
+    return qs.annotate(geojson=AsGeoJSON("geom", precision=7), **derived).values(
+        "id", "geojson", *plain, *same, *derived)
+
+
+def _features_json(qs: QuerySet) -> str:
+    """PostgreSQL turns the rows of a values() queryset into a JSON array of GeoJSON Features."""
+    inner, params = qs.query.sql_with_params()
+    sql = (
+        "SELECT coalesce(json_agg(json_build_object('type', 'Feature', 'id', p.id, "
+        "'geometry', p.geojson::json, 'properties', to_jsonb(p) - 'id' - 'geojson') ORDER BY p.id), "
+        f"'[]')::text FROM ({inner}) p"  # noqa: S608 - the ORM's SQL; values are parameters
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchone()[0]
+
+
+def feature_page(spec: LayerSpec, *, bbox_4326: tuple[float, float, float, float] | None,
+                 page: int, page_size: int) -> FeaturePage:
+    """Features of a layer intersecting bbox_4326 (lon/lat), ordered by id; two queries."""
+    qs = in_bbox(spec.queryset(), bbox_4326).order_by("id")
+    count = qs.count()
+    offset = (page - 1) * page_size
+    rows = _feature_values(spec, qs)[offset:offset + page_size]
+    return FeaturePage(count=count, features_json=_features_json(rows) if offset < count else "[]")
+
+
+def feature_detail(spec: LayerSpec, feature_id: int) -> str | None:
+    """One Feature as GeoJSON text, or None when it does not exist; one query."""
+    text = _features_json(_feature_values(spec, spec.queryset().filter(id=feature_id)))
+    return None if text == "[]" else text[1:-1]

@@ -1,0 +1,14 @@
+"""URLs of the layers API (mounted at /api/v1/)."""
+
+from django.urls import path
+
+from . import api
+
+app_name = "layers"
+
+urlpatterns = [
+    path("layers/", api.LayerListApi.as_view(), name="layer-list"),
+    path("layers/<slug:slug>/features/", api.FeatureListApi.as_view(), name="feature-list"),
+    path("layers/<slug:slug>/features/<int:feature_id>/", api.FeatureDetailApi.as_view(),
+         name="feature-detail"),
+]
