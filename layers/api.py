@@ -86,6 +86,7 @@ class FeatureListApi(APIView):
     permission_classes = [IsAuthenticated, CanViewLayer]
 
     @extend_schema(
+        operation_id="layers_features_list",
         parameters=[FeatureQuerySerializer,
                     OpenApiParameter("slug", str, OpenApiParameter.PATH, enum=list(LAYERS))],
         responses={(200, GEOJSON): OpenApiTypes.OBJECT},

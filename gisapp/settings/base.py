@@ -130,6 +130,9 @@ LEAFLET_CONFIG = {
     "FORCE_IMAGE_PATH": True,
 }
 
+# The demo loader (and its demo accounts) may run here; production.py turns it off.
+DEMO_DATA_ALLOWED = True
+
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

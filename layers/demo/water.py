@@ -95,9 +95,9 @@ class DistrictSpec:
 IRRIGATION_DISTRICTS: tuple[DistrictSpec, ...] = (
     DistrictSpec("ID01", "连江灌区", "连江", 0.12, 0.50, 1800.0, "medium", 0.38, 0.15, "rice"),
     DistrictSpec("ID02", "星子河灌区", "星子河", 0.05, 0.65, 1500.0, "medium", 0.35, 0.10, "rice"),
-    DistrictSpec("ID03", "保安灌区", "保安河", 0.35, 0.80, 900.0, "small", 0.30, 0.35,
+    DistrictSpec("ID03", "保安灌区", "保安河", 0.35, 0.80, 900.0, "small", 0.15, 0.35,
                  "vegetables"),
-    DistrictSpec("ID04", "东陂灌区", "东陂河", 0.15, 0.75, 800.0, "small", 0.30, 0.45, "fruit"),
+    DistrictSpec("ID04", "东陂灌区", "东陂河", 0.15, 0.75, 800.0, "small", 0.20, 0.45, "fruit"),
     DistrictSpec("ID05", "九陂灌区", "连江", 0.74, 0.95, 1000.0, "medium", 0.45, 0.20, "rice"),
 )
 MU_PER_M2 = 1.0 / 666.6667  # 1 亩 = 666.67 m²

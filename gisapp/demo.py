@@ -1,0 +1,71 @@
+"""The Lianzhou demo: generated files loaded through the same import services users run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from layers.demo.generator import generate
+from layers.importing import layer_import, records_import
+from layers.models import LayerVersion
+from layers.services.versions import layer_versions_bump
+
+from .roles import roles_sync
+
+DEMO_MARKER = "demo"
+BOUNDARY = Path(settings.BASE_DIR) / "data" / "lianzhou_boundary.geojson"
+# Order matters: areas before what hangs off them, nodes before pipes.
+LAYER_ORDER = ["towns", "supply-zones", "water-function-zones", "irrigation-districts",
+               "pipe-nodes", "pipes", "sewage-plants", "water-users"]
+RECORD_ORDER = ["area-stats", "water-quality-samples", "water-balance", "sewage-plant-months",
+                "irrigation-records", "consumption"]
+
+# Demo accounts exist only where the demo loader ran; production never creates them.
+DEMO_ACCOUNTS = {
+    "admin": ("admin", "Admin#Lianzhou2026"),
+    "official": ("official", "Official#Lianzhou2026"),
+    "engineer": ("engineer", "Engineer#Lianzhou2026"),
+    "planner": ("planner", "Planner#Lianzhou2026"),
+}
+
+Progress = Callable[[str, int, int], None]
+
+
+def demo_is_loaded() -> bool:
+    """True when the demo was loaded into this database."""
+    return LayerVersion.objects.filter(key=DEMO_MARKER).exists()
+
+
+def demo_accounts_create() -> None:
+    """Create (or reset) one account per role, with the documented demo passwords."""
+    roles_sync()
+    users = get_user_model()
+    for username, (role, password) in DEMO_ACCOUNTS.items():
+        user, _created = users.objects.get_or_create(username=username)
+        user.set_password(password)
+        # Engineers and admins maintain data in the admin site; officials and planners do not.
+        user.is_staff = role in ("admin", "engineer")
+        user.is_superuser = role == "admin"
+        user.save()
+        user.groups.set([Group.objects.get(name=role)])
+
+
+def demo_load(*, out_dir: Path, seed: int = 441882, scale: float = 1.0,
+              progress: Progress | None = None, log: Callable[[str], None] = print) -> None:
+    """Generate the demo files into out_dir and import them, all in one transaction."""
+    manifest = generate(out_dir, seed=seed, scale=scale, progress=progress)
+    with transaction.atomic():
+        log(layer_import(slug="towns", path=BOUNDARY, progress=progress).summary())
+        for slug in LAYER_ORDER:
+            log(layer_import(slug=slug, path=out_dir / f"{slug}.gpkg", progress=progress).summary())
+        for kind in RECORD_ORDER:
+            log(records_import(kind=kind, path=out_dir / f"{kind}.csv",
+                               progress=progress).summary())
+        demo_accounts_create()
+        layer_versions_bump(DEMO_MARKER)
+    log(f"demo loaded: seed {manifest.get('seed', seed)}, scale {manifest.get('scale', scale)}")

@@ -1,0 +1,35 @@
+"""Test set-up: the demo county is loaded once into the test database (real PostGIS)."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
+    """After the test database is migrated, load the Lianzhou demo (scale 1) into it once.
+
+    Tests using `db` run inside a transaction that is rolled back, so they all see the demo.
+    Browser tests (transactional) run last: pytest-django orders them after the others.
+    """
+    out: Path = tmp_path_factory.mktemp("demo")
+    with django_db_blocker.unblock():
+        call_command("load_demo", out=out, verbosity=0)
+
+
+@pytest.fixture
+def official(django_user_model):
+    return django_user_model.objects.get(username="official")
+
+
+@pytest.fixture
+def engineer(django_user_model):
+    return django_user_model.objects.get(username="engineer")
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()

@@ -1,0 +1,51 @@
+"""Test helpers: writing small layer files, and fingerprints of every stored table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyogrio
+import shapely
+from django.db import connection
+
+LAYER_TABLES = [
+    "layers_adminarea", "layers_areayearstats", "layers_waterfunctionzone",
+    "layers_waterqualitysample", "layers_irrigationdistrict", "layers_irrigationrecord",
+    "layers_supplyzone", "layers_waterbalance", "layers_pipenode", "layers_pipesegment",
+    "layers_leakrecord", "layers_sewageplant", "layers_sewageplantmonth", "layers_wateruser",
+    "layers_consumption", "layers_layerversion",
+]
+
+
+def tables_fingerprint() -> dict[str, str]:
+    """An md5 of every row of every layer table: equal before and after ⇔ nothing changed."""
+    out = {}
+    with connection.cursor() as cur:
+        for table in LAYER_TABLES:
+            order = "key" if table == "layers_layerversion" else "id"
+            cur.execute(f"SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' "
+                        f"ORDER BY {order})), '') FROM {table} t")
+            out[table] = cur.fetchone()[0]
+    return out
+
+
+def write_layer(path: Path, geoms: list, fields: dict[str, list], crs: str = "EPSG:4326",
+                layer: str | None = None, driver: str | None = None, encoding=None) -> Path:
+    """Write a one-layer vector file (format from the suffix) from shapely geometries."""
+    data = []
+    for values in fields.values():
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            data.append(np.array(values, dtype=np.int64))
+        elif all(isinstance(v, int | float) for v in values):
+            data.append(np.array(values, dtype=np.float64))
+        else:
+            data.append(np.array(values, dtype=object))
+    geometry_type = geoms[0].geom_type if geoms else "Unknown"
+    if len({g.geom_type for g in geoms}) > 1:
+        geometry_type = "Unknown"
+    pyogrio.raw.write(
+        path, geometry=np.array([shapely.to_wkb(g) for g in geoms], dtype=object),
+        field_data=data, fields=list(fields), crs=crs, geometry_type=geometry_type,
+        layer=layer or path.stem, driver=driver, encoding=encoding)
+    return path
