@@ -3,12 +3,17 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
 
+admin.site.site_header = _("Lianzhou water-saving GIS")
+admin.site.site_title = _("Lianzhou water-saving GIS")
+
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("language/", views.LanguageSwitchView.as_view(), name="language"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,6 +1,9 @@
 """Site pages: home, language switch, error pages."""
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.templatetags.static import static
+from django.utils.decorators import method_decorator
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -32,6 +35,7 @@ class HomeView(TemplateView):
         return context
 
 
+@method_decorator(login_not_required, name="dispatch")
 class LanguageSwitchView(View):
     """Sets the language cookie (zh-hans or en) and returns to the page the user came from."""
 
@@ -46,6 +50,12 @@ class LanguageSwitchView(View):
             response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600,
                                 samesite="Lax", secure=request.is_secure())
         return response
+
+
+@login_not_required
+def favicon(request):
+    """Browsers ask for /favicon.ico on every page, the admin's included."""
+    return HttpResponseRedirect(static("gisapp/favicon.svg"))
 
 
 def _wants_json(request) -> bool:

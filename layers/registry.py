@@ -125,6 +125,7 @@ LAYERS: dict[str, LayerSpec] = {
             "water-function-zones", m.WaterFunctionZone, _("Water-function zones"), "Polygon",
             (
                 Attr("code", required=True), Attr("name"), Attr("river"),
+                Attr("level1_type"), Attr("level2_type"),
                 Attr("water_body", required=True, choices=tuple(m.WaterFunctionZone.WaterBody.values)),
                 Attr("target_class", "int", required=True, min_value=1, max_value=5),
             ),

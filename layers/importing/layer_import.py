@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import shapely
+import psycopg
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from shapely.geometry import MultiPolygon
@@ -79,7 +80,7 @@ def layer_import(*, slug: str, path: Path, srid: int | None = None, encoding: st
                 raise _DryRunRollback
     except _DryRunRollback:
         pass
-    except DatabaseError as exc:  # a database guarantee caught what validation did not
+    except (DatabaseError, psycopg.Error) as exc:  # a database guarantee caught what validation did not
         raise ImportFailed([RowError(0, "", f"refused by the database: {exc}")]) from None
     return report
 
@@ -130,7 +131,7 @@ def _parse_rows(spec: LayerSpec, table, src_srid: int, gcj02: bool,
         row["geom"] = geom
         rows.append(row)
         if progress and (number % 1000 == 0 or number == total):
-            progress("validate", number, total)
+            progress(f"{spec.slug}: validate", number, total)
     if errors:
         raise ImportFailed(errors)
     return rows

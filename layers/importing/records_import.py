@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from openpyxl import load_workbook
@@ -94,7 +95,7 @@ def records_import(*, kind: str, path: Path, dry_run: bool = False,
                 raise _DryRunRollback
     except _DryRunRollback:
         pass
-    except DatabaseError as exc:
+    except (DatabaseError, psycopg.Error) as exc:
         raise _fail(f"refused by the database: {exc}") from None
     return report
 
@@ -149,7 +150,7 @@ def _parse(spec: RecordKind, header: list[str], rows: Iterator[list], parents: d
         if not row_errors:
             parsed.append((parent_id, *(row[a.name] for a in spec.columns)))
         if progress and number % 5000 == 0:
-            progress("validate", number, 0)
+            progress(f"{spec.kind}: validate", number, 0)
         if len(errors) > MAX_REPORTED_ERRORS:
             break
     return parsed, errors

@@ -22,6 +22,9 @@ class ProgressBar:
             bar = self.bars[step] = tqdm(total=total or None, desc=step, file=sys.stderr,
                                          unit="row", leave=False, mininterval=0.5)
         bar.update(done - bar.n)
+        if total and done >= total:
+            bar.close()
+            del self.bars[step]
 
     def close(self) -> None:
         for bar in self.bars.values():

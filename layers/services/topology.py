@@ -50,7 +50,8 @@ def staged_pipes_bind_nodes(cur: Cursor, staging_name: str) -> None:
         _bind(cur, staging, "start_node_id", start_sql, tol)
         _bind(cur, staging, "end_node_id", end_sql, tol)
     cur.execute(sql.SQL(
-        "UPDATE {s} SET geom = ST_SetPoint(ST_SetPoint(geom, 0, a.geom), ST_NPoints(geom) - 1,"
+        "UPDATE {s} SET geom = ST_SetPoint(ST_SetPoint({s}.geom, 0, a.geom),"
+        " ST_NPoints({s}.geom) - 1,"
         " b.geom) FROM layers_pipenode a, layers_pipenode b"
         " WHERE a.id = {s}.start_node_id AND b.id = {s}.end_node_id"
         " AND NOT (ST_Equals(ST_StartPoint({s}.geom), a.geom)"

@@ -62,5 +62,5 @@ def login(page, base_url: str, username: str, password: str) -> None:
     page.goto(f"{base_url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    page.click("form.login button[type=submit]")
     page.wait_for_load_state("networkidle")
