@@ -20,10 +20,24 @@ from .roles import roles_sync
 DEMO_MARKER = "demo"
 BOUNDARY = Path(settings.BASE_DIR) / "data" / "lianzhou_boundary.geojson"
 # Order matters: areas before what hangs off them, nodes before pipes.
-LAYER_ORDER = ["towns", "supply-zones", "water-function-zones", "irrigation-districts",
-               "pipe-nodes", "pipes", "sewage-plants", "water-users"]
-RECORD_ORDER = ["area-stats", "water-quality-samples", "water-balance", "sewage-plant-months",
-                "irrigation-records", "consumption"]
+LAYER_ORDER = [
+    "towns",
+    "supply-zones",
+    "water-function-zones",
+    "irrigation-districts",
+    "pipe-nodes",
+    "pipes",
+    "sewage-plants",
+    "water-users",
+]
+RECORD_ORDER = [
+    "area-stats",
+    "water-quality-samples",
+    "water-balance",
+    "sewage-plant-months",
+    "irrigation-records",
+    "consumption",
+]
 
 # Demo accounts exist only where the demo loader ran; production never creates them.
 DEMO_ACCOUNTS = {
@@ -55,8 +69,14 @@ def demo_accounts_create() -> None:
         user.groups.set([Group.objects.get(name=role)])
 
 
-def demo_load(*, out_dir: Path, seed: int = 441882, scale: float = 1.0,
-              progress: Progress | None = None, log: Callable[[str], None] = print) -> None:
+def demo_load(
+    *,
+    out_dir: Path,
+    seed: int = 441882,
+    scale: float = 1.0,
+    progress: Progress | None = None,
+    log: Callable[[str], None] = print,
+) -> None:
     """Generate the demo files into out_dir and import them, all in one transaction."""
     manifest = generate(out_dir, seed=seed, scale=scale, progress=progress)
     with transaction.atomic():
@@ -64,8 +84,9 @@ def demo_load(*, out_dir: Path, seed: int = 441882, scale: float = 1.0,
         for slug in LAYER_ORDER:
             log(layer_import(slug=slug, path=out_dir / f"{slug}.gpkg", progress=progress).summary())
         for kind in RECORD_ORDER:
-            log(records_import(kind=kind, path=out_dir / f"{kind}.csv",
-                               progress=progress).summary())
+            log(
+                records_import(kind=kind, path=out_dir / f"{kind}.csv", progress=progress).summary()
+            )
         demo_accounts_create()
         layer_versions_bump(DEMO_MARKER)
     log(f"demo loaded: seed {manifest.get('seed', seed)}, scale {manifest.get('scale', scale)}")

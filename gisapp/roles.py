@@ -11,15 +11,20 @@ ROLES = ("official", "engineer", "planner", "admin")
 
 def roles_sync(**_kwargs) -> None:
     """Create the role groups and give each its permissions (idempotent)."""
-    view = Permission.objects.filter(content_type__app_label__in=VIEW_APPS,
-                                     codename__startswith="view_")
+    view = Permission.objects.filter(
+        content_type__app_label__in=VIEW_APPS, codename__startswith="view_"
+    )
     engineer_edit = Permission.objects.filter(
         content_type__app_label="layers",
-        codename__in=[f"{action}_{model}" for model in ENGINEER_MODELS
-                      for action in ("add", "change", "delete", "view")],
+        codename__in=[
+            f"{action}_{model}"
+            for model in ENGINEER_MODELS
+            for action in ("add", "change", "delete", "view")
+        ],
     )
     admin_all = Permission.objects.filter(
-        content_type__app_label__in=(*VIEW_APPS, "auth", "authtoken"))
+        content_type__app_label__in=(*VIEW_APPS, "auth", "authtoken")
+    )
     grants = {
         "official": view,
         "planner": view,

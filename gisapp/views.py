@@ -2,10 +2,10 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.templatetags.static import static
-from django.utils.decorators import method_decorator
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
@@ -28,9 +28,14 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         counts = layer_counts()
         context["layers"] = [
-            {"slug": slug, "title": spec.title, "count": counts.get(slug, 0),
-             "geometry_type": spec.geometry_type}
-            for slug, spec in LAYERS.items() if can_view_layer(self.request.user, slug)
+            {
+                "slug": slug,
+                "title": spec.title,
+                "count": counts.get(slug, 0),
+                "geometry_type": spec.geometry_type,
+            }
+            for slug, spec in LAYERS.items()
+            if can_view_layer(self.request.user, slug)
         ]
         return context
 
@@ -42,13 +47,19 @@ class LanguageSwitchView(View):
     def post(self, request):
         language = request.POST.get("language", settings.LANGUAGE_CODE)
         target = request.POST.get("next", "/")
-        if not url_has_allowed_host_and_scheme(target, {request.get_host()},
-                                               require_https=request.is_secure()):
+        if not url_has_allowed_host_and_scheme(
+            target, {request.get_host()}, require_https=request.is_secure()
+        ):
             target = "/"
         response = HttpResponseRedirect(target)
         if language in dict(settings.LANGUAGES):
-            response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600,
-                                samesite="Lax", secure=request.is_secure())
+            response.set_cookie(
+                LANGUAGE_COOKIE,
+                language,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                secure=request.is_secure(),
+            )
         return response
 
 
@@ -66,13 +77,18 @@ def page_not_found(request, exception=None):
     """404: JSON under /api/ and /tiles/, a page elsewhere."""
     if _wants_json(request):
         return json_error(404, _("Not found."))
-    return render(request, "gisapp/error.html", {"status": 404, "message": _("Page not found.")},
-                  status=404)
+    return render(
+        request, "gisapp/error.html", {"status": 404, "message": _("Page not found.")}, status=404
+    )
 
 
 def server_error(request):
     """500: JSON under /api/ and /tiles/, a page elsewhere."""
     if _wants_json(request):
         return json_error(500, _("Internal error; it has been logged."))
-    return render(request, "gisapp/error.html",
-                  {"status": 500, "message": _("Internal error; it has been logged.")}, status=500)
+    return render(
+        request,
+        "gisapp/error.html",
+        {"status": 500, "message": _("Internal error; it has been logged.")},
+        status=500,
+    )

@@ -77,8 +77,15 @@ class PipeSegmentAdmin(LeafletGeoAdmin):
     list_display = ("code", "diameter_mm", "material", "status", "length_m", "supply_zone")
     list_filter = ("status", "material", "diameter_mm")
     search_fields = ("code",)
-    readonly_fields = ("start_node", "end_node", "length_m", "supply_zone", "town", "version",
-                       "updated_at")
+    readonly_fields = (
+        "start_node",
+        "end_node",
+        "length_m",
+        "supply_zone",
+        "town",
+        "version",
+        "updated_at",
+    )
 
 
 @admin.register(m.LeakRecord)

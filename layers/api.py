@@ -36,18 +36,22 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
         raise ValidationError({"bbox": [_("Four numbers: minlon,minlat,maxlon,maxlat.")]})
     minx, miny, maxx, maxy = values
     if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
-        raise ValidationError({"bbox": [_("Longitudes within ±180 and latitudes within ±90, "
-                                          "minimum below maximum.")]})
+        raise ValidationError(
+            {"bbox": [_("Longitudes within ±180 and latitudes within ±90, minimum below maximum.")]}
+        )
     return values
 
 
 class FeatureQuerySerializer(serializers.Serializer):
     """Query parameters of a feature page."""
 
-    bbox = serializers.CharField(required=False, help_text="minlon,minlat,maxlon,maxlat (EPSG:4326)")
+    bbox = serializers.CharField(
+        required=False, help_text="minlon,minlat,maxlon,maxlat (EPSG:4326)"
+    )
     page = serializers.IntegerField(required=False, min_value=1, default=1)
-    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE,
-                                         default=500)
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=500
+    )
 
 
 def _layer_or_404(slug: str):
@@ -69,14 +73,16 @@ class LayerListApi(APIView):
             if not can_view_layer(request.user, slug):
                 continue
             features = reverse("layers:feature-list", kwargs={"slug": slug})
-            layers.append({
-                "slug": slug,
-                "title": str(spec.title),
-                "geometry_type": spec.geometry_type,
-                "count": counts.get(slug, 0),
-                "style": f"/static/styles/{slug}.json",
-                "links": {"features": request.build_absolute_uri(features)},
-            })
+            layers.append(
+                {
+                    "slug": slug,
+                    "title": str(spec.title),
+                    "geometry_type": spec.geometry_type,
+                    "count": counts.get(slug, 0),
+                    "style": f"/static/styles/{slug}.json",
+                    "links": {"features": request.build_absolute_uri(features)},
+                }
+            )
         return Response({"layers": layers})
 
 
@@ -87,8 +93,10 @@ class FeatureListApi(APIView):
 
     @extend_schema(
         operation_id="layers_features_list",
-        parameters=[FeatureQuerySerializer,
-                    OpenApiParameter("slug", str, OpenApiParameter.PATH, enum=list(LAYERS))],
+        parameters=[
+            FeatureQuerySerializer,
+            OpenApiParameter("slug", str, OpenApiParameter.PATH, enum=list(LAYERS)),
+        ],
         responses={(200, GEOJSON): OpenApiTypes.OBJECT},
     )
     def get(self, request, slug: str):
@@ -103,8 +111,10 @@ class FeatureListApi(APIView):
             links["next"] = _page_url(request, page + 1)
         if page > 1:
             links["prev"] = _page_url(request, page - 1)
-        head = (f'{{"type":"FeatureCollection","layer":"{slug}","count":{result.count},'
-                f'"page":{page},"page_size":{size},"links":{_json(links)},"features":')
+        head = (
+            f'{{"type":"FeatureCollection","layer":"{slug}","count":{result.count},'
+            f'"page":{page},"page_size":{size},"links":{_json(links)},"features":'
+        )
         return HttpResponse(head + result.features_json + "}", content_type=GEOJSON)
 
 

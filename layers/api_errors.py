@@ -27,15 +27,22 @@ _CODES = {
 
 def error_body(status_code: int, message: str, details=None, code: str | None = None) -> dict:
     """The error document for a status code."""
-    return {"error": {"code": code or _CODES.get(status_code, "error"), "message": message,
-                      "details": details or {}}}
+    return {
+        "error": {
+            "code": code or _CODES.get(status_code, "error"),
+            "message": message,
+            "details": details or {},
+        }
+    }
 
 
 def exception_handler(exc, context):
     """DRF's handler, reshaped; a lost database answers 503 instead of 500."""
     if isinstance(exc, OperationalError | InterfaceError):
-        return Response(error_body(503, _("The database is unavailable; try again shortly.")),
-                        status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return Response(
+            error_body(503, _("The database is unavailable; try again shortly.")),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -16,8 +16,13 @@ from django.db.models import F
 
 from .registry import LayerSpec, layer_spec
 
-FORMATS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".zip": "ESRI Shapefile",
-           ".csv": "CSV"}
+FORMATS = {
+    ".gpkg": "GPKG",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".zip": "ESRI Shapefile",
+    ".csv": "CSV",
+}
 
 
 class ExportError(ValueError):
@@ -27,8 +32,11 @@ class ExportError(ValueError):
 def _rows(spec: LayerSpec) -> tuple[list[str], list[dict], list]:
     names = spec.attr_names
     paths = {n: (F("parent__code") if n == "parent_code" else F(n)) for n in names}
-    qs = spec.queryset().order_by("code").annotate(
-        wkb=AsWKB("geom"), **{f"_{n}": p for n, p in paths.items()})
+    qs = (
+        spec.queryset()
+        .order_by("code")
+        .annotate(wkb=AsWKB("geom"), **{f"_{n}": p for n, p in paths.items()})
+    )
     records = list(qs.values("wkb", *(f"_{n}" for n in names)))
     geoms = [shapely.from_wkb(bytes(r["wkb"])) for r in records]
     rows = [{n: r[f"_{n}"] for n in names} for r in records]

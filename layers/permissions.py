@@ -8,8 +8,11 @@ from .registry import LAYERS
 def can_view_layer(user, slug: str) -> bool:
     """True when the user may read the layer's features."""
     model = LAYERS[slug].model
-    return bool(user and user.is_authenticated
-                and user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}"))
+    return bool(
+        user
+        and user.is_authenticated
+        and user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
+    )
 
 
 class CanViewLayer(BasePermission):

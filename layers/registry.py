@@ -15,7 +15,8 @@ from . import models as m
 class Attr:
     """An attribute a layer file carries beside its geometry.
 
-    kind: 'str' | 'int' | 'float' | 'date' | 'month' | 'bool'; choices limit str values; required attributes
+    kind: 'str' | 'int' | 'float' | 'date' | 'month' | 'bool'; choices limit str values;
+    required attributes
     must be present as a column and non-empty in every row.
     """
 
@@ -117,23 +118,38 @@ LAYERS: dict[str, LayerSpec] = {
     spec.slug: spec
     for spec in (
         LayerSpec(
-            "towns", m.AdminArea, _("Towns"), "Polygon",
+            "towns",
+            m.AdminArea,
+            _("Towns"),
+            "Polygon",
             (Attr("code", required=True), Attr("name", required=True), Attr("parent_code")),
             filters={"level": m.AdminArea.Level.TOWN},
         ),
         LayerSpec(
-            "water-function-zones", m.WaterFunctionZone, _("Water-function zones"), "Polygon",
+            "water-function-zones",
+            m.WaterFunctionZone,
+            _("Water-function zones"),
+            "Polygon",
             (
-                Attr("code", required=True), Attr("name"), Attr("river"),
-                Attr("level1_type"), Attr("level2_type"),
-                Attr("water_body", required=True, choices=tuple(m.WaterFunctionZone.WaterBody.values)),
+                Attr("code", required=True),
+                Attr("name"),
+                Attr("river"),
+                Attr("level1_type"),
+                Attr("level2_type"),
+                Attr(
+                    "water_body", required=True, choices=tuple(m.WaterFunctionZone.WaterBody.values)
+                ),
                 Attr("target_class", "int", required=True, min_value=1, max_value=5),
             ),
         ),
         LayerSpec(
-            "irrigation-districts", m.IrrigationDistrict, _("Irrigation districts"), "Polygon",
+            "irrigation-districts",
+            m.IrrigationDistrict,
+            _("Irrigation districts"),
+            "Polygon",
             (
-                Attr("code", required=True), Attr("name"),
+                Attr("code", required=True),
+                Attr("name"),
                 Attr("size", required=True, choices=tuple(m.IrrigationDistrict.Size.values)),
                 Attr("effective_area_mu", "float", required=True, min_value=0),
                 Attr("efficient_area_mu", "float", min_value=0),
@@ -141,11 +157,17 @@ LAYERS: dict[str, LayerSpec] = {
             ),
         ),
         LayerSpec(
-            "supply-zones", m.SupplyZone, _("Supply zones"), "Polygon",
+            "supply-zones",
+            m.SupplyZone,
+            _("Supply zones"),
+            "Polygon",
             (Attr("code", required=True), Attr("name"), Attr("company")),
         ),
         LayerSpec(
-            "pipes", m.PipeSegment, _("Pipes"), "LineString",
+            "pipes",
+            m.PipeSegment,
+            _("Pipes"),
+            "LineString",
             (
                 Attr("code", required=True),
                 Attr("diameter_mm", "int", required=True, min_value=1, max_value=4000),
@@ -155,16 +177,23 @@ LAYERS: dict[str, LayerSpec] = {
             ),
         ),
         LayerSpec(
-            "pipe-nodes", m.PipeNode, _("Pipe nodes"), "Point",
+            "pipe-nodes",
+            m.PipeNode,
+            _("Pipe nodes"),
+            "Point",
             (
                 Attr("code", required=True),
                 Attr("kind", required=True, choices=tuple(m.PipeNode.Kind.values)),
             ),
         ),
         LayerSpec(
-            "sewage-plants", m.SewagePlant, _("Sewage plants"), "Point",
+            "sewage-plants",
+            m.SewagePlant,
+            _("Sewage plants"),
+            "Point",
             (
-                Attr("code", required=True), Attr("name"),
+                Attr("code", required=True),
+                Attr("name"),
                 Attr("design_capacity_m3d", "float", required=True, min_value=0.001),
                 Attr("effluent_grade", required=True, choices=tuple(m.SewagePlant.Grade.values)),
                 Attr("built_on", "date"),
@@ -172,9 +201,13 @@ LAYERS: dict[str, LayerSpec] = {
             ),
         ),
         LayerSpec(
-            "water-users", m.WaterUser, _("Water users"), "Point",
+            "water-users",
+            m.WaterUser,
+            _("Water users"),
+            "Point",
             (
-                Attr("code", required=True), Attr("name"),
+                Attr("code", required=True),
+                Attr("name"),
                 Attr("sector", required=True, choices=tuple(m.WaterUser.Sector.values)),
                 Attr("source", choices=tuple(m.WaterUser.Source.values)),
                 Attr("annual_plan_m3", "float", min_value=0),

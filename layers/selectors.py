@@ -15,9 +15,14 @@ from .registry import LAYERS, LayerSpec
 # as {property name: ORM path}.
 _EXTRA_PROPERTIES: dict[str, dict[str, str]] = {
     "towns": {"level": "level", "parent_code": "parent__code"},
-    "pipes": {"length_m": "length_m", "version": "version", "start_node_code": "start_node__code",
-              "end_node_code": "end_node__code", "supply_zone_code": "supply_zone__code",
-              "town_code": "town__code"},
+    "pipes": {
+        "length_m": "length_m",
+        "version": "version",
+        "start_node_code": "start_node__code",
+        "end_node_code": "end_node__code",
+        "supply_zone_code": "supply_zone__code",
+        "town_code": "town__code",
+    },
     "pipe-nodes": {"elevation_m": "elevation_m", "town_code": "town__code"},
     "sewage-plants": {"town_code": "town__code"},
     "water-users": {"town_code": "town__code", "supply_zone_code": "supply_zone__code"},
@@ -52,29 +57,36 @@ def _feature_values(spec: LayerSpec, qs: QuerySet) -> QuerySet:
     derived = {name: F(path) for name, path in extra.items() if name != path}
     same = [name for name, path in extra.items() if name == path]
     return qs.annotate(geojson=AsGeoJSON("geom", precision=7), **derived).values(
-        "id", "geojson", *plain, *same, *derived)
+        "id", "geojson", *plain, *same, *derived
+    )
 
 
 def _features_json(qs: QuerySet) -> str:
     """PostgreSQL turns the rows of a values() queryset into a JSON array of GeoJSON Features."""
     inner, params = qs.query.sql_with_params()
+    # The inner SQL is the ORM's own; every value in it is a parameter.
     sql = (
-        "SELECT coalesce(json_agg(json_build_object('type', 'Feature', 'id', p.id, "
-        "'geometry', p.geojson::json, 'properties', to_jsonb(p) - 'id' - 'geojson') ORDER BY p.id), "
-        f"'[]')::text FROM ({inner}) p"  # noqa: S608 - the ORM's SQL; values are parameters
+        "SELECT coalesce(json_agg(json_build_object('type', 'Feature', 'id', p.id, "  # noqa: S608
+        "'geometry', p.geojson::json, 'properties', to_jsonb(p) - 'id' - 'geojson') "
+        "ORDER BY p.id), '[]')::text FROM (" + inner + ") p"
     )
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchone()[0]
 
 
-def feature_page(spec: LayerSpec, *, bbox_4326: tuple[float, float, float, float] | None,
-                 page: int, page_size: int) -> FeaturePage:
+def feature_page(
+    spec: LayerSpec,
+    *,
+    bbox_4326: tuple[float, float, float, float] | None,
+    page: int,
+    page_size: int,
+) -> FeaturePage:
     """Features of a layer intersecting bbox_4326 (lon/lat), ordered by id; two queries."""
     qs = in_bbox(spec.queryset(), bbox_4326).order_by("id")
     count = qs.count()
     offset = (page - 1) * page_size
-    rows = _feature_values(spec, qs)[offset:offset + page_size]
+    rows = _feature_values(spec, qs)[offset : offset + page_size]
     return FeaturePage(count=count, features_json=_features_json(rows) if offset < count else "[]")
 
 

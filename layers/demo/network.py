@@ -20,6 +20,9 @@ NOMINAL_SEGMENTS = 20_000  # segments at scale 1 (the brief)
 SEGMENTS_PER_NODE = 2.0
 MAX_SPACING_M = 110.0  # keeps a jittered cell's diagonal (~1.7 x spacing) under 200 m
 MIN_LEN_M, MAX_LEN_M = 20.0, 200.0  # segment length range asked for
+# Above scale ~12 the streets get closer than 25 m; the count still follows the scale, so the
+# shortest allowed segment shrinks with the spacing there (0.8 x spacing).
+DENSE_SPACING_M = 25.0
 JITTER = 0.1  # node jitter as a fraction of the spacing: blocks stay convex, edges never cross
 STREET_WARP = (80.0, 2400.0)  # street curvature amplitude/wavelength (m); gradient ~0.2
 REMOVE_SHARE = 0.08  # share of minor street edges left out: irregular blocks, dead ends
@@ -239,7 +242,8 @@ def _zone_part(zone: SupplyZone, zi: int, spacing: float, core_factor: float, se
     main_every = 5 if zone.spec.density > 1 else 4  # main streets every 4-5 blocks
     xy, local, edges, is_main = _grid(core, seat, spacing, rng, main_every)
     length = np.hypot(*(xy[edges[:, 0]] - xy[edges[:, 1]]).T)
-    keep = (length >= MIN_LEN_M) & (length <= MAX_LEN_M)
+    min_len = MIN_LEN_M if spacing >= DENSE_SPACING_M else 0.8 * spacing
+    keep = (length >= min_len) & (length <= MAX_LEN_M)
     keep &= is_main | (rng.random(len(edges)) >= REMOVE_SHARE)
     edges, is_main = edges[keep], is_main[keep]
     wet_area = water_m.intersection(zone.geom_m).buffer(WATER_CLEARANCE_M)
@@ -312,7 +316,7 @@ def _zone_part(zone: SupplyZone, zi: int, spacing: float, core_factor: float, se
     centre = xy[stub_cells].mean(axis=1)
     vec = centre - xy[start]
     dist = np.hypot(*vec.T)
-    floor = MIN_LEN_M + 1.0  # a metre of slack for float noise after reprojection
+    floor = min_len + 1.0  # a metre of slack for float noise after reprojection
     stub_len = np.clip(0.6 * dist, floor, 1.6 * dist)
     long_enough = stub_len >= floor
     start, vec, dist, stub_len = start[long_enough], vec[long_enough], dist[long_enough], \

@@ -4,5 +4,11 @@ from .errors import ImportFailed, ImportReport, RowError
 from .layer_import import layer_import
 from .records_import import RECORD_KINDS, records_import
 
-__all__ = ["RECORD_KINDS", "ImportFailed", "ImportReport", "RowError", "layer_import",
-           "records_import"]
+__all__ = [
+    "RECORD_KINDS",
+    "ImportFailed",
+    "ImportReport",
+    "RowError",
+    "layer_import",
+    "records_import",
+]

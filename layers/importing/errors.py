@@ -24,8 +24,10 @@ class ImportFailed(Exception):
 
     def __init__(self, errors: list[RowError]):
         self.errors = errors
-        super().__init__("; ".join(str(e) for e in errors[:5]) + (
-            f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""))
+        super().__init__(
+            "; ".join(str(e) for e in errors[:5])
+            + (f" (+{len(errors) - 5} more)" if len(errors) > 5 else "")
+        )
 
 
 @dataclass
@@ -45,6 +47,8 @@ class ImportReport:
 
     def summary(self) -> str:
         verb = "would create" if self.dry_run else "created"
-        text = (f"{self.target}: {self.rows} rows; {verb} {self.created}, "
-                f"updated {self.updated}, unchanged {self.unchanged}")
+        text = (
+            f"{self.target}: {self.rows} rows; {verb} {self.created}, "
+            f"updated {self.updated}, unchanged {self.unchanged}"
+        )
         return "\n".join([text, *self.notes])

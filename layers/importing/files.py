@@ -64,7 +64,9 @@ def extracted_shapefile(path: Path, max_unzipped: int):
             if info.compress_size and info.file_size / info.compress_size > 1000:
                 raise _fail(f"zip member {info.filename!r} expands suspiciously (zip bomb?)")
         if total > max_unzipped:
-            raise _fail(f"zip expands to {total / 1e6:.0f} MB, more than {max_unzipped / 1e6:.0f} MB")
+            raise _fail(
+                f"zip expands to {total / 1e6:.0f} MB, more than {max_unzipped / 1e6:.0f} MB"
+            )
         shps = [i for i in members if i.filename.lower().endswith(".shp") and not i.is_dir()]
         if len(shps) != 1:
             raise _fail(f"the zip must hold exactly one .shp file, it holds {len(shps)}")
@@ -96,12 +98,14 @@ def shapefile_encoding(shp: Path, encoding: str | None) -> str | None:
         except LookupError:
             raise _fail(f"unknown encoding {encoding!r}") from None
         return encoding
-    cpg = next((p for p in shp.parent.iterdir()
-                if p.stem == shp.stem and p.suffix.lower() == ".cpg"), None)
+    cpg = next(
+        (p for p in shp.parent.iterdir() if p.stem == shp.stem and p.suffix.lower() == ".cpg"), None
+    )
     if cpg is not None:
         return None  # GDAL honours the .cpg itself
-    dbf = next((p for p in shp.parent.iterdir()
-                if p.stem == shp.stem and p.suffix.lower() == ".dbf"), None)
+    dbf = next(
+        (p for p in shp.parent.iterdir() if p.stem == shp.stem and p.suffix.lower() == ".dbf"), None
+    )
     if dbf is None:
         raise _fail("the Shapefile has no .dbf attribute file")
     raw = dbf.read_bytes()
@@ -109,8 +113,10 @@ def shapefile_encoding(shp: Path, encoding: str | None) -> str | None:
     try:
         raw[header_len:].decode("utf-8")
     except UnicodeDecodeError:
-        raise _fail("the Shapefile has no .cpg and its text is not UTF-8; "
-                    "give its encoding with --encoding (e.g. GBK or GB18030)") from None
+        raise _fail(
+            "the Shapefile has no .cpg and its text is not UTF-8; "
+            "give its encoding with --encoding (e.g. GBK or GB18030)"
+        ) from None
     return "UTF-8"
 
 
@@ -124,34 +130,44 @@ def restore_field_names(columns: list[str], expected: list[str]) -> dict[str, st
     for column in columns:
         if column in expected or len(column) != SHAPEFILE_FIELD_LIMIT:
             continue
-        candidates = [n for n in expected
-                      if len(n) > SHAPEFILE_FIELD_LIMIT and n.lower().startswith(column.lower())]
+        candidates = [
+            n
+            for n in expected
+            if len(n) > SHAPEFILE_FIELD_LIMIT and n.lower().startswith(column.lower())
+        ]
         if len(candidates) > 1:
-            raise ImportFailed([RowError(0, column, "field name is ambiguous: it could be "
-                                         + " or ".join(candidates))])
+            raise ImportFailed(
+                [
+                    RowError(
+                        0, column, "field name is ambiguous: it could be " + " or ".join(candidates)
+                    )
+                ]
+            )
         if candidates:
             renamed[column] = candidates[0]
     return renamed
 
 
-def read_vector(path: Path, *, expected: list[str], encoding: str | None,
-                max_unzipped: int) -> VectorTable:
+def read_vector(
+    path: Path, *, expected: list[str], encoding: str | None, max_unzipped: int
+) -> VectorTable:
     """Read a GeoPackage, GeoJSON or (zipped) Shapefile into a VectorTable."""
     suffix = path.suffix.lower()
     if suffix not in VECTOR_SUFFIXES:
         raise _fail(f"unsupported file type {suffix!r}; use .gpkg, .geojson or a zipped .shp")
     if suffix == ".zip":
         with extracted_shapefile(path, max_unzipped) as shp:
-            return _read(shp, expected=expected, encoding=shapefile_encoding(shp, encoding),
-                         shapefile=True)
+            return _read(
+                shp, expected=expected, encoding=shapefile_encoding(shp, encoding), shapefile=True
+            )
     if suffix == ".shp":
-        return _read(path, expected=expected, encoding=shapefile_encoding(path, encoding),
-                     shapefile=True)
+        return _read(
+            path, expected=expected, encoding=shapefile_encoding(path, encoding), shapefile=True
+        )
     return _read(path, expected=expected, encoding=encoding, shapefile=False)
 
 
-def _read(path: Path, *, expected: list[str], encoding: str | None,
-          shapefile: bool) -> VectorTable:
+def _read(path: Path, *, expected: list[str], encoding: str | None, shapefile: bool) -> VectorTable:
     try:
         layers = pyogrio.list_layers(path)
         if len(layers) == 0:
@@ -168,5 +184,4 @@ def _read(path: Path, *, expected: list[str], encoding: str | None,
     names = list(meta["fields"])
     renamed = restore_field_names(names, expected) if shapefile else {}
     columns = {renamed.get(n, n): data for n, data in zip(names, field_data, strict=True)}
-    return VectorTable(crs=meta.get("crs"), geometries=geometries, columns=columns,
-                       renamed=renamed)
+    return VectorTable(crs=meta.get("crs"), geometries=geometries, columns=columns, renamed=renamed)

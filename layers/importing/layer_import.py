@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import shapely
 import psycopg
+import shapely
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from shapely.geometry import MultiPolygon
@@ -37,9 +37,16 @@ class _DryRunRollback(Exception):
     """Raised inside the transaction of a dry run so that nothing is kept."""
 
 
-def layer_import(*, slug: str, path: Path, srid: int | None = None, encoding: str | None = None,
-                 gcj02: bool = False, dry_run: bool = False,
-                 progress: Progress | None = None) -> ImportReport:
+def layer_import(
+    *,
+    slug: str,
+    path: Path,
+    srid: int | None = None,
+    encoding: str | None = None,
+    gcj02: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
     """Import a layer file into `slug`; raise ImportFailed listing every bad row.
 
     srid: EPSG code of the file's coordinates when its own CRS is missing or wrong
@@ -52,15 +59,27 @@ def layer_import(*, slug: str, path: Path, srid: int | None = None, encoding: st
     except KeyError as exc:
         raise ImportFailed([RowError(0, "", str(exc.args[0]))]) from None
     check_size(path, settings.IMPORT_MAX_FILE_BYTES)
-    table = read_vector(path, expected=spec.attr_names, encoding=encoding,
-                        max_unzipped=settings.IMPORT_MAX_UNZIPPED_BYTES)
+    table = read_vector(
+        path,
+        expected=spec.attr_names,
+        encoding=encoding,
+        max_unzipped=settings.IMPORT_MAX_UNZIPPED_BYTES,
+    )
     try:
         src_srid = check_srid(srid) if srid else srid_from_crs(table.crs)
     except GeometryError as exc:
         raise ImportFailed([RowError(0, "geometry", str(exc))]) from None
     if gcj02 and src_srid not in (4326, 4490):
-        raise ImportFailed([RowError(0, "geometry", "GCJ-02 conversion applies to lon/lat "
-                                     f"coordinates, but the file is in EPSG:{src_srid}")])
+        raise ImportFailed(
+            [
+                RowError(
+                    0,
+                    "geometry",
+                    "GCJ-02 conversion applies to lon/lat "
+                    f"coordinates, but the file is in EPSG:{src_srid}",
+                )
+            ]
+        )
     missing = [a.name for a in spec.attrs if a.required and a.name not in table.columns]
     if missing:
         raise ImportFailed([RowError(0, name, "required column is missing") for name in missing])
@@ -68,8 +87,10 @@ def layer_import(*, slug: str, path: Path, srid: int | None = None, encoding: st
     rows = _parse_rows(spec, table, src_srid, gcj02, progress)
     report = ImportReport(target=slug, rows=len(rows), dry_run=dry_run)
     if table.renamed:
-        report.notes.append("Shapefile field names restored: " + ", ".join(
-            f"{k} → {v}" for k, v in table.renamed.items()))
+        report.notes.append(
+            "Shapefile field names restored: "
+            + ", ".join(f"{k} → {v}" for k, v in table.renamed.items())
+        )
     ignored = sorted(set(table.columns) - set(spec.attr_names))
     if ignored:
         report.notes.append("columns ignored: " + ", ".join(ignored))
@@ -80,13 +101,17 @@ def layer_import(*, slug: str, path: Path, srid: int | None = None, encoding: st
                 raise _DryRunRollback
     except _DryRunRollback:
         pass
-    except (DatabaseError, psycopg.Error) as exc:  # a database guarantee caught what validation did not
+    except (
+        DatabaseError,
+        psycopg.Error,
+    ) as exc:  # a database guarantee caught what validation did not
         raise ImportFailed([RowError(0, "", f"refused by the database: {exc}")]) from None
     return report
 
 
-def _parse_rows(spec: LayerSpec, table, src_srid: int, gcj02: bool,
-                progress: Progress | None) -> list[dict]:
+def _parse_rows(
+    spec: LayerSpec, table, src_srid: int, gcj02: bool, progress: Progress | None
+) -> list[dict]:
     errors: list[RowError] = []
     rows: list[dict] = []
     seen: dict[str, int] = {}
@@ -117,7 +142,9 @@ def _parse_rows(spec: LayerSpec, table, src_srid: int, gcj02: bool,
             if problem is None:
                 problem = validation_problem(geom, spec.geometry_type)
             if problem is None and not lonlat_in_range(geom):
-                problem = f"coordinates out of lon/lat range after transforming from EPSG:{src_srid}"
+                problem = (
+                    f"coordinates out of lon/lat range after transforming from EPSG:{src_srid}"
+                )
         if problem:
             errors.append(RowError(number, "geometry", problem))
         elif spec.geometry_type == "Polygon" and geom.geom_type == "Polygon":
@@ -125,8 +152,9 @@ def _parse_rows(spec: LayerSpec, table, src_srid: int, gcj02: bool,
         code = row.get("code")
         if code:
             if code in seen:
-                errors.append(RowError(number, "code", f"duplicate code {code!r} "
-                                       f"(also row {seen[code]})"))
+                errors.append(
+                    RowError(number, "code", f"duplicate code {code!r} (also row {seen[code]})")
+                )
             seen[code] = number
         row["geom"] = geom
         rows.append(row)
@@ -160,12 +188,22 @@ def _write(spec: LayerSpec, rows: list[dict], report: ImportReport) -> None:
             prepare = staged_pipes_bind_nodes
         defaults = {f.name: f.get_default() for f in spec.model._meta.concrete_fields}
         values = (
-            (*(_value(row, n, defaults) for n in names), _ewkb(row["geom"]),
-             *((None, None, 0.0) if spec.slug == "pipes" else ()))
+            (
+                *(_value(row, n, defaults) for n in names),
+                _ewkb(row["geom"]),
+                *((None, None, 0.0) if spec.slug == "pipes" else ()),
+            )
             for row in rows
         )
-        created, updated, _ids = upsert(table, key=["code"], columns=columns, rows=values,
-                                        on_update=on_update, insert_extra=extra, prepare=prepare)
+        created, updated, _ids = upsert(
+            table,
+            key=["code"],
+            columns=columns,
+            rows=values,
+            on_update=on_update,
+            insert_extra=extra,
+            prepare=prepare,
+        )
     report.created, report.updated = created, updated
     if created or updated:
         changed = {spec.slug} | DEPENDENTS.get(spec.slug, set())
@@ -207,14 +245,23 @@ def _write_areas(rows: list[dict]) -> tuple[int, int]:
     for length in sorted({len(r["code"]) for r in rows}):
         batch = [r for r in rows if len(r["code"]) == length]
         values = (
-            (r["code"], r["name"], _area_level(r["code"]),
-             known.get(r.get("parent_code") or ""), _ewkb(r["geom"]))
+            (
+                r["code"],
+                r["name"],
+                _area_level(r["code"]),
+                known.get(r.get("parent_code") or ""),
+                _ewkb(r["geom"]),
+            )
             for r in batch
         )
-        c, u, _ids = upsert("layers_adminarea", key=["code"],
-                            columns=["code", "name", "level", "parent_id", "geom"], rows=values,
-                            on_update={"updated_at": "now()"},
-                            insert_extra={"updated_at": "now()"})
+        c, u, _ids = upsert(
+            "layers_adminarea",
+            key=["code"],
+            columns=["code", "name", "level", "parent_id", "geom"],
+            rows=values,
+            on_update={"updated_at": "now()"},
+            insert_extra={"updated_at": "now()"},
+        )
         created, updated = created + c, updated + u
         known = dict(AdminArea.objects.values_list("code", "id"))
     return created, updated

@@ -34,8 +34,9 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _fail(f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV "
-                    "or XLSX") from None
+        raise _fail(
+            f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV or XLSX"
+        ) from None
     if "\x00" in text:
         raise _fail("the file contains NUL bytes; it is not a CSV text file")
     yield from csv.reader(io.StringIO(text, newline=""))
@@ -64,8 +65,9 @@ def read_table(path: Path) -> Iterator[list]:
     raise _fail(f"unsupported file type {suffix!r}; use .csv or .xlsx")
 
 
-def records_import(*, kind: str, path: Path, dry_run: bool = False,
-                   progress: Progress | None = None) -> ImportReport:
+def records_import(
+    *, kind: str, path: Path, dry_run: bool = False, progress: Progress | None = None
+) -> ImportReport:
     """Import records of `kind`; raise ImportFailed listing every bad row (spreadsheet row numbers:
     the header is row 1). Natural keys make re-imports change nothing.
     """
@@ -88,7 +90,8 @@ def records_import(*, kind: str, path: Path, dry_run: bool = False,
     try:
         with transaction.atomic():
             report.created, report.updated, _ids = upsert(
-                spec.model._meta.db_table, key=key, columns=columns, rows=parsed)
+                spec.model._meta.db_table, key=key, columns=columns, rows=parsed
+            )
             if report.created or report.updated:
                 layer_versions_bump(kind)
             if dry_run:
@@ -103,18 +106,29 @@ def records_import(*, kind: str, path: Path, dry_run: bool = False,
 def _check_header(spec: RecordKind, header: list[str]) -> None:
     if not header:
         raise _fail("the file is empty: no header row")
-    errors = [RowError(1, name, "required column is missing")
-              for name in spec.headers if name not in header]
-    errors += [RowError(1, name, f"unexpected column (expected: {', '.join(spec.headers)})")
-               for name in header if name not in spec.headers]
+    errors = [
+        RowError(1, name, "required column is missing")
+        for name in spec.headers
+        if name not in header
+    ]
+    errors += [
+        RowError(1, name, f"unexpected column (expected: {', '.join(spec.headers)})")
+        for name in header
+        if name not in spec.headers
+    ]
     dupes = {h for h in header if header.count(h) > 1}
     errors += [RowError(1, name, "column appears twice") for name in sorted(dupes)]
     if errors:
         raise ImportFailed(errors)
 
 
-def _parse(spec: RecordKind, header: list[str], rows: Iterator[list], parents: dict[str, int],
-           progress: Progress | None) -> tuple[list[tuple], list[RowError]]:
+def _parse(
+    spec: RecordKind,
+    header: list[str],
+    rows: Iterator[list],
+    parents: dict[str, int],
+    progress: Progress | None,
+) -> tuple[list[tuple], list[RowError]]:
     index = {name: header.index(name) for name in spec.headers}
     parsed: list[tuple] = []
     errors: list[RowError] = []
@@ -122,7 +136,7 @@ def _parse(spec: RecordKind, header: list[str], rows: Iterator[list], parents: d
     for number, cells in enumerate(rows, start=2):
         if not any(str(c).strip() for c in cells):
             continue  # blank lines at the end of a spreadsheet
-        if len(cells) > len(header) and any(str(c).strip() for c in cells[len(header):]):
+        if len(cells) > len(header) and any(str(c).strip() for c in cells[len(header) :]):
             errors.append(RowError(number, "", "more cells than header columns"))
             continue
         cells = list(cells) + [""] * (len(header) - len(cells))
@@ -143,8 +157,9 @@ def _parse(spec: RecordKind, header: list[str], rows: Iterator[list], parents: d
                     row_errors.append(RowError(number, column, message))
             natural = (parent_id, *(row[k] for k in spec.key))
             if natural in seen:
-                row_errors.append(RowError(number, spec.parent_column,
-                                           f"duplicate of row {seen[natural]}"))
+                row_errors.append(
+                    RowError(number, spec.parent_column, f"duplicate of row {seen[natural]}")
+                )
             seen[natural] = number
         errors.extend(row_errors)
         if not row_errors:

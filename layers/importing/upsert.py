@@ -8,10 +8,16 @@ from django.db import connection
 from psycopg import Cursor, sql
 
 
-def upsert(table: str, *, key: Sequence[str], columns: Sequence[str], rows: Iterable[tuple],
-           on_update: dict[str, str] | None = None, insert_extra: dict[str, str] | None = None,
-           prepare: Callable[[Cursor, str], None] | None = None,
-           ) -> tuple[int, int, list[int]]:
+def upsert(
+    table: str,
+    *,
+    key: Sequence[str],
+    columns: Sequence[str],
+    rows: Iterable[tuple],
+    on_update: dict[str, str] | None = None,
+    insert_extra: dict[str, str] | None = None,
+    prepare: Callable[[Cursor, str], None] | None = None,
+) -> tuple[int, int, list[int]]:
     """Insert or update rows of `table` by natural key; unchanged rows are not touched.
 
     rows: tuples in `columns` order (key columns included); geometries as hex EWKB text.
@@ -31,11 +37,14 @@ def upsert(table: str, *, key: Sequence[str], columns: Sequence[str], rows: Iter
     with connection.cursor() as wrapper:
         cur = wrapper.cursor  # psycopg's own cursor: COPY and composed SQL
         cur.execute(sql.SQL("DROP TABLE IF EXISTS {tmp}").format(tmp=tmp))
-        cur.execute(sql.SQL(
-            "CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA"
-        ).format(tmp=tmp, cols=sql.SQL(", ").join(cols), target=target))
+        cur.execute(
+            sql.SQL(
+                "CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA"
+            ).format(tmp=tmp, cols=sql.SQL(", ").join(cols), target=target)
+        )
         copy_sql = sql.SQL("COPY {tmp} ({cols}) FROM STDIN").format(
-            tmp=tmp, cols=sql.SQL(", ").join(cols))
+            tmp=tmp, cols=sql.SQL(", ").join(cols)
+        )
         with cur.copy(copy_sql) as copy:
             for row in rows:
                 copy.write_row(row)
@@ -44,23 +53,37 @@ def upsert(table: str, *, key: Sequence[str], columns: Sequence[str], rows: Iter
         insert_cols = [*cols, *(sql.Identifier(c) for c in insert_extra)]
         select_exprs = [*cols, *(sql.SQL(e) for e in insert_extra.values())]
         set_items = [sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in value_cols]
-        set_items += [sql.SQL("{c} = {e}").format(c=sql.Identifier(c), e=sql.SQL(e))
-                      for c, e in on_update.items()]
-        changed = sql.SQL("({t}) IS DISTINCT FROM ({e})").format(
-            t=sql.SQL(", ").join(sql.SQL("t.{c}").format(c=sql.Identifier(c)) for c in value_cols),
-            e=sql.SQL(", ").join(sql.SQL("EXCLUDED.{c}").format(c=sql.Identifier(c))
-                                 for c in value_cols),
-        ) if value_cols else sql.SQL("false")
-        cur.execute(sql.SQL(
-            "INSERT INTO {target} AS t ({icols}) SELECT {sel} FROM {tmp} "
-            "ON CONFLICT ({key}) DO UPDATE SET {sets} WHERE {changed} "
-            "RETURNING t.id, (xmax = 0) AS inserted"
-        ).format(
-            target=target, icols=sql.SQL(", ").join(insert_cols),
-            sel=sql.SQL(", ").join(select_exprs), tmp=tmp,
-            key=sql.SQL(", ").join(sql.Identifier(k) for k in key),
-            sets=sql.SQL(", ").join(set_items), changed=changed,
-        ))
+        set_items += [
+            sql.SQL("{c} = {e}").format(c=sql.Identifier(c), e=sql.SQL(e))
+            for c, e in on_update.items()
+        ]
+        changed = (
+            sql.SQL("({t}) IS DISTINCT FROM ({e})").format(
+                t=sql.SQL(", ").join(
+                    sql.SQL("t.{c}").format(c=sql.Identifier(c)) for c in value_cols
+                ),
+                e=sql.SQL(", ").join(
+                    sql.SQL("EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in value_cols
+                ),
+            )
+            if value_cols
+            else sql.SQL("false")
+        )
+        cur.execute(
+            sql.SQL(
+                "INSERT INTO {target} AS t ({icols}) SELECT {sel} FROM {tmp} "
+                "ON CONFLICT ({key}) DO UPDATE SET {sets} WHERE {changed} "
+                "RETURNING t.id, (xmax = 0) AS inserted"
+            ).format(
+                target=target,
+                icols=sql.SQL(", ").join(insert_cols),
+                sel=sql.SQL(", ").join(select_exprs),
+                tmp=tmp,
+                key=sql.SQL(", ").join(sql.Identifier(k) for k in key),
+                sets=sql.SQL(", ").join(set_items),
+                changed=changed,
+            )
+        )
         result = cur.fetchall()
         cur.execute(sql.SQL("DROP TABLE {tmp}").format(tmp=tmp))
     created = sum(1 for _id, inserted in result if inserted)

@@ -19,8 +19,14 @@ class ProgressBar:
             return
         bar = self.bars.get(step)
         if bar is None:
-            bar = self.bars[step] = tqdm(total=total or None, desc=step, file=sys.stderr,
-                                         unit="row", leave=False, mininterval=0.5)
+            bar = self.bars[step] = tqdm(
+                total=total or None,
+                desc=step,
+                file=sys.stderr,
+                unit="row",
+                leave=False,
+                mininterval=0.5,
+            )
         bar.update(done - bar.n)
         if total and done >= total:
             bar.close()

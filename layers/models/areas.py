@@ -1,4 +1,4 @@
-"""Administrative areas (province → city → county → town), their yearly statistics, data versions."""
+"""Administrative areas (province → city → county → town), yearly statistics, data versions."""
 
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
@@ -46,8 +46,9 @@ class AreaYearStats(models.Model):
         AdminArea, verbose_name=_("area"), on_delete=models.CASCADE, related_name="stats"
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    population = models.PositiveIntegerField(_("population"), null=True, blank=True,
-                                              help_text=_("persons"))
+    population = models.PositiveIntegerField(
+        _("population"), null=True, blank=True, help_text=_("persons")
+    )
     gdp_10k_yuan = models.FloatField(_("GDP"), null=True, blank=True, help_text=_("10,000 yuan"))
     industrial_value_added_10k_yuan = models.FloatField(
         _("industrial value added"), null=True, blank=True, help_text=_("10,000 yuan")
@@ -63,7 +64,9 @@ class AreaYearStats(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["area", "year"], name="areayearstats_unique"),
             *non_negative(
-                "gdp_10k_yuan", "industrial_value_added_10k_yuan", "water_use_cap_m3",
+                "gdp_10k_yuan",
+                "industrial_value_added_10k_yuan",
+                "water_use_cap_m3",
                 prefix="areayearstats",
             ),
         ]

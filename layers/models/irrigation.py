@@ -16,8 +16,9 @@ class IrrigationDistrict(LayerFeature, InTown):
         SMALL = "small", _("small")
 
     size = models.CharField(_("size"), max_length=10, choices=Size.choices)
-    design_area_mu = models.FloatField(_("design irrigated area"), null=True, blank=True,
-                                       help_text=_("亩"))
+    design_area_mu = models.FloatField(
+        _("design irrigated area"), null=True, blank=True, help_text=_("亩")
+    )
     effective_area_mu = models.FloatField(_("effective irrigated area"), help_text=_("亩"))
     efficient_area_mu = models.FloatField(
         _("efficient-irrigation area"), default=0, help_text=_("亩 under pipe, sprinkler or drip")
@@ -30,8 +31,9 @@ class IrrigationDistrict(LayerFeature, InTown):
         verbose_name_plural = _("irrigation districts")
         constraints = [
             valid_geometry("irrdistrict"),
-            *non_negative("design_area_mu", "effective_area_mu", "efficient_area_mu",
-                          prefix="irrdistrict"),
+            *non_negative(
+                "design_area_mu", "effective_area_mu", "efficient_area_mu", prefix="irrdistrict"
+            ),
         ]
 
 
@@ -39,7 +41,9 @@ class IrrigationRecord(models.Model):
     """A district's water for one year: withdrawal, net water to fields, metered share."""
 
     district = models.ForeignKey(
-        IrrigationDistrict, verbose_name=_("district"), on_delete=models.CASCADE,
+        IrrigationDistrict,
+        verbose_name=_("district"),
+        on_delete=models.CASCADE,
         related_name="records",
     )
     year = models.PositiveSmallIntegerField(_("year"))
@@ -56,11 +60,18 @@ class IrrigationRecord(models.Model):
         verbose_name_plural = _("irrigation records")
         constraints = [
             models.UniqueConstraint(fields=["district", "year"], name="irrrecord_unique"),
-            *non_negative("gross_withdrawal_m3", "net_field_m3", "irrigated_area_mu",
-                          "metered_withdrawal_m3", prefix="irrrecord"),
+            *non_negative(
+                "gross_withdrawal_m3",
+                "net_field_m3",
+                "irrigated_area_mu",
+                "metered_withdrawal_m3",
+                prefix="irrrecord",
+            ),
             # Water reaching the fields cannot exceed what was withdrawn.
-            models.CheckConstraint(condition=Q(net_field_m3__lte=F("gross_withdrawal_m3")),
-                                   name="irrrecord_net_le_gross"),
+            models.CheckConstraint(
+                condition=Q(net_field_m3__lte=F("gross_withdrawal_m3")),
+                name="irrrecord_net_le_gross",
+            ),
         ]
 
     def __str__(self) -> str:

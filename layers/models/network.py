@@ -23,14 +23,17 @@ class SupplyZone(LayerFeature):
 class WaterBalance(models.Model):
     """A supply zone's yearly water balance: the CJJ 92-2016 inputs."""
 
-    zone = models.ForeignKey(SupplyZone, verbose_name=_("supply zone"), on_delete=models.CASCADE,
-                             related_name="balances")
+    zone = models.ForeignKey(
+        SupplyZone, verbose_name=_("supply zone"), on_delete=models.CASCADE, related_name="balances"
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     system_input_m3 = models.FloatField(_("system input volume"), help_text=_("m³ per year"))
-    billed_authorized_m3 = models.FloatField(_("billed authorised consumption"),
-                                             help_text=_("m³ per year"))
-    unbilled_authorized_m3 = models.FloatField(_("unbilled authorised consumption"),
-                                               help_text=_("m³ per year"))
+    billed_authorized_m3 = models.FloatField(
+        _("billed authorised consumption"), help_text=_("m³ per year")
+    )
+    unbilled_authorized_m3 = models.FloatField(
+        _("unbilled authorised consumption"), help_text=_("m³ per year")
+    )
     household_metered_residential_m3 = models.FloatField(
         _("residential use metered to households"), help_text=_("m³ per year")
     )
@@ -43,9 +46,15 @@ class WaterBalance(models.Model):
         verbose_name_plural = _("water balances")
         constraints = [
             models.UniqueConstraint(fields=["zone", "year"], name="waterbalance_unique"),
-            *non_negative("system_input_m3", "billed_authorized_m3", "unbilled_authorized_m3",
-                          "household_metered_residential_m3", "mean_outlet_pressure_mpa",
-                          "max_frost_depth_m", prefix="waterbalance"),
+            *non_negative(
+                "system_input_m3",
+                "billed_authorized_m3",
+                "unbilled_authorized_m3",
+                "household_metered_residential_m3",
+                "mean_outlet_pressure_mpa",
+                "max_frost_depth_m",
+                prefix="waterbalance",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -65,8 +74,7 @@ class PipeNode(InTown):
         END_CAP = "end_cap", _("end cap")
 
     code = models.CharField(_("code"), max_length=32, unique=True)
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices,
-                            default=Kind.JUNCTION)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.JUNCTION)
     geom = models.PointField(_("location"), srid=4326, spatial_index=True)
     elevation_m = models.FloatField(_("elevation"), null=True, blank=True, help_text=_("m"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -99,20 +107,40 @@ class PipeSegment(InTown):
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     geom = models.LineStringField(_("route"), srid=4326, spatial_index=True)
-    start_node = models.ForeignKey(PipeNode, verbose_name=_("start node"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
-    end_node = models.ForeignKey(PipeNode, verbose_name=_("end node"), on_delete=models.PROTECT,
-                                 null=True, blank=True, related_name="+")
+    start_node = models.ForeignKey(
+        PipeNode,
+        verbose_name=_("start node"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    end_node = models.ForeignKey(
+        PipeNode,
+        verbose_name=_("end node"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     diameter_mm = models.PositiveIntegerField(_("diameter"), help_text=_("mm (DN)"))
     material = models.CharField(_("material"), max_length=15, choices=Material.choices)
     install_year = models.PositiveSmallIntegerField(_("install year"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
-                              default=Status.IN_SERVICE)
-    length_m = models.FloatField(_("length"), default=0,
-                                 help_text=_("m, computed on the ellipsoid from the route"))
-    supply_zone = models.ForeignKey(SupplyZone, verbose_name=_("supply zone"),
-                                    on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="pipes", help_text=_("Derived from the route."))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.IN_SERVICE
+    )
+    length_m = models.FloatField(
+        _("length"), default=0, help_text=_("m, computed on the ellipsoid from the route")
+    )
+    supply_zone = models.ForeignKey(
+        SupplyZone,
+        verbose_name=_("supply zone"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pipes",
+        help_text=_("Derived from the route."),
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -122,8 +150,10 @@ class PipeSegment(InTown):
         verbose_name_plural = _("pipe segments")
         constraints = [
             valid_geometry("pipe"),
-            models.CheckConstraint(condition=Q(diameter_mm__gt=0, diameter_mm__lte=4000),
-                                   name="pipe_diameter_plausible"),
+            models.CheckConstraint(
+                condition=Q(diameter_mm__gt=0, diameter_mm__lte=4000),
+                name="pipe_diameter_plausible",
+            ),
             # Topology: a pipe in service is bound to its two end nodes.
             models.CheckConstraint(
                 condition=~Q(status="in_service")
@@ -139,15 +169,21 @@ class PipeSegment(InTown):
 class LeakRecord(models.Model):
     """A leak found on a pipe (漏损记录台账): where, when found and repaired, estimated loss."""
 
-    pipe = models.ForeignKey(PipeSegment, verbose_name=_("pipe"), on_delete=models.CASCADE,
-                             related_name="leaks")
+    pipe = models.ForeignKey(
+        PipeSegment, verbose_name=_("pipe"), on_delete=models.CASCADE, related_name="leaks"
+    )
     geom = models.PointField(_("location"), srid=4326, spatial_index=True)
     found_on = models.DateField(_("found on"))
     repaired_on = models.DateField(_("repaired on"), null=True, blank=True)
     estimated_loss_m3 = models.FloatField(_("estimated loss"), default=0, help_text=_("m³"))
     cause = models.CharField(_("cause"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"),
-                                    on_delete=models.SET_NULL, null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         ordering = ["-found_on"]

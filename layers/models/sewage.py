@@ -26,23 +26,26 @@ class SewagePlant(LayerFeature, InTown):
     design_capacity_m3d = models.FloatField(_("design capacity"), help_text=_("m³ per day"))
     effluent_grade = models.CharField(_("effluent grade"), max_length=2, choices=Grade.choices)
     built_on = models.DateField(_("built on"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
-                              default=Status.OPERATING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPERATING
+    )
 
     class Meta(LayerFeature.Meta):
         verbose_name = _("sewage plant")
         verbose_name_plural = _("sewage plants")
         constraints = [
-            models.CheckConstraint(condition=Q(design_capacity_m3d__gt=0),
-                                   name="sewageplant_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(design_capacity_m3d__gt=0), name="sewageplant_capacity_positive"
+            ),
         ]
 
 
 class SewagePlantMonth(models.Model):
     """A plant's month: treated volume, effluent concentrations (mg/L), temperature, reuse."""
 
-    plant = models.ForeignKey(SewagePlant, verbose_name=_("plant"), on_delete=models.CASCADE,
-                              related_name="months")
+    plant = models.ForeignKey(
+        SewagePlant, verbose_name=_("plant"), on_delete=models.CASCADE, related_name="months"
+    )
     month = models.DateField(_("month"), help_text=_("first day of the month"))
     treated_m3 = models.FloatField(_("treated volume"), help_text=_("m³ per month"))
     cod = models.FloatField(_("COD"), null=True, blank=True, help_text=_("mg/L"))
@@ -51,8 +54,9 @@ class SewagePlantMonth(models.Model):
     nh3n = models.FloatField(_("ammonia nitrogen"), null=True, blank=True, help_text=_("mg/L"))
     tn = models.FloatField(_("total nitrogen"), null=True, blank=True, help_text=_("mg/L"))
     tp = models.FloatField(_("total phosphorus"), null=True, blank=True, help_text=_("mg/L"))
-    water_temp_c = models.FloatField(_("water temperature"), null=True, blank=True,
-                                     help_text=_("°C"))
+    water_temp_c = models.FloatField(
+        _("water temperature"), null=True, blank=True, help_text=_("°C")
+    )
     reclaimed_m3 = models.FloatField(_("reclaimed water"), default=0, help_text=_("m³ per month"))
 
     class Meta:
@@ -61,10 +65,11 @@ class SewagePlantMonth(models.Model):
         verbose_name_plural = _("sewage plant months")
         constraints = [
             models.UniqueConstraint(fields=["plant", "month"], name="plantmonth_unique"),
-            *non_negative("treated_m3", "reclaimed_m3", *EFFLUENT_PARAMETERS,
-                          prefix="plantmonth"),
-            models.CheckConstraint(condition=Q(reclaimed_m3__lte=F("treated_m3")),
-                                   name="plantmonth_reclaimed_le_treated"),
+            *non_negative("treated_m3", "reclaimed_m3", *EFFLUENT_PARAMETERS, prefix="plantmonth"),
+            models.CheckConstraint(
+                condition=Q(reclaimed_m3__lte=F("treated_m3")),
+                name="plantmonth_reclaimed_le_treated",
+            ),
         ]
 
     def __str__(self) -> str:

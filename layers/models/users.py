@@ -30,16 +30,24 @@ class WaterUser(LayerFeature, InTown):
 
     geom = models.PointField(_("location"), srid=4326, spatial_index=True)
     sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
-    source = models.CharField(_("source"), max_length=20, choices=Source.choices,
-                              default=Source.PUBLIC_NETWORK)
-    annual_plan_m3 = models.FloatField(_("annual plan"), null=True, blank=True,
-                                       help_text=_("m³ per year; empty = no plan"))
-    carrier = models.CharField(_("water-saving carrier"), max_length=12, choices=Carrier.choices,
-                               blank=True, default="")
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.PUBLIC_NETWORK
+    )
+    annual_plan_m3 = models.FloatField(
+        _("annual plan"), null=True, blank=True, help_text=_("m³ per year; empty = no plan")
+    )
+    carrier = models.CharField(
+        _("water-saving carrier"), max_length=12, choices=Carrier.choices, blank=True, default=""
+    )
     carrier_year = models.PositiveSmallIntegerField(_("recognised in"), null=True, blank=True)
     supply_zone = models.ForeignKey(
-        "layers.SupplyZone", verbose_name=_("supply zone"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="users", help_text=_("Derived from the location."),
+        "layers.SupplyZone",
+        verbose_name=_("supply zone"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text=_("Derived from the location."),
     )
 
     class Meta(LayerFeature.Meta):
@@ -51,8 +59,9 @@ class WaterUser(LayerFeature, InTown):
 class Consumption(models.Model):
     """A user's metered (or estimated) use in one month."""
 
-    user = models.ForeignKey(WaterUser, verbose_name=_("user"), on_delete=models.CASCADE,
-                             related_name="consumption")
+    user = models.ForeignKey(
+        WaterUser, verbose_name=_("user"), on_delete=models.CASCADE, related_name="consumption"
+    )
     month = models.DateField(_("month"), help_text=_("first day of the month"))
     volume_m3 = models.FloatField(_("volume"), help_text=_("m³ per month"))
     metered = models.BooleanField(_("metered"), default=True)

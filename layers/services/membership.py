@@ -5,16 +5,31 @@ from django.db import connection
 # (table, representative point SQL, derived column, zone table, zone filter)
 # A line's representative point is its midpoint; a polygon's a point on its surface.
 _RULES = [
-    ("layers_wateruser", "geom", "town_id", "layers_adminarea", "z.level = 'town'"),
-    ("layers_wateruser", "geom", "supply_zone_id", "layers_supplyzone", "true"),
-    ("layers_sewageplant", "geom", "town_id", "layers_adminarea", "z.level = 'town'"),
-    ("layers_pipenode", "geom", "town_id", "layers_adminarea", "z.level = 'town'"),
-    ("layers_pipesegment", "ST_LineInterpolatePoint(f.geom, 0.5)", "town_id",
-     "layers_adminarea", "z.level = 'town'"),
-    ("layers_pipesegment", "ST_LineInterpolatePoint(f.geom, 0.5)", "supply_zone_id",
-     "layers_supplyzone", "true"),
-    ("layers_irrigationdistrict", "ST_PointOnSurface(f.geom)", "town_id", "layers_adminarea",
-     "z.level = 'town'"),
+    ("layers_wateruser", "f.geom", "town_id", "layers_adminarea", "z.level = 'town'"),
+    ("layers_wateruser", "f.geom", "supply_zone_id", "layers_supplyzone", "true"),
+    ("layers_sewageplant", "f.geom", "town_id", "layers_adminarea", "z.level = 'town'"),
+    ("layers_pipenode", "f.geom", "town_id", "layers_adminarea", "z.level = 'town'"),
+    (
+        "layers_pipesegment",
+        "ST_LineInterpolatePoint(f.geom, 0.5)",
+        "town_id",
+        "layers_adminarea",
+        "z.level = 'town'",
+    ),
+    (
+        "layers_pipesegment",
+        "ST_LineInterpolatePoint(f.geom, 0.5)",
+        "supply_zone_id",
+        "layers_supplyzone",
+        "true",
+    ),
+    (
+        "layers_irrigationdistrict",
+        "ST_PointOnSurface(f.geom)",
+        "town_id",
+        "layers_adminarea",
+        "z.level = 'town'",
+    ),
 ]
 
 # Which derived memberships depend on which layer slug's geometries.

@@ -1,4 +1,4 @@
-"""Data versions: every write bumps its layer's counter, so caches and verdicts know they are old."""
+"""Data versions: every write bumps its layer's counter, so caches and verdicts see change."""
 
 from django.db import connection
 

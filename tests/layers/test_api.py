@@ -14,8 +14,10 @@ pytestmark = pytest.mark.django_db
 
 
 class AuthTests:
-    @pytest.mark.parametrize("url", ["/api/v1/layers/", "/api/v1/layers/pipes/features/",
-                                     "/api/v1/layers/pipes/features/1/"])
+    @pytest.mark.parametrize(
+        "url",
+        ["/api/v1/layers/", "/api/v1/layers/pipes/features/", "/api/v1/layers/pipes/features/1/"],
+    )
     def test_anonymous_refused_as_json(self, client, url):
         response = client.get(url)
         assert response.status_code in (401, 403)
@@ -24,8 +26,10 @@ class AuthTests:
     def test_official_token_reads_every_layer(self, client, official):
         token = Token.objects.create(user=official)
         for slug in LAYERS:
-            response = client.get(f"/api/v1/layers/{slug}/features/?page_size=5",
-                                  HTTP_AUTHORIZATION=f"Token {token.key}")
+            response = client.get(
+                f"/api/v1/layers/{slug}/features/?page_size=5",
+                HTTP_AUTHORIZATION=f"Token {token.key}",
+            )
             assert response.status_code == 200, slug
             assert response.json()["type"] == "FeatureCollection"
 
@@ -79,11 +83,18 @@ class FeatureTests:
             lon, lat = f["geometry"]["coordinates"]
             assert 112.30 <= lon <= 112.45 and 24.70 <= lat <= 24.85
 
-    @pytest.mark.parametrize("query,param", [
-        ("bbox=1,2,3", "bbox"), ("bbox=a,b,c,d", "bbox"), ("bbox=10,10,5,5", "bbox"),
-        ("page_size=0", "page_size"), ("page_size=100000", "page_size"), ("page=-1", "page"),
-        ("bbox=1;DROP TABLE layers_pipesegment,2,3,4", "bbox"),
-    ])
+    @pytest.mark.parametrize(
+        "query,param",
+        [
+            ("bbox=1,2,3", "bbox"),
+            ("bbox=a,b,c,d", "bbox"),
+            ("bbox=10,10,5,5", "bbox"),
+            ("page_size=0", "page_size"),
+            ("page_size=100000", "page_size"),
+            ("page=-1", "page"),
+            ("bbox=1;DROP TABLE layers_pipesegment,2,3,4", "bbox"),
+        ],
+    )
     def test_bad_parameters_are_400_naming_them(self, client, official, query, param):
         client.force_login(official)
         response = client.get(f"/api/v1/layers/pipes/features/?{query}")

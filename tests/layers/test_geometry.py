@@ -64,8 +64,9 @@ class Gcj02Tests:
         lat = np.linspace(24.62, 25.19, 25)
         glon, glat = g.wgs84_to_gcj02_xy(lon, lat)
         back_lon, back_lat = g.gcj02_to_wgs84_xy(glon, glat)
-        metres = np.hypot((back_lon - lon) * 111_320 * np.cos(np.radians(lat)),
-                          (back_lat - lat) * 110_574)
+        metres = np.hypot(
+            (back_lon - lon) * 111_320 * np.cos(np.radians(lat)), (back_lat - lat) * 110_574
+        )
         assert metres.max() < 0.5
 
     def test_offset_is_hundreds_of_metres(self):

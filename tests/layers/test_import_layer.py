@@ -1,4 +1,4 @@
-"""import_layer: every bad row reported, nothing written; fixed files import; re-import is a no-op."""
+"""import_layer: bad rows reported and nothing written; good files import; re-import is a no-op."""
 
 import zipfile
 
@@ -35,8 +35,9 @@ def run_import(*args):
 
 
 class BadRowTests:
-    @pytest.mark.parametrize("case", ["wrong_type", "missing_column", "unknown_srid",
-                                      "bad_choice", "negative"])
+    @pytest.mark.parametrize(
+        "case", ["wrong_type", "missing_column", "unknown_srid", "bad_choice", "negative"]
+    )
     def test_refused_and_nothing_written(self, tmp_path, capsys, case):
         fields = plants_fields()
         crs = "EPSG:4326"
@@ -55,19 +56,30 @@ class BadRowTests:
         with pytest.raises(CommandError, match="nothing was written"):
             run_import("sewage-plants", path)
         err = capsys.readouterr().err
-        expected = {"wrong_type": "row 2, column design_capacity_m3d",
-                    "missing_column": "column effluent_grade: required column is missing",
-                    "unknown_srid": "allow-list", "bad_choice": "row 3, column effluent_grade",
-                    "negative": "row 2, column design_capacity_m3d"}[case]
+        expected = {
+            "wrong_type": "row 2, column design_capacity_m3d",
+            "missing_column": "column effluent_grade: required column is missing",
+            "unknown_srid": "allow-list",
+            "bad_choice": "row 3, column effluent_grade",
+            "negative": "row 2, column design_capacity_m3d",
+        }[case]
         assert expected in err
         assert tables_fingerprint() == before
 
     def test_invalid_geometry_names_the_row(self, tmp_path, capsys):
         square = Polygon([(112.3, 24.7), (112.31, 24.7), (112.31, 24.71), (112.3, 24.71)])
         bowtie = Polygon([(112.3, 24.7), (112.31, 24.71), (112.31, 24.7), (112.3, 24.71)])
-        path = write_layer(tmp_path / "wfz.gpkg", [square, bowtie], {
-            "code": ["T-WFZ-1", "T-WFZ-2"], "name": ["甲", "乙"], "river": ["连江", "连江"],
-            "water_body": ["river", "river"], "target_class": [2, 3]})
+        path = write_layer(
+            tmp_path / "wfz.gpkg",
+            [square, bowtie],
+            {
+                "code": ["T-WFZ-1", "T-WFZ-2"],
+                "name": ["甲", "乙"],
+                "river": ["连江", "连江"],
+                "water_body": ["river", "river"],
+                "target_class": [2, 3],
+            },
+        )
         before = tables_fingerprint()
         with pytest.raises(CommandError):
             run_import("water-function-zones", path)
@@ -76,8 +88,9 @@ class BadRowTests:
         assert not WaterFunctionZone.objects.filter(code="T-WFZ-1").exists()
 
     def test_every_bad_row_is_reported(self, tmp_path, capsys):
-        fields = plants_fields(design_capacity_m3d=["x", "y", "800"],
-                               effluent_grade=["9", "1B", "2"])
+        fields = plants_fields(
+            design_capacity_m3d=["x", "y", "800"], effluent_grade=["9", "1B", "2"]
+        )
         path = write_layer(tmp_path / "plants.gpkg", PLANT_POINTS, fields)
         with pytest.raises(CommandError, match="3 problem"):
             run_import("sewage-plants", path)
@@ -87,8 +100,11 @@ class BadRowTests:
         assert "row 2, column design_capacity_m3d" in err
 
     def test_duplicate_code_refused(self, tmp_path, capsys):
-        path = write_layer(tmp_path / "plants.gpkg", PLANT_POINTS,
-                           plants_fields(code=["T-SP-1", "T-SP-2", "T-SP-1"]))
+        path = write_layer(
+            tmp_path / "plants.gpkg",
+            PLANT_POINTS,
+            plants_fields(code=["T-SP-1", "T-SP-2", "T-SP-1"]),
+        )
         with pytest.raises(CommandError):
             run_import("sewage-plants", path)
         assert "row 3, column code: duplicate code 'T-SP-1' (also row 1)" in capsys.readouterr().err
@@ -124,8 +140,9 @@ class GoodFileTests:
     def test_gauss_kruger_file_lands_in_wgs84(self, tmp_path):
         for srid in (4546, 4525):
             gk = [reproject(p, 4326, srid) for p in PLANT_POINTS]
-            path = write_layer(tmp_path / f"plants{srid}.gpkg", gk, plants_fields(),
-                               crs=f"EPSG:{srid}")
+            path = write_layer(
+                tmp_path / f"plants{srid}.gpkg", gk, plants_fields(), crs=f"EPSG:{srid}"
+            )
             run_import("sewage-plants", path)
             stored = SewagePlant.objects.get(code="T-SP-2").geom
             assert stored.x == pytest.approx(112.392, abs=1e-8)
@@ -146,8 +163,14 @@ class ShapefileTests:
     def _zip(self, tmp_path, encoding, with_cpg=True, name="plants.zip"):
         shp_dir = tmp_path / "shp"
         shp_dir.mkdir(exist_ok=True)
-        write_layer(shp_dir / "plants.shp", PLANT_POINTS, plants_fields(),
-                    driver="ESRI Shapefile", encoding=encoding, crs="EPSG:4326")
+        write_layer(
+            shp_dir / "plants.shp",
+            PLANT_POINTS,
+            plants_fields(),
+            driver="ESRI Shapefile",
+            encoding=encoding,
+            crs="EPSG:4326",
+        )
         if not with_cpg:
             (shp_dir / "plants.cpg").unlink(missing_ok=True)
         path = tmp_path / name
@@ -186,14 +209,25 @@ class PipeTopologyImportTests:
     def test_pipe_ends_bind_to_nodes_within_tolerance(self, tmp_path):
         # Two nodes 200 m apart east of Lianzhou town; one pipe end 0.3 m off the first node.
         a, b = Point(112.45, 24.80), Point(112.452, 24.80)
-        write_layer(tmp_path / "nodes.gpkg", [a, b],
-                    {"code": ["T-N-A", "T-N-B"], "kind": ["valve", "hydrant"]})
+        write_layer(
+            tmp_path / "nodes.gpkg",
+            [a, b],
+            {"code": ["T-N-A", "T-N-B"], "kind": ["valve", "hydrant"]},
+        )
         run_import("pipe-nodes", tmp_path / "nodes.gpkg")
         off = Point(112.45 + 0.3 / 101_000, 24.80)
         far = Point(112.454, 24.80)
-        write_layer(tmp_path / "pipes.gpkg", [LineString([off, b]), LineString([b, far])], {
-            "code": ["T-P-1", "T-P-2"], "diameter_mm": [100, 100], "material": ["PE", "PE"],
-            "install_year": [2020, 2021], "status": ["in_service", "in_service"]})
+        write_layer(
+            tmp_path / "pipes.gpkg",
+            [LineString([off, b]), LineString([b, far])],
+            {
+                "code": ["T-P-1", "T-P-2"],
+                "diameter_mm": [100, 100],
+                "material": ["PE", "PE"],
+                "install_year": [2020, 2021],
+                "status": ["in_service", "in_service"],
+            },
+        )
         nodes_before = PipeNode.objects.count()
         run_import("pipes", tmp_path / "pipes.gpkg")
         p1 = PipeSegment.objects.get(code="T-P-1")
@@ -203,5 +237,4 @@ class PipeTopologyImportTests:
         assert PipeNode.objects.count() == nodes_before + 1  # a junction for the loose end
         assert p1.geom.coords[0] == pytest.approx((112.45, 24.80))  # snapped onto the node
         expected = shapely.LineString([(112.45, 24.80), (112.452, 24.80)])
-        assert p1.length_m == pytest.approx(
-            reproject(expected, 4326, 4546).length, rel=2e-3)
+        assert p1.length_m == pytest.approx(reproject(expected, 4326, 4546).length, rel=2e-3)

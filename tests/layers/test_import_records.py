@@ -33,18 +33,22 @@ class CsvTests:
         run("consumption", path)
         assert tables_fingerprint() == before
 
-    @pytest.mark.parametrize("line,expected", [
-        ("{code},2030-01,-5,true", "row 3, column volume_m3: -5.0 is below the minimum 0"),
-        ("{code},2030-13,5,true", "row 3, column month"),
-        ("NO-SUCH-USER,2030-01,5,true", "row 3, column user_code: unknown code"),
-        ("{code},2030-01,five,true", "row 3, column volume_m3: 'five' is not a number"),
-        ("{code},2030-01,5,maybe", "row 3, column metered"),
-    ])
+    @pytest.mark.parametrize(
+        "line,expected",
+        [
+            ("{code},2030-01,-5,true", "row 3, column volume_m3: -5.0 is below the minimum 0"),
+            ("{code},2030-13,5,true", "row 3, column month"),
+            ("NO-SUCH-USER,2030-01,5,true", "row 3, column user_code: unknown code"),
+            ("{code},2030-01,five,true", "row 3, column volume_m3: 'five' is not a number"),
+            ("{code},2030-01,5,maybe", "row 3, column metered"),
+        ],
+    )
     def test_bad_row_named_and_nothing_written(self, tmp_path, capsys, line, expected):
         code = user_code()
         path = tmp_path / "c.csv"
-        path.write_text(f"{HEADER}\n{code},2030-02,1,true\n{line.format(code=code)}\n",
-                        encoding="utf-8")
+        path.write_text(
+            f"{HEADER}\n{code},2030-02,1,true\n{line.format(code=code)}\n", encoding="utf-8"
+        )
         before = tables_fingerprint()
         with pytest.raises(CommandError, match="nothing was written"):
             run("consumption", path)
@@ -81,8 +85,11 @@ class CsvTests:
 
         district = IrrigationDistrict.objects.order_by("code").first().code
         path = tmp_path / "i.csv"
-        path.write_text("district_code,year,gross_withdrawal_m3,net_field_m3,irrigated_area_mu,"
-                        f"metered_withdrawal_m3\n{district},2031,100,150,10,\n", encoding="utf-8")
+        path.write_text(
+            "district_code,year,gross_withdrawal_m3,net_field_m3,irrigated_area_mu,"
+            f"metered_withdrawal_m3\n{district},2031,100,150,10,\n",
+            encoding="utf-8",
+        )
         with pytest.raises(CommandError):
             run("irrigation-records", path)
         assert "net water to fields exceeds the gross withdrawal" in capsys.readouterr().err

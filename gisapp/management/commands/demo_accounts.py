@@ -10,8 +10,11 @@ class Command(BaseCommand):
     help = "Print the demo accounts (created only by load_demo) and their passwords."
 
     def handle(self, *args, **opts):
-        existing = set(get_user_model().objects.filter(username__in=DEMO_ACCOUNTS)
-                       .values_list("username", flat=True))
+        existing = set(
+            get_user_model()
+            .objects.filter(username__in=DEMO_ACCOUNTS)
+            .values_list("username", flat=True)
+        )
         if not existing:
             self.stdout.write("No demo accounts in this database.")
             return

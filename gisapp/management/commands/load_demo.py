@@ -21,16 +21,22 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         if not settings.DEMO_DATA_ALLOWED:
-            raise CommandError("demo data (with published demo passwords) is disabled in "
-                               "these settings (DEMO_DATA_ALLOWED is False)")
+            raise CommandError(
+                "demo data (with published demo passwords) is disabled in "
+                "these settings (DEMO_DATA_ALLOWED is False)"
+            )
         if demo_is_loaded() and not opts["force"]:
             self.stdout.write("Demo data already loaded (use --force to load again).")
             return
         progress = ProgressBar(enabled=opts["verbosity"] > 0)
         try:
-            demo_load(out_dir=opts["out"], seed=opts["seed"], scale=opts["scale"],
-                      progress=progress,
-                      log=self.stdout.write if opts["verbosity"] > 0 else (lambda _m: None))
+            demo_load(
+                out_dir=opts["out"],
+                seed=opts["seed"],
+                scale=opts["scale"],
+                progress=progress,
+                log=self.stdout.write if opts["verbosity"] > 0 else (lambda _m: None),
+            )
         except ImportFailed as exc:
             raise CommandError(f"demo data refused: {exc}") from None
         finally:

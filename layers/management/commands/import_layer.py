@@ -16,27 +16,43 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("slug", choices=list(LAYERS))
         parser.add_argument("file", type=Path)
-        parser.add_argument("--srid", type=int, help="EPSG code of the file's coordinates "
-                            "(only when its own is missing or wrong; allow-listed codes only)")
-        parser.add_argument("--encoding", help="text encoding of a Shapefile without .cpg, "
-                            "e.g. GBK")
-        parser.add_argument("--gcj02", action="store_true",
-                            help="coordinates are GCJ-02 (Chinese web maps): convert to WGS84")
-        parser.add_argument("--dry-run", action="store_true",
-                            help="validate and report, write nothing")
+        parser.add_argument(
+            "--srid",
+            type=int,
+            help="EPSG code of the file's coordinates "
+            "(only when its own is missing or wrong; allow-listed codes only)",
+        )
+        parser.add_argument(
+            "--encoding", help="text encoding of a Shapefile without .cpg, e.g. GBK"
+        )
+        parser.add_argument(
+            "--gcj02",
+            action="store_true",
+            help="coordinates are GCJ-02 (Chinese web maps): convert to WGS84",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="validate and report, write nothing"
+        )
 
     def handle(self, *args, **opts):
         progress = ProgressBar(enabled=opts["verbosity"] > 0)
         try:
-            report = layer_import(slug=opts["slug"], path=opts["file"], srid=opts["srid"],
-                                  encoding=opts["encoding"], gcj02=opts["gcj02"],
-                                  dry_run=opts["dry_run"], progress=progress)
+            report = layer_import(
+                slug=opts["slug"],
+                path=opts["file"],
+                srid=opts["srid"],
+                encoding=opts["encoding"],
+                gcj02=opts["gcj02"],
+                dry_run=opts["dry_run"],
+                progress=progress,
+            )
         except ImportFailed as exc:
             progress.close()
             for error in exc.errors:
                 self.stderr.write(str(error))
-            raise CommandError(f"import refused: {len(exc.errors)} problem(s); "
-                               "nothing was written") from None
+            raise CommandError(
+                f"import refused: {len(exc.errors)} problem(s); nothing was written"
+            ) from None
         progress.close()
         if opts["verbosity"] > 0:
             self.stdout.write(report.summary())
