@@ -33,8 +33,7 @@ def _num(cell: str) -> float | None:
 def sample_class(row: Row, water_body: str) -> int:
     """Worst class (1-5, 6 = 劣V) over the measured parameters; missing ones are skipped."""
     worst = 1
-    params = ["do", "codmn", "cod", "bod5", "nh3n", "tp"] + (["tn"] if water_body == "lake"
-                                                           else [])
+    params = ["do", "codmn", "cod", "bod5", "nh3n", "tp"] + (["tn"] if water_body == "lake" else [])
     for p in params:
         v = _num(row[p])
         if v is None:
@@ -46,8 +45,9 @@ def sample_class(row: Row, water_body: str) -> int:
     return worst
 
 
-def wfz_frequency(rows: Iterable[Row], zones: Mapping[str, tuple[str, int]]
-                  ) -> dict[tuple[str, int], tuple[int, int]]:
+def wfz_frequency(
+    rows: Iterable[Row], zones: Mapping[str, tuple[str, int]]
+) -> dict[tuple[str, int], tuple[int, int]]:
     """(zone, year) -> (samples, compliant samples); zones: code -> (water_body, target)."""
     out: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
@@ -69,8 +69,15 @@ def leakage(row: Row, pipe_km: float) -> dict[str, float]:
     r2 = r2_for_a(a)
     r3 = r3_for_pressure(float(row["mean_outlet_pressure_mpa"]))
     r4 = 1.0 if float(row["max_frost_depth_m"]) > 1.4 else 0.0
-    return {"r_wl": r_wl, "r1": r1, "a": a, "r2": r2, "r3": r3, "r4": r4,
-            "r_bl": r_wl - (r1 + r2 + r3 + r4)}
+    return {
+        "r_wl": r_wl,
+        "r1": r1,
+        "a": a,
+        "r2": r2,
+        "r3": r3,
+        "r4": r4,
+        "r_bl": r_wl - (r1 + r2 + r3 + r4),
+    }
 
 
 # --- sewage plants ----------------------------------------------------------------------------
@@ -79,9 +86,14 @@ def plant_month_failures(row: Row, grade: str, built_on: str) -> list[tuple[str,
     lim = GB18918[grade]
     temp = _num(row["water_temp_c"])
     cold = temp is not None and temp <= COLD_C
-    limits = {"cod": lim["cod"], "bod5": lim["bod5"], "ss": lim["ss"], "tn": lim["tn"],
-              "nh3n": lim["nh3n"][1 if cold else 0],
-              "tp": lim["tp"][0 if built_on >= TP_NEW_PLANT_DATE else 1]}
+    limits = {
+        "cod": lim["cod"],
+        "bod5": lim["bod5"],
+        "ss": lim["ss"],
+        "tn": lim["tn"],
+        "nh3n": lim["nh3n"][1 if cold else 0],
+        "tp": lim["tp"][0 if built_on >= TP_NEW_PLANT_DATE else 1],
+    }
     out = []
     for p, limit in limits.items():
         v = _num(row[p])
@@ -102,11 +114,12 @@ def plant_load(rows: Iterable[Row], capacity: Mapping[str, float]) -> dict[tuple
     return {k: treated[k] / days[k] / capacity[k[0]] for k in treated}
 
 
-
 # --- irrigation ---------------------------------------------------------------------------------
 def irrigation_figures(row: Row) -> dict[str, float]:
     """Coefficient (net / gross), m3 per 亩 and metering rate of one district-year."""
     gross = float(row["gross_withdrawal_m3"])
-    return {"coefficient": float(row["net_field_m3"]) / gross,
-            "per_mu": gross / float(row["irrigated_area_mu"]),
-            "metering": float(row["metered_withdrawal_m3"]) / gross}
+    return {
+        "coefficient": float(row["net_field_m3"]) / gross,
+        "per_mu": gross / float(row["irrigated_area_mu"]),
+        "metering": float(row["metered_withdrawal_m3"]) / gross,
+    }

@@ -9,6 +9,7 @@ import zlib
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pyogrio.raw
@@ -31,6 +32,7 @@ SOURCE_NOTE = (
 BOUNDARY_PATH = Path(__file__).resolve().parents[2] / "data" / "lianzhou_boundary.geojson"
 
 Progress = Callable[[str, int, int], None]
+Geoms = TypeVar("Geoms", BaseGeometry, np.ndarray)
 
 
 def no_progress(step: str, done: int, total: int) -> None:
@@ -68,12 +70,12 @@ def lonlat_to_xy(lonlat: np.ndarray) -> np.ndarray:
     return np.column_stack([x, y])
 
 
-def to_lonlat(geom):
+def to_lonlat(geom: Geoms) -> Geoms:
     """Geometry (or array of geometries) from EPSG:4546 to lon/lat."""
     return shapely.transform(geom, xy_to_lonlat)
 
 
-def to_metric(geom):
+def to_metric(geom: Geoms) -> Geoms:
     """Geometry (or array of geometries) from lon/lat to EPSG:4546."""
     return shapely.transform(geom, lonlat_to_xy)
 
@@ -99,8 +101,13 @@ def chaikin(coords: np.ndarray, iterations: int = 3) -> np.ndarray:
     return pts
 
 
-def noisy_blob(center: Sequence[float], radius: float, rng: np.random.Generator,
-               wobble: float = 0.12, vertices: int = 72) -> Polygon:
+def noisy_blob(
+    center: Sequence[float],
+    radius: float,
+    rng: np.random.Generator,
+    wobble: float = 0.12,
+    vertices: int = 72,
+) -> Polygon:
     """A star-shaped polygon around center whose radius wobbles by a few low harmonics.
 
     wobble is the amplitude of each harmonic as a fraction of radius; with harmonics 2-5 and
@@ -138,8 +145,12 @@ def smooth_warp(xy: np.ndarray, amplitude: float, wavelength: float, phase: floa
 
 
 # --- writers ------------------------------------------------------------------------------
-def write_gpkg(path: Path, geoms_lonlat: Sequence[BaseGeometry] | np.ndarray,
-               fields: dict[str, np.ndarray], geometry_type: str) -> int:
+def write_gpkg(
+    path: Path,
+    geoms_lonlat: Sequence[BaseGeometry] | np.ndarray,
+    fields: dict[str, np.ndarray],
+    geometry_type: str,
+) -> int:
     """Write one GeoPackage layer named after the file (lon/lat, EPSG:4326); returns the count.
 
     Float NaN is written as NULL (pyogrio's nan_as_null).

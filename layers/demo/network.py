@@ -9,8 +9,28 @@ import numpy as np
 import shapely
 from shapely import affinity
 from shapely.geometry import LineString, Point, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from layers.demo.common import rng_for, xy_to_lonlat
+from layers.demo.pipe_attributes import (
+    BLOCK,
+    CHAIN,
+    DIAG,
+    DIST,
+    DUP,
+    MAIN,
+    STUB,
+    node_kinds,
+    pipe_attributes,
+)
+from layers.demo.streets import (
+    WATER_CLEARANCE_M,
+    bend,
+    components,
+    river_filter,
+    segment_lines,
+    street_grid,
+)
 from layers.demo.towns import SupplyZone
 
 NOMINAL_SEGMENTS = 20_000  # segments at scale 1 (the brief)
@@ -23,25 +43,12 @@ MIN_LEN_M, MAX_LEN_M = 20.0, 200.0  # segment length range asked for
 # Above scale ~12 the streets get closer than 25 m; the count still follows the scale, so the
 # shortest allowed segment shrinks with the spacing there (0.8 x spacing).
 DENSE_SPACING_M = 25.0
-JITTER = 0.1  # node jitter as a fraction of the spacing: blocks stay convex, edges never cross
-STREET_WARP = (80.0, 2400.0)  # street curvature amplitude/wavelength (m); gradient ~0.2
 REMOVE_SHARE = 0.08  # share of minor street edges left out: irregular blocks, dead ends
 STUB_SHARE = 0.3  # share of blocks with a service stub (a cul-de-sac ending in an end cap)
-BEND = 0.03  # lateral offset of interior vertices as a fraction of the segment length
 CORE_MARGIN_M = 300.0  # streets keep this far inside the zone: room for the intake main
 SOURCE_MARGIN_M = 80.0  # the intake sits this far inside the zone edge
 CHAIN_STEP_M = 150.0  # transmission main split every <= 150 m (a node per pipe length)
-WATER_CLEARANCE_M = 15.0  # streets keep off the river zone by a bank's width
-BRIDGE_MAX_COS = 0.6  # a main street may bridge a river when it crosses at > ~53 degrees
 
-# Segment classes, used for attributes and for the problem lists.
-CHAIN, MAIN, DIST, STUB, DIAG, BLOCK, DUP = range(7)
-
-DN_CHOICES = {  # (diameters mm, probabilities) of minor pipes; realistic Chinese DN series
-    DIST: ((75, 100, 150, 200), (0.12, 0.55, 0.28, 0.05)),
-    STUB: ((50, 75), (0.6, 0.4)),
-    BLOCK: ((75, 100), (0.5, 0.5)),
-}
 
 # Which zone (by index in SUPPLY_ZONES) carries which deliberate network-check problem.
 PROBLEM_ROLES: dict[int, dict[str, int]] = {
@@ -71,21 +78,6 @@ class Network:
     problems: dict[str, list] = field(default_factory=dict)  # node/segment indices
 
 
-def segment_lines(node_xy: np.ndarray, seg_nodes: np.ndarray, inner: np.ndarray,
-                  ninner: np.ndarray) -> np.ndarray:
-    """Vectorised LineStrings: start node, 0-2 interior vertices, end node (exact node coords)."""
-    m = len(seg_nodes)
-    counts = 2 + ninner
-    offs = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-    coords = np.empty((int(counts.sum()), 2))
-    coords[offs] = node_xy[seg_nodes[:, 0]]
-    coords[offs + counts - 1] = node_xy[seg_nodes[:, 1]]
-    for k in (0, 1):
-        has = ninner > k
-        coords[offs[has] + 1 + k] = inner[has, k]
-    return shapely.linestrings(coords, indices=np.repeat(np.arange(m), counts))
-
-
 def lonlat_lines(net: Network) -> tuple[np.ndarray, np.ndarray]:
     """(pipe LineStrings, node Points) in lon/lat; pipe ends reuse the node coordinates."""
     node_ll = xy_to_lonlat(net.node_xy)
@@ -93,41 +85,6 @@ def lonlat_lines(net: Network) -> tuple[np.ndarray, np.ndarray]:
     inner_ll = xy_to_lonlat(inner).reshape(-1, 2, 2)
     lines = segment_lines(node_ll, net.seg_nodes, inner_ll, net.seg_ninner)
     return lines, shapely.points(node_ll)
-
-
-def components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Connected-component label (smallest member index) of each of n nodes; edges u-v.
-
-    Hooking plus pointer jumping on numpy arrays: a few dozen passes even for 10^6 nodes.
-    """
-    lab = np.arange(n)
-    while True:
-        lu, lv = lab[u], lab[v]
-        if (lu == lv).all():
-            return lab
-        m = np.minimum(lu, lv)
-        np.minimum.at(lab, lu, m)
-        np.minimum.at(lab, lv, m)
-        while True:
-            nxt = lab[lab]
-            if (nxt == lab).all():
-                break
-            lab = nxt
-
-
-def _bend(xy_a: np.ndarray, xy_b: np.ndarray, rng: np.random.Generator
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """0-2 interior vertices per segment, offset sideways by <= BEND x length."""
-    m = len(xy_a)
-    ninner = rng.choice(3, size=m, p=(0.5, 0.35, 0.15))
-    d = xy_b - xy_a
-    normal = np.column_stack([-d[:, 1], d[:, 0]])
-    off = rng.uniform(-BEND, BEND, size=(m, 2))
-    t = np.where(ninner[:, None] == 1, [0.5, 0.5], [1 / 3, 2 / 3])
-    inner = xy_a[:, None, :] + t[:, :, None] * d[:, None, :] + off[:, :, None] * normal[:, None, :]
-    inner[ninner == 0] = np.nan
-    inner[ninner == 1, 1] = np.nan
-    return inner, ninner
 
 
 @dataclass
@@ -151,8 +108,13 @@ class _Part:
         self.xy.append(np.asarray(xy, dtype=float).reshape(-1, 2))
         return np.arange(start, start + len(self.xy[-1]))
 
-    def add_edges(self, edges: np.ndarray, cls: int | np.ndarray, inner: np.ndarray | None,
-                  ninner: np.ndarray | None) -> np.ndarray:
+    def add_edges(
+        self,
+        edges: np.ndarray,
+        cls: int | np.ndarray,
+        inner: np.ndarray | None,
+        ninner: np.ndarray | None,
+    ) -> np.ndarray:
         start = sum(len(e) for e in self.edges)
         m = len(edges)
         self.edges.append(np.asarray(edges, dtype=np.int64).reshape(-1, 2))
@@ -162,73 +124,16 @@ class _Part:
         return np.arange(start, start + m)
 
 
-def _grid(core, seat: np.ndarray, spacing: float, rng: np.random.Generator, main_every: int):
-    """Jittered, rotated, gently curved street grid clipped to core.
-
-    Returns node xy, their (i, j) grid indices, and edges with an is-main flag.
-    """
-    verts = shapely.get_coordinates(core)
-    n = int(math.ceil(np.hypot(*(verts - seat).T).max() / spacing)) + 2
-    ii, jj = np.meshgrid(np.arange(-n, n + 1), np.arange(-n, n + 1), indexing="ij")
-    theta = rng.uniform(0, math.pi / 2)
-    c, s = math.cos(theta), math.sin(theta)
-    gx, gy = ii.ravel() * spacing, jj.ravel() * spacing
-    xy = np.column_stack([seat[0] + c * gx - s * gy, seat[1] + s * gx + c * gy])
-    amp, wave = STREET_WARP
-    k = 2 * math.pi / wave
-    ph = rng.uniform(0, 2 * math.pi, size=2)
-    xy[:, 0] += amp * np.sin(k * xy[:, 1] + ph[0])
-    xy[:, 1] += amp * np.sin(k * xy[:, 0] + ph[1])
-    xy += rng.uniform(-JITTER, JITTER, size=xy.shape) * spacing
-    side = 2 * n + 1
-    inside = shapely.contains_xy(core, xy[:, 0], xy[:, 1]).reshape(side, side)
-    local = np.full((side, side), -1)
-    local[inside] = np.arange(int(inside.sum()))
-    edges, main = [], []
-    for di, dj in ((1, 0), (0, 1)):
-        a = local[: side - di, : side - dj]
-        b = local[di:, dj:]
-        ok = (a >= 0) & (b >= 0)
-        edges.append(np.column_stack([a[ok], b[ok]]))
-        # horizontal edges lie on a row of constant j; vertical on a column of constant i
-        line_index = (jj if di else ii)[: side - di, : side - dj][ok]
-        main.append(line_index % main_every == 0)
-    return xy[inside.ravel()], local, np.vstack(edges), np.concatenate(main)
-
-
-def _river_filter(xy: np.ndarray, edges: np.ndarray, is_main: np.ndarray, wet_area,
-                  rivers: list[LineString]) -> np.ndarray:
-    """Mask of edges to keep: none in the water except main streets that cross it squarely
-    (bridges); bridge stubs left hanging in the water are pruned."""
-    if wet_area.is_empty:
-        return np.ones(len(edges), dtype=bool)
-    shapely.prepare(wet_area)
-    straight = shapely.linestrings(xy[edges].reshape(-1, 2),
-                                   indices=np.repeat(np.arange(len(edges)), 2))
-    wet = shapely.intersects(straight, wet_area)
-    keep = ~wet
-    for k in np.flatnonzero(wet & is_main):
-        a, b = xy[edges[k, 0]], xy[edges[k, 1]]
-        mid = Point((a + b) / 2)
-        river = min(rivers, key=mid.distance)
-        at = river.project(mid)
-        p0, p1 = river.interpolate(max(0.0, at - 30.0)), river.interpolate(at + 30.0)
-        tangent = np.array([p1.x - p0.x, p1.y - p0.y])
-        cos = abs(tangent @ (b - a)) / (np.hypot(*tangent) * np.hypot(*(b - a)) + 1e-9)
-        keep[k] = cos < BRIDGE_MAX_COS
-    node_wet = shapely.contains_xy(wet_area, xy[:, 0], xy[:, 1])
-    for _ in range(6):  # prune dead ends that stop in the water
-        deg = np.bincount(edges[keep].ravel(), minlength=len(xy))
-        dangling = ((deg[edges[:, 0]] == 1) & node_wet[edges[:, 0]]) | \
-            ((deg[edges[:, 1]] == 1) & node_wet[edges[:, 1]])
-        if not (keep & dangling).any():
-            break
-        keep &= ~dangling
-    return keep
-
-
-def _zone_part(zone: SupplyZone, zi: int, spacing: float, core_factor: float, seed: int,
-               scale_key: int, water_m, rivers: list[LineString]) -> _Part:
+def _zone_part(
+    zone: SupplyZone,
+    zi: int,
+    spacing: float,
+    core_factor: float,
+    seed: int,
+    scale_key: int,
+    water_m: BaseGeometry,
+    rivers: list[LineString],
+) -> _Part:
     """Build one zone's network, with the deliberate problems of PROBLEM_ROLES[zi].
 
     water_m (metres) is kept free of pipes except bridges; rivers give the bridges' angle.
@@ -240,17 +145,20 @@ def _zone_part(zone: SupplyZone, zi: int, spacing: float, core_factor: float, se
     if core_factor < 1.0:
         core = affinity.scale(core, core_factor, core_factor, origin=Point(seat)).intersection(core)
     main_every = 5 if zone.spec.density > 1 else 4  # main streets every 4-5 blocks
-    xy, local, edges, is_main = _grid(core, seat, spacing, rng, main_every)
+    xy, local, edges, is_main = street_grid(core, seat, spacing, rng, main_every)
     length = np.hypot(*(xy[edges[:, 0]] - xy[edges[:, 1]]).T)
     min_len = MIN_LEN_M if spacing >= DENSE_SPACING_M else 0.8 * spacing
     keep = (length >= min_len) & (length <= MAX_LEN_M)
     keep &= is_main | (rng.random(len(edges)) >= REMOVE_SHARE)
     edges, is_main = edges[keep], is_main[keep]
     wet_area = water_m.intersection(zone.geom_m).buffer(WATER_CLEARANCE_M)
-    keep = _river_filter(xy, edges, is_main, wet_area, rivers)
+    keep = river_filter(xy, edges, is_main, wet_area, rivers)
     edges, is_main = edges[keep], is_main[keep]
-    node_wet = shapely.contains_xy(wet_area, xy[:, 0], xy[:, 1]) if not wet_area.is_empty \
+    node_wet = (
+        shapely.contains_xy(wet_area, xy[:, 0], xy[:, 1])
+        if not wet_area.is_empty
         else np.zeros(len(xy), dtype=bool)
+    )
     src_angle = rng.uniform(0, 2 * math.pi)
     src_dir = np.array([math.cos(src_angle), math.sin(src_angle)])
 
@@ -262,12 +170,12 @@ def _zone_part(zone: SupplyZone, zi: int, spacing: float, core_factor: float, se
         full = np.ones((side - 2, side - 2), dtype=bool)
         for di in range(3):
             for dj in range(3):
-                nb = local[di: side - 2 + di, dj: side - 2 + dj]
+                nb = local[di : side - 2 + di, dj : side - 2 + dj]
                 full &= (nb >= 0) & ~node_wet[np.maximum(nb, 0)]
         centres = local[1:-1, 1:-1][full]
         best = centres[np.argmax((xy[centres] - seat) @ -src_dir)]
         bi, bj = (int(v[0]) for v in np.nonzero(local == best))
-        in_block[local[bi - 1: bi + 2, bj - 1: bj + 2].ravel()] = True
+        in_block[local[bi - 1 : bi + 2, bj - 1 : bj + 2].ravel()] = True
         cut = in_block[edges[:, 0]] != in_block[edges[:, 1]]
         edges, is_main = edges[~cut], is_main[~cut]
 
@@ -288,7 +196,7 @@ def _zone_part(zone: SupplyZone, zi: int, spacing: float, core_factor: float, se
 
     part = _Part()
     part.add_nodes(xy)
-    grid_inner, grid_ninner = _bend(xy[edges[:, 0]], xy[edges[:, 1]], rng)
+    grid_inner, grid_ninner = bend(xy[edges[:, 0]], xy[edges[:, 1]], rng)
     block_edge = in_block[edges[:, 0]]
     cls = np.where(block_edge, BLOCK, np.where(is_main, MAIN, DIST))
     grid_ids = part.add_edges(edges, cls, grid_inner, grid_ninner)
@@ -305,8 +213,8 @@ def _zone_part(zone: SupplyZone, zi: int, spacing: float, core_factor: float, se
     order = rng.permutation(len(corners))
     n_cross, n_orphan = roles.get("crossings", 0), roles.get("orphans", 0)
     cross_cells = corners[order[:n_cross]]
-    orphan_cells = corners[order[n_cross: n_cross + n_orphan]]
-    free_cells = corners[order[n_cross + n_orphan:]]
+    orphan_cells = corners[order[n_cross : n_cross + n_orphan]]
+    free_cells = corners[order[n_cross + n_orphan :]]
 
     # Service stubs: from one corner towards the block's centre; one per block at most.
     # Past the centre a stub is still inside its block up to ~2x dist; 1.6x leaves room.
@@ -319,11 +227,15 @@ def _zone_part(zone: SupplyZone, zi: int, spacing: float, core_factor: float, se
     floor = min_len + 1.0  # a metre of slack for float noise after reprojection
     stub_len = np.clip(0.6 * dist, floor, 1.6 * dist)
     long_enough = stub_len >= floor
-    start, vec, dist, stub_len = start[long_enough], vec[long_enough], dist[long_enough], \
-        stub_len[long_enough]
+    start, vec, dist, stub_len = (
+        start[long_enough],
+        vec[long_enough],
+        dist[long_enough],
+        stub_len[long_enough],
+    )
     tips = xy[start] + vec * (stub_len / dist)[:, None]
     tip_ids = part.add_nodes(tips)
-    s_inner, s_ninner = _bend(xy[start], tips, rng)
+    s_inner, s_ninner = bend(xy[start], tips, rng)
     part.add_edges(np.column_stack([start, tip_ids]), STUB, s_inner, s_ninner)
 
     # Two pipes that cross without a node: both diagonals of a block, straight.
@@ -352,8 +264,14 @@ def _zone_part(zone: SupplyZone, zi: int, spacing: float, core_factor: float, se
     return part
 
 
-def _add_intake(part: _Part, zone: SupplyZone, seat: np.ndarray, src_dir: np.ndarray,
-                in_block: np.ndarray, rng: np.random.Generator) -> None:
+def _add_intake(
+    part: _Part,
+    zone: SupplyZone,
+    seat: np.ndarray,
+    src_dir: np.ndarray,
+    in_block: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
     """Source -> plant -> transmission main to the nearest street node it can reach cleanly."""
     xy_all = np.vstack(part.xy)
     edges = np.vstack(part.edges)
@@ -396,84 +314,13 @@ def _chain(part: _Part, source: np.ndarray, entry: int, entry_xy: np.ndarray) ->
     part.add_edges(np.column_stack([seq[:-1], seq[1:]]), CHAIN, None, None)
 
 
-def _materials(dn: np.ndarray, year: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Pipe material by era and diameter, as Chinese town networks were laid."""
-    u = rng.random(len(dn))
-    old, mid = year < 1995, (year >= 1995) & (year < 2008)
-    big, medium = dn >= 300, (dn >= 100) & (dn < 300)
-    conds = [
-        old & (dn >= 400) & (u < 0.5), old & big, old & medium & (u < 0.8), old,
-        mid & big & (u < 0.7), mid & big, mid & medium & (u < 0.5), mid & medium & (u < 0.9),
-        mid & medium, mid & (u < 0.7), mid,
-        big & (u < 0.8), big, medium & (u < 0.6), medium,
-    ]
-    picks = [
-        "concrete", "steel", "cast_iron", "steel",
-        "ductile_iron", "steel", "PVC", "ductile_iron", "cast_iron", "PVC", "PE",
-        "ductile_iron", "steel", "PE", "ductile_iron",
-    ]
-    return np.select(conds, picks, default="PE").astype(object)
-
-
-def _attributes(net: Network, seats: np.ndarray, radius: np.ndarray, entry_xy: np.ndarray,
-                urban: np.ndarray, rng: np.random.Generator) -> None:
-    """Diameter, material, install year and status of every segment (in place)."""
-    m = len(net.seg_nodes)
-    cls, z = net.seg_class, net.seg_zone
-    mid = net.node_xy[net.seg_nodes].mean(axis=1)
-    rel = np.clip(np.hypot(*(mid - seats[z]).T) / radius[z], 0, 1)  # 0 centre .. 1 edge
-    from_entry = np.hypot(*(mid - entry_xy[z]).T)
-
-    dn = np.zeros(m, dtype=np.int64)
-    for c, (values, p) in DN_CHOICES.items():
-        sel = cls == c
-        dn[sel] = rng.choice(values, size=int(sel.sum()), p=p)
-    dn[cls == DIAG] = 100
-    # Mains step down with distance from the inlet; the transmission main is the largest.
-    main_urban = np.select([from_entry < 1500, from_entry < 3000], [400, 300], 200)
-    main_town = np.where(from_entry < 800, 200, 150)
-    sel = cls == MAIN
-    dn[sel] = np.where(urban[z], main_urban, main_town)[sel]
-    dn[cls == CHAIN] = np.where(urban[z], 600, 300)[cls == CHAIN]
-
-    # Older pipes near the centre (the town grew outwards), mains laid a little earlier.
-    year = 1986 + 36 * rel ** 0.8 + rng.normal(0, 4, m) - 3 * (cls == MAIN)
-    year = np.where(cls == STUB, year + rng.uniform(0, 10, m), year)
-    year = np.where(cls == BLOCK, rng.integers(2019, 2024, m), year)
-    year = np.where(cls == DIAG, rng.integers(2015, 2021, m), year)
-    chain_year = np.where(urban, 1993, 2003 + (np.arange(len(urban)) * 3) % 10)
-    year = np.where(cls == CHAIN, chain_year[z], year)
-    year = np.clip(np.round(year), 1985, 2025).astype(np.int64)
-
-    status = np.full(m, "in_service", dtype=object)
-    minor = (cls == DIST) | (cls == STUB)
-    status[minor & (year < 1996) & (rng.random(m) < 0.12)] = "abandoned"  # replaced old mains
-    planned = minor & (rel > 0.85) & (rng.random(m) < 0.08)  # extensions at the edge
-    status[planned] = "planned"
-    year[planned] = 2025
-    net.diameter_mm, net.install_year, net.status = dn, year, status
-    net.material = _materials(dn, year, rng)
-    net.material[planned] = "PE"
-
-
-def _node_kinds(net: Network, preset: dict[int, str], rng: np.random.Generator) -> np.ndarray:
-    n = len(net.node_xy)
-    deg = np.bincount(net.seg_nodes.ravel(), minlength=n)
-    on_main = np.zeros(n, dtype=bool)
-    on_main[net.seg_nodes[net.seg_class == MAIN].ravel()] = True
-    u = rng.random(n)
-    kind = np.select(
-        [deg == 1, on_main & (deg >= 3) & (u < 0.3), (deg >= 2) & (u < 0.07),
-         (deg >= 2) & (u < 0.085), (deg >= 2) & (u < 0.13)],
-        ["end_cap", "valve", "hydrant", "meter", "valve"], default="junction",
-    ).astype(object)
-    for nid, k in preset.items():
-        kind[nid] = k
-    return kind
-
-
-def build_network(zones: list[SupplyZone], scale: float, seed: int, water_m=None,
-                  rivers: list[LineString] | None = None) -> Network:
+def build_network(
+    zones: list[SupplyZone],
+    scale: float,
+    seed: int,
+    water_m: BaseGeometry | None = None,
+    rivers: list[LineString] | None = None,
+) -> Network:
     """About NOMINAL_SEGMENTS x scale segments over the supply zones (metres).
 
     water_m: rivers and reservoirs (metres) the streets avoid except on bridges.
@@ -489,13 +336,18 @@ def build_network(zones: list[SupplyZone], scale: float, seed: int, water_m=None
     spacing = min(spacing, MAX_SPACING_M)
     scale_key = int(round(scale * 1000))  # different scales draw different streets
     water_m = Polygon() if water_m is None else water_m
-    parts = [_zone_part(z, i, spacing / z.spec.density, core_factor, seed, scale_key, water_m,
-                        rivers or []) for i, z in enumerate(zones)]
+    parts = [
+        _zone_part(
+            z, i, spacing / z.spec.density, core_factor, seed, scale_key, water_m, rivers or []
+        )
+        for i, z in enumerate(zones)
+    ]
 
     xy, edges, cls, inner, ninner, zone_of = [], [], [], [], [], []
     preset: dict[int, str] = {}
-    problems: dict[str, list] = {k: [] for k in
-                                 ("dangling", "disconnected", "duplicates", "crossings", "orphans")}
+    problems: dict[str, list] = {
+        k: [] for k in ("dangling", "disconnected", "duplicates", "crossings", "orphans")
+    }
     node_off = seg_off = 0
     dup_src, entry_xy = [], []
     for zi, part in enumerate(parts):
@@ -521,14 +373,18 @@ def build_network(zones: list[SupplyZone], scale: float, seed: int, water_m=None
     problems["duplicates"] = [[int(s), m + k] for k, s in enumerate(dup_src)]
     seg_class = np.concatenate(cls + [np.full(len(dup_src_arr), DUP, dtype=np.int8)])
     net = Network(
-        node_xy=np.vstack(xy), node_kind=np.empty(0, dtype=object),
+        node_xy=np.vstack(xy),
+        node_kind=np.empty(0, dtype=object),
         seg_nodes=np.vstack([seg_nodes, seg_nodes[dup_src_arr]]),
         seg_inner=np.concatenate(inner + [np.concatenate(inner)[dup_src_arr]]),
         seg_ninner=np.concatenate(ninner + [np.concatenate(ninner)[dup_src_arr]]),
         seg_class=seg_class,
         seg_zone=np.concatenate(zone_of + [np.concatenate(zone_of)[dup_src_arr]]),
-        diameter_mm=np.empty(0), material=np.empty(0), install_year=np.empty(0),
-        status=np.empty(0), problems=problems,
+        diameter_mm=np.empty(0),
+        material=np.empty(0),
+        install_year=np.empty(0),
+        status=np.empty(0),
+        problems=problems,
     )
     rng = rng_for(seed, "network-attributes", scale_key)
     seats = np.array([z.seat_m for z in zones])
@@ -536,11 +392,11 @@ def build_network(zones: list[SupplyZone], scale: float, seed: int, water_m=None
     reach = np.hypot(*(seg_mid - seats[net.seg_zone]).T)
     streets = net.seg_class != CHAIN  # the intake main reaches beyond the streets
     radius = np.array([reach[streets & (net.seg_zone == zi)].max() for zi in range(len(zones))])
-    _attributes(net, seats, radius, np.array(entry_xy), density > 1, rng)
-    # a duplicate is the same pipe digitised twice: same attributes as the original
-    for name in ("diameter_mm", "material", "install_year", "status"):
-        arr = getattr(net, name)
-        arr[m:] = arr[dup_src_arr]
-    net.node_kind = _node_kinds(net, preset, rng)
+    attrs = pipe_attributes(
+        net.seg_class, net.seg_zone, seg_mid, seats, radius, np.array(entry_xy), density > 1, rng
+    )
+    for name, arr in attrs.items():
+        arr[m:] = arr[dup_src_arr]  # a duplicate is the same pipe digitised twice
+        setattr(net, name, arr)
+    net.node_kind = node_kinds(len(net.node_xy), net.seg_nodes, net.seg_class, preset, rng)
     return net
-

@@ -10,17 +10,29 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from layers.demo.common import MONTHS, YEARS, Progress, lonlat_to_xy, rng_for, xy_to_lonlat
+from layers.demo.names import user_name
 from layers.demo.towns import TOWNS, SupplyZone, Town
 
 NOMINAL_USERS = 2_000  # users at scale 1 (the brief)
-SECTORS = ("residential", "services", "industry", "public_institution", "agriculture",
-           "ecological")
+SECTORS = ("residential", "services", "industry", "public_institution", "agriculture", "ecological")
 SECTOR_SHARE = (0.36, 0.2, 0.16, 0.1, 0.14, 0.04)
 # Median annual use (m3) and log-spread per sector: a residential community, a small factory...
-ANNUAL_MEDIAN = {"residential": 60_000, "services": 8_000, "industry": 30_000,
-                 "public_institution": 15_000, "agriculture": 40_000, "ecological": 20_000}
-ANNUAL_SIGMA = {"residential": 0.6, "services": 0.8, "industry": 1.0,
-                "public_institution": 0.7, "agriculture": 0.9, "ecological": 0.7}
+ANNUAL_MEDIAN = {
+    "residential": 60_000,
+    "services": 8_000,
+    "industry": 30_000,
+    "public_institution": 15_000,
+    "agriculture": 40_000,
+    "ecological": 20_000,
+}
+ANNUAL_SIGMA = {
+    "residential": 0.6,
+    "services": 0.8,
+    "industry": 1.0,
+    "public_institution": 0.7,
+    "agriculture": 0.9,
+    "ecological": 0.7,
+}
 # Random users stay below the key-user line (500,000 m3/yr) so the key users are the designed
 # ones; a floor keeps every user meaningful.
 ANNUAL_RANGE = (1_000.0, 400_000.0)
@@ -55,42 +67,62 @@ class SpecialUser:
 
 SPECIAL_USERS: tuple[SpecialUser, ...] = (
     # key user (>= 500,000 m3/yr), inside its plan
-    SpecialUser("连州华泰造纸有限公司", "industry", "surface", "441882100",
-                (1_252_000, 1_318_000, 1_284_000), 1_400_000),
+    SpecialUser(
+        name="连州华泰造纸有限公司",
+        sector="industry",
+        source="surface",
+        town_code="441882100",
+        annual=(1_252_000, 1_318_000, 1_284_000),
+        plan=1_400_000,
+    ),
     # key user, over plan by 2-9% (first surcharge tier only)
-    SpecialUser("连州金鼎水泥有限公司", "industry", "groundwater", "441882108",
-                (611_000, 655_000, 630_000), 600_000),
+    SpecialUser(
+        name="连州金鼎水泥有限公司",
+        sector="industry",
+        source="groundwater",
+        town_code="441882108",
+        annual=(611_000, 655_000, 630_000),
+        plan=600_000,
+    ),
     # over plan by 10%, 46% (every tier) and 25%
-    SpecialUser("连州宏达纺织厂", "industry", "public_network", "441882100",
-                (132_000, 175_200, 150_000), 120_000),
+    SpecialUser(
+        name="连州宏达纺织厂",
+        sector="industry",
+        source="public_network",
+        town_code="441882100",
+        annual=(132_000, 175_200, 150_000),
+        plan=120_000,
+    ),
     # no plan although July 2024 is over 10,000 m3
-    SpecialUser("连州市粤北大酒店", "services", "public_network", "441882100",
-                (96_000, 101_000, 98_500), None, ("2024-07", 12_600)),
+    SpecialUser(
+        name="连州市粤北大酒店",
+        sector="services",
+        source="public_network",
+        town_code="441882100",
+        annual=(96_000, 101_000, 98_500),
+        plan=None,
+        peak=("2024-07", 12_600),
+    ),
     # planned and inside its plan
-    SpecialUser("连州市人民医院", "public_institution", "public_network", "441882100",
-                (128_000, 131_500, 133_000), 160_000),
+    SpecialUser(
+        name="连州市人民医院",
+        sector="public_institution",
+        source="public_network",
+        town_code="441882100",
+        annual=(128_000, 131_500, 133_000),
+        plan=160_000,
+    ),
     # residential community over 10,000 m3 in a month: exempt from planning
-    SpecialUser("星子镇清泉花园小区", "residential", "public_network", "441882101",
-                (118_000, 121_000, 124_000), None, ("2024-08", 11_200)),
+    SpecialUser(
+        name="星子镇清泉花园小区",
+        sector="residential",
+        source="public_network",
+        town_code="441882101",
+        annual=(118_000, 121_000, 124_000),
+        plan=None,
+        peak=("2024-08", 11_200),
+    ),
 )
-
-_TRADE = ("宏达", "金源", "华泰", "永丰", "顺发", "鸿运", "绿源", "天成", "恒信", "新兴", "瑞丰",
-          "兴旺", "广源", "联盛", "嘉禾", "富民", "明珠", "长青", "泰和", "安达", "利民", "建业",
-          "丰华", "荣昌")
-_SUFFIX = {
-    "industry": ("纺织厂", "食品厂", "水泥制品厂", "造纸厂", "陶瓷厂", "五金厂", "饮料厂",
-                 "电子有限公司", "建材有限公司", "酒厂", "木业有限公司", "矿泉水厂", "印染厂"),
-    "services": ("酒店", "宾馆", "餐饮店", "洗车场", "超市", "商贸有限公司", "物流园",
-                 "洗浴中心", "农贸市场", "加油站"),
-    "agriculture": ("种植专业合作社", "蔬菜基地", "水晶梨果园", "家庭农场", "养殖场", "茶园",
-                    "柑橘种植场"),
-}
-_PUBLIC = ("中学", "中心小学", "卫生院", "幼儿园", "敬老院", "人民政府", "派出所", "文化站",
-           "职业技术学校", "供电所")
-_ESTATE = ("翠竹", "锦绣", "阳光", "碧水", "桂园", "江景", "龙湖", "康乐", "怡景", "金色", "东方",
-           "湖畔")
-_ESTATE_SUFFIX = ("花园小区", "家园", "新村", "雅苑", "小区")
-_ECO = ("河道生态补水点", "湿地公园", "城市绿化管护站", "公园", "生态景观带")
 
 
 @dataclass
@@ -109,35 +141,28 @@ class Users:
     plan: np.ndarray
 
 
-def _sample_in(geom, center: np.ndarray, sigma: float | None, n: int,
-               rng: np.random.Generator) -> np.ndarray:
+def _sample_in(
+    geom: BaseGeometry, center: np.ndarray, sigma: float | None, n: int, rng: np.random.Generator
+) -> np.ndarray:
     """n points (metres) inside geom: Gaussian around center, or uniform when sigma is None."""
     out = np.empty((0, 2))
     minx, miny, maxx, maxy = geom.bounds
     shapely.prepare(geom)
-    while len(out) < n:
+    for _ in range(1000):  # rejection sampling; the regions are kilometres wide
+        if len(out) >= n:
+            return out[:n]
         k = max(64, 3 * (n - len(out)))
         if sigma is None:
             pts = np.column_stack([rng.uniform(minx, maxx, k), rng.uniform(miny, maxy, k)])
         else:
             pts = center + rng.normal(0, sigma, (k, 2))
         out = np.vstack([out, pts[shapely.contains_xy(geom, pts[:, 0], pts[:, 1])]])
-    return out[:n]
+    raise RuntimeError("could not place water users inside their area")
 
 
-def _name(sector: str, town: Town, rng: np.random.Generator) -> str:
-    short = town.spec.short
-    if sector in _SUFFIX:
-        return f"{short}{rng.choice(_TRADE)}{rng.choice(_SUFFIX[sector])}"
-    if sector == "public_institution":
-        return f"{town.spec.name}{rng.choice(_PUBLIC)}"
-    if sector == "residential":
-        return f"{short}{rng.choice(_ESTATE)}{rng.choice(_ESTATE_SUFFIX)}"
-    return f"{short}{rng.choice(_ECO)}"
-
-
-def build_users(towns: list[Town], zones: list[SupplyZone], scale: float, seed: int,
-                water_m: BaseGeometry) -> Users:
+def build_users(
+    towns: list[Town], zones: list[SupplyZone], scale: float, seed: int, water_m: BaseGeometry
+) -> Users:
     """Designed users first (codes WU000001...), then random ones up to 2,000 x scale.
 
     Users stand on dry land: water_m (rivers and reservoirs, metres) is left out.
@@ -149,20 +174,40 @@ def build_users(towns: list[Town], zones: list[SupplyZone], scale: float, seed: 
     town_idx = {t.code: i for i, t in enumerate(towns)}
     n_rand = n - len(SPECIAL_USERS)
     pop = np.array([t.pop_share for t in TOWNS])
-    town = np.concatenate([[town_idx[s.town_code] for s in SPECIAL_USERS],
-                           rng.choice(len(towns), n_rand, p=pop / pop.sum())]).astype(int)
-    sector = np.concatenate([[s.sector for s in SPECIAL_USERS],
-                             rng.choice(SECTORS, n_rand, p=SECTOR_SHARE)]).astype(object)
+    town = np.concatenate(
+        [
+            [town_idx[s.town_code] for s in SPECIAL_USERS],
+            rng.choice(len(towns), n_rand, p=pop / pop.sum()),
+        ]
+    ).astype(int)
+    sector = np.concatenate(
+        [[s.sector for s in SPECIAL_USERS], rng.choice(SECTORS, n_rand, p=SECTOR_SHARE)]
+    ).astype(object)
     has_zone = np.array([towns[t].code in zone_of_town for t in town])
+    # Who draws from where: homes, shops and offices take the public network where there is
+    # one; factories half and half; farms and ecological users take river or well water.
     u = rng.random(n)
     source = np.select(
-        [np.isin(sector, ("residential", "services", "public_institution")) & has_zone,
-         np.isin(sector, ("residential", "services", "public_institution")),
-         (sector == "industry") & has_zone & (u < 0.5), (sector == "industry") & (u < 0.75),
-         sector == "industry", (sector == "ecological") & has_zone & (u < 0.2),
-         (sector == "ecological") | (u < 0.7)],
-        ["public_network", "groundwater", "public_network", "surface", "groundwater",
-         "public_network", "surface"], default="groundwater").astype(object)
+        [
+            np.isin(sector, ("residential", "services", "public_institution")) & has_zone,
+            np.isin(sector, ("residential", "services", "public_institution")),
+            (sector == "industry") & has_zone & (u < 0.5),
+            (sector == "industry") & (u < 0.75),
+            sector == "industry",
+            (sector == "ecological") & has_zone & (u < 0.2),
+            (sector == "ecological") | (u < 0.7),
+        ],
+        [
+            "public_network",
+            "groundwater",
+            "public_network",
+            "surface",
+            "groundwater",
+            "public_network",
+            "surface",
+        ],
+        default="groundwater",
+    ).astype(object)
     source[: len(SPECIAL_USERS)] = [s.source for s in SPECIAL_USERS]
 
     # Places: piped users inside their supply zone; others around the seat, farms anywhere.
@@ -171,38 +216,59 @@ def build_users(towns: list[Town], zones: list[SupplyZone], scale: float, seed: 
         seat = lonlat_to_xy(np.array([t.spec.seat]))[0]
         spread = 1800.0 if t.code == TOWNS[0].code else 900.0  # the county seat is bigger
         inner = t.geom_m.buffer(-100.0).difference(wet)
-        piped = (zone_of_town[t.code].geom_m.buffer(-100.0).difference(wet)
-                 if t.code in zone_of_town else inner)
+        piped = (
+            zone_of_town[t.code].geom_m.buffer(-100.0).difference(wet)
+            if t.code in zone_of_town
+            else inner
+        )
         groups = [
             ((town == ti) & (source == "public_network"), piped, spread),
             ((town == ti) & (source != "public_network") & (sector == "agriculture"), inner, None),
-            ((town == ti) & (source != "public_network") & (sector != "agriculture"), inner,
-             spread),
+            (
+                (town == ti) & (source != "public_network") & (sector != "agriculture"),
+                inner,
+                spread,
+            ),
         ]
         for mask, region, sigma in groups:
             if mask.any():
                 xy[mask] = _sample_in(region, seat, sigma, int(mask.sum()), rng)
 
-    base = np.exp(np.log([ANNUAL_MEDIAN[s] for s in sector])
-                  + rng.normal(0, 1, n) * np.array([ANNUAL_SIGMA[s] for s in sector]))
+    base = np.exp(
+        np.log([ANNUAL_MEDIAN[s] for s in sector])
+        + rng.normal(0, 1, n) * np.array([ANNUAL_SIGMA[s] for s in sector])
+    )
     base = np.clip(base, *ANNUAL_RANGE)
     growth = np.clip(rng.normal(0.01, 0.04, n), -0.06, 0.06)  # 400k x 1.06^2 < 500k
     u = rng.random(n)
     self_read = np.isin(sector, ("agriculture", "ecological"))
-    metered_from = np.where(self_read & (u < 0.2), len(MONTHS),  # estimated, never metered
-                            np.where(self_read & (u < 0.4), rng.integers(12, 24, n), 0))
+    metered_from = np.where(
+        self_read & (u < 0.2),
+        len(MONTHS),  # estimated, never metered
+        np.where(self_read & (u < 0.4), rng.integers(12, 24, n), 0),
+    )
     metered_from = np.where(~self_read & (u < 0.03), len(MONTHS), metered_from)
     metered_from[: len(SPECIAL_USERS)] = 0
     names = [s.name for s in SPECIAL_USERS]
-    names += [_name(sector[i], towns[town[i]], rng) for i in range(len(SPECIAL_USERS), n)]
+    names += [user_name(sector[i], towns[town[i]].spec, rng) for i in range(len(SPECIAL_USERS), n)]
     seen: dict[str, int] = {}
     for i, name in enumerate(names):  # keep names unique: 2nd, 3rd... get a number
         seen[name] = seen.get(name, 0) + 1
         if seen[name] > 1:
             names[i] = f"{name}({seen[name]})"
     codes = np.array([f"WU{i + 1:06d}" for i in range(n)], dtype=object)
-    return Users(codes, np.array(names, dtype=object), sector, source, town, xy_to_lonlat(xy),
-                 base, growth, metered_from, np.full(n, np.nan))
+    return Users(
+        codes,
+        np.array(names, dtype=object),
+        sector,
+        source,
+        town,
+        xy_to_lonlat(xy),
+        base,
+        growth,
+        metered_from,
+        np.full(n, np.nan),
+    )
 
 
 def _monthly(users: Users, lo: int, hi: int, seed: int, chunk: int) -> np.ndarray:
@@ -256,8 +322,9 @@ def write_consumption(path: Path, users: Users, seed: int, progress: Progress) -
             lines = []
             for i in range(hi - lo):
                 code, vrow, frow = users.code[lo + i], vol[i].tolist(), flags[i]
-                lines.extend(f"{code}{month_tail[j]}{vrow[j]:.1f},{frow[j]}"
-                             for j in range(len(MONTHS)))
+                lines.extend(
+                    f"{code}{month_tail[j]}{vrow[j]:.1f},{frow[j]}" for j in range(len(MONTHS))
+                )
             fh.write("".join(lines))
             rows += len(lines)
             progress("consumption", hi, n)
@@ -276,3 +343,23 @@ def assign_plans(users: Users, annual: np.ndarray, peak: np.ndarray, seed: int) 
     users.plan = np.where(must | voluntary, plan, np.nan)
     for i, spec in enumerate(SPECIAL_USERS):
         users.plan[i] = np.nan if spec.plan is None else spec.plan
+
+
+# Water-saving carriers (节水载体): recognised shares by sector, so that the county's carrier
+# lines have data; below typical targets for enterprises, above for public institutions.
+CARRIER_BY_SECTOR = {
+    "industry": ("enterprise", 0.3),
+    "public_institution": ("institution", 0.6),
+    "residential": ("community", 0.25),
+}
+
+
+def assign_carriers(users: Users, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Carrier kind ('' = not recognised) and the year it was recognised (NaN when none)."""
+    rng = rng_for(seed, "carriers", len(users.code))
+    u = rng.random(len(users.code))
+    years = rng.integers(YEARS[0] - 3, YEARS[-1] + 1, len(users.code)).astype(float)
+    carrier = np.full(len(users.code), "", dtype=object)
+    for sector, (kind, share) in CARRIER_BY_SECTOR.items():
+        carrier[(users.sector == sector) & (u < share)] = kind
+    return carrier, np.where(carrier != "", years, np.nan)

@@ -1,0 +1,159 @@
+"""Irrigation districts: coefficient, water use per 亩 against the crop quota, metering rate.
+
+Indicators `irrigation.coefficient`, `irrigation.quota`, `irrigation.metering`. No Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from compliance.rules import COMPLIANT, Verdict, fmt, no_data, num, pct, status_of, verdict_text
+
+RATE_UNIT = "0–1"
+QUOTA_UNIT = "m³/亩"
+COEFFICIENT_REF = "广东省“十四五”农田灌溉水有效利用系数目标"
+QUOTA_REF = "DB44/T 1461.1-2021"
+METERING_REF = "县域节水型社会评价标准 用水计量"
+FALLBACK_CROP = "other"  # the quota table's row for crops it does not list
+
+
+def _figures(record: Mapping[str, Any] | None, *names: str) -> tuple[float | None, ...]:
+    if record is None:
+        return (None,) * len(names)
+    return tuple(num(record.get(name)) for name in names)
+
+
+def _sign(status: str, met: str) -> str:
+    return met if status == COMPLIANT else {"≥": "<", "≤": ">"}[met]
+
+
+def coefficient(
+    record: dict | None, threshold: float, *, ref: str = COEFFICIENT_REF
+) -> Verdict:
+    """农田灌溉水有效利用系数 = net water to fields ÷ gross withdrawal, met when ≥ threshold.
+
+    record: a district-year with gross_withdrawal_m3 and net_field_m3 (m³); None, a missing figure
+    or a zero withdrawal -> no_data.
+    """
+    gross, net = _figures(record, "gross_withdrawal_m3", "net_field_m3")
+    if gross is None or gross <= 0 or net is None:
+        return no_data(
+            RATE_UNIT,
+            threshold,
+            f"缺少毛取水量或净灌溉水量，无法计算灌溉水有效利用系数（{ref}）。",
+            f"Gross withdrawal or net water to fields missing: no coefficient ({ref}).",
+        )
+    value = net / gross
+    status = status_of(value, "gte", threshold)
+    word_zh, word_en = verdict_text(status)
+    sign = _sign(status, "≥")
+    return Verdict(
+        value=value,
+        threshold=threshold,
+        unit=RATE_UNIT,
+        status=status,
+        details={"gross_withdrawal_m3": gross, "net_field_m3": net},
+        explanation_zh=(
+            f"净灌溉水量 {fmt(net, 0)} m³ / 毛取水量 {fmt(gross, 0)} m³，灌溉水有效利用系数 "
+            f"{fmt(value, 3)} {sign} {fmt(threshold, 3)}，{word_zh}（{ref}）。"
+        ),
+        explanation_en=(
+            f"Net water to fields {fmt(net, 0)} m³ / gross withdrawal {fmt(gross, 0)} m³: "
+            f"coefficient {fmt(value, 3)} {sign} {fmt(threshold, 3)}, {word_en} ({ref})."
+        ),
+    )
+
+
+def quota(
+    record: dict | None, main_crop: str | None, params: dict, *, ref: str = QUOTA_REF
+) -> Verdict:
+    """Water use per 亩 (gross withdrawal ÷ irrigated area) against the main crop's quota.
+
+    params["quotas_m3_per_mu"]: crop -> m³ per 亩; a crop it does not list uses its "other" row,
+    and without one (or without a main crop) the verdict is no_data.
+    """
+    quotas: Mapping[str, float] = params["quotas_m3_per_mu"]
+    crop = (main_crop or "").strip()
+    quota_crop = crop if crop in quotas else FALLBACK_CROP if crop else ""
+    limit = num(quotas.get(quota_crop)) if quota_crop else None
+    gross, area = _figures(record, "gross_withdrawal_m3", "irrigated_area_mu")
+    if limit is None:
+        return no_data(
+            QUOTA_UNIT,
+            None,
+            f"主要作物“{crop or '未填'}”无用水定额，无法评价亩均用水量（{ref}）。",
+            f"No quota for main crop '{crop or 'unset'}': per-亩 use not assessed ({ref}).",
+            main_crop=crop or None,
+        )
+    if gross is None or area is None or area <= 0:
+        return no_data(
+            QUOTA_UNIT,
+            limit,
+            f"缺少毛取水量或灌溉面积，无法计算亩均用水量（{ref}）。",
+            f"Gross withdrawal or irrigated area missing: no use per 亩 ({ref}).",
+            main_crop=crop,
+            quota_crop=quota_crop,
+            quota_m3_per_mu=limit,
+        )
+    value = gross / area
+    status = status_of(value, "lte", limit)
+    word_zh, word_en = verdict_text(status)
+    sign = _sign(status, "≤")
+    via_zh = f"（按“{quota_crop}”定额）" if quota_crop != crop else ""
+    via_en = f" (using the '{quota_crop}' quota)" if quota_crop != crop else ""
+    return Verdict(
+        value=value,
+        threshold=limit,
+        unit=QUOTA_UNIT,
+        status=status,
+        details={
+            "main_crop": crop,
+            "quota_crop": quota_crop,
+            "quota_m3_per_mu": limit,
+            "gross_withdrawal_m3": gross,
+            "irrigated_area_mu": area,
+        },
+        explanation_zh=(
+            f"亩均灌溉用水量 {fmt(value, 1)} m³/亩 {sign} {crop}用水定额 {fmt(limit, 1)} m³/亩"
+            f"{via_zh}，{word_zh}（{ref}）。"
+        ),
+        explanation_en=(
+            f"Irrigation use {fmt(value, 1)} m³/亩 {sign} the {crop} quota {fmt(limit, 1)} m³/亩"
+            f"{via_en}: {word_en} ({ref})."
+        ),
+    )
+
+
+def metering(record: dict | None, threshold: float, *, ref: str = METERING_REF) -> Verdict:
+    """Metering rate = metered withdrawal ÷ gross withdrawal, met when ≥ threshold."""
+    gross, metered = _figures(record, "gross_withdrawal_m3", "metered_withdrawal_m3")
+    if gross is None or gross <= 0 or metered is None:
+        return no_data(
+            RATE_UNIT,
+            threshold,
+            f"缺少毛取水量或计量水量，无法计算计量率（{ref}）。",
+            f"Gross or metered withdrawal missing: no metering rate ({ref}).",
+        )
+    value = metered / gross
+    status = status_of(value, "gte", threshold)
+    word_zh, word_en = verdict_text(status)
+    sign = _sign(status, "≥")
+    return Verdict(
+        value=value,
+        threshold=threshold,
+        unit=RATE_UNIT,
+        status=status,
+        details={"gross_withdrawal_m3": gross, "metered_withdrawal_m3": metered},
+        explanation_zh=(
+            f"计量取水量 {fmt(metered, 0)} m³ / 毛取水量 {fmt(gross, 0)} m³，计量率 {pct(value)} "
+            f"{sign} {pct(threshold)}，{word_zh}（{ref}）。"
+        ),
+        explanation_en=(
+            f"Metered {fmt(metered, 0)} m³ of {fmt(gross, 0)} m³ withdrawn: metering rate "
+            f"{pct(value)} {sign} {pct(threshold)}, {word_en} ({ref})."
+        ),
+    )
+
+
+__all__ = ["coefficient", "metering", "quota"]

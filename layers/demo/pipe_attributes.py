@@ -1,0 +1,123 @@
+"""Attributes of the demo network: pipe diameter, material, install year, status; node kinds."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Segment classes, used for attributes and for the problem lists.
+CHAIN, MAIN, DIST, STUB, DIAG, BLOCK, DUP = range(7)
+
+DN_CHOICES = {  # (diameters mm, probabilities) of minor pipes; realistic Chinese DN series
+    DIST: ((75, 100, 150, 200), (0.12, 0.55, 0.28, 0.05)),
+    STUB: ((50, 75), (0.6, 0.4)),
+    BLOCK: ((75, 100), (0.5, 0.5)),
+}
+
+
+def materials(dn: np.ndarray, year: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Pipe material by era and diameter, as Chinese town networks were laid."""
+    u = rng.random(len(dn))
+    old, mid = year < 1995, (year >= 1995) & (year < 2008)
+    big, medium = dn >= 300, (dn >= 100) & (dn < 300)
+    rules = [  # (condition, material): the first match wins
+        (old & (dn >= 400) & (u < 0.5), "concrete"),  # pre-1995 trunk mains
+        (old & big, "steel"),
+        (old & medium & (u < 0.8), "cast_iron"),
+        (old, "steel"),  # small galvanised service pipes
+        (mid & big & (u < 0.7), "ductile_iron"),
+        (mid & big, "steel"),
+        (mid & medium & (u < 0.5), "PVC"),
+        (mid & medium & (u < 0.9), "ductile_iron"),
+        (mid & medium, "cast_iron"),
+        (mid & (u < 0.7), "PVC"),
+        (mid, "PE"),
+        (big & (u < 0.8), "ductile_iron"),  # since 2008
+        (big, "steel"),
+        (medium & (u < 0.6), "PE"),
+        (medium, "ductile_iron"),
+    ]
+    conds, picks = [c for c, _ in rules], [m for _, m in rules]
+    return np.select(conds, picks, default="PE").astype(object)
+
+
+def pipe_attributes(
+    cls: np.ndarray,
+    z: np.ndarray,
+    mid: np.ndarray,
+    seats: np.ndarray,
+    radius: np.ndarray,
+    entry_xy: np.ndarray,
+    urban: np.ndarray,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
+    """Diameter, material, install year and status of every segment.
+
+    cls: segment classes; z: zone index per segment; mid: segment midpoints (metres);
+    seats, radius, entry_xy, urban: per zone (street reach in metres, inlet node, urban flag).
+    """
+    m = len(cls)
+    rel = np.clip(np.hypot(*(mid - seats[z]).T) / radius[z], 0, 1)  # 0 centre .. 1 edge
+    from_entry = np.hypot(*(mid - entry_xy[z]).T)
+
+    dn = np.zeros(m, dtype=np.int64)
+    for c, (values, p) in DN_CHOICES.items():
+        sel = cls == c
+        dn[sel] = rng.choice(values, size=int(sel.sum()), p=p)
+    dn[cls == DIAG] = 100
+    # Mains step down with distance from the inlet; the transmission main is the largest.
+    main_urban = np.select([from_entry < 1500, from_entry < 3000], [400, 300], 200)
+    main_town = np.where(from_entry < 800, 200, 150)
+    sel = cls == MAIN
+    dn[sel] = np.where(urban[z], main_urban, main_town)[sel]
+    dn[cls == CHAIN] = np.where(urban[z], 600, 300)[cls == CHAIN]
+
+    # Older pipes near the centre (the town grew outwards), mains laid a little earlier.
+    year = 1986 + 36 * rel**0.8 + rng.normal(0, 4, m) - 3 * (cls == MAIN)
+    year = np.where(cls == STUB, year + rng.uniform(0, 10, m), year)
+    year = np.where(cls == BLOCK, rng.integers(2019, 2024, m), year)
+    year = np.where(cls == DIAG, rng.integers(2015, 2021, m), year)
+    # The urban intake main dates from 1993; town mains from 2003-2012 (spread by zone index).
+    chain_year = np.where(urban, 1993, 2003 + (np.arange(len(urban)) * 3) % 10)
+    year = np.where(cls == CHAIN, chain_year[z], year)
+    year = np.clip(np.round(year), 1985, 2025).astype(np.int64)
+
+    status = np.full(m, "in_service", dtype=object)
+    minor = (cls == DIST) | (cls == STUB)
+    status[minor & (year < 1996) & (rng.random(m) < 0.12)] = "abandoned"  # replaced old mains
+    planned = minor & (rel > 0.85) & (rng.random(m) < 0.08)  # extensions at the edge
+    status[planned] = "planned"
+    year[planned] = 2025
+    material = materials(dn, year, rng)
+    material[planned] = "PE"
+    return {"diameter_mm": dn, "material": material, "install_year": year, "status": status}
+
+
+def node_kinds(
+    n: int,
+    seg_nodes: np.ndarray,
+    seg_class: np.ndarray,
+    preset: dict[int, str],
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Kind of each of n nodes: end caps at dead ends, then the preset kinds (source, plant,
+    inlet meter, deliberate problems) win; other junctions get valves, hydrants and meters."""
+    deg = np.bincount(seg_nodes.ravel(), minlength=n)
+    on_main = np.zeros(n, dtype=bool)
+    on_main[seg_nodes[seg_class == MAIN].ravel()] = True
+    u = rng.random(n)
+    # Shares: a valve on ~30% of main-street crossings, a hydrant every ~14 junctions
+    # (~100-150 m apart), a few district meters, and some valves on minor streets.
+    kind = np.select(
+        [
+            deg == 1,
+            on_main & (deg >= 3) & (u < 0.3),
+            (deg >= 2) & (u < 0.07),
+            (deg >= 2) & (u < 0.085),
+            (deg >= 2) & (u < 0.13),
+        ],
+        ["end_cap", "valve", "hydrant", "meter", "valve"],
+        default="junction",
+    ).astype(object)
+    for nid, k in preset.items():
+        kind[nid] = k
+    return kind
