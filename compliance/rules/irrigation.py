@@ -16,6 +16,17 @@ COEFFICIENT_REF = "广东省“十四五”农田灌溉水有效利用系数目�
 QUOTA_REF = "DB44/T 1461.1-2021"
 METERING_REF = "县域节水型社会评价标准 用水计量"
 FALLBACK_CROP = "other"  # the quota table's row for crops it does not list
+CROP_NAMES = {
+    "rice": ("水稻", "rice"),
+    "vegetables": ("蔬菜", "vegetables"),
+    "fruit": ("果树", "fruit"),
+    "other": ("其他作物", "other crops"),
+}
+
+
+def crop_name(crop: str, lang: int) -> str:
+    """Display name of a crop code (lang 0 = Chinese, 1 = English); unknown codes as given."""
+    return CROP_NAMES.get(crop, (crop, crop))[lang]
 
 
 def _figures(record: Mapping[str, Any] | None, *names: str) -> tuple[float | None, ...]:
@@ -100,8 +111,8 @@ def quota(
     status = status_of(value, "lte", limit)
     word_zh, word_en = verdict_text(status)
     sign = _sign(status, "≤")
-    via_zh = f"（按“{quota_crop}”定额）" if quota_crop != crop else ""
-    via_en = f" (using the '{quota_crop}' quota)" if quota_crop != crop else ""
+    via_zh = f"（按{crop_name(quota_crop, 0)}定额）" if quota_crop != crop else ""
+    via_en = f" (using the {crop_name(quota_crop, 1)} quota)" if quota_crop != crop else ""
     return Verdict(
         value=value,
         threshold=limit,
@@ -115,11 +126,11 @@ def quota(
             "irrigated_area_mu": area,
         },
         explanation_zh=(
-            f"亩均灌溉用水量 {fmt(value, 1)} m³/亩 {sign} {crop}用水定额 {fmt(limit, 1)} m³/亩"
+            f"亩均灌溉用水量 {fmt(value, 1)} m³/亩 {sign} {crop_name(crop, 0)}用水定额 {fmt(limit, 1)} m³/亩"
             f"{via_zh}，{word_zh}（{ref}）。"
         ),
         explanation_en=(
-            f"Irrigation use {fmt(value, 1)} m³/亩 {sign} the {crop} quota {fmt(limit, 1)} m³/亩"
+            f"Irrigation use {fmt(value, 1)} m³/亩 {sign} the {crop_name(crop, 1)} quota {fmt(limit, 1)} m³/亩"
             f"{via_en}: {word_en} ({ref})."
         ),
     )
@@ -156,4 +167,4 @@ def metering(record: dict | None, threshold: float, *, ref: str = METERING_REF) 
     )
 
 
-__all__ = ["coefficient", "metering", "quota"]
+__all__ = ["coefficient", "crop_name", "metering", "quota"]

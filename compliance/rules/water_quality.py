@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from compliance.rules import Verdict, no_data, num, pct, status_of, verdict_text
+from compliance.rules import COMPLIANT, Verdict, no_data, num, pct, status_of, verdict_text
 
 UNIT = "0–1"
 REF = "GB 3838-2002 表1、§5；SL 395-2007"
@@ -138,7 +138,7 @@ def zone_year(
     value = compliant / len(classes)
     status = status_of(value, "gte", threshold)
     word_zh, word_en = verdict_text(status)
-    sign = "≥" if status == "compliant" else "<"
+    sign = "≥" if status == COMPLIANT else "<"
     worst = ""
     worst_en = ""
     if exceedances:
