@@ -41,16 +41,23 @@ class Indicator(models.Model):
     unit = models.CharField(_("unit"), max_length=20, blank=True)
     comparator = models.CharField(_("comparator"), max_length=4, choices=Comparator.choices)
     threshold = models.FloatField(_("threshold"), null=True, blank=True)
-    params = models.JSONField(_("rule parameters"), default=dict, blank=True,
-                              help_text=_("Class limits, bands, tiers, quotas of the rule."))
-    points = models.FloatField(_("points"), default=0,
-                               help_text=_("Maximum points on the county scorecard."))
+    params = models.JSONField(
+        _("rule parameters"),
+        default=dict,
+        blank=True,
+        help_text=_("Class limits, bands, tiers, quotas of the rule."),
+    )
+    points = models.FloatField(
+        _("points"), default=0, help_text=_("Maximum points on the county scorecard.")
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     source = models.CharField(_("source document"), max_length=200)
     clause = models.CharField(_("clause"), max_length=200, blank=True)
     verified = models.BooleanField(
-        _("verified"), default=False,
-        help_text=_("Checked against the official text; unverified values are defaults."))
+        _("verified"),
+        default=False,
+        help_text=_("Checked against the official text; unverified values are defaults."),
+    )
     notes = models.TextField(_("notes"), blank=True)
     seed_version = models.PositiveIntegerField(_("seed version"), default=1)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -70,17 +77,35 @@ class Indicator(models.Model):
 
     def snapshot(self) -> dict:
         """The editable values, for the change history."""
-        return {f: getattr(self, f) for f in ("threshold", "params", "points", "comparator",
-                                               "unit", "source", "clause", "verified", "kind")}
+        return {
+            f: getattr(self, f)
+            for f in (
+                "threshold",
+                "params",
+                "points",
+                "comparator",
+                "unit",
+                "source",
+                "clause",
+                "verified",
+                "kind",
+            )
+        }
 
 
 class IndicatorChange(models.Model):
     """A recorded edit of an indicator: who, when, the values before and after."""
 
-    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"),
-                                  on_delete=models.CASCADE, related_name="changes")
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("changed by"),
-                                   on_delete=models.SET_NULL, null=True, blank=True)
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="changes"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
     changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
     before = models.JSONField(_("before"))
     after = models.JSONField(_("after"))
@@ -102,13 +127,18 @@ class Result(models.Model):
         NON_COMPLIANT = "non_compliant", _("non-compliant")
         NO_DATA = "no_data", _("no data")
 
-    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"),
-                                  on_delete=models.CASCADE, related_name="results")
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="results"
+    )
     layer = models.CharField(_("layer"), max_length=40)
     feature_id = models.BigIntegerField(_("feature id"))
     feature_code = models.CharField(_("feature code"), max_length=32)
-    area = models.ForeignKey("layers.AdminArea", verbose_name=_("evaluated area"),
-                             on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(
+        "layers.AdminArea",
+        verbose_name=_("evaluated area"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     value = models.FloatField(_("value"), null=True, blank=True)
     threshold = models.FloatField(_("threshold"), null=True, blank=True)
@@ -123,9 +153,14 @@ class Result(models.Model):
         ordering = ["indicator__code", "feature_code", "year"]
         verbose_name = _("result")
         verbose_name_plural = _("results")
+        permissions = [
+            ("run_scenario", _("Can run what-if scenarios")),
+            ("evaluate", _("Can start an evaluation")),
+        ]
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "layer", "feature_id", "year"],
-                                    name="result_unique"),
+            models.UniqueConstraint(
+                fields=["indicator", "layer", "feature_id", "year"], name="result_unique"
+            ),
         ]
         indexes = [
             models.Index(fields=["layer", "feature_id", "year"], name="result_feature_idx"),
@@ -137,8 +172,9 @@ class Result(models.Model):
 
     @property
     def explanation(self) -> str:
-        return self.explanation_en if (get_language() or "").startswith("en") else \
-            self.explanation_zh
+        return (
+            self.explanation_en if (get_language() or "").startswith("en") else self.explanation_zh
+        )
 
 
 class EvaluationRun(models.Model):
@@ -148,8 +184,9 @@ class EvaluationRun(models.Model):
     """
 
     family = models.CharField(_("family"), max_length=12, choices=Indicator.Family.choices)
-    area = models.ForeignKey("layers.AdminArea", verbose_name=_("area"),
-                             on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(
+        "layers.AdminArea", verbose_name=_("area"), on_delete=models.CASCADE, related_name="+"
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     versions = models.JSONField(_("data versions"), default=dict)
     evaluated_at = models.DateTimeField(_("evaluated at"))

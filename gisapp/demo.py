@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from compliance.evaluation import county_of, evaluate
 from layers.demo.generator import generate
 from layers.importing import layer_import, records_import
 from layers.models import LayerVersion
@@ -18,6 +19,8 @@ from layers.services.versions import layer_versions_bump
 from .roles import roles_sync
 
 DEMO_MARKER = "demo"
+BOUNDARY_CODE = "441882"
+DEMO_YEARS = (2023, 2024, 2025)
 BOUNDARY = Path(settings.BASE_DIR) / "data" / "lianzhou_boundary.geojson"
 # Order matters: areas before what hangs off them, nodes before pipes.
 LAYER_ORDER = [
@@ -88,5 +91,9 @@ def demo_load(
                 records_import(kind=kind, path=out_dir / f"{kind}.csv", progress=progress).summary()
             )
         demo_accounts_create()
+        area = county_of(BOUNDARY_CODE)
+        for year in manifest.get("years", DEMO_YEARS):
+            evaluation = evaluate(area=area, year=int(year), progress=progress)
+            log(f"evaluated {area.name} {year}: {len(evaluation.rows)} results")
         layer_versions_bump(DEMO_MARKER)
     log(f"demo loaded: seed {manifest.get('seed', seed)}, scale {manifest.get('scale', scale)}")

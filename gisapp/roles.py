@@ -25,9 +25,12 @@ def roles_sync(**_kwargs) -> None:
     admin_all = Permission.objects.filter(
         content_type__app_label__in=(*VIEW_APPS, "auth", "authtoken")
     )
+    scenario = Permission.objects.filter(
+        content_type__app_label="compliance", codename="run_scenario"
+    )
     grants = {
         "official": view,
-        "planner": view,
+        "planner": view | scenario,
         "engineer": view | engineer_edit,
         "admin": admin_all,
     }

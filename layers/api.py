@@ -16,6 +16,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .extensions import FeatureQuery
 from .permissions import CanViewLayer, can_view_layer
 from .registry import LAYERS
 from .selectors import MAX_PAGE_SIZE, feature_detail, feature_page, layer_counts
@@ -52,6 +53,23 @@ class FeatureQuerySerializer(serializers.Serializer):
     page_size = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=500
     )
+    year = serializers.IntegerField(
+        required=False,
+        min_value=2000,
+        max_value=2100,
+        help_text="year of the verdicts (default: the latest evaluated)",
+    )
+    status = serializers.ChoiceField(
+        required=False,
+        choices=["compliant", "non_compliant", "no_data"],
+        help_text="only features with this overall verdict",
+    )
+
+
+class FeatureDetailQuerySerializer(serializers.Serializer):
+    """Query parameters of one feature."""
+
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
 
 
 def _layer_or_404(slug: str):
@@ -105,7 +123,10 @@ class FeatureListApi(APIView):
         query.is_valid(raise_exception=True)
         bbox = parse_bbox(query.validated_data.get("bbox"))
         page, size = query.validated_data["page"], query.validated_data["page_size"]
-        result = feature_page(spec, bbox_4326=bbox, page=page, page_size=size)
+        extra = FeatureQuery(
+            year=query.validated_data.get("year"), status=query.validated_data.get("status")
+        )
+        result = feature_page(spec, bbox_4326=bbox, page=page, page_size=size, query=extra)
         links = {}
         if page * size < result.count:
             links["next"] = _page_url(request, page + 1)
@@ -124,12 +145,17 @@ class FeatureDetailApi(APIView):
     permission_classes = [IsAuthenticated, CanViewLayer]
 
     @extend_schema(
-        parameters=[OpenApiParameter("slug", str, OpenApiParameter.PATH, enum=list(LAYERS))],
+        parameters=[
+            FeatureDetailQuerySerializer,
+            OpenApiParameter("slug", str, OpenApiParameter.PATH, enum=list(LAYERS)),
+        ],
         responses={(200, GEOJSON): OpenApiTypes.OBJECT},
     )
     def get(self, request, slug: str, feature_id: int):
         spec = _layer_or_404(slug)
-        text = feature_detail(spec, feature_id)
+        query = FeatureDetailQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        text = feature_detail(spec, feature_id, FeatureQuery(year=query.validated_data.get("year")))
         if text is None:
             raise NotFound(_("No such feature."))
         return HttpResponse(text, content_type=GEOJSON)

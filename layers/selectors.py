@@ -8,6 +8,7 @@ from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db import connection
 from django.db.models import F, QuerySet
 
+from .extensions import FeatureQuery, feature_annotators
 from .querysets import in_bbox
 from .registry import LAYERS, LayerSpec
 
@@ -51,13 +52,22 @@ class FeaturePage:
     features_json: str
 
 
-def _feature_values(spec: LayerSpec, qs: QuerySet) -> QuerySet:
+def _annotated(spec: LayerSpec, qs: QuerySet, query: FeatureQuery) -> tuple[QuerySet, list[str]]:
+    """Apply the registered annotators (e.g. compliance); returns the extra property names."""
+    names: list[str] = []
+    for annotate in feature_annotators():
+        qs, added = annotate(qs, spec.slug, query)
+        names += added
+    return qs, names
+
+
+def _feature_values(spec: LayerSpec, qs: QuerySet, annotations: list[str]) -> QuerySet:
     extra = _EXTRA_PROPERTIES.get(spec.slug, {})
     plain = [n for n in spec.attr_names if n not in extra]
     derived = {name: F(path) for name, path in extra.items() if name != path}
     same = [name for name, path in extra.items() if name == path]
     return qs.annotate(geojson=AsGeoJSON("geom", precision=7), **derived).values(
-        "id", "geojson", *plain, *same, *derived
+        "id", "geojson", *plain, *same, *derived, *annotations
     )
 
 
@@ -81,16 +91,26 @@ def feature_page(
     bbox_4326: tuple[float, float, float, float] | None,
     page: int,
     page_size: int,
+    query: FeatureQuery | None = None,
 ) -> FeaturePage:
-    """Features of a layer intersecting bbox_4326 (lon/lat), ordered by id; two queries."""
-    qs = in_bbox(spec.queryset(), bbox_4326).order_by("id")
+    """Features of a layer intersecting bbox_4326 (lon/lat), ordered by id.
+
+    A constant number of queries: a count and the page, plus what the annotators need.
+    """
+    qs, annotations = _annotated(spec, in_bbox(spec.queryset(), bbox_4326), query or FeatureQuery())
+    qs = qs.order_by("id")
     count = qs.count()
     offset = (page - 1) * page_size
-    rows = _feature_values(spec, qs)[offset : offset + page_size]
+    rows = _feature_values(spec, qs, annotations)[offset : offset + page_size]
     return FeaturePage(count=count, features_json=_features_json(rows) if offset < count else "[]")
 
 
-def feature_detail(spec: LayerSpec, feature_id: int) -> str | None:
-    """One Feature as GeoJSON text, or None when it does not exist; one query."""
-    text = _features_json(_feature_values(spec, spec.queryset().filter(id=feature_id)))
+def feature_detail(
+    spec: LayerSpec, feature_id: int, query: FeatureQuery | None = None
+) -> str | None:
+    """One Feature as GeoJSON text, or None when it does not exist."""
+    qs, annotations = _annotated(
+        spec, spec.queryset().filter(id=feature_id), query or FeatureQuery()
+    )
+    text = _features_json(_feature_values(spec, qs, annotations))
     return None if text == "[]" else text[1:-1]

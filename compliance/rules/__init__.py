@@ -109,6 +109,12 @@ def verdict_text(status: str) -> tuple[str, str]:
     }[status]
 
 
+def refs(ref: str | None, default_zh: str, default_en: str) -> tuple[str, str]:
+    """The clause cited in the Chinese and English sentences: `ref` (e.g. the indicator's source
+    and clause) in both when given, else the rule module's defaults."""
+    return (ref, ref) if ref else (default_zh, default_en)
+
+
 def no_data(unit: str, threshold: float | None, zh: str, en: str, **details: Any) -> Verdict:
     """A no_data verdict with its reason."""
     return Verdict(
@@ -134,6 +140,7 @@ __all__ = [
     "no_data",
     "num",
     "pct",
+    "refs",
     "status_of",
     "verdict_text",
 ]

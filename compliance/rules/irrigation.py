@@ -8,13 +8,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from compliance.rules import COMPLIANT, Verdict, fmt, no_data, num, pct, status_of, verdict_text
+from compliance.rules import (
+    COMPLIANT,
+    Verdict,
+    fmt,
+    no_data,
+    num,
+    pct,
+    refs,
+    status_of,
+    verdict_text,
+)
 
 RATE_UNIT = "0–1"
 QUOTA_UNIT = "m³/亩"
 COEFFICIENT_REF = "广东省“十四五”农田灌溉水有效利用系数目标"
+COEFFICIENT_REF_EN = "Guangdong 14th five-year irrigation-coefficient target"
 QUOTA_REF = "DB44/T 1461.1-2021"
+QUOTA_REF_EN = "DB44/T 1461.1-2021"
 METERING_REF = "县域节水型社会评价标准 用水计量"
+METERING_REF_EN = "county water-saving standard, metering"
 FALLBACK_CROP = "other"  # the quota table's row for crops it does not list
 CROP_NAMES = {
     "rice": ("水稻", "rice"),
@@ -39,21 +52,20 @@ def _sign(status: str, met: str) -> str:
     return met if status == COMPLIANT else {"≥": "<", "≤": ">"}[met]
 
 
-def coefficient(
-    record: dict | None, threshold: float, *, ref: str = COEFFICIENT_REF
-) -> Verdict:
+def coefficient(record: dict | None, threshold: float, *, ref: str | None = None) -> Verdict:
     """农田灌溉水有效利用系数 = net water to fields ÷ gross withdrawal, met when ≥ threshold.
 
     record: a district-year with gross_withdrawal_m3 and net_field_m3 (m³); None, a missing figure
     or a zero withdrawal -> no_data.
     """
+    ref_zh, ref_en = refs(ref, COEFFICIENT_REF, COEFFICIENT_REF_EN)
     gross, net = _figures(record, "gross_withdrawal_m3", "net_field_m3")
     if gross is None or gross <= 0 or net is None:
         return no_data(
             RATE_UNIT,
             threshold,
-            f"缺少毛取水量或净灌溉水量，无法计算灌溉水有效利用系数（{ref}）。",
-            f"Gross withdrawal or net water to fields missing: no coefficient ({ref}).",
+            f"缺少毛取水量或净灌溉水量，无法计算灌溉水有效利用系数（{ref_zh}）。",
+            f"Gross withdrawal or net water to fields missing: no coefficient ({ref_en}).",
         )
     value = net / gross
     status = status_of(value, "gte", threshold)
@@ -67,23 +79,24 @@ def coefficient(
         details={"gross_withdrawal_m3": gross, "net_field_m3": net},
         explanation_zh=(
             f"净灌溉水量 {fmt(net, 0)} m³ / 毛取水量 {fmt(gross, 0)} m³，灌溉水有效利用系数 "
-            f"{fmt(value, 3)} {sign} {fmt(threshold, 3)}，{word_zh}（{ref}）。"
+            f"{fmt(value, 3)} {sign} {fmt(threshold, 3)}，{word_zh}（{ref_zh}）。"
         ),
         explanation_en=(
             f"Net water to fields {fmt(net, 0)} m³ / gross withdrawal {fmt(gross, 0)} m³: "
-            f"coefficient {fmt(value, 3)} {sign} {fmt(threshold, 3)}, {word_en} ({ref})."
+            f"coefficient {fmt(value, 3)} {sign} {fmt(threshold, 3)}, {word_en} ({ref_en})."
         ),
     )
 
 
 def quota(
-    record: dict | None, main_crop: str | None, params: dict, *, ref: str = QUOTA_REF
+    record: dict | None, main_crop: str | None, params: dict, *, ref: str | None = None
 ) -> Verdict:
     """Water use per 亩 (gross withdrawal ÷ irrigated area) against the main crop's quota.
 
     params["quotas_m3_per_mu"]: crop -> m³ per 亩; a crop it does not list uses its "other" row,
     and without one (or without a main crop) the verdict is no_data.
     """
+    ref_zh, ref_en = refs(ref, QUOTA_REF, QUOTA_REF_EN)
     quotas: Mapping[str, float] = params["quotas_m3_per_mu"]
     crop = (main_crop or "").strip()
     quota_crop = crop if crop in quotas else FALLBACK_CROP if crop else ""
@@ -93,16 +106,16 @@ def quota(
         return no_data(
             QUOTA_UNIT,
             None,
-            f"主要作物“{crop or '未填'}”无用水定额，无法评价亩均用水量（{ref}）。",
-            f"No quota for main crop '{crop or 'unset'}': per-亩 use not assessed ({ref}).",
+            f"主要作物“{crop or '未填'}”无用水定额，无法评价亩均用水量（{ref_zh}）。",
+            f"No quota for main crop '{crop or 'unset'}': per-亩 use not assessed ({ref_zh}).",
             main_crop=crop or None,
         )
     if gross is None or area is None or area <= 0:
         return no_data(
             QUOTA_UNIT,
             limit,
-            f"缺少毛取水量或灌溉面积，无法计算亩均用水量（{ref}）。",
-            f"Gross withdrawal or irrigated area missing: no use per 亩 ({ref}).",
+            f"缺少毛取水量或灌溉面积，无法计算亩均用水量（{ref_zh}）。",
+            f"Gross withdrawal or irrigated area missing: no use per 亩 ({ref_zh}).",
             main_crop=crop,
             quota_crop=quota_crop,
             quota_m3_per_mu=limit,
@@ -126,25 +139,26 @@ def quota(
             "irrigated_area_mu": area,
         },
         explanation_zh=(
-            f"亩均灌溉用水量 {fmt(value, 1)} m³/亩 {sign} {crop_name(crop, 0)}用水定额 {fmt(limit, 1)} m³/亩"
-            f"{via_zh}，{word_zh}（{ref}）。"
+            f"亩均灌溉用水量 {fmt(value, 1)} m³/亩 {sign} {crop_name(crop, 0)}用水定额 "
+            f"{fmt(limit, 1)} m³/亩{via_zh}，{word_zh}（{ref_zh}）。"
         ),
         explanation_en=(
-            f"Irrigation use {fmt(value, 1)} m³/亩 {sign} the {crop_name(crop, 1)} quota {fmt(limit, 1)} m³/亩"
-            f"{via_en}: {word_en} ({ref})."
+            f"Irrigation use {fmt(value, 1)} m³/亩 {sign} the {crop_name(crop, 1)} quota "
+            f"{fmt(limit, 1)} m³/亩{via_en}: {word_en} ({ref_zh})."
         ),
     )
 
 
-def metering(record: dict | None, threshold: float, *, ref: str = METERING_REF) -> Verdict:
+def metering(record: dict | None, threshold: float, *, ref: str | None = None) -> Verdict:
     """Metering rate = metered withdrawal ÷ gross withdrawal, met when ≥ threshold."""
+    ref_zh, ref_en = refs(ref, METERING_REF, METERING_REF_EN)
     gross, metered = _figures(record, "gross_withdrawal_m3", "metered_withdrawal_m3")
     if gross is None or gross <= 0 or metered is None:
         return no_data(
             RATE_UNIT,
             threshold,
-            f"缺少毛取水量或计量水量，无法计算计量率（{ref}）。",
-            f"Gross or metered withdrawal missing: no metering rate ({ref}).",
+            f"缺少毛取水量或计量水量，无法计算计量率（{ref_zh}）。",
+            f"Gross or metered withdrawal missing: no metering rate ({ref_en}).",
         )
     value = metered / gross
     status = status_of(value, "gte", threshold)
@@ -158,11 +172,11 @@ def metering(record: dict | None, threshold: float, *, ref: str = METERING_REF) 
         details={"gross_withdrawal_m3": gross, "metered_withdrawal_m3": metered},
         explanation_zh=(
             f"计量取水量 {fmt(metered, 0)} m³ / 毛取水量 {fmt(gross, 0)} m³，计量率 {pct(value)} "
-            f"{sign} {pct(threshold)}，{word_zh}（{ref}）。"
+            f"{sign} {pct(threshold)}，{word_zh}（{ref_zh}）。"
         ),
         explanation_en=(
             f"Metered {fmt(metered, 0)} m³ of {fmt(gross, 0)} m³ withdrawn: metering rate "
-            f"{pct(value)} {sign} {pct(threshold)}, {word_en} ({ref})."
+            f"{pct(value)} {sign} {pct(threshold)}, {word_en} ({ref_en})."
         ),
     )
 

@@ -12,12 +12,15 @@ from compliance.rules import (
     fmt,
     no_data,
     num,
+    refs,
     verdict_text,
 )
 
 UNIT = "%"
 REF = "CJJ 92-2016 §5.1.2、§5.2.2、§5.2.3"
+REF_EN = "CJJ 92-2016 §5.1.2, §5.2.2, §5.2.3"
 FAILED_GRADE = "不达标"
+GRADE_NAMES_EN = {"一级": "grade 1", "二级": "grade 2"}
 M3_PER_10K_M3 = 10_000.0  # unit conversion (A is km per 10^4 m3), not a threshold
 
 
@@ -64,7 +67,7 @@ def supply_leakage(
     max_frost_depth_m: float | None,
     params: dict,
     threshold: float,
-    ref: str = REF,
+    ref: str | None = None,
 ) -> Verdict:
     """A zone-year's R_BL (%) and grade against the required grade.
 
@@ -75,6 +78,7 @@ def supply_leakage(
     missing household-metered volume, pressure or frost depth leaves its correction at 0 (the
     uncorrected, higher R_BL) and is named in details["assumed_zero"].
     """
+    ref_zh, ref_en = refs(ref, REF, REF_EN)
     grades: Mapping[str, float] = params["grades"]
     required = params.get("required_grade")
     limit = float(grades[required]) if required else float(threshold)
@@ -94,8 +98,8 @@ def supply_leakage(
         return no_data(
             UNIT,
             limit,
-            f"水量平衡数据不全（缺 {', '.join(missing)}），无法计算漏损率（{ref}）。",
-            f"Incomplete water balance (missing {', '.join(missing)}): no loss rate ({ref}).",
+            f"水量平衡数据不全（缺 {', '.join(missing)}），无法计算漏损率（{ref_zh}）。",
+            f"Incomplete water balance (missing {', '.join(missing)}): no loss rate ({ref_en}).",
             missing=missing,
         )
 
@@ -129,9 +133,11 @@ def supply_leakage(
     word_zh, word_en = verdict_text(status)
     sign = "≤" if status == COMPLIANT else ">"
     grade_zh = f"达到{grade}" if grade != FAILED_GRADE else "未达到任何等级"
-    grade_en = f"grade {grade}" if grade != FAILED_GRADE else "no grade"
+    grade_en = GRADE_NAMES_EN.get(grade, grade) if grade != FAILED_GRADE else "no grade"
     need_zh = f"要求{required}" if required else f"限值 {fmt(limit)}%"
-    need_en = f"required {required}" if required else f"limit {fmt(limit)}%"
+    need_en = (
+        f"required {GRADE_NAMES_EN.get(required, required)}" if required else f"limit {fmt(limit)}%"
+    )
     note_zh = f"；{'、'.join(assumed).upper()} 缺数据按 0 计" if assumed else ""
     note_en = f"; {', '.join(assumed).upper()} not reported, taken as 0" if assumed else ""
     return Verdict(
@@ -156,12 +162,12 @@ def supply_leakage(
         explanation_zh=(
             f"综合漏损率 R_WL {fmt(r_wl)}%，修正值 R1 {fmt(r1)} + R2 {fmt(r2)}（A {fmt(a)}）"
             f" + R3 {fmt(r3)} + R4 {fmt(r4)}，漏损率 R_BL {fmt(r_bl)}% {sign} {fmt(limit)}%，"
-            f"{grade_zh}，{word_zh}（{need_zh}{note_zh}；{ref}）。"
+            f"{grade_zh}，{word_zh}（{need_zh}{note_zh}；{ref_zh}）。"
         ),
         explanation_en=(
             f"Gross loss rate R_WL {fmt(r_wl)}%, corrections R1 {fmt(r1)} + R2 {fmt(r2)} "
             f"(A {fmt(a)}) + R3 {fmt(r3)} + R4 {fmt(r4)}: loss rate R_BL {fmt(r_bl)}% {sign} "
-            f"{fmt(limit)}%, {grade_en}, {word_en} ({need_en}{note_en}; {ref})."
+            f"{fmt(limit)}%, {grade_en}, {word_en} ({need_en}{note_en}; {ref_en})."
         ),
     )
 

@@ -18,15 +18,20 @@ from compliance.rules import (
     no_data,
     num,
     pct,
+    refs,
     status_of,
     verdict_text,
 )
 
 RATE_UNIT = "0–1"
 REF = "GB 18918-2002 表1及表注"
-LOAD_REF = "污水处理厂运行负荷率"
+REF_EN = "GB 18918-2002 Table 1 and notes"
+LOAD_REF = "污水处理厂运行负荷率（60% 线，出处待核）"
+LOAD_REF_EN = "sewage plant load rate (60% line, source to be confirmed)"
 RECLAIMED_REF = "《水污染防治行动计划》（国发〔2015〕17号）"
+RECLAIMED_REF_EN = "Water Pollution Prevention Action Plan, Guofa [2015] No. 17"
 TOWN_REF = "连州市县域节水型社会达标建设实施方案 三（四）6 一镇一污水处理厂"
+TOWN_REF_EN = "Lianzhou water-saving plan III(4)6: one sewage plant per town"
 GRADE_NAMES = {"1A": ("一级A", "1A"), "1B": ("一级B", "1B"), "2": ("二级", "2")}
 PARAMETER_NAMES = {
     "cod": ("COD", "COD"),
@@ -135,13 +140,14 @@ def effluent_year(
     params: dict,
     threshold: float,
     *,
-    ref: str = REF,
+    ref: str | None = None,
 ) -> Verdict:
     """A plant-year's effluent compliance rate: compliant months ÷ months reported (0–1).
 
     months: dicts with month (YYYY-MM), cod, bod5, ss, nh3n, tn, tp (mg/L), water_temp_c (°C).
     A month with nothing measured is not counted; none counted -> no_data.
     """
+    ref_zh, ref_en = refs(ref, REF, REF_EN)
     grade_zh, grade_en = GRADE_NAMES.get(grade, (grade, grade))
     assessed = compliant = 0
     failing: list[dict] = []
@@ -157,8 +163,8 @@ def effluent_year(
         return no_data(
             RATE_UNIT,
             threshold,
-            f"全年无出水水质监测数据（{grade_zh}；{ref}），无法评价。",
-            f"No effluent measurement in the year (grade {grade_en}; {ref}).",
+            f"全年无出水水质监测数据（{grade_zh}；{ref_zh}），无法评价。",
+            f"No effluent measurement in the year (grade {grade_en}; {ref_en}).",
             months=0,
             compliant_months=0,
             failing=[],
@@ -187,11 +193,11 @@ def effluent_year(
         },
         explanation_zh=(
             f"{assessed} 个月中 {compliant} 个月出水达到{grade_zh}标准，达标率 {pct(value)} "
-            f"{sign} {pct(threshold)}，{word_zh}（{'；'.join([*notes_zh, ref])}）。"
+            f"{sign} {pct(threshold)}，{word_zh}（{'；'.join([*notes_zh, ref_zh])}）。"
         ),
         explanation_en=(
             f"{compliant} of {assessed} months meet grade {grade_en}: rate {pct(value)} {sign} "
-            f"{pct(threshold)}, {word_en} ({'; '.join([*notes_en, ref])})."
+            f"{pct(threshold)}, {word_en} ({'; '.join([*notes_en, ref_en])})."
         ),
     )
 
@@ -209,13 +215,18 @@ def _iso(value: Any) -> str | None:
 
 
 def load_year(
-    months: list[dict], design_capacity_m3d: float | None, threshold: float, *, ref: str = LOAD_REF
+    months: list[dict],
+    design_capacity_m3d: float | None,
+    threshold: float,
+    *,
+    ref: str | None = None,
 ) -> Verdict:
     """Load rate: mean daily treated volume over the days of the reported months ÷ capacity.
 
     months: dicts with month (YYYY-MM) and treated_m3 (m³ in the month); a month without
     treated_m3 is not reported. Capacity in m³/d. Below the threshold the plant is under-loaded.
     """
+    ref_zh, ref_en = refs(ref, LOAD_REF, LOAD_REF_EN)
     capacity = num(design_capacity_m3d)
     treated = 0.0
     days = reported = 0
@@ -233,8 +244,8 @@ def load_year(
         return no_data(
             RATE_UNIT,
             threshold,
-            f"{why_zh}，无法计算运行负荷率（{ref}）。",
-            f"Load rate not computable: {why_en} ({ref}).",
+            f"{why_zh}，无法计算运行负荷率（{ref_zh}）。",
+            f"Load rate not computable: {why_en} ({ref_en}).",
             months=reported,
             design_capacity_m3d=capacity,
         )
@@ -260,18 +271,20 @@ def load_year(
         explanation_zh=(
             f"{reported} 个月日均处理水量 {fmt(mean_daily, 0)} m³/d，为设计规模 "
             f"{fmt(capacity, 0)} m³/d 的 {pct(value)}，{sign} {pct(threshold)}，"
-            f"{word_zh}{low_zh}（{ref}）。"
+            f"{word_zh}{low_zh}（{ref_zh}）。"
         ),
         explanation_en=(
-            f"Mean daily treated volume over {reported} months is {fmt(mean_daily, 0)} m³/d, "
+            f"Mean daily treated volume over {reported} month{'s' if reported != 1 else ''} is "
+            f"{fmt(mean_daily, 0)} m³/d, "
             f"{pct(value)} of the {fmt(capacity, 0)} m³/d design capacity, {sign} "
-            f"{pct(threshold)}: {word_en}{low_en} ({ref})."
+            f"{pct(threshold)}: {word_en}{low_en} ({ref_en})."
         ),
     )
 
 
-def reclaimed_year(months: list[dict], threshold: float, *, ref: str = RECLAIMED_REF) -> Verdict:
+def reclaimed_year(months: list[dict], threshold: float, *, ref: str | None = None) -> Verdict:
     """Reclaimed water rate: reclaimed ÷ treated over the months reporting both (0–1)."""
+    ref_zh, ref_en = refs(ref, RECLAIMED_REF, RECLAIMED_REF_EN)
     treated = reclaimed = 0.0
     reported = 0
     for month in months:
@@ -285,8 +298,8 @@ def reclaimed_year(months: list[dict], threshold: float, *, ref: str = RECLAIMED
         return no_data(
             RATE_UNIT,
             threshold,
-            f"全年无处理水量与再生水量记录，无法计算再生水利用率（{ref}）。",
-            f"No treated and reclaimed volumes in the year: no reclaimed-water rate ({ref}).",
+            f"全年无处理水量与再生水量记录，无法计算再生水利用率（{ref_zh}）。",
+            f"No treated and reclaimed volumes in the year: no reclaimed-water rate ({ref_en}).",
             months=reported,
         )
     value = reclaimed / treated
@@ -301,19 +314,24 @@ def reclaimed_year(months: list[dict], threshold: float, *, ref: str = RECLAIMED
         details={"months": reported, "treated_m3": treated, "reclaimed_m3": reclaimed},
         explanation_zh=(
             f"再生水利用量 {fmt(reclaimed, 0)} m³ / 处理水量 {fmt(treated, 0)} m³，再生水利用率 "
-            f"{pct(value)} {sign} {pct(threshold)}，{word_zh}（{ref}）。"
+            f"{pct(value)} {sign} {pct(threshold)}，{word_zh}（{ref_zh}）。"
         ),
         explanation_en=(
             f"Reclaimed {fmt(reclaimed, 0)} m³ of {fmt(treated, 0)} m³ treated: rate "
-            f"{pct(value)} {sign} {pct(threshold)}, {word_en} ({ref})."
+            f"{pct(value)} {sign} {pct(threshold)}, {word_en} ({ref_en})."
         ),
     )
 
 
-def town_plant(operating_plants: int | None, threshold: float, *, ref: str = TOWN_REF) -> Verdict:
+def town_plant(
+    operating_plants: int | None, threshold: float, *, ref: str | None = None
+) -> Verdict:
     """One town, one plant: the number of operating plants inside the town against threshold."""
+    ref_zh, ref_en = refs(ref, TOWN_REF, TOWN_REF_EN)
     if operating_plants is None:
-        return no_data("个", threshold, f"无乡镇边界或污水厂数据（{ref}）。", f"No data ({ref}).")
+        return no_data(
+            "个", threshold, f"无乡镇边界或污水厂数据（{ref_zh}）。", f"No data ({ref_en})."
+        )
     status = status_of(float(operating_plants), "gte", threshold)
     word_zh, word_en = verdict_text(status)
     sign = "≥" if status == COMPLIANT else "<"
@@ -325,11 +343,11 @@ def town_plant(operating_plants: int | None, threshold: float, *, ref: str = TOW
         details={"operating_plants": operating_plants},
         explanation_zh=(
             f"镇内运行中的污水处理厂 {operating_plants} 座 {sign} {fmt(threshold)} 座，"
-            f"{word_zh}（{ref}）。"
+            f"{word_zh}（{ref_zh}）。"
         ),
         explanation_en=(
             f"{operating_plants} operating sewage plant(s) in the town {sign} {fmt(threshold)}: "
-            f"{word_en} ({ref})."
+            f"{word_en} ({ref_en})."
         ),
     )
 

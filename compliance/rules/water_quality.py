@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from compliance.rules import COMPLIANT, Verdict, no_data, num, pct, status_of, verdict_text
+from compliance.rules import COMPLIANT, Verdict, no_data, num, pct, refs, status_of, verdict_text
 
 UNIT = "0–1"
 REF = "GB 3838-2002 表1、§5；SL 395-2007"
+REF_EN = "GB 3838-2002 Table 1, §5; SL 395-2007"
 METHODS = {"all": ("全指标评价", "all parameters"), "double_index": ("双指标评价", "double index")}
 CLASS_NAMES = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "劣V"}
 PARAMETER_NAMES = {
@@ -95,7 +96,7 @@ def zone_year(
     threshold: float,
     method: str = "all",
     *,
-    ref: str = REF,
+    ref: str | None = None,
 ) -> Verdict:
     """A zone's year: compliant samples ÷ assessed samples against the frequency threshold.
 
@@ -104,6 +105,7 @@ def zone_year(
     (0–1, met when equal). A sample with no assessable parameter is not counted; no assessable
     sample in the year -> no_data.
     """
+    ref_zh, ref_en = refs(ref, REF, REF_EN)
     if not 1 <= target_class <= 5:
         raise ValueError(f"target class must be 1..5, got {target_class!r}")
     method_zh, method_en = METHODS.get(method, (method, method))
@@ -124,9 +126,9 @@ def zone_year(
         return no_data(
             UNIT,
             threshold,
-            f"全年无可评价的水质样品（目标 {target} 类，{method_zh}；{ref}），无法评价。",
+            f"全年无可评价的水质样品（目标 {target} 类，{method_zh}；{ref_zh}），无法评价。",
             f"No assessable water-quality sample in the year (target class {target}, "
-            f"{method_en}; {ref}).",
+            f"{method_en}; {ref_en}).",
             samples=0,
             compliant_samples=0,
             method=method,
@@ -165,11 +167,11 @@ def zone_year(
         },
         explanation_zh=(
             f"{compliant}/{len(classes)} 个样品达到目标 {target} 类，达标频次 {pct(value)} "
-            f"{sign} {pct(threshold)}，{word_zh}（{method_zh}{worst}；{ref}）。"
+            f"{sign} {pct(threshold)}，{word_zh}（{method_zh}{worst}；{ref_zh}）。"
         ),
         explanation_en=(
             f"{compliant} of {len(classes)} samples meet target class {target}: frequency "
-            f"{pct(value)} {sign} {pct(threshold)}, {word_en} ({method_en}{worst_en}; {ref})."
+            f"{pct(value)} {sign} {pct(threshold)}, {word_en} ({method_en}{worst_en}; {ref_en})."
         ),
     )
 

@@ -1,0 +1,221 @@
+"""One evaluator per rule family: inputs + indicators → verdict rows (pure; no database)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from .inputs import CountyInput
+from .rules import Verdict, irrigation, leakage, sewage, users, water_quality
+
+
+@dataclass(frozen=True)
+class IndicatorData:
+    """The values of an Indicator row the rules need (so scenarios and tests need no ORM)."""
+
+    code: str
+    threshold: float | None
+    params: dict
+    unit: str
+    comparator: str
+    points: float
+    kind: str
+    ref: str  # source and clause, cited in explanations
+
+
+@dataclass(frozen=True)
+class Row:
+    """A verdict about one feature (or the county) for one indicator."""
+
+    indicator: str
+    layer: str
+    feature_id: int
+    feature_code: str
+    verdict: Verdict
+
+
+Indicators = Mapping[str, IndicatorData]
+
+
+def wfz_rows(data: CountyInput, ind: Indicators) -> list[Row]:
+    """GB 3838-2002 single-factor method, yearly frequency, per water-function zone."""
+    i = ind["wfz.quality"]
+    method = i.params.get("method", "all")
+    return [
+        Row(
+            i.code,
+            "water-function-zones",
+            z.id,
+            z.code,
+            water_quality.zone_year(
+                z.samples,
+                z.water_body,
+                z.target_class,
+                i.params,
+                i.threshold,
+                method=method,
+                ref=i.ref,
+            ),
+        )
+        for z in data.zones
+    ]
+
+
+def supply_rows(data: CountyInput, ind: Indicators) -> list[Row]:
+    """CJJ 92-2016 leakage per supply zone; A uses the pipe layer's own km ≥ DN75."""
+    i = ind["supply.leakage"]
+    rows = []
+    for z in data.supply_zones:
+        b = z.balance or {}
+        verdict = leakage.supply_leakage(
+            system_input_m3=b.get("system_input_m3"),
+            billed_authorized_m3=b.get("billed_authorized_m3"),
+            unbilled_authorized_m3=b.get("unbilled_authorized_m3"),
+            household_metered_m3=b.get("household_metered_residential_m3"),
+            km_dn75_plus=z.km_dn75_plus,
+            mean_pressure_mpa=b.get("mean_outlet_pressure_mpa"),
+            max_frost_depth_m=b.get("max_frost_depth_m"),
+            params=i.params,
+            threshold=i.threshold,
+            ref=i.ref,
+        )
+        rows.append(Row(i.code, "supply-zones", z.id, z.code, verdict))
+    return rows
+
+
+def sewage_rows(data: CountyInput, ind: Indicators) -> list[Row]:
+    """GB 18918-2002 effluent by grade, load rate and reclaimed rate per operating plant."""
+    eff, load, reuse = ind["sewage.effluent"], ind["sewage.load"], ind["sewage.reclaimed"]
+    rows = []
+    for p in data.plants:
+        if p.status != "operating":
+            continue  # a plant being built or closed treats nothing; towns still count it out
+        rows += [
+            Row(
+                eff.code,
+                "sewage-plants",
+                p.id,
+                p.code,
+                sewage.effluent_year(
+                    p.months, p.effluent_grade, p.built_on, eff.params, eff.threshold, ref=eff.ref
+                ),
+            ),
+            Row(
+                load.code,
+                "sewage-plants",
+                p.id,
+                p.code,
+                sewage.load_year(p.months, p.design_capacity_m3d, load.threshold, ref=load.ref),
+            ),
+            Row(
+                reuse.code,
+                "sewage-plants",
+                p.id,
+                p.code,
+                sewage.reclaimed_year(p.months, reuse.threshold, ref=reuse.ref),
+            ),
+        ]
+    return rows
+
+
+def town_rows(data: CountyInput, ind: Indicators) -> list[Row]:
+    """One town, one plant (the county plan): operating plants inside each town."""
+    i = ind["town.sewage_plant"]
+    return [
+        Row(
+            i.code,
+            "towns",
+            t.id,
+            t.code,
+            sewage.town_plant(t.operating_plants, i.threshold, ref=i.ref),
+        )
+        for t in data.towns
+    ]
+
+
+def irrigation_rows(data: CountyInput, ind: Indicators) -> list[Row]:
+    """Irrigation water-use coefficient, use per 亩 against the crop quota, metering rate."""
+    coef, quota, meter = (
+        ind["irrigation.coefficient"],
+        ind["irrigation.quota"],
+        ind["irrigation.metering"],
+    )
+    rows = []
+    for d in data.districts:
+        rows += [
+            Row(
+                coef.code,
+                "irrigation-districts",
+                d.id,
+                d.code,
+                irrigation.coefficient(d.record, coef.threshold, ref=coef.ref),
+            ),
+            Row(
+                quota.code,
+                "irrigation-districts",
+                d.id,
+                d.code,
+                irrigation.quota(d.record, d.main_crop, quota.params, ref=quota.ref),
+            ),
+            Row(
+                meter.code,
+                "irrigation-districts",
+                d.id,
+                d.code,
+                irrigation.metering(d.record, meter.threshold, ref=meter.ref),
+            ),
+        ]
+    return rows
+
+
+def user_rows(data: CountyInput, ind: Indicators) -> list[Row]:
+    """Planned-use obligation, over-plan volume with surcharge tiers, key monitored users."""
+    plan, over, key = ind["user.planned_use"], ind["user.over_plan"], ind["user.key_monitored"]
+    rows = []
+    for u in data.users:
+        annual = sum(u.monthly_m3)
+        rows.append(
+            Row(
+                plan.code,
+                "water-users",
+                u.id,
+                u.code,
+                users.planned_use(
+                    u.monthly_m3, u.sector, u.annual_plan_m3 is not None, plan.params, ref=plan.ref
+                ),
+            )
+        )
+        if u.annual_plan_m3 is not None:
+            rows.append(
+                Row(
+                    over.code,
+                    "water-users",
+                    u.id,
+                    u.code,
+                    users.over_plan(annual, u.annual_plan_m3, over.params, ref=over.ref),
+                )
+            )
+        if annual >= (key.threshold or 0):
+            rows.append(
+                Row(
+                    key.code,
+                    "water-users",
+                    u.id,
+                    u.code,
+                    users.key_monitored(annual, key.threshold, ref=key.ref),
+                )
+            )
+    return rows
+
+
+# Family → (its evaluator, the data versions its verdicts depend on).
+FEATURE_FAMILIES: dict[
+    str, tuple[Callable[[CountyInput, Indicators], list[Row]], tuple[str, ...]]
+] = {
+    "wfz": (wfz_rows, ("water-function-zones", "water-quality-samples")),
+    "supply": (supply_rows, ("supply-zones", "water-balance", "pipes")),
+    "sewage": (sewage_rows, ("sewage-plants", "sewage-plant-months")),
+    "town": (town_rows, ("towns", "sewage-plants")),
+    "irrigation": (irrigation_rows, ("irrigation-districts", "irrigation-records")),
+    "user": (user_rows, ("water-users", "consumption")),
+}

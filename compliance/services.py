@@ -1,0 +1,80 @@
+"""Writes of the compliance app: seeding and editing indicators (with history), storing results."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from layers.services.versions import layer_versions_bump
+
+from .models import EvaluationRun, Indicator, IndicatorChange, Result
+from .seed import FIELDS, seed_data
+
+INDICATORS_KEY = "indicators"  # the data version every verdict depends on
+
+
+def indicators_seed() -> int:
+    """Create the indicators of the seed file that do not exist yet; never overwrite an edit.
+
+    Returns how many were created. Runs after every migrate.
+    """
+    version, items = seed_data()
+    existing = set(Indicator.objects.values_list("code", flat=True))
+    new = [
+        Indicator(
+            code=item["code"],
+            seed_version=version,
+            **{f: item.get(f, "" if f == "notes" else None) for f in FIELDS},
+        )
+        for item in items
+        if item["code"] not in existing
+    ]
+    Indicator.objects.bulk_create(new)
+    if new:
+        layer_versions_bump(INDICATORS_KEY)
+    return len(new)
+
+
+@transaction.atomic
+def indicator_update(*, indicator: Indicator, changes: dict, user=None) -> Indicator:
+    """Change an indicator's values, recording who changed what; verdicts become stale.
+
+    changes: field -> new value (threshold, params, points, ...). full_clean() validates.
+    """
+    before = Indicator.objects.get(pk=indicator.pk).snapshot()
+    for field, value in changes.items():
+        setattr(indicator, field, value)
+    indicator.full_clean()
+    indicator.save()
+    after = indicator.snapshot()
+    if after != before:
+        IndicatorChange.objects.create(
+            indicator=indicator, changed_by=user, before=before, after=after
+        )
+        layer_versions_bump(INDICATORS_KEY)
+    return indicator
+
+
+def results_store(
+    *,
+    family_codes: list[str],
+    area_id: int,
+    year: int,
+    rows: list[Result],
+    family: str,
+    versions: dict,
+    duration_ms: int,
+) -> None:
+    """Replace the results of a family's indicators for an area and year, and note the run."""
+    now = timezone.now()
+    with transaction.atomic():
+        Result.objects.filter(indicator__code__in=family_codes, area_id=area_id, year=year).delete()
+        for row in rows:
+            row.evaluated_at = now
+        Result.objects.bulk_create(rows, batch_size=2000)
+        EvaluationRun.objects.update_or_create(
+            family=family,
+            area_id=area_id,
+            year=year,
+            defaults={"versions": versions, "evaluated_at": now, "duration_ms": duration_ms},
+        )

@@ -1,0 +1,8 @@
+"""Signal receivers of the compliance app."""
+
+from .services import indicators_seed
+
+
+def seed_after_migrate(**_kwargs) -> None:
+    """Seed the indicators once the compliance tables exist."""
+    indicators_seed()

@@ -1,0 +1,16 @@
+"""URLs of the compliance API (mounted at /api/v1/compliance/)."""
+
+from django.urls import path
+
+from . import api
+
+app_name = "compliance"
+
+urlpatterns = [
+    path("indicators/", api.IndicatorListApi.as_view(), name="indicator-list"),
+    path("results/", api.ResultListApi.as_view(), name="result-list"),
+    path("scorecard/", api.ScorecardApi.as_view(), name="scorecard"),
+    path("evaluate/", api.EvaluateApi.as_view(), name="evaluate"),
+    path("scenarios/", api.ScenarioApi.as_view(), name="scenarios"),
+    path("actions/", api.ActionListApi.as_view(), name="actions"),
+]

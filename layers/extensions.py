@@ -1,0 +1,35 @@
+"""Extension points: apps above `layers` add feature properties here from AppConfig.ready().
+
+This keeps dependencies one way (compliance → layers) while the layers API still serves, for
+example, each feature's verdicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+
+@dataclass(frozen=True)
+class FeatureQuery:
+    """What a feature request asked for beyond the bbox and page."""
+
+    year: int | None = None
+    status: str | None = None
+
+
+# (queryset, layer slug, query) -> (queryset with extra annotations, the annotation names)
+FeatureAnnotator = Callable[[QuerySet, str, FeatureQuery], tuple[QuerySet, list[str]]]
+_annotators: list[FeatureAnnotator] = []
+
+
+def register_feature_annotator(annotator: FeatureAnnotator) -> None:
+    """Add a provider of extra feature properties (idempotent)."""
+    if annotator not in _annotators:
+        _annotators.append(annotator)
+
+
+def feature_annotators() -> tuple[FeatureAnnotator, ...]:
+    return tuple(_annotators)
