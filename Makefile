@@ -6,7 +6,7 @@ MANAGE := $(PY) manage.py
 # Without DATABASE_URL the project runs its own PostGIS cluster on 127.0.0.1:5433.
 DB_TARGET := $(if $(DATABASE_URL),,db)
 
-.PHONY: help run test lint stop system db setup migrate demo messages static bench serve
+.PHONY: help run test lint stop system db setup migrate demo messages bench
 
 help:
 	@echo "make run   - install what is missing, migrate, load the demo data, serve on :8000"
@@ -22,13 +22,17 @@ system:
 	@.venv/bin/pip install -q -r requirements-dev.txt
 	@touch $@
 
+node_modules/.installed: package.json package-lock.json
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 db:
 	@scripts/pg_cluster.sh start
 
 messages: .venv/.installed
 	@$(MANAGE) compilemessages -l zh_Hans -l en --ignore=.venv -v 0
 
-setup: system .venv/.installed $(DB_TARGET) messages
+setup: system .venv/.installed node_modules/.installed $(DB_TARGET) messages
 
 migrate: setup
 	@$(MANAGE) migrate --noinput -v 0
@@ -50,3 +54,6 @@ lint: .venv/.installed
 
 stop:
 	@scripts/pg_cluster.sh stop
+
+bench: setup
+	@.venv/bin/python -m tests.benchmarks.run

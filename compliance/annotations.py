@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 
+from django.core.cache import cache
 from django.db.models import JSONField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import get_language
 
 from layers.extensions import FeatureQuery
+from layers.services.versions import cached_layer_versions
 
 from .evaluation import county_of, results_ensure_fresh
 from .models import EvaluationRun
@@ -55,3 +59,46 @@ def compliance_annotator(
     if query.status:
         qs = qs.filter(compliance__status=query.status)
     return qs, ["compliance"]
+
+
+# Tiles: users carry their own overall status; pipes carry their supply zone's leakage verdict
+# (so a failing zone's network stands out); nodes carry none.
+_TILE_STATUS = {
+    "water-users": (
+        "(SELECT CASE WHEN bool_or(r.status = 'non_compliant' AND i.kind <> 'bonus') "
+        "THEN 'non_compliant' WHEN bool_or(r.status = 'compliant') THEN 'compliant' "
+        "ELSE 'no_data' END FROM compliance_result r "
+        "JOIN compliance_indicator i ON i.id = r.indicator_id "
+        "WHERE r.layer = 'water-users' AND r.year = %s AND r.feature_id = t.id)"
+    ),
+    "pipes": (
+        "(SELECT r.status FROM compliance_result r "
+        "JOIN compliance_indicator i ON i.id = r.indicator_id AND i.code = 'supply.leakage' "
+        "WHERE r.layer = 'supply-zones' AND r.year = %s AND r.feature_id = t.supply_zone_id)"
+    ),
+}
+
+
+def _ensure_fresh_cached(year: int) -> None:
+    """Bring the year's results up to date, remembering per data version that it is done.
+
+    A cold tile then costs one query (the tile itself) once the verdicts are known fresh.
+    """
+    versions = cached_layer_versions()
+    digest = hashlib.md5(json.dumps(sorted(versions.items())).encode(), usedforsecurity=False)
+    key = f"compliance:fresh:{year}:{digest.hexdigest()}"
+    if cache.get(key):
+        return
+    area = county_of(None)
+    if area is not None:
+        results_ensure_fresh(area, year)
+    cache.set(key, True, timeout=None)
+
+
+def compliance_tile_status(slug: str, year: int | None) -> tuple[str, list] | None:
+    """The SQL status expression of a tiled layer's features for a year (None: no status)."""
+    if slug not in _TILE_STATUS:
+        return None
+    year = year or default_year()
+    _ensure_fresh_cached(year)
+    return _TILE_STATUS[slug], [year]

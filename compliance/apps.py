@@ -10,12 +10,19 @@ class ComplianceConfig(AppConfig):
     verbose_name = _("Compliance")
 
     def ready(self) -> None:
-        from layers.extensions import register_feature_annotator  # noqa: PLC0415
+        from layers.extensions import (  # noqa: PLC0415
+            register_feature_annotator,
+            register_tile_status,
+        )
 
-        from .annotations import compliance_annotator  # noqa: PLC0415 - needs ready models
+        from .annotations import (  # noqa: PLC0415 - needs ready models
+            compliance_annotator,
+            compliance_tile_status,
+        )
         from .signals import seed_after_migrate  # noqa: PLC0415 - models are ready only now
 
         register_feature_annotator(compliance_annotator)
+        register_tile_status(compliance_tile_status)
         post_migrate.connect(
             seed_after_migrate, sender=self, dispatch_uid="compliance_indicators_seed"
         )

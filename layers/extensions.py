@@ -33,3 +33,24 @@ def register_feature_annotator(annotator: FeatureAnnotator) -> None:
 
 def feature_annotators() -> tuple[FeatureAnnotator, ...]:
     return tuple(_annotators)
+
+
+# (layer slug, year) -> (SQL expression over the row alias `t` giving its status text, params),
+# or None when the provider has nothing for that layer. Used by the vector tiles.
+TileStatus = Callable[[str, int | None], tuple[str, list] | None]
+_tile_status: list[TileStatus] = []
+
+
+def register_tile_status(provider: TileStatus) -> None:
+    """Add a provider of a per-feature `status` attribute for vector tiles (idempotent)."""
+    if provider not in _tile_status:
+        _tile_status.append(provider)
+
+
+def tile_status_sql(slug: str, year: int | None) -> tuple[str, list]:
+    """The first provider's status expression for the layer, or SQL NULL."""
+    for provider in _tile_status:
+        found = provider(slug, year)
+        if found is not None:
+            return found
+    return "NULL::text", []
