@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from layers.models import AdminArea
 
 from .evaluation import results_ensure_fresh
-from .models import Indicator, Result
+from .models import EvaluationRun, Indicator, Result
 from .scorecard import PASS_LINE, ScoreLine, line_points, score
 
 
@@ -41,6 +41,7 @@ def result_as_dict(r: Result) -> dict:
     """A result in the API's shape."""
     return {
         "indicator": r.indicator.code,
+        "kind": r.indicator.kind,
         "name": r.indicator.name,
         "layer": r.layer,
         "feature_id": r.feature_id,
@@ -96,3 +97,8 @@ def scorecard(area: AdminArea, year: int) -> dict:
     results = list(results_fresh(area, year).filter(layer="county"))
     indicators = {i.code: i for i in Indicator.objects.all()}
     return scorecard_from_results(area, year, results, indicators)
+
+
+def evaluated_years() -> list[int]:
+    """Years with stored verdicts, ascending."""
+    return sorted(set(EvaluationRun.objects.values_list("year", flat=True)))

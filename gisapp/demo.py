@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 
 from compliance.evaluation import county_of, evaluate
 from layers.demo.generator import generate
@@ -91,6 +91,8 @@ def demo_load(
                 records_import(kind=kind, path=out_dir / f"{kind}.csv", progress=progress).summary()
             )
         demo_accounts_create()
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")  # planner statistics for the freshly loaded tables
         area = county_of(BOUNDARY_CODE)
         for year in manifest.get("years", DEMO_YEARS):
             evaluation = evaluate(area=area, year=int(year), progress=progress)

@@ -6,13 +6,17 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from layers.api_tiles import TileApi
+
 from . import views
 
 admin.site.site_header = _("Lianzhou water-saving GIS")
 admin.site.site_title = _("Lianzhou water-saving GIS")
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    path("", views.MapView.as_view(), name="home"),
+    path("map/", views.MapView.as_view(), name="map"),
+    path("data/", views.DataOverviewView.as_view(), name="data"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("language/", views.LanguageSwitchView.as_view(), name="language"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
@@ -20,6 +24,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("layers.urls")),
     path("api/v1/compliance/", include("compliance.urls")),
+    path("reports/", include("gisapp.reports.urls")),
+    path("tiles/<slug:slug>/<int:z>/<int:x>/<int:y>.pbf", TileApi.as_view(), name="tile"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

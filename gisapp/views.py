@@ -7,10 +7,14 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from compliance.annotations import default_year
+from compliance.evaluation import county_of
+from compliance.selectors import evaluated_years
 from layers.api_errors import json_error
 from layers.permissions import can_view_layer
 from layers.registry import LAYERS
@@ -19,8 +23,8 @@ from layers.selectors import layer_counts
 from .middleware import LANGUAGE_COOKIE
 
 
-class HomeView(TemplateView):
-    """The landing page: the layers this user may read, with their counts."""
+class DataOverviewView(TemplateView):
+    """The layers this user may read, with their counts and links to their data."""
 
     template_name = "gisapp/home.html"
 
@@ -38,6 +42,92 @@ class HomeView(TemplateView):
             if can_view_layer(self.request.user, slug)
         ]
         return context
+
+
+# Layers drawn from vector tiles (too many features for GeoJSON), with the zoom they appear at.
+TILED = {"pipes": 12, "pipe-nodes": 15, "water-users": 11}
+DEFAULT_ON = {
+    "towns",
+    "water-function-zones",
+    "irrigation-districts",
+    "supply-zones",
+    "pipes",
+    "sewage-plants",
+    "water-users",
+}
+
+
+class MapView(TemplateView):
+    """The officials' map: every layer, verdicts by year, failures listed (the home page)."""
+
+    template_name = "gisapp/map.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        years = evaluated_years() or [default_year()]
+        year = years[-1]
+        county = county_of(None)
+        bbox = list(county.geom.extent) if county else [112.1, 24.6, 112.8, 25.2]
+        user = self.request.user
+        layers = [
+            {
+                "slug": slug,
+                "title": str(spec.title),
+                "geometry_type": spec.geometry_type,
+                "tiled": slug in TILED,
+                "min_zoom": TILED.get(slug, 0),
+                "default_on": slug in DEFAULT_ON,
+            }
+            for slug, spec in LAYERS.items()
+            if can_view_layer(user, slug)
+        ]
+        context.update(
+            years=years,
+            year=year,
+            map_config={
+                "year": year,
+                "years": years,
+                "lang": get_language(),
+                "county_bbox": bbox,
+                "layers": layers,
+                "layerTitles": {lay["slug"]: lay["title"] for lay in layers},
+                "styleUrls": {
+                    slug: static(f"styles/{slug}.json")
+                    for slug in [*(lay["slug"] for lay in layers), "compliance"]
+                },
+                "urls": {
+                    "api": "/api/v1/",
+                    "tiles": "/tiles/",
+                    "export_map": "/reports/map.html",
+                    "report": "/reports/county/",
+                },
+                "labels": map_labels(),
+            },
+        )
+        return context
+
+
+def map_labels() -> dict[str, str]:
+    """Labels the map's script shows, translated on the server."""
+    return {
+        "indicator": _("Indicator"),
+        "value": _("Value"),
+        "threshold": _("Threshold"),
+        "status": _("Status"),
+        "year": _("Year"),
+        "compliant": _("compliant"),
+        "non_compliant": _("non-compliant"),
+        "no_data": _("no data"),
+        "no_results": _("No verdict for this feature."),
+        "scorecard": _("Scorecard"),
+        "points": _("points"),
+        "pass_line": _("Pass line"),
+        "passed": _("Passed"),
+        "not_passed": _("Not passed"),
+        "vetoed_by": _("Vetoed by prerequisite:"),
+        "verdicts": _("Verdicts"),
+        "nothing_found": _("Nothing found."),
+    }
 
 
 @method_decorator(login_not_required, name="dispatch")

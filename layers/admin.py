@@ -69,7 +69,7 @@ class PipeNodeAdmin(LeafletGeoAdmin):
     list_display = ("code", "kind", "town")
     list_filter = ("kind",)
     search_fields = ("code",)
-    readonly_fields = ("town", "updated_at")
+    readonly_fields = ("town", "version", "updated_at")
 
 
 @admin.register(m.PipeSegment)
@@ -86,6 +86,41 @@ class PipeSegmentAdmin(LeafletGeoAdmin):
         "version",
         "updated_at",
     )
+
+
+@admin.register(m.NetworkChange)
+class NetworkChangeAdmin(admin.ModelAdmin):
+    """The network's edit history: read-only (a revert is made through the API)."""
+
+    list_display = ("id", "operation", "user", "created_at", "pipe_ids", "node_ids")
+    list_filter = ("operation",)
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in m.NetworkChange._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(m.PipeCrossing)
+class PipeCrossingAdmin(admin.ModelAdmin):
+    list_display = ("pipe_a", "pipe_b", "confirmed_by", "confirmed_at", "note")
+    raw_id_fields = ("pipe_a", "pipe_b")
+    readonly_fields = ("confirmed_by", "confirmed_at")
+
+
+@admin.register(m.IdempotentRequest)
+class IdempotentRequestAdmin(admin.ModelAdmin):
+    list_display = ("user", "key", "status_code", "created_at")
+    readonly_fields = ("user", "key", "fingerprint", "status_code", "body", "content_type")
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(m.LeakRecord)

@@ -19,7 +19,13 @@ from rest_framework.views import APIView
 from .extensions import FeatureQuery
 from .permissions import CanViewLayer, can_view_layer
 from .registry import LAYERS
-from .selectors import MAX_PAGE_SIZE, feature_detail, feature_page, layer_counts
+from .selectors import (
+    MAX_PAGE_SIZE,
+    feature_detail,
+    feature_page,
+    feature_search,
+    layer_counts,
+)
 
 GEOJSON = "application/geo+json"
 
@@ -169,3 +175,20 @@ def _page_url(request, page: int) -> str:
 
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+class SearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(min_length=1, max_length=64, trim_whitespace=True)
+
+
+class FeatureSearchApi(APIView):
+    """Features whose code or name contains `q`, across the layers the user may read."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[SearchQuerySerializer], responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        query = SearchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        slugs = [slug for slug in LAYERS if can_view_layer(request.user, slug)]
+        return Response({"results": feature_search(query.validated_data["q"], slugs)})

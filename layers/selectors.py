@@ -114,3 +114,52 @@ def feature_detail(
     )
     text = _features_json(_feature_values(spec, qs, annotations))
     return None if text == "[]" else text[1:-1]
+
+
+SEARCH_LIMIT = 20
+
+
+def _like(term: str) -> str:
+    """A LIKE pattern matching `term` literally anywhere (its own % and _ escaped)."""
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def feature_search(term: str, slugs: list[str], limit: int = SEARCH_LIMIT) -> list[dict]:
+    """Features of the given layers whose code or name contains `term`; one query.
+
+    Exact code matches first, then by layer order. Each hit has its lon/lat bounding box.
+    """
+    parts, params = [], []
+    for order, slug in enumerate(slugs):
+        spec = LAYERS[slug]
+        qs = spec.queryset()
+        has_name = any(f.name == "name" for f in spec.model._meta.fields)
+        name_sql = "t.name" if has_name else "''"
+        sql, p = qs.values("id").query.sql_with_params()
+        parts.append(
+            f"(SELECT %s AS layer, %s AS layer_order, t.id, t.code, {name_sql} AS name, "  # noqa: S608
+            "ST_XMin(t.geom) AS minx, ST_YMin(t.geom) AS miny, ST_XMax(t.geom) AS maxx, "
+            f"ST_YMax(t.geom) AS maxy FROM {spec.model._meta.db_table} t "
+            f"WHERE t.id IN ({sql}) AND (t.code ILIKE %s OR {name_sql} ILIKE %s) "
+            "ORDER BY t.code LIMIT %s)"
+        )
+        params += [slug, order, *p, _like(term), _like(term), limit]
+    if not parts:
+        return []
+    sql = (
+        "SELECT layer, id, code, name, minx, miny, maxx, maxy FROM ("  # noqa: S608
+        + " UNION ALL ".join(parts)
+        + ") hits ORDER BY (lower(code) = lower(%s)) DESC, layer_order, code LIMIT %s"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [*params, term, limit])
+        return [
+            {
+                "layer": r[0],
+                "id": r[1],
+                "code": r[2],
+                "name": r[3],
+                "bbox": [r[4], r[5], r[6], r[7]],
+            }
+            for r in cur.fetchall()
+        ]

@@ -77,6 +77,9 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+# JIT compilation costs more than it saves on this workload (tiles: ~200 ms to compile a
+# ~50 ms query).
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

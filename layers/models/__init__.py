@@ -3,6 +3,7 @@
 from .areas import AdminArea, AreaYearStats, LayerVersion
 from .irrigation import IrrigationDistrict, IrrigationRecord
 from .network import LeakRecord, PipeNode, PipeSegment, SupplyZone, WaterBalance
+from .network_edit import IdempotentRequest, NetworkChange, PipeCrossing
 from .sewage import SewagePlant, SewagePlantMonth
 from .users import Consumption, WaterUser
 from .water import WaterFunctionZone, WaterQualitySample
@@ -11,10 +12,13 @@ __all__ = [
     "AdminArea",
     "AreaYearStats",
     "Consumption",
+    "IdempotentRequest",
     "IrrigationDistrict",
     "IrrigationRecord",
     "LayerVersion",
     "LeakRecord",
+    "NetworkChange",
+    "PipeCrossing",
     "PipeNode",
     "PipeSegment",
     "SewagePlant",

@@ -77,6 +77,13 @@ class PipeNode(InTown):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.JUNCTION)
     geom = models.PointField(_("location"), srid=4326, spatial_index=True)
     elevation_m = models.FloatField(_("elevation"), null=True, blank=True, help_text=_("m"))
+    # db_default: the import and the topology binding insert nodes in SQL.
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        db_default=1,
+        help_text=_("Optimistic locking: bumped by every edit."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

@@ -1,5 +1,7 @@
 """Derived zone membership: each feature's town and supply zone, kept equal to a spatial join."""
 
+from collections.abc import Sequence
+
 from django.db import connection
 
 # (table, representative point SQL, derived column, zone table, zone filter)
@@ -54,6 +56,32 @@ def membership_refresh() -> int:
                 f"    AND ST_Intersects(z.geom, {point}) ORDER BY z.id LIMIT 1) AS zone_id"
                 f"  FROM {table} f) m "
                 f"WHERE f.id = m.id AND f.{column} IS DISTINCT FROM m.zone_id"
+            )
+            changed += cur.rowcount
+    return changed
+
+
+def membership_refresh_rows(table: str, ids: Sequence[int]) -> int:
+    """membership_refresh for the given rows of one table only (after an edit of those rows).
+
+    table is a layer table named in the rules (e.g. "layers_pipesegment"); returns the
+    number of rows whose membership changed.
+    """
+    rules = [rule for rule in _RULES if rule[0] == table]
+    if not rules:
+        raise ValueError(f"no derived membership for {table}")
+    changed = 0
+    if not ids:
+        return changed
+    with connection.cursor() as cur:
+        for _table, point, column, zones, zone_filter in rules:
+            cur.execute(
+                f"UPDATE {table} f SET {column} = m.zone_id FROM ("  # noqa: S608 - fixed names
+                f"  SELECT f.id, (SELECT z.id FROM {zones} z WHERE {zone_filter}"
+                f"    AND ST_Intersects(z.geom, {point}) ORDER BY z.id LIMIT 1) AS zone_id"
+                f"  FROM {table} f WHERE f.id = ANY(%s)) m "
+                f"WHERE f.id = m.id AND f.{column} IS DISTINCT FROM m.zone_id",
+                [list(ids)],
             )
             changed += cur.rowcount
     return changed

@@ -1,9 +1,12 @@
 """Data versions: every write bumps its layer's counter, so caches and verdicts see change."""
 
+import uuid
+
 from django.core.cache import cache
 from django.db import connection, transaction
 
 CACHE_KEY = "layers:versions"
+GENERATION_KEY = "layers:versions:generation"
 
 
 def layer_versions_bump(*keys: str) -> None:
@@ -22,7 +25,13 @@ def layer_versions_bump(*keys: str) -> None:
             "changed_at = now()",
             [sorted(set(keys))],
         )
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    transaction.on_commit(_new_generation)
+
+
+def _new_generation() -> None:
+    """After a commit: a new generation token makes every cached copy of the versions invalid,
+    including one a concurrent reader is about to store from a read made before the commit."""
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
 
 
 def layer_versions() -> dict[str, int]:
@@ -38,8 +47,17 @@ def cached_layer_versions() -> dict[str, int]:
     Used on hot paths (warm tiles) that must not touch the database. In a deployment with
     several processes the cache must be shared (file-based or Redis), see docs/deploy.md.
     """
-    versions = cache.get(CACHE_KEY)
-    if versions is None:
-        versions = layer_versions()
-        cache.set(CACHE_KEY, versions, timeout=None)
+    found = cache.get_many([GENERATION_KEY, CACHE_KEY])
+    generation = found.get(GENERATION_KEY)
+    if generation is None:
+        generation = uuid.uuid4().hex
+        cache.add(GENERATION_KEY, generation, timeout=None)
+        generation = cache.get(GENERATION_KEY, generation)
+    cached = found.get(CACHE_KEY)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    # Read under the generation seen *before* the read: a commit in between changes the
+    # generation, so this copy is never taken for current once stored.
+    versions = layer_versions()
+    cache.set(CACHE_KEY, (generation, versions), timeout=None)
     return versions

@@ -6,14 +6,14 @@ from gisapp.demo import DEMO_ACCOUNTS
 from layers.models import PipeSegment
 from tests.e2e.conftest import ARTIFACTS, login
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 
 class AdminPipeSmokeTests:
-    def test_engineer_sees_pipe_geometry_on_leaflet_widget(self, page, live_server):
+    def test_engineer_sees_pipe_geometry_on_leaflet_widget(self, page, site):
         pipe = PipeSegment.objects.filter(status="in_service").order_by("id").first()
-        login(page, live_server.url, "engineer", DEMO_ACCOUNTS["engineer"][1])
-        page.goto(f"{live_server.url}/admin/layers/pipesegment/{pipe.pk}/change/")
+        login(page, site.url, "engineer", DEMO_ACCOUNTS["engineer"][1])
+        page.goto(f"{site.url}/admin/layers/pipesegment/{pipe.pk}/change/")
         page.wait_for_selector(".leaflet-container")
         # The stored line is drawn as an SVG path on the widget's map.
         path = page.wait_for_selector(".leaflet-container path.leaflet-interactive")

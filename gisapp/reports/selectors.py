@@ -1,0 +1,207 @@
+"""Reads for the county reports: the scorecard and the failing features of a year, with shapes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import shapely
+from django.utils.translation import gettext as _
+
+from compliance.models import Indicator, Result
+from compliance.rules import fmt, pct
+from compliance.selectors import results_fresh, scorecard
+from layers.models import AdminArea
+from layers.registry import LAYERS
+
+# Layers a report maps: polygons and plants (not the 20,000 pipes, nor the 2,000 users).
+MAP_LAYERS = (
+    "towns",
+    "water-function-zones",
+    "irrigation-districts",
+    "supply-zones",
+    "sewage-plants",
+)
+_SIGNS = {"gte": "≥", "lte": "≤", "eq": "="}
+
+
+def quantity_text(value: float | None, unit: str) -> str:
+    """A value with its unit for a reader: 0.875 '0–1' → '87.5%', 12.3 '%' → '12.3%',
+    1234.5 'm³' → '1,234.5 m³'; None → '—'."""
+    if value is None:
+        return "—"
+    if unit == "0–1":
+        return pct(value)
+    if unit == "%":
+        return f"{fmt(value, 2)}%"
+    return f"{fmt(value, 2)} {unit}".strip()
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failing indicator of a feature: value, threshold, unit, and why (active language)."""
+
+    code: str
+    name: str
+    value: float | None
+    threshold: float | None
+    unit: str
+    comparator: str
+    explanation: str
+    source: str
+
+    @property
+    def value_text(self) -> str:
+        return quantity_text(self.value, self.unit)
+
+    @property
+    def threshold_text(self) -> str:
+        if self.threshold is None:
+            return "—"
+        sign = _SIGNS.get(self.comparator, "")
+        return f"{sign} {quantity_text(self.threshold, self.unit)}".strip()
+
+
+@dataclass(frozen=True)
+class ReportFeature:
+    """A mapped feature: its layer, code, name, attributes, shape (lon/lat) and failures."""
+
+    layer: str
+    id: int
+    code: str
+    name: str
+    properties: dict
+    geometry: shapely.Geometry
+    failures: tuple[Failure, ...] = ()
+
+
+@dataclass(frozen=True)
+class LayerFailures:
+    """The failing features of one layer, with the layer's title."""
+
+    slug: str
+    title: str
+    features: list[ReportFeature] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CountyReport:
+    """Everything a county report shows for a year."""
+
+    area_code: str
+    area_name: str
+    year: int
+    scorecard: dict
+    lines: list[dict]
+    outline: shapely.Geometry
+    towns: list[ReportFeature]
+    failing: list[LayerFailures]
+
+    @property
+    def failing_count(self) -> int:
+        return sum(len(layer.features) for layer in self.failing)
+
+
+def failing_title(report: CountyReport) -> str:
+    """'连州市：2024 年不达标要素' in the active language."""
+    return _("%(area)s: features failing in %(year)s") % {
+        "area": report.area_name,
+        "year": report.year,
+    }
+
+
+def _failure(r: Result) -> Failure:
+    return Failure(
+        code=r.indicator.code,
+        name=r.indicator.name,
+        value=r.value,
+        threshold=r.threshold,
+        unit=r.unit,
+        comparator=r.indicator.comparator,
+        explanation=r.explanation,
+        source=f"{r.indicator.source} {r.indicator.clause}".strip(),
+    )
+
+
+def _shape(geom) -> shapely.Geometry:
+    return shapely.from_wkb(bytes(geom.wkb))
+
+
+def _features(qs, slug: str, failures: dict) -> list[ReportFeature]:
+    """The features of a layer's queryset, ordered by code, with their failures."""
+    spec = LAYERS[slug]
+    names = [a.name for a in spec.attrs if hasattr(spec.model, a.name)]
+    return [
+        ReportFeature(
+            layer=slug,
+            id=obj.id,
+            code=obj.code,
+            name=getattr(obj, "name", "") or "",
+            properties={name: getattr(obj, name) for name in names},
+            geometry=_shape(obj.geom),
+            failures=tuple(failures.get((slug, obj.id), ())),
+        )
+        for obj in qs.order_by("code")
+    ]
+
+
+def county_report(area: AdminArea, year: int, layers: Iterable[str] = MAP_LAYERS) -> CountyReport:
+    """The scorecard and the failing features of `layers` (slugs among MAP_LAYERS) for a year.
+
+    Verdicts come fresh from compliance (re-evaluated when the data moved); shapes in
+    EPSG:4326 lon/lat as shapely geometries. A constant number of queries: the results, the
+    scorecard and its indicators, one per layer.
+    """
+    layers = [slug for slug in MAP_LAYERS if slug in set(layers)]
+    results = results_fresh(area, year).filter(status=Result.Status.NON_COMPLIANT, layer__in=layers)
+    failures: dict[tuple[str, int], list[Failure]] = defaultdict(list)
+    for r in results.order_by("layer", "feature_code", "indicator__code"):
+        failures[(r.layer, r.feature_id)].append(_failure(r))
+    # Every town of the county is drawn (the map's frame); the others only where they fail.
+    towns = (
+        _features(LAYERS["towns"].queryset().filter(parent=area), "towns", failures)
+        if "towns" in layers
+        else []
+    )
+    failing = []
+    for slug in layers:
+        if slug == "towns":
+            features = [town for town in towns if town.failures]
+        else:
+            ids = [fid for (layer, fid) in failures if layer == slug]
+            features = _features(LAYERS[slug].queryset().filter(id__in=ids), slug, failures)
+        failing.append(LayerFailures(slug, str(LAYERS[slug].title), features))
+    card = scorecard(area, year)
+    comparators = dict(
+        Indicator.objects.filter(code__in=[line["code"] for line in card["lines"]]).values_list(
+            "code", "comparator"
+        )
+    )
+    return CountyReport(
+        area_code=area.code,
+        area_name=area.name,
+        year=year,
+        scorecard=card,
+        lines=[_line(line, comparators.get(line["code"], "")) for line in card["lines"]],
+        outline=_shape(area.geom),
+        towns=towns,
+        failing=failing,
+    )
+
+
+def _line(line: dict, comparator: str) -> dict:
+    """A scorecard line with its value, threshold and verdict as text (units included)."""
+    sign = _SIGNS.get(comparator, "")
+    threshold = quantity_text(line["threshold"], line["unit"])
+    return {
+        **line,
+        "value_text": quantity_text(line["value"], line["unit"]),
+        "threshold_text": f"{sign} {threshold}".strip() if line["threshold"] is not None else "—",
+        "status_text": status_text(line["status"]),
+    }
+
+
+def status_text(status: str) -> str:
+    """The verdict word in the active language ('compliant' → '达标' in Chinese)."""
+    return str(Result.Status(status).label)

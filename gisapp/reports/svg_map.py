@@ -1,0 +1,251 @@
+"""A static map as inline SVG, drawn from lon/lat shapes and style paints (no Django, no network).
+
+The report page and its PDF embed it: it prints crisply at any size, needs no JavaScript, and
+WeasyPrint renders it as vectors. Paint keys are those of layers.styles (`stroke_color`,
+`stroke_width`, `dash`, `fill_color`, `fill_opacity`, `radius`, `hatch`, ...).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+import shapely
+from shapely.geometry import LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon
+
+SVG_NS = "http://www.w3.org/2000/svg"
+
+
+@dataclass(frozen=True)
+class SvgFeature:
+    """A shape in lon/lat (EPSG:4326), its paint, and a tooltip title (plain text)."""
+
+    geometry: shapely.Geometry
+    paint: dict
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class SvgLayer:
+    """Features drawn together, in order; `name` becomes the group's data-layer attribute."""
+
+    name: str
+    features: Sequence[SvgFeature]
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """Lon/lat → pixel: an equirectangular projection scaled at the map's mean latitude."""
+
+    min_lon: float
+    max_lat: float
+    kx: float
+    scale: float
+    pad: float
+
+    def xy(self, coords):
+        out = coords.copy()
+        out[:, 0] = self.pad + (coords[:, 0] - self.min_lon) * self.kx * self.scale
+        out[:, 1] = self.pad + (self.max_lat - coords[:, 1]) * self.scale
+        return out
+
+
+def _frame(bounds: tuple[float, float, float, float], width: float, pad: float):
+    min_lon, min_lat, max_lon, max_lat = bounds
+    kx = math.cos(math.radians((min_lat + max_lat) / 2))
+    span_x = max((max_lon - min_lon) * kx, 1e-9)
+    span_y = max(max_lat - min_lat, 1e-9)
+    scale = (width - 2 * pad) / span_x
+    height = span_y * scale + 2 * pad
+    return _Frame(min_lon, max_lat, kx, scale, pad), height
+
+
+def _num(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _ring(coords) -> str:
+    points = [f"{_num(x)},{_num(y)}" for x, y in coords[:, :2]]
+    return "M" + "L".join(points)
+
+
+def _path_data(geom: shapely.Geometry) -> str:
+    if isinstance(geom, Polygon):
+        rings = [geom.exterior, *geom.interiors]
+        return "".join(_ring(shapely.get_coordinates(r)) + "Z" for r in rings if not r.is_empty)
+    if isinstance(geom, LineString):
+        return _ring(shapely.get_coordinates(geom))
+    if isinstance(geom, MultiPolygon | MultiLineString) or geom.geom_type == "GeometryCollection":
+        return "".join(_path_data(part) for part in geom.geoms)
+    return ""
+
+
+def _points(geom: shapely.Geometry) -> list[Point]:
+    if isinstance(geom, Point):
+        return [geom]
+    if isinstance(geom, MultiPoint) or geom.geom_type == "GeometryCollection":
+        return [p for part in geom.geoms for p in _points(part)]
+    return []
+
+
+class _Patterns:
+    """Hatch patterns, one per distinct hatch + fill, declared once in <defs>."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.ids: dict[tuple, str] = {}
+        self.defs: list[str] = []
+
+    def fill_for(self, paint: dict) -> str:
+        hatch = paint["hatch"]
+        key = (
+            hatch["color"],
+            hatch["angle"],
+            hatch["spacing"],
+            hatch["width"],
+            paint.get("fill_color"),
+            paint.get("fill_opacity"),
+        )
+        if key not in self.ids:
+            pattern_id = f"{self.prefix}-hatch-{len(self.ids) + 1}"
+            self.ids[key] = pattern_id
+            self.defs.append(hatch_pattern(pattern_id, paint))
+        return f"url(#{self.ids[key]})"
+
+
+def hatch_pattern(pattern_id: str, paint: dict) -> str:
+    """An SVG <pattern>: the fill colour at its opacity under diagonal lines of the hatch."""
+    hatch = paint["hatch"]
+    size = _num(hatch["spacing"])
+    background = ""
+    if paint.get("fill_color"):
+        background = (
+            f'<rect width="{size}" height="{size}" fill="{escape(paint["fill_color"])}" '
+            f'fill-opacity="{paint.get("fill_opacity", 0.2)}"/>'
+        )
+    return (
+        f'<pattern id="{escape(pattern_id)}" patternUnits="userSpaceOnUse" width="{size}" '
+        f'height="{size}" patternTransform="rotate({_num(hatch["angle"])})">{background}'
+        f'<line x1="0" y1="0" x2="0" y2="{size}" stroke="{escape(hatch["color"])}" '
+        f'stroke-width="{_num(hatch["width"])}"/></pattern>'
+    )
+
+
+def _paint_attrs(paint: dict, fill: str | None) -> str:
+    attrs = []
+    if paint.get("stroke_color") and paint.get("stroke_width", 1) > 0:
+        attrs += [
+            f'stroke="{escape(paint["stroke_color"])}"',
+            f'stroke-width="{_num(paint.get("stroke_width", 1))}"',
+            f'stroke-opacity="{paint.get("stroke_opacity", 1)}"',
+            f'stroke-linecap="{escape(paint.get("line_cap", "round"))}"',
+            'stroke-linejoin="round"',
+        ]
+        if paint.get("dash"):
+            attrs.append(f'stroke-dasharray="{escape(paint["dash"])}"')
+    else:
+        attrs.append('stroke="none"')
+    if fill:
+        opacity = 1 if fill.startswith("url(") else paint.get("fill_opacity", 0.2)
+        attrs += [f'fill="{escape(fill)}"', f'fill-opacity="{opacity}"', 'fill-rule="evenodd"']
+    else:
+        attrs.append('fill="none"')
+    return " ".join(attrs)
+
+
+def _fill(paint: dict, patterns: _Patterns) -> str | None:
+    if paint.get("hatch"):
+        return patterns.fill_for(paint)
+    return paint.get("fill_color")
+
+
+def _feature_svg(feature: SvgFeature, frame: _Frame, patterns: _Patterns, tolerance: float):
+    geom = shapely.transform(feature.geometry, frame.xy)
+    title = f"<title>{escape(feature.title)}</title>" if feature.title else ""
+    paint = feature.paint
+    points = _points(geom)
+    if points:
+        radius = _num(paint.get("radius", 4))
+        attrs = _paint_attrs(paint, _fill(paint, patterns))
+        return "".join(
+            f'<circle cx="{_num(p.x)}" cy="{_num(p.y)}" r="{radius}" {attrs}>{title}</circle>'
+            for p in points
+        )
+    geom = shapely.simplify(geom, tolerance, preserve_topology=True)
+    data = _path_data(geom)
+    if not data:
+        return ""
+    fill = None if geom.geom_type in ("LineString", "MultiLineString") else _fill(paint, patterns)
+    return f'<path d="{data}" {_paint_attrs(paint, fill)}>{title}</path>'
+
+
+def svg_map(
+    layers: Sequence[SvgLayer],
+    *,
+    width: float = 800,
+    padding: float = 16,
+    title: str = "",
+    bounds: tuple[float, float, float, float] | None = None,
+    id_prefix: str = "svgmap",
+    background: str = "#fbfaf6",
+    tolerance_px: float = 0.4,
+) -> str:
+    """An <svg> of the layers, bottom first, framed on `bounds` (lon/lat) or on all shapes.
+
+    The height follows the shapes' aspect ratio. Titles and attributes are escaped; shapes are
+    simplified to `tolerance_px` pixels so a county outline stays a few kilobytes.
+    """
+    shapes = [f.geometry for layer in layers for f in layer.features if not f.geometry.is_empty]
+    if bounds is None:
+        if not shapes:
+            bounds = (0.0, 0.0, 1.0, 1.0)
+        else:
+            bounds = tuple(shapely.total_bounds(shapes))
+    frame, height = _frame(bounds, width, padding)
+    patterns = _Patterns(id_prefix)
+    groups = []
+    for layer in layers:
+        body = "".join(
+            _feature_svg(f, frame, patterns, tolerance_px)
+            for f in layer.features
+            if not f.geometry.is_empty
+        )
+        groups.append(f'<g data-layer="{escape(layer.name)}">{body}</g>')
+    defs = f"<defs>{''.join(patterns.defs)}</defs>" if patterns.defs else ""
+    label = escape(title)
+    return (
+        f'<svg xmlns="{SVG_NS}" class="svg-map" viewBox="0 0 {_num(width)} {_num(height)}" '
+        f'width="{_num(width)}" height="{_num(height)}" role="img" aria-label="{label}">'
+        f"<title>{label}</title>{defs}"
+        f'<rect width="100%" height="100%" fill="{escape(background)}"/>'
+        f"{''.join(groups)}</svg>"
+    )
+
+
+def swatch_svg(paint: dict, geometry: str, *, id_prefix: str, size: int = 22) -> str:
+    """A legend swatch: a square (Polygon), a line (LineString) or a dot (Point)."""
+    patterns = _Patterns(id_prefix)
+    half = size / 2
+    if geometry == "Point":
+        radius = min(paint.get("radius", 4), half - 2)
+        shape = (
+            f'<circle cx="{_num(half)}" cy="{_num(half)}" r="{_num(radius)}" '
+            f"{_paint_attrs(paint, _fill(paint, patterns))}/>"
+        )
+    elif geometry == "LineString":
+        shape = f'<path d="M2,{_num(half)}L{size - 2},{_num(half)}" {_paint_attrs(paint, None)}/>'
+    else:
+        inset = min(paint.get("stroke_width", 1), 4) / 2 + 1
+        side = _num(size - 2 * inset)
+        shape = (
+            f'<rect x="{_num(inset)}" y="{_num(inset)}" width="{side}" height="{side}" '
+            f"{_paint_attrs(paint, _fill(paint, patterns))}/>"
+        )
+    defs = f"<defs>{''.join(patterns.defs)}</defs>" if patterns.defs else ""
+    return (
+        f'<svg xmlns="{SVG_NS}" class="swatch" width="{size}" height="{size}" '
+        f'viewBox="0 0 {size} {size}" aria-hidden="true">{defs}{shape}</svg>'
+    )

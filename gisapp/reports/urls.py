@@ -1,0 +1,13 @@
+"""URLs of the reports (mounted at /reports/)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("county/", views.CountyReportDetailView.as_view(), name="county"),
+    path("county.pdf", views.CountyReportPdfView.as_view(), name="county-pdf"),
+    path("map.html", views.FailureMapExportView.as_view(), name="failure-map"),
+]

@@ -1,0 +1,105 @@
+"""The officials' map in Chromium: layers, failure style, popups, year switch, only failures."""
+
+import json
+
+import pytest
+
+from gisapp.demo import DEMO_ACCOUNTS
+from tests.e2e.conftest import ARTIFACTS, committed_sql, login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+FEATURE_JS = """([slug, code]) => {
+  const entry = window.lianzhouMapState.geojson[slug];
+  let found = null;
+  entry.layer.eachLayer(l => { if (l.feature.properties.code === code) found = l; });
+  if (!found) return null;
+  return {status: found.feature.properties.compliance.status,
+          stroke: found._path.getAttribute('stroke'),
+          dash: found._path.getAttribute('stroke-dasharray'),
+          width: found._path.getAttribute('stroke-width')};
+}"""
+COUNT_JS = """(slug) => { let n = 0;
+  window.lianzhouMapState.geojson[slug].layer.eachLayer(() => n++); return n; }"""
+
+
+def open_map(page, site):
+    login(page, site.url, "official", DEMO_ACCOUNTS["official"][1])
+    page.goto(f"{site.url}/map/")
+    page.wait_for_selector("body[data-map-ready='1']", state="attached", timeout=30000)
+    page.wait_for_selector("#verdict")
+
+
+class OfficialMapTests:
+    def test_layers_failures_popup_year_and_filter(self, page, site):
+        open_map(page, site)
+        switcher = page.locator(".leaflet-control-layers-overlays label")
+        assert switcher.count() == 8
+        styles = json.loads(
+            page.evaluate("JSON.stringify(window.lianzhouMapState.styles.compliance)")
+        )
+        assert styles
+
+        failing = page.evaluate(FEATURE_JS, ["supply-zones", "SZ04"])
+        passing = page.evaluate(FEATURE_JS, ["supply-zones", "SZ02"])
+        assert failing["status"] == "non_compliant" and passing["status"] == "compliant"
+        # Failures differ by more than colour: a dash pattern or a heavier stroke.
+        assert failing["stroke"] != passing["stroke"]
+        assert failing["dash"] != passing["dash"] or failing["width"] != passing["width"]
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "map-official.png"))
+
+        # The side panel lists SZ04; clicking it zooms there and opens its popup.
+        page.locator("#failures li", has_text="SZ04").first.click()
+        popup = page.wait_for_selector(".leaflet-popup-content .popup")
+        row = popup.query_selector("tr[data-indicator='supply.leakage']")
+        cells = [c.inner_text() for c in row.query_selector_all("td")]
+        assert "%" in cells[1] and cells[2].startswith("10")
+        assert "non_compliant" in row.query_selector_all("td")[3].get_attribute("class")
+        page.screenshot(path=str(ARTIFACTS / "map-popup.png"))
+
+        # WFZ03 fails in 2024 and complies in 2025: switching the year changes its verdict.
+        before = page.evaluate(FEATURE_JS, ["water-function-zones", "WFZ03"])["status"]
+        page.select_option("#year", "2024")
+        page.wait_for_selector("body[data-map-ready='1']", state="attached")
+        after = page.evaluate(FEATURE_JS, ["water-function-zones", "WFZ03"])["status"]
+        assert (before, after) == ("compliant", "non_compliant")
+
+        # Only failures: compliant zones disappear, failing ones stay.
+        total = page.evaluate(COUNT_JS, "supply-zones")
+        page.check("#only-failures")
+        remaining = page.evaluate(COUNT_JS, "supply-zones")
+        assert 0 < remaining < total
+        assert page.evaluate(FEATURE_JS, ["supply-zones", "SZ02"]) is None
+        page.screenshot(path=str(ARTIFACTS / "map-only-failures.png"))
+        page.watch.assert_clean()
+
+    def test_search_jumps_to_feature(self, page, site):
+        open_map(page, site)
+        page.fill("#search-q", "SP03")
+        page.locator("#search-results li", has_text="SP03").first.click()
+        popup = page.wait_for_selector(".leaflet-popup-content .popup")
+        assert "SP03" in popup.inner_text()
+        page.watch.assert_clean()
+
+    def test_markup_in_names_shows_as_text(self, page, site):
+        from layers.models import SewagePlant
+
+        original = SewagePlant.objects.get(code="SP03").name
+        rename = "UPDATE layers_sewageplant SET name = %s WHERE code = 'SP03'"
+        committed_sql(rename, ["<img src=x onerror=alert(1)>"])
+        try:
+            self._check_markup(page, site)
+        finally:
+            committed_sql(rename, [original])
+
+    def _check_markup(self, page, site):
+        dialogs = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        open_map(page, site)
+        page.fill("#search-q", "SP03")
+        page.locator("#search-results li", has_text="SP03").first.click()
+        popup = page.wait_for_selector(".leaflet-popup-content .popup")
+        assert "<img src=x onerror=alert(1)>" in popup.inner_text()
+        assert popup.query_selector("img") is None and dialogs == []
+        page.watch.assert_clean()
