@@ -1,0 +1,5 @@
+"""URLs of the network editor page."""
+
+app_name = "editor"
+
+urlpatterns: list = []
