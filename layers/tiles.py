@@ -32,7 +32,7 @@ SCREEN_TILE_PIXELS = 256
 MERCATOR_HALF_WIDTH_M = 20037508.342789244
 MERCATOR_RADIUS_M = 6378137.0
 # Bump when the tile content or key changes shape, so a shared cache never serves old tiles.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CACHE_SECONDS = 24 * 3600
 # A status expression for "the default year" is reused this long: the default year may move
 # (a new year evaluated) without any data version changing. Matches the browser's max-age.
@@ -47,6 +47,15 @@ class TiledLayer:
     lines: bool
     attributes: tuple[str, ...]
     filters_abandoned: bool = False
+    # (max zoom, SQL condition over `t`): below full detail, only what reads at that scale.
+    generalise: tuple[tuple[int, str], ...] = ()
+
+    def detail_filter(self, z: int) -> str:
+        """The condition that thins the layer at zoom z ('' = everything)."""
+        for max_zoom, condition in self.generalise:
+            if z <= max_zoom:
+                return f"AND {condition}"
+        return ""
 
 
 TILED_LAYERS: dict[str, TiledLayer] = {
@@ -61,8 +70,25 @@ TILED_LAYERS: dict[str, TiledLayer] = {
             "t.version",
         ),
         filters_abandoned=True,
+        # A county-wide view shows the mains; distribution pipes appear as one zooms in (at
+        # z12 a 25 m street pipe is under 3 pixels long). Keeps low-zoom tiles small.
+        generalise=(
+            (11, "t.diameter_mm >= 400"),
+            (12, "t.diameter_mm >= 300"),
+            (13, "t.diameter_mm >= 200"),
+            (14, "t.diameter_mm >= 100"),
+        ),
     ),
-    "pipe-nodes": TiledLayer(PipeNode, lines=False, attributes=("t.kind",)),
+    "pipe-nodes": TiledLayer(
+        PipeNode,
+        lines=False,
+        attributes=("t.kind",),
+        # Junctions only close up; sources, plants and valves earlier.
+        generalise=(
+            (13, "t.kind IN ('source', 'plant')"),
+            (14, "t.kind IN ('source', 'plant', 'valve', 'hydrant', 'meter')"),
+        ),
+    ),
     "water-users": TiledLayer(WaterUser, lines=False, attributes=("t.name", "t.sector")),
 }
 
@@ -130,9 +156,9 @@ def tile_sql(
     if layer.lines:
         geom = f"ST_Simplify({geom}, %s)"
         simplify.append(simplify_tolerance_3857(z))
-    where = ""
+    where = layer.detail_filter(z)
     if layer.filters_abandoned and not include_abandoned:
-        where = "AND t.status <> 'abandoned'"
+        where += " AND t.status <> 'abandoned'"
     columns = ", ".join(("t.id", "t.code", *layer.attributes))
     # Table and column names come from the registry above; every value is a parameter.
     sql = (

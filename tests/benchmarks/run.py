@@ -14,6 +14,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,6 +154,89 @@ def bench_pipe_save() -> dict:
     return figures
 
 
+def _serve(scale: int, port: int) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": db_url(scale), "DEBUG": "false"}
+    server = subprocess.Popen(
+        [PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)  # noqa: S310
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"the server for scale {scale} did not start")
+
+
+def bench_map_page() -> dict:
+    """Time until the map shows every default layer (GeoJSON drawn, tiles loaded), Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    ports = {scale: 8100 + scale for scale in SCALES}
+    servers = {scale: _serve(scale, port) for scale, port in ports.items()}
+    samples: dict[int, list[float]] = {s: [] for s in SCALES}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
+            )
+            pages = {}
+            for scale, port in ports.items():
+                page = browser.new_page(viewport={"width": 1400, "height": 900})
+                page.goto(f"http://127.0.0.1:{port}/accounts/login/")
+                page.fill("input[name=username]", "official")
+                page.fill("input[name=password]", "Official#Lianzhou2026")
+                page.click("form.login button[type=submit]")
+                page.wait_for_load_state("networkidle")
+                pages[scale] = page
+            for round_ in range(ROUNDS + 1):  # the first round warms caches and is dropped
+                for scale, port in ports.items():
+                    page = pages[scale]
+                    started = time.perf_counter()
+                    page.goto(f"http://127.0.0.1:{port}/map/")
+                    page.wait_for_selector(
+                        "body[data-map-ready='1']", state="attached", timeout=120000
+                    )
+                    page.wait_for_load_state("networkidle")
+                    if round_:
+                        samples[scale].append(time.perf_counter() - started)
+            browser.close()
+    finally:
+        for server in servers.values():
+            server.terminate()
+    figures = {f"scale_{s}": summary(samples[s]) for s in SCALES}
+    figures["ratio_10_to_1"] = figures["scale_10"]["median"] / figures["scale_1"]["median"]
+    return figures
+
+
+def map_page_section(page: dict) -> list[str]:
+    lines = [
+        "## Map page: all default layers shown (headless Chromium)",
+        "",
+        "From navigation to every default layer drawn (GeoJSON layers, vector tiles loaded, "
+        "network idle), logged in as an official, runserver on loopback.",
+        "",
+        "| scale | median (s) | min–max (s) |",
+        "|---|---|---|",
+    ]
+    for scale in SCALES:
+        f = page[f"scale_{scale}"]
+        lines.append(f"| {scale} | {f['median']:.2f} | {f['min']:.2f}–{f['max']:.2f} |")
+    return [*lines, "", f"Scale 10 ÷ scale 1: **{page['ratio_10_to_1']:.2f}×**.", ""]
+
+
 def machine() -> dict:
     mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
     cpu = next(
@@ -170,6 +254,11 @@ def machine() -> dict:
         "python": platform.python_version(),
         "system": platform.platform(),
     }
+
+
+def report_from_json() -> None:
+    """Rewrite docs/benchmarks.md from docs/benchmarks.json (after editing the report only)."""
+    write_report(json.loads((ROOT / "docs" / "benchmarks.json").read_text()))
 
 
 def write_report(data: dict) -> None:
@@ -209,6 +298,17 @@ def write_report(data: dict) -> None:
         f"Scale 10 ÷ scale 1: **{ev['ratio_10_to_1']:.1f}×** for 10× the data "
         "(linear growth would be 10×).",
         "",
+    ]
+    sections = {
+        "tiles": tiles_section,
+        "features": features_section,
+        "pipe_save": pipe_save_section,
+        "map_page": map_page_section,
+    }
+    for name, section in sections.items():
+        if name in data:
+            lines += section(data[name])
+    lines += [
         "## Reproduce",
         "",
         "```sh",
@@ -313,6 +413,7 @@ def main() -> None:
         ("tiles", bench_tiles),
         ("features", bench_features),
         ("pipe_save", bench_pipe_save),
+        ("map_page", bench_map_page),
     ):
         print(f"{name} ...", file=sys.stderr)
         data[name] = bench()
@@ -321,4 +422,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    report_from_json() if sys.argv[1:] == ["--report-only"] else main()
