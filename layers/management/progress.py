@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sys
 
+from django.core.management.base import CommandError
 from tqdm import tqdm
+
+from layers.importing import ImportFailed
 
 
 class ProgressBar:
@@ -36,3 +39,23 @@ class ProgressBar:
         for bar in self.bars.values():
             bar.close()
         self.bars.clear()
+
+
+def run_import(command, opts: dict, do_import) -> None:
+    """Run an import service under a progress bar; print its report or every refused row.
+
+    do_import(progress) -> ImportReport. A refusal becomes a CommandError (non-zero exit).
+    """
+    progress = ProgressBar(enabled=opts["verbosity"] > 0)
+    try:
+        report = do_import(progress)
+    except ImportFailed as exc:
+        for error in exc.errors:
+            command.stderr.write(str(error))
+        raise CommandError(
+            f"import refused: {len(exc.errors)} problem(s); nothing was written"
+        ) from None
+    finally:
+        progress.close()
+    if opts["verbosity"] > 0:
+        command.stdout.write(report.summary())

@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from layers.importing import ImportFailed, layer_import
-from layers.management.progress import ProgressBar
+from layers.importing import layer_import
+from layers.management.progress import run_import
 from layers.registry import LAYERS
 
 
@@ -35,9 +35,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts):
-        progress = ProgressBar(enabled=opts["verbosity"] > 0)
-        try:
-            report = layer_import(
+        run_import(
+            self,
+            opts,
+            lambda progress: layer_import(
                 slug=opts["slug"],
                 path=opts["file"],
                 srid=opts["srid"],
@@ -45,14 +46,5 @@ class Command(BaseCommand):
                 gcj02=opts["gcj02"],
                 dry_run=opts["dry_run"],
                 progress=progress,
-            )
-        except ImportFailed as exc:
-            progress.close()
-            for error in exc.errors:
-                self.stderr.write(str(error))
-            raise CommandError(
-                f"import refused: {len(exc.errors)} problem(s); nothing was written"
-            ) from None
-        progress.close()
-        if opts["verbosity"] > 0:
-            self.stdout.write(report.summary())
+            ),
+        )

@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from layers.importing import RECORD_KINDS, ImportFailed, records_import
-from layers.management.progress import ProgressBar
+from layers.importing import RECORD_KINDS, records_import
+from layers.management.progress import run_import
 
 
 class Command(BaseCommand):
@@ -20,18 +20,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts):
-        progress = ProgressBar(enabled=opts["verbosity"] > 0)
-        try:
-            report = records_import(
+        run_import(
+            self,
+            opts,
+            lambda progress: records_import(
                 kind=opts["kind"], path=opts["file"], dry_run=opts["dry_run"], progress=progress
-            )
-        except ImportFailed as exc:
-            progress.close()
-            for error in exc.errors:
-                self.stderr.write(str(error))
-            raise CommandError(
-                f"import refused: {len(exc.errors)} problem(s); nothing was written"
-            ) from None
-        progress.close()
-        if opts["verbosity"] > 0:
-            self.stdout.write(report.summary())
+            ),
+        )
