@@ -119,7 +119,13 @@ def county_of(area_code: str | None) -> AdminArea:
 
 def read_inputs(area: AdminArea, year: int, ind: dict[str, IndicatorData]) -> CountyInput:
     """The county's inputs for a year (the pipe-diameter line comes from the leakage rule)."""
-    return county_input(area, year, ind["supply.leakage"].params.get("min_diameter_mm", 0))
+    return county_input(
+        area,
+        year,
+        ind["supply.leakage"].params.get("min_diameter_mm", 0),
+        land_use_raster=ind["irrigation.paddy_area"].params.get("raster"),
+        rainfall_raster=ind["irrigation.net_demand"].params.get("raster"),
+    )
 
 
 def names_of(indicators: dict[str, Indicator]) -> dict[str, str]:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from .inputs import CountyInput
-from .rules import Verdict, irrigation, leakage, sewage, users, water_quality
+from .rules import Verdict, irrigation, irrigation_land, leakage, sewage, users, water_quality
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,43 @@ def irrigation_rows(data: CountyInput, ind: Indicators) -> list[Row]:
                 irrigation.metering(d.record, meter.threshold, ref=meter.ref),
             ),
         ]
+    return rows + irrigation_land_rows(data, ind)
+
+
+def irrigation_land_rows(data: CountyInput, ind: Indicators) -> list[Row]:
+    """Districts against the rasters: land use vs declared area, net demand from rainfall."""
+    land, demand = ind["irrigation.paddy_area"], ind["irrigation.net_demand"]
+    rows = []
+    for d in data.districts:
+        rows += [
+            Row(
+                land.code,
+                "irrigation-districts",
+                d.id,
+                d.code,
+                irrigation_land.land_area_match(
+                    declared_mu=d.declared_area_mu,
+                    land_use_mu=d.land_use_mu,
+                    main_crop=d.main_crop,
+                    params=land.params,
+                    threshold=land.threshold,
+                    ref=land.ref,
+                ),
+            ),
+            Row(
+                demand.code,
+                "irrigation-districts",
+                d.id,
+                d.code,
+                irrigation_land.net_demand(
+                    record=d.record,
+                    rainfall_mm=d.rainfall_mm,
+                    main_crop=d.main_crop,
+                    params=demand.params,
+                    ref=demand.ref,
+                ),
+            ),
+        ]
     return rows
 
 
@@ -216,6 +253,7 @@ FEATURE_FAMILIES: dict[
     "supply": (supply_rows, ("supply-zones", "water-balance", "pipes")),
     "sewage": (sewage_rows, ("sewage-plants", "sewage-plant-months")),
     "town": (town_rows, ("towns", "sewage-plants")),
-    "irrigation": (irrigation_rows, ("irrigation-districts", "irrigation-records")),
+    # "rasters": a re-imported raster (land use, rainfall) makes these verdicts stale.
+    "irrigation": (irrigation_rows, ("irrigation-districts", "irrigation-records", "rasters")),
     "user": (user_rows, ("water-users", "consumption")),
 }

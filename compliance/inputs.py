@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from layers.models import AdminArea
+from layers.rasters.selectors import zonal_by_id
 
 
 @dataclass
@@ -61,6 +62,9 @@ class DistrictInput:
     name: str
     main_crop: str
     record: dict | None
+    declared_area_mu: float | None = None  # the district's effective irrigated area (亩)
+    land_use_mu: dict[str, float] | None = None  # 亩 per land-use class code; None: no raster
+    rainfall_mm: float | None = None  # mean annual rainfall over the district; None: no raster
 
 
 @dataclass
@@ -142,7 +146,8 @@ FROM layers_adminarea t
 LEFT JOIN layers_areayearstats s ON s.area_id = t.id AND s.year = %(year)s
 WHERE t.parent_id = %(area)s AND t.level = 'town' ORDER BY t.code"""
 _DISTRICTS = """
-SELECT f.id, f.code, f.name, f.main_crop, r.gross_withdrawal_m3, r.net_field_m3,
+SELECT f.id, f.code, f.name, f.main_crop, f.effective_area_mu, r.gross_withdrawal_m3,
+       r.net_field_m3,
        r.irrigated_area_mu, r.metered_withdrawal_m3
 FROM layers_irrigationdistrict f
 LEFT JOIN layers_irrigationrecord r ON r.district_id = f.id AND r.year = %(year)s
@@ -182,10 +187,19 @@ _RECORD_FIELDS = (
 )
 
 
-def county_input(area: AdminArea, year: int, min_diameter_mm: float) -> CountyInput:
-    """Read every input of the county's evaluation for `year` (nine queries).
+def county_input(
+    area: AdminArea,
+    year: int,
+    min_diameter_mm: float,
+    *,
+    land_use_raster: str | None = None,
+    rainfall_raster: str | None = None,
+) -> CountyInput:
+    """Read every input of the county's evaluation for `year` (nine queries, plus rasters).
 
     min_diameter_mm: the CJJ 92 pipe-length threshold (DN75), from the indicator's data.
+    land_use_raster / rainfall_raster: slugs of the rasters whose zonal statistics over each
+    irrigation district feed the land and demand rules (from the indicators' data).
     """
     p = {
         "area": area.id,
@@ -221,12 +235,14 @@ def county_input(area: AdminArea, year: int, min_diameter_mm: float) -> CountyIn
             code=r["code"],
             name=r["name"],
             main_crop=r["main_crop"],
+            declared_area_mu=r["effective_area_mu"],
             record=(
                 {k: r[k] for k in _RECORD_FIELDS} if r["gross_withdrawal_m3"] is not None else None
             ),
         )
         for r in _rows(_DISTRICTS, p)
     ]
+    _district_rasters(districts, land_use_raster, rainfall_raster)
     users = [UserInput(**r) for r in _rows(_USERS, p)]
     stats = _rows(_STATS, p)
     return CountyInput(
@@ -242,3 +258,20 @@ def county_input(area: AdminArea, year: int, min_diameter_mm: float) -> CountyIn
         users=users,
         stats=stats[0] if stats else None,
     )
+
+
+def _district_rasters(
+    districts: list[DistrictInput], land_use: str | None, rainfall: str | None
+) -> None:
+    """Land-use areas (亩 per class code) and mean rainfall (mm) of each district, from the
+    rasters' zonal statistics; left None when a raster is not registered."""
+    by_id = {d.id: d for d in districts}
+    land = zonal_by_id(land_use, "irrigation-districts") if land_use else None
+    rain = zonal_by_id(rainfall, "irrigation-districts") if rainfall else None
+    for fid, district in by_id.items():
+        if land is not None and fid in land:
+            district.land_use_mu = {
+                c["code"] or str(c["value"]): c["area_mu"] for c in land[fid]["classes"]
+            }
+        if rain is not None and fid in rain:
+            district.rainfall_mm = rain[fid]["mean"]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, api_users
 
 app_name = "compliance"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("evaluate/", api.EvaluateApi.as_view(), name="evaluate"),
     path("scenarios/", api.ScenarioApi.as_view(), name="scenarios"),
     path("actions/", api.ActionListApi.as_view(), name="actions"),
+    path("users/", api_users.UsersPlansApi.as_view(), name="users-plans"),
 ]

@@ -13,7 +13,9 @@ from django.db import connection, transaction
 from compliance.evaluation import county_of, evaluate
 from layers.demo.generator import generate
 from layers.importing import layer_import, records_import
+from layers.importing.raster_import import raster_import
 from layers.models import LayerVersion
+from layers.rasters.services import pipe_nodes_sample_elevation
 from layers.services.versions import layer_versions_bump
 
 from .roles import roles_sync
@@ -41,6 +43,8 @@ RECORD_ORDER = [
     "irrigation-records",
     "consumption",
 ]
+RASTER_ORDER = ["elevation", "rainfall", "land-use"]  # <slug>.tif from the generator
+RASTER_SOURCE = "synthetic demo raster (layers.demo.rasters); invented, not real data"
 
 # Demo accounts exist only where the demo loader ran; production never creates them.
 DEMO_ACCOUNTS = {
@@ -90,6 +94,10 @@ def demo_load(
             log(
                 records_import(kind=kind, path=out_dir / f"{kind}.csv", progress=progress).summary()
             )
+        for slug in RASTER_ORDER:
+            path = out_dir / f"{slug}.tif"
+            log(raster_import(slug=slug, path=path, source=RASTER_SOURCE).summary())
+        log(f"pipe nodes given an elevation: {pipe_nodes_sample_elevation()}")
         demo_accounts_create()
         with connection.cursor() as cur:
             cur.execute("ANALYZE")  # planner statistics for the freshly loaded tables

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from layers.api_tiles import TileApi
+from layers.rasters.api import RasterOverlayView
 
 from . import views
 
@@ -24,11 +25,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("layers.urls")),
     path("api/v1/compliance/", include("compliance.urls")),
+    path("api/v1/", include("layers.rasters.urls")),
     path("reports/", include("gisapp.reports.urls")),
     path("network/", include("gisapp.editor.urls")),
     path("consumption/", include("gisapp.consumption.urls")),
     path("api/v1/consumption/", include("layers.consumption.urls")),
     path("tiles/<slug:slug>/<int:z>/<int:x>/<int:y>.pbf", TileApi.as_view(), name="tile"),
+    path("rasters/<slug:slug>/overlay.png", RasterOverlayView.as_view(), name="raster-overlay"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

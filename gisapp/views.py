@@ -21,6 +21,7 @@ from layers.registry import LAYERS
 from layers.selectors import layer_counts
 
 from .middleware import LANGUAGE_COOKIE
+from .raster_panel import raster_panel_config
 
 
 class DataOverviewView(TemplateView):
@@ -102,6 +103,7 @@ class MapView(TemplateView):
                     "report": "/reports/county/",
                 },
                 "labels": map_labels(),
+                "rasters": raster_panel_config(),
             },
         )
         return context

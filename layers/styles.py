@@ -33,6 +33,9 @@ Compliance file (`styles/compliance.json`)::
 Each state: `label_zh`, `label_en` and paint keys (stroke and fill required). The three states
 must differ by more than colour (stroke width, dash or hatch), for colour-blind readers.
 
+Raster files (`styles/raster-<slug>.json`, a colour ramp or a class table) have their own
+schema, in `layers/styles_raster.py`; `validate_file` and `validate_styles_dir` check them too.
+
 Paint keys, renderer-neutral (`leaflet_options()` maps them to Leaflet path options):
 `stroke_color`, `stroke_width` (px), `stroke_opacity` (0–1), `dash` (SVG dash array, px,
 e.g. "8 4"), `line_cap` (butt | round | square), `fill_color`, `fill_opacity` (0–1),
@@ -50,6 +53,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+
+from .styles_raster import RASTER_PREFIX, validate_raster_style
 
 GEOMETRIES = ("Point", "LineString", "Polygon")
 COMPLIANCE_FILE = "compliance.json"
@@ -372,6 +377,8 @@ def validate_file(path: Path, expect: LayerExpectation | None = None) -> list[st
         return exc.messages
     if path.name == COMPLIANCE_FILE:
         return validate_compliance_style(data, name=path.name)
+    if path.name.startswith(RASTER_PREFIX):
+        return validate_raster_style(data, name=path.name)
     return validate_style(data, name=path.name, expect=expect)
 
 
@@ -386,6 +393,9 @@ def validate_styles_dir(directory: Path, layers: dict[str, LayerExpectation]) ->
         errors += validate_file(directory / f"{slug}.json", expect)
     errors += validate_file(directory / COMPLIANCE_FILE)
     known = {f"{slug}.json" for slug in layers} | {COMPLIANCE_FILE}
+    rasters = sorted(directory.glob(f"{RASTER_PREFIX}*.json"))  # any raster slug may have one
+    errors += [error for path in rasters for error in validate_file(path)]
+    known |= {path.name for path in rasters}
     errors += [
         f"{path.name}: no layer {path.stem!r} in the layer registry (known: {', '.join(layers)})"
         for path in sorted(directory.glob("*.json"))

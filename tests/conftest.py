@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 
@@ -14,6 +15,7 @@ def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
     Browser tests (transactional) run last: pytest-django orders them after the others.
     """
     out: Path = tmp_path_factory.mktemp("demo")
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")  # raster files of this session
     with django_db_blocker.unblock():
         call_command("load_demo", out=out, verbosity=0)
 

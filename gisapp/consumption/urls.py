@@ -1,5 +1,12 @@
 """URLs of the consumption query pages."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "consumption_pages"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ConsumptionQueryView.as_view(), name="query"),
+    path("users/", views.ConsumptionUsersView.as_view(), name="users"),
+]

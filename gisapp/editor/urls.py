@@ -1,5 +1,11 @@
-"""URLs of the network editor page."""
+"""URLs of the network editor page (mounted at /network/)."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "editor"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("edit/", views.NetworkEditView.as_view(), name="edit"),
+]

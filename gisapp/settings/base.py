@@ -129,6 +129,11 @@ BASEMAP_ATTRIBUTION = env_str("BASEMAP_ATTRIBUTION", "")
 # Upper bounds on what an import may carry.
 IMPORT_MAX_FILE_BYTES = int(env_float("IMPORT_MAX_FILE_BYTES", 200 * 1024 * 1024))
 IMPORT_MAX_UNZIPPED_BYTES = int(env_float("IMPORT_MAX_UNZIPPED_BYTES", 1024 * 1024 * 1024))
+# Raster layers (GeoTIFF) live in MEDIA_ROOT/rasters; an import may carry at most this much.
+RASTER_MAX_BYTES = int(env_float("RASTER_MAX_BYTES", 100 * 1024 * 1024))
+RASTER_MAX_PIXELS = int(env_float("RASTER_MAX_PIXELS", 25_000_000))
+# Head (m) a supply source adds above its own elevation: nodes higher than that are listed.
+NETWORK_SOURCE_HEAD_M = env_float("NETWORK_SOURCE_HEAD_M", 40.0)
 
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (24.90, 112.45),

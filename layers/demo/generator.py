@@ -27,6 +27,7 @@ from layers.demo.common import (
 )
 from layers.demo.manifest import build_manifest, water_use_caps
 from layers.demo.network import Network, build_network, lonlat_lines
+from layers.demo.rasters import write_rasters
 from layers.demo.records import (
     AREA_STATS_HEADER,
     BALANCE_HEADER,
@@ -49,6 +50,7 @@ DEFAULT_SEED = 441882
 STEPS = (
     "towns",
     "water",
+    "rasters",
     "supply-zones",
     "network",
     "sewage-plants",
@@ -123,6 +125,10 @@ def generate(
         "Polygon",
     )
     report("water", 1, 1)
+
+    report("rasters", 0, 1)
+    rasters = write_rasters(out_dir, outline_m, water, seed)  # GeoTIFFs; not in counts
+    report("rasters", 1, 1)
 
     report("supply-zones", 0, 1)
     zones = build_supply_zones(towns, seed)
@@ -252,6 +258,7 @@ def generate(
         pipe_codes=pipe_codes,
         node_codes=node_codes,
     )
+    manifest["rasters"] = rasters
     (out_dir / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )

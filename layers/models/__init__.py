@@ -4,6 +4,7 @@ from .areas import AdminArea, AreaYearStats, LayerVersion
 from .irrigation import IrrigationDistrict, IrrigationRecord
 from .network import LeakRecord, PipeNode, PipeSegment, SupplyZone, WaterBalance
 from .network_edit import IdempotentRequest, NetworkChange, PipeCrossing
+from .rasters import RasterLayer
 from .sewage import SewagePlant, SewagePlantMonth
 from .users import Consumption, WaterUser
 from .water import WaterFunctionZone, WaterQualitySample
@@ -21,6 +22,7 @@ __all__ = [
     "PipeCrossing",
     "PipeNode",
     "PipeSegment",
+    "RasterLayer",
     "SewagePlant",
     "SewagePlantMonth",
     "SupplyZone",

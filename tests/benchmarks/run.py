@@ -421,5 +421,30 @@ def main() -> None:
     print((ROOT / "docs" / "benchmarks.md").read_text())
 
 
+def rerun(names: list[str]) -> None:
+    """Re-run some benchmarks (e.g. `--only map_page tiles`) into the existing JSON."""
+    path = ROOT / "docs" / "benchmarks.json"
+    data = json.loads(path.read_text())
+    benches = {
+        "evaluation": bench_evaluation,
+        "tiles": bench_tiles,
+        "features": bench_features,
+        "pipe_save": bench_pipe_save,
+        "map_page": bench_map_page,
+    }
+    for scale in SCALES:
+        ensure_database(scale)
+    for name in names:
+        print(f"{name} ...", file=sys.stderr)
+        data[name] = benches[name]()
+    data["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    write_report(data)
+
+
 if __name__ == "__main__":
-    report_from_json() if sys.argv[1:] == ["--report-only"] else main()
+    if sys.argv[1:2] == ["--report-only"]:
+        report_from_json()
+    elif sys.argv[1:2] == ["--only"]:
+        rerun(sys.argv[2:])
+    else:
+        main()

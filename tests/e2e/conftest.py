@@ -120,6 +120,11 @@ def page(browser, site):
     page.watch = PageWatch(page, urlparse(site.url).hostname)
     yield page
     context.close()
+    # Queries the test body made while Playwright's loop ran used connections of that loop's
+    # context (outside the test transaction); close them so the test database can be dropped.
+    from django.db import connections
+
+    connections.close_all()
 
 
 def login(page, base_url: str, username: str, password: str) -> None:

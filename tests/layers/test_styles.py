@@ -58,8 +58,9 @@ class ShippedStylesTests:
     def test_the_directory_is_complete(self):
         layers = {slug: expectation(slug) for slug in LAYERS}
         assert validate_styles_dir(STYLES, layers) == []
+        rasters = [f"raster-{slug}.json" for slug in ("elevation", "rainfall", "land-use")]
         assert sorted(p.name for p in STYLES.glob("*.json")) == sorted(
-            [f"{slug}.json" for slug in LAYERS] + ["compliance.json"]
+            [f"{slug}.json" for slug in LAYERS] + ["compliance.json", *rasters]
         )
 
     def test_styles_dir_is_the_project_folder(self):

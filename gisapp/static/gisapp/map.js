@@ -111,8 +111,9 @@
     return getJSON(config.urls.api + "layers/" + slug + "/features/" + id + "/?" + q({ year: state.year }))
       .then(function (feature) {
         var where = latlng || L.geoJSON(feature).getBounds().getCenter();
-        L.popup({ maxWidth: 460 }).setLatLng(where).setContent(popupContent(slug, feature))
-          .openOn(state.map);
+        var content = popupContent(slug, feature);
+        L.popup({ maxWidth: 460 }).setLatLng(where).setContent(content).openOn(state.map);
+        if (window.LianzhouRasters) { LianzhouRasters.popup(slug, feature, content); }
         return feature;
       });
   }
@@ -299,6 +300,7 @@
 
   function init(map) {
     state.map = map;
+    if (window.LianzhouRasters) { LianzhouRasters.init(map, config); }  // rasters.js
     var b = config.county_bbox;
     map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
     loadStyles().then(function () {

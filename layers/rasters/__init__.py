@@ -1,0 +1,1 @@
+"""Raster layers in use: reads (values, zonal statistics), overlays, terrain on the network, API."""
