@@ -72,7 +72,7 @@ class PlannerConsumptionTests:
         assert rows.count() == 12
         headers = page.locator("#results thead th").all_inner_texts()
         assert any("(m³)" in h for h in headers)
-        assert any("L/(person·day)" in h for h in headers)
+        assert any("L/(person·day)" in h or "升/(人·日)" in h for h in headers)
         api = page.request.get(
             f"{site.url}/api/v1/consumption/?zone_type=town&start=2024-01&end=2024-12"
         ).json()

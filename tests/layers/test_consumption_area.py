@@ -9,6 +9,7 @@ import math
 
 import pytest
 import shapely
+from django.utils import translation
 
 from layers.consumption.params import Period
 from layers.consumption.polygon import MAX_VERTICES, PolygonError, polygon_from_geojson
@@ -30,6 +31,14 @@ def circle(n: int) -> dict:
     return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
 
 
+@pytest.fixture
+def english():
+    """The refusal messages are checked in English (Chinese is the site's default)."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.mark.usefixtures("english")
 class PolygonCheckTests:
     def test_polygon_and_multipolygon_accepted(self):
         assert polygon_from_geojson(square()).area == pytest.approx(0.01)
