@@ -164,7 +164,8 @@ def bench_pipe_save() -> dict:
 
 
 def _serve(scale: int, port: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": db_url(scale), "DEBUG": "false"}
+    # DEBUG on: WhiteNoise then serves static files from the apps (nothing collected here).
+    env = {**os.environ, "DATABASE_URL": db_url(scale), "DEBUG": "true"}
     server = subprocess.Popen(
         [PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
         cwd=ROOT,
@@ -235,7 +236,8 @@ def map_page_section(page: dict) -> list[str]:
         "## Map page: all default layers shown (headless Chromium)",
         "",
         "From navigation to every default layer drawn (GeoJSON layers, vector tiles loaded, "
-        "network idle), logged in as an official, runserver on loopback.",
+        "network idle), logged in as an official, runserver (DEBUG on, for static files) on "
+        "loopback.",
         "",
         "| scale | median (s) | min–max (s) |",
         "|---|---|---|",
