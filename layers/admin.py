@@ -1,9 +1,12 @@
 """Admin for every layer and record model, with django-leaflet geometry widgets (local assets)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from leaflet.admin import LeafletGeoAdmin
 
 from . import models as m
+from .services.network_edit import pipe_update
+from .services.network_nodes import node_update
+from .services.network_rules import NetworkError
 
 
 class FeatureAdmin(LeafletGeoAdmin):
@@ -64,16 +67,65 @@ class WaterBalanceAdmin(admin.ModelAdmin):
     list_filter = ("year",)
 
 
+class NetworkAdmin(LeafletGeoAdmin):
+    """Pipes and nodes: geometry shown but not editable here, and no additions.
+
+    Routes are drawn in the network editor, where ends are snapped, versions checked and every
+    change recorded; attribute edits made here go through the same services.
+    """
+
+    modifiable = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @staticmethod
+    def attribute_changes(form) -> dict:
+        return {name: form.cleaned_data[name] for name in form.changed_data if name != "geom"}
+
+    def through_service(self, request, write) -> None:
+        try:
+            write()
+        except NetworkError as exc:
+            self.message_user(request, str(exc), level=messages.ERROR)
+
+    def save_model(self, request, obj, form, change) -> None:
+        changes = self.attribute_changes(form)
+        if changes:
+            self.through_service(
+                request,
+                lambda: pipe_update(
+                    pipe_id=obj.pk,
+                    version=m.PipeSegment.objects.get(pk=obj.pk).version,
+                    properties=changes,
+                    user=request.user,
+                ),
+            )
+
+
 @admin.register(m.PipeNode)
-class PipeNodeAdmin(LeafletGeoAdmin):
+class PipeNodeAdmin(NetworkAdmin):
     list_display = ("code", "kind", "town")
     list_filter = ("kind",)
     search_fields = ("code",)
     readonly_fields = ("town", "version", "updated_at")
 
+    def save_model(self, request, obj, form, change) -> None:
+        changes = self.attribute_changes(form)
+        if changes:
+            self.through_service(
+                request,
+                lambda: node_update(
+                    node_id=obj.pk,
+                    version=m.PipeNode.objects.get(pk=obj.pk).version,
+                    properties=changes,
+                    user=request.user,
+                ),
+            )
+
 
 @admin.register(m.PipeSegment)
-class PipeSegmentAdmin(LeafletGeoAdmin):
+class PipeSegmentAdmin(NetworkAdmin):
     list_display = ("code", "diameter_mm", "material", "status", "length_m", "supply_zone")
     list_filter = ("status", "material", "diameter_mm")
     search_fields = ("code",)

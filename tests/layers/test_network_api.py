@@ -455,3 +455,31 @@ class ReadRoutesTests:
         schema = path.read_text()
         for route in ("/api/v1/layers/pipes/merge/", "/api/v1/network/validate/", "revert/"):
             assert route in schema
+
+
+@pytest.mark.django_db
+class AdminThroughServicesTests:
+    """The admin shows pipes on the map but changes them only through the network services."""
+
+    def test_attribute_edit_is_versioned_and_recorded(self, client, django_user_model):
+        from layers.models import NetworkChange, PipeSegment
+
+        engineer = django_user_model.objects.get(username="engineer")
+        client.force_login(engineer)
+        pipe = PipeSegment.objects.filter(status="in_service").order_by("id").first()
+        url = f"/admin/layers/pipesegment/{pipe.pk}/change/"
+        page = client.get(url)
+        assert page.status_code == 200
+        form = page.context["adminform"].form
+        assert form.fields["geom"].widget.modifiable is False  # shown on the map, not editable
+        data = {k: v for k, v in form.initial.items() if v is not None and k != "geom"}
+        data.update({"diameter_mm": 150 if pipe.diameter_mm != 150 else 200,
+                     "geom": pipe.geom.geojson})
+        data["leaks-TOTAL_FORMS"] = data["leaks-INITIAL_FORMS"] = "0"
+        response = client.post(url, data)
+        assert response.status_code == 302, response.content[:1500]
+        stored = PipeSegment.objects.get(pk=pipe.pk)
+        assert stored.diameter_mm == data["diameter_mm"]
+        assert stored.version == pipe.version + 1
+        assert NetworkChange.objects.filter(pipe_ids__contains=[pipe.pk]).exists()
+        assert client.get("/admin/layers/pipesegment/add/").status_code == 403
