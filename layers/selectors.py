@@ -97,9 +97,12 @@ def feature_page(
 
     A constant number of queries: a count and the page, plus what the annotators need.
     """
-    qs, annotations = _annotated(spec, in_bbox(spec.queryset(), bbox_4326), query or FeatureQuery())
+    query = query or FeatureQuery()
+    base = in_bbox(spec.queryset(), bbox_4326)
+    qs, annotations = _annotated(spec, base, query)
     qs = qs.order_by("id")
-    count = qs.count()
+    # Count without the annotations (a per-row subquery each) unless a filter needs them.
+    count = (qs if query.status else base).count()
     offset = (page - 1) * page_size
     rows = _feature_values(spec, qs, annotations)[offset : offset + page_size]
     return FeaturePage(count=count, features_json=_features_json(rows) if offset < count else "[]")
