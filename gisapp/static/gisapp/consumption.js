@@ -13,20 +13,7 @@
 
   function t(key) { return config.labels[key] || key; }
 
-  function el(tag, attrs) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") { node.textContent = attrs[k]; }
-      else if (k === "class") { node.className = attrs[k]; }
-      else { node.setAttribute(k, attrs[k]); }
-    });
-    for (var i = 2; i < arguments.length; i++) {
-      var child = arguments[i];
-      if (child === null || child === undefined) { continue; }
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    }
-    return node;
-  }
+  var el = LianzhouDom.el;
 
   function fmt(value, digits) {
     if (value === null || value === undefined) { return "—"; }

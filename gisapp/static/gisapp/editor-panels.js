@@ -6,20 +6,7 @@
 
   function byId(id) { return document.getElementById(id); }
 
-  function el(tag, attrs) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") { node.textContent = attrs[k]; }
-      else if (k === "class") { node.className = attrs[k]; }
-      else { node.setAttribute(k, attrs[k]); }
-    });
-    for (var i = 2; i < arguments.length; i++) {
-      var child = arguments[i];
-      if (child === null || child === undefined) { continue; }
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    }
-    return node;
-  }
+  var el = LianzhouDom.el;
 
   function show(node, visible) { node.hidden = !visible; }
 
