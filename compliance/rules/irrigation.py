@@ -52,6 +52,32 @@ def _sign(status: str, met: str) -> str:
     return met if status == COMPLIANT else {"≥": "<", "≤": ">"}[met]
 
 
+def _share_of_withdrawal(
+    record, part: str, threshold: float, *, missing: tuple[str, str], texts
+) -> Verdict:
+    """A district-year's `part` (m³) ÷ gross withdrawal (m³), met when ≥ threshold.
+
+    Shared by the irrigation coefficient and the metering rate; a missing figure or a zero
+    withdrawal gives no_data with the `missing` sentences; texts(part_m3, gross_m3, value, sign,
+    words) -> (explanation_zh, explanation_en).
+    """
+    gross, part_m3 = _figures(record, "gross_withdrawal_m3", part)
+    if gross is None or gross <= 0 or part_m3 is None:
+        return no_data(RATE_UNIT, threshold, *missing)
+    value = part_m3 / gross
+    status = status_of(value, "gte", threshold)
+    zh, en = texts(part_m3, gross, value, _sign(status, "≥"), verdict_text(status))
+    return Verdict(
+        value=value,
+        threshold=threshold,
+        unit=RATE_UNIT,
+        status=status,
+        details={"gross_withdrawal_m3": gross, part: part_m3},
+        explanation_zh=zh,
+        explanation_en=en,
+    )
+
+
 def coefficient(record: dict | None, threshold: float, *, ref: str | None = None) -> Verdict:
     """农田灌溉水有效利用系数 = net water to fields ÷ gross withdrawal, met when ≥ threshold.
 
@@ -59,31 +85,19 @@ def coefficient(record: dict | None, threshold: float, *, ref: str | None = None
     or a zero withdrawal -> no_data.
     """
     ref_zh, ref_en = refs(ref, COEFFICIENT_REF, COEFFICIENT_REF_EN)
-    gross, net = _figures(record, "gross_withdrawal_m3", "net_field_m3")
-    if gross is None or gross <= 0 or net is None:
-        return no_data(
-            RATE_UNIT,
-            threshold,
+    return _share_of_withdrawal(
+        record,
+        "net_field_m3",
+        threshold,
+        missing=(
             f"缺少毛取水量或净灌溉水量，无法计算灌溉水有效利用系数（{ref_zh}）。",
             f"Gross withdrawal or net water to fields missing: no coefficient ({ref_en}).",
-        )
-    value = net / gross
-    status = status_of(value, "gte", threshold)
-    word_zh, word_en = verdict_text(status)
-    sign = _sign(status, "≥")
-    return Verdict(
-        value=value,
-        threshold=threshold,
-        unit=RATE_UNIT,
-        status=status,
-        details={"gross_withdrawal_m3": gross, "net_field_m3": net},
-        explanation_zh=(
-            f"净灌溉水量 {fmt(net, 0)} m³ / 毛取水量 {fmt(gross, 0)} m³，灌溉水有效利用系数 "
-            f"{fmt(value, 3)} {sign} {fmt(threshold, 3)}，{word_zh}（{ref_zh}）。"
         ),
-        explanation_en=(
+        texts=lambda net, gross, value, sign, words: (
+            f"净灌溉水量 {fmt(net, 0)} m³ / 毛取水量 {fmt(gross, 0)} m³，灌溉水有效利用系数 "
+            f"{fmt(value, 3)} {sign} {fmt(threshold, 3)}，{words[0]}（{ref_zh}）。",
             f"Net water to fields {fmt(net, 0)} m³ / gross withdrawal {fmt(gross, 0)} m³: "
-            f"coefficient {fmt(value, 3)} {sign} {fmt(threshold, 3)}, {word_en} ({ref_en})."
+            f"coefficient {fmt(value, 3)} {sign} {fmt(threshold, 3)}, {words[1]} ({ref_en}).",
         ),
     )
 
@@ -152,31 +166,19 @@ def quota(
 def metering(record: dict | None, threshold: float, *, ref: str | None = None) -> Verdict:
     """Metering rate = metered withdrawal ÷ gross withdrawal, met when ≥ threshold."""
     ref_zh, ref_en = refs(ref, METERING_REF, METERING_REF_EN)
-    gross, metered = _figures(record, "gross_withdrawal_m3", "metered_withdrawal_m3")
-    if gross is None or gross <= 0 or metered is None:
-        return no_data(
-            RATE_UNIT,
-            threshold,
+    return _share_of_withdrawal(
+        record,
+        "metered_withdrawal_m3",
+        threshold,
+        missing=(
             f"缺少毛取水量或计量水量，无法计算计量率（{ref_zh}）。",
             f"Gross or metered withdrawal missing: no metering rate ({ref_en}).",
-        )
-    value = metered / gross
-    status = status_of(value, "gte", threshold)
-    word_zh, word_en = verdict_text(status)
-    sign = _sign(status, "≥")
-    return Verdict(
-        value=value,
-        threshold=threshold,
-        unit=RATE_UNIT,
-        status=status,
-        details={"gross_withdrawal_m3": gross, "metered_withdrawal_m3": metered},
-        explanation_zh=(
-            f"计量取水量 {fmt(metered, 0)} m³ / 毛取水量 {fmt(gross, 0)} m³，计量率 {pct(value)} "
-            f"{sign} {pct(threshold)}，{word_zh}（{ref_zh}）。"
         ),
-        explanation_en=(
+        texts=lambda metered, gross, value, sign, words: (
+            f"计量取水量 {fmt(metered, 0)} m³ / 毛取水量 {fmt(gross, 0)} m³，计量率 {pct(value)} "
+            f"{sign} {pct(threshold)}，{words[0]}（{ref_zh}）。",
             f"Metered {fmt(metered, 0)} m³ of {fmt(gross, 0)} m³ withdrawn: metering rate "
-            f"{pct(value)} {sign} {pct(threshold)}, {word_en} ({ref_en})."
+            f"{pct(value)} {sign} {pct(threshold)}, {words[1]} ({ref_en}).",
         ),
     )
 
