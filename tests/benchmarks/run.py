@@ -8,87 +8,23 @@ docs/benchmarks.json (raw) and docs/benchmarks.md (tables). Never part of `make 
 from __future__ import annotations
 
 import json
-import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-PY = str(ROOT / ".venv" / "bin" / "python")
-BASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgis://gisapp:gisapp@127.0.0.1:5433/")
-SCALES = (1, 10)
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
-
-
-def db_url(scale: int) -> str:
-    return f"{BASE_URL.rstrip('/')}/lianzhou_bench_s{scale}"
-
-
-def manage(scale: int, *args: str, capture: bool = False) -> str:
-    env = {**os.environ, "DATABASE_URL": db_url(scale), "DEBUG": "false"}
-    out = subprocess.run(
-        [PY, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=capture, text=True
-    )
-    return out.stdout if capture else ""
-
-
-def ensure_database(scale: int) -> float:
-    """Create, migrate and load the scale's demo once; returns the load time (0 if present)."""
-    name = f"lianzhou_bench_s{scale}"
-    subprocess.run(
-        [str(ROOT / "scripts" / "pg_cluster.sh"), "start"],
-        check=True,
-        env={**os.environ, "PGCLUSTER_DB": name},
-    )
-    manage(scale, "migrate", "--noinput", "-v", "0")
-    has_rasters = manage(
-        scale,
-        "shell",
-        "-c",
-        "from layers.models import RasterLayer;print(RasterLayer.objects.count())",
-        capture=True,
-    )
-    force = ["--force"] if has_rasters.strip().splitlines()[-1] == "0" else []
-    started = time.perf_counter()
-    out = manage(
-        scale,
-        "load_demo",
-        "--scale",
-        str(scale),
-        *force,
-        "--out",
-        str(ROOT / "data" / "bench" / f"s{scale}"),
-        "-v",
-        "1",
-        capture=True,
-    )
-    return 0.0 if "already loaded" in out else time.perf_counter() - started
-
-
-def probe(scale: int, operation: str, *args: str) -> dict:
-    env = {**os.environ, "DATABASE_URL": db_url(scale), "DEBUG": "false"}
-    out = subprocess.run(
-        [PY, "-m", "tests.benchmarks.probe", operation, *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def summary(samples: list[float]) -> dict:
-    return {
-        "median": statistics.median(samples),
-        "min": min(samples),
-        "max": max(samples),
-        "n": len(samples),
-    }
+from tests.benchmarks.common import (
+    ROOT,
+    ROUNDS,
+    SCALES,
+    ensure_database,
+    machine,
+    manage,
+    module_probe,
+    ms,
+    probe,
+    serve_runserver,
+    summary,
+)
 
 
 def bench_evaluation() -> dict:
@@ -163,32 +99,12 @@ def bench_pipe_save() -> dict:
     return figures
 
 
-def _serve(scale: int, port: int) -> subprocess.Popen:
-    # DEBUG on: WhiteNoise then serves static files from the apps (nothing collected here).
-    env = {**os.environ, "DATABASE_URL": db_url(scale), "DEBUG": "true"}
-    server = subprocess.Popen(
-        [PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)  # noqa: S310
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError(f"the server for scale {scale} did not start")
-
-
 def bench_map_page() -> dict:
     """Time until the map shows every default layer (GeoJSON drawn, tiles loaded), Chromium."""
     from playwright.sync_api import sync_playwright
 
     ports = {scale: 8100 + scale for scale in SCALES}
-    servers = {scale: _serve(scale, port) for scale, port in ports.items()}
+    servers = {scale: serve_runserver(scale, port) for scale, port in ports.items()}
     samples: dict[int, list[float]] = {s: [] for s in SCALES}
     try:
         with sync_playwright() as p:
@@ -248,14 +164,6 @@ def map_page_section(page: dict) -> list[str]:
     return [*lines, "", f"Scale 10 ÷ scale 1: **{page['ratio_10_to_1']:.2f}×**.", ""]
 
 
-def _module_probe(scale: int, module: str, *args: str) -> dict:
-    env = {**os.environ, "DATABASE_URL": db_url(scale), "DEBUG": "false"}
-    out = subprocess.run(
-        [PY, "-m", module, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 CONSUMPTION_OPS = {
     "ours": "aggregate_by_zone",
     "floor": "floor_sql",
@@ -278,7 +186,7 @@ def bench_consumption() -> dict:
     for _ in range(ROUNDS):
         for scale in SCALES:
             for key, op in CONSUMPTION_OPS.items():
-                out = _module_probe(scale, "tests.benchmarks.consumption", op)
+                out = module_probe(scale, "tests.benchmarks.consumption", op)
                 samples[scale][key] += out["seconds"]
     return {f"scale_{s}": _consumption_figures(samples[s]) for s in SCALES}
 
@@ -290,13 +198,13 @@ def bench_consumption_100() -> dict:
     samples: dict = {k: [] for k in CONSUMPTION_OPS}
     for _ in range(ROUNDS):
         for key, op in CONSUMPTION_OPS.items():
-            samples[key] += _module_probe(100, "tests.benchmarks.consumption", op)["seconds"]
+            samples[key] += module_probe(100, "tests.benchmarks.consumption", op)["seconds"]
     return _consumption_figures(samples)
 
 
 def bench_rasters() -> dict:
     """Zonal statistics of every demo raster for districts and towns: ours vs rasterstats."""
-    return _module_probe(1, "tests.benchmarks.rasters", "--repeat", str(ROUNDS))
+    return module_probe(1, "tests.benchmarks.rasters", "--repeat", str(ROUNDS))
 
 
 def consumption_section(c: dict) -> list[str]:
@@ -344,25 +252,6 @@ def rasters_section(r: dict) -> list[str]:
                 f"{ms(f['rasterstats'])} | {f['ratio']:.2f}× | {f['agree']} |"
             )
     return [*lines, ""]
-
-
-def machine() -> dict:
-    mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "memory_gib": round(int(mem) / 1024**2, 1),
-        "python": platform.python_version(),
-        "system": platform.platform(),
-    }
 
 
 def report_from_json() -> None:
@@ -428,10 +317,6 @@ def write_report(data: dict) -> None:
         "",
     ]
     (ROOT / "docs" / "benchmarks.md").write_text("\n".join(lines))
-
-
-def ms(f: dict) -> str:
-    return f"{f['median'] * 1000:.1f} ({f['min'] * 1000:.1f}–{f['max'] * 1000:.1f})"
 
 
 def tiles_section(tiles: dict) -> list[str]:

@@ -1,0 +1,189 @@
+"""What every benchmark shares: the scale databases, probes, summaries and app servers.
+
+A benchmark module exposes `run() -> dict` (raw figures, JSON-serialisable) and
+`section(figures) -> list[str]` (its Markdown for docs/benchmarks.md); run.py lists them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PY = str(ROOT / ".venv" / "bin" / "python")
+BASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgis://gisapp:gisapp@127.0.0.1:5433/")
+SCALES = (1, 10)
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+
+
+def db_url(scale: int) -> str:
+    return f"{BASE_URL.rstrip('/')}/lianzhou_bench_s{scale}"
+
+
+def manage(scale: int, *args: str, capture: bool = False) -> str:
+    env = {**os.environ, "DATABASE_URL": db_url(scale), "DEBUG": "false"}
+    out = subprocess.run(
+        [PY, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=capture, text=True
+    )
+    return out.stdout if capture else ""
+
+
+def ensure_database(scale: int) -> float:
+    """Create, migrate and load the scale's demo once; returns the load time (0 if present)."""
+    name = f"lianzhou_bench_s{scale}"
+    subprocess.run(
+        [str(ROOT / "scripts" / "pg_cluster.sh"), "start"],
+        check=True,
+        env={**os.environ, "PGCLUSTER_DB": name},
+    )
+    manage(scale, "migrate", "--noinput", "-v", "0")
+    has_rasters = manage(
+        scale,
+        "shell",
+        "-c",
+        "from layers.models import RasterLayer;print(RasterLayer.objects.count())",
+        capture=True,
+    )
+    force = ["--force"] if has_rasters.strip().splitlines()[-1] == "0" else []
+    started = time.perf_counter()
+    out = manage(
+        scale,
+        "load_demo",
+        "--scale",
+        str(scale),
+        *force,
+        "--out",
+        str(ROOT / "data" / "bench" / f"s{scale}"),
+        "-v",
+        "1",
+        capture=True,
+    )
+    return 0.0 if "already loaded" in out else time.perf_counter() - started
+
+
+def probe(scale: int, operation: str, *args: str) -> dict:
+    env = {**os.environ, "DATABASE_URL": db_url(scale), "DEBUG": "false"}
+    out = subprocess.run(
+        [PY, "-m", "tests.benchmarks.probe", operation, *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def summary(samples: list[float]) -> dict:
+    return {
+        "median": statistics.median(samples),
+        "min": min(samples),
+        "max": max(samples),
+        "n": len(samples),
+    }
+
+
+def serve_runserver(scale: int, port: int) -> subprocess.Popen:
+    # DEBUG on: WhiteNoise then serves static files from the apps (nothing collected here).
+    env = {**os.environ, "DATABASE_URL": db_url(scale), "DEBUG": "true"}
+    server = subprocess.Popen(
+        [PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)  # noqa: S310
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"the server for scale {scale} did not start")
+
+
+def machine() -> dict:
+    mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(mem) / 1024**2, 1),
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
+
+
+def ms(f: dict) -> str:
+    return f"{f['median'] * 1000:.1f} ({f['min'] * 1000:.1f}–{f['max'] * 1000:.1f})"
+
+
+def module_probe(scale: int, module: str, *args: str) -> dict:
+    env = {**os.environ, "DATABASE_URL": db_url(scale), "DEBUG": "false"}
+    out = subprocess.run(
+        [PY, "-m", module, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def wait_until_up(url: str, server: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server for {url} exited with {server.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1)  # noqa: S310
+            return
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"{url} did not come up in {seconds:.0f} s")
+
+
+def gunicorn_workers() -> int:
+    """gunicorn's documented starting point: (2 × cores) + 1 sync workers."""
+    return 2 * (os.cpu_count() or 1) + 1
+
+
+def serve_gunicorn(scale: int, port: int, workers: int | None = None) -> subprocess.Popen:
+    """The app under gunicorn, as deployed (docker/), on one scale's database."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url(scale),
+        "DJANGO_SETTINGS_MODULE": "gisapp.settings.dev",
+        "DEBUG": "false",
+    }
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "gisapp.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers or gunicorn_workers()),
+            "--access-logfile",
+            "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_until_up(f"http://127.0.0.1:{port}/accounts/login/", server)
+    return server
