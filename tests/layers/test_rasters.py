@@ -112,6 +112,18 @@ class RasterImportTests:
         assert "irrigation" in stale_families(area, 2024)
         assert "supply" not in stale_families(area, 2024)
 
+    def test_a_new_terrain_refills_node_elevations(self, tmp_path):
+        """Importing the elevation raster again re-samples every node: inside the new grid the
+        nodes take its value, outside it they have none (not a stale height)."""
+        terrain = np.full((20, 20), 321.0, dtype=np.float32)
+        path = write_geotiff(tmp_path / "dem.tif", terrain, srid=4546, transform=INSIDE, nodata=-1)
+        assert PipeNode.objects.exclude(elevation_m=321.0).exists()
+        call_command("import_raster", "elevation", str(path), verbosity=0)
+        inside = PipeNode.objects.filter(elevation_m=321.0).count()
+        outside = PipeNode.objects.filter(elevation_m__isnull=True).count()
+        assert inside > 0 and outside > 0
+        assert inside + outside == PipeNode.objects.count()
+
 
 class DemoRasterTests:
     def test_three_synthetic_rasters_with_node_elevations(self):

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from layers.importing import ImportFailed
 from layers.importing.raster_import import KINDS, raster_import
+from layers.rasters.services import ELEVATION_RASTER, pipe_nodes_sample_elevation
 
 
 class Command(BaseCommand):
@@ -45,3 +46,8 @@ class Command(BaseCommand):
             raise CommandError(f"import refused: {exc}; nothing was stored") from None
         if opts["verbosity"] > 0:
             self.stdout.write(report.summary())
+        if opts["slug"] == ELEVATION_RASTER and not opts["dry_run"]:
+            # Node elevations come from the terrain: a new terrain refills them.
+            changed = pipe_nodes_sample_elevation()
+            if opts["verbosity"] > 0:
+                self.stdout.write(f"pipe nodes whose elevation changed: {changed}")
