@@ -25,6 +25,9 @@ def roles_sync(**_kwargs) -> None:
     admin_all = Permission.objects.filter(
         content_type__app_label__in=(*VIEW_APPS, "auth", "authtoken")
     )
+    audit_view = Permission.objects.filter(
+        content_type__app_label="audit", codename="view_auditevent"
+    )
     scenario = Permission.objects.filter(
         content_type__app_label="compliance", codename="run_scenario"
     )
@@ -32,7 +35,7 @@ def roles_sync(**_kwargs) -> None:
         "official": view,
         "planner": view | scenario,
         "engineer": view | engineer_edit,
-        "admin": admin_all,
+        "admin": admin_all | audit_view,
     }
     for name in ROLES:
         group, _created = Group.objects.get_or_create(name=name)

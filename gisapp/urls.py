@@ -4,8 +4,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from audit.forms import ThrottledAdminAuthenticationForm
+from audit.views import ThrottledLoginView
 from layers.api_tiles import TileApi
 from layers.rasters.api import RasterOverlayView
 
@@ -13,6 +15,8 @@ from . import views
 
 admin.site.site_header = _("Lianzhou water-saving GIS")
 admin.site.site_title = _("Lianzhou water-saving GIS")
+# The admin login counts towards the same throttle as the site's login page.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("", views.MapView.as_view(), name="home"),
@@ -20,7 +24,7 @@ urlpatterns = [
     path("data/", views.DataOverviewView.as_view(), name="data"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("language/", views.LanguageSwitchView.as_view(), name="language"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("layers.urls")),
@@ -33,7 +37,14 @@ urlpatterns = [
     path("tiles/<slug:slug>/<int:z>/<int:x>/<int:y>.pbf", TileApi.as_view(), name="tile"),
     path("rasters/<slug:slug>/overlay.png", RasterOverlayView.as_view(), name="raster-overlay"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its set-up script as a file, so the page needs no inline script.
+    path(
+        "api/v1/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="gisapp/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
 ]
 
 handler404 = "gisapp.views.page_not_found"

@@ -33,11 +33,13 @@ INSTALLED_APPS = [
     "leaflet",
     "layers",
     "compliance",
+    "audit",
     "gisapp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gisapp.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gisapp.middleware.DefaultLanguageMiddleware",
@@ -63,6 +65,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "gisapp.context_processors.csp_nonce",
             ],
         },
     },
@@ -91,6 +94,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (audit/throttling.py): after this many failed logins for one user name, or
+# from one address, within the window, attempts are refused until the window has passed.
+LOGIN_FAILURE_LIMIT = int(env_float("LOGIN_FAILURE_LIMIT", 5))
+LOGIN_FAILURE_WINDOW_S = int(env_float("LOGIN_FAILURE_WINDOW_S", 15 * 60))
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
+NUM_PROXIES = int(env_float("NUM_PROXIES", 0))
+# A government office's shared machines: sessions end with the browser and after 8 hours.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = int(env_float("SESSION_COOKIE_AGE", 8 * 3600))
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+# Pages hand scripts the token from the form field, never from the cookie.
+CSRF_COOKIE_HTTPONLY = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -181,3 +201,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# --- Hostile input -------------------------------------------------------------------------
+# The most positions one geometry in an API request may carry, counted before any is parsed
+# (request bodies are also capped by Django's DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB, → 413).
+MAX_GEOMETRY_VERTICES = int(env_float("MAX_GEOMETRY_VERTICES", 10_000))
+# A records file (CSV/XLSX) is read whole into memory; the demo's largest (consumption at
+# scale 10) is about 21 MB, so a 100 MB file is refused before it is read.
+IMPORT_MAX_RECORDS_BYTES = int(env_float("IMPORT_MAX_RECORDS_BYTES", 64 * 1024 * 1024))

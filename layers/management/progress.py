@@ -7,6 +7,7 @@ import sys
 from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from audit.services import audit_import
 from layers.importing import ImportFailed
 
 
@@ -41,15 +42,17 @@ class ProgressBar:
         self.bars.clear()
 
 
-def run_import(command, opts: dict, do_import) -> None:
+def run_import(command, opts: dict, do_import, *, kind: str = "", target: str = "") -> None:
     """Run an import service under a progress bar; print its report or every refused row.
 
     do_import(progress) -> ImportReport. A refusal becomes a CommandError (non-zero exit).
+    Either way the audit log records the import (actor 'system', file, rows, outcome).
     """
     progress = ProgressBar(enabled=opts["verbosity"] > 0)
     try:
         report = do_import(progress)
     except ImportFailed as exc:
+        audit_import(kind=kind, target=target, path=opts["file"], errors=exc.errors)
         for error in exc.errors:
             command.stderr.write(str(error))
         raise CommandError(
@@ -57,5 +60,6 @@ def run_import(command, opts: dict, do_import) -> None:
         ) from None
     finally:
         progress.close()
+    audit_import(kind=kind, target=target, path=opts["file"], report=report)
     if opts["verbosity"] > 0:
         command.stdout.write(report.summary())

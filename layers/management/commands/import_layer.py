@@ -47,4 +47,6 @@ class Command(BaseCommand):
                 dry_run=opts["dry_run"],
                 progress=progress,
             ),
+            kind="layer",
+            target=opts["slug"],
         )

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.services import audit_import
 from layers.importing import ImportFailed
 from layers.importing.raster_import import KINDS, raster_import
 from layers.rasters.services import ELEVATION_RASTER, pipe_nodes_sample_elevation
@@ -41,9 +42,11 @@ class Command(BaseCommand):
                 dry_run=opts["dry_run"],
             )
         except ImportFailed as exc:
+            audit_import(kind="raster", target=opts["slug"], path=opts["file"], errors=exc.errors)
             for error in exc.errors:
                 self.stderr.write(str(error))
             raise CommandError(f"import refused: {exc}; nothing was stored") from None
+        audit_import(kind="raster", target=opts["slug"], path=opts["file"], report=report)
         if opts["verbosity"] > 0:
             self.stdout.write(report.summary())
         if opts["slug"] == ELEVATION_RASTER and not opts["dry_run"]:

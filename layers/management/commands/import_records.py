@@ -26,4 +26,6 @@ class Command(BaseCommand):
             lambda progress: records_import(
                 kind=opts["kind"], path=opts["file"], dry_run=opts["dry_run"], progress=progress
             ),
+            kind="records",
+            target=opts["kind"],
         )

@@ -1,0 +1,1 @@
+"""Audit log: logins, failed logins, imports and data changes, readable by admins."""

@@ -1,0 +1,27 @@
+"""The audit log in the admin: read-only, filterable, for admins only."""
+
+from django.contrib import admin
+
+from .models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Nobody adds, edits or deletes audit events through the admin; viewing needs
+    audit.view_auditevent (the admin group has it) or superuser status."""
+
+    list_display = ("created_at", "kind", "outcome", "actor", "ip", "object_type", "summary")
+    list_filter = ("kind", "outcome", "object_type", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("actor", "summary", "object_id")
+    date_hierarchy = "created_at"
+    list_select_related = ("user",)
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
