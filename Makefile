@@ -6,7 +6,7 @@ MANAGE := $(PY) manage.py
 # Without DATABASE_URL the project runs its own PostGIS cluster on 127.0.0.1:5433.
 DB_TARGET := $(if $(DATABASE_URL),,db)
 
-.PHONY: help run test lint stop system db setup migrate demo messages bench
+.PHONY: help run test lint stop system db setup migrate demo messages bench peers
 
 help:
 	@echo "make run   - install what is missing, migrate, load the demo data, serve on :8000"
@@ -55,5 +55,8 @@ lint: .venv/.installed
 stop:
 	@scripts/pg_cluster.sh stop
 
-bench: setup
+peers:
+	@scripts/bench_peers_setup.sh
+
+bench: setup peers
 	@.venv/bin/python -m tests.benchmarks.run
