@@ -16,11 +16,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .authentication import CachedSessionMixin
 from .extensions import FeatureQuery
 from .permissions import CanViewLayer, can_view_layer
 from .registry import LAYERS
 from .selectors import (
     MAX_PAGE_SIZE,
+    FeaturePage,
     feature_detail,
     feature_page,
     feature_search,
@@ -70,6 +72,12 @@ class FeatureQuerySerializer(serializers.Serializer):
         choices=["compliant", "non_compliant", "no_data"],
         help_text="only features with this overall verdict",
     )
+    exact_count = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="count every match exactly (by default a large count is PostgreSQL's "
+        "estimate, flagged by count_exact: false)",
+    )
 
 
 class FeatureDetailQuerySerializer(serializers.Serializer):
@@ -110,7 +118,7 @@ class LayerListApi(APIView):
         return Response({"layers": layers})
 
 
-class FeatureListApi(APIView):
+class FeatureListApi(CachedSessionMixin, APIView):
     """A page of a layer's features as a GeoJSON FeatureCollection (lon/lat)."""
 
     permission_classes = [IsAuthenticated, CanViewLayer]
@@ -132,20 +140,35 @@ class FeatureListApi(APIView):
         extra = FeatureQuery(
             year=query.validated_data.get("year"), status=query.validated_data.get("status")
         )
-        result = feature_page(spec, bbox_4326=bbox, page=page, page_size=size, query=extra)
-        links = {}
-        if page * size < result.count:
-            links["next"] = _page_url(request, page + 1)
-        if page > 1:
-            links["prev"] = _page_url(request, page - 1)
-        head = (
-            f'{{"type":"FeatureCollection","layer":"{slug}","count":{result.count},'
-            f'"page":{page},"page_size":{size},"links":{_json(links)},"features":'
+        result = feature_page(
+            spec,
+            bbox_4326=bbox,
+            page=page,
+            page_size=size,
+            query=extra,
+            exact_count=query.validated_data["exact_count"],
         )
-        return HttpResponse(head + result.features_json + "}", content_type=GEOJSON)
+        return feature_collection_response(request, slug, page, size, result)
 
 
-class FeatureDetailApi(APIView):
+def feature_collection_response(
+    request, slug: str, page: int, size: int, result: FeaturePage
+) -> HttpResponse:
+    """The FeatureCollection of a page: count (exact or estimated), page, links, features."""
+    links = {}
+    if result.has_next:
+        links["next"] = _page_url(request, page + 1)
+    if page > 1:
+        links["prev"] = _page_url(request, page - 1)
+    head = (
+        f'{{"type":"FeatureCollection","layer":"{slug}","count":{result.count},'
+        f'"count_exact":{_json(result.count_exact)},"page":{page},"page_size":{size},'
+        f'"links":{_json(links)},"features":'
+    )
+    return HttpResponse(head + result.features_json + "}", content_type=GEOJSON)
+
+
+class FeatureDetailApi(CachedSessionMixin, APIView):
     """One feature of a layer as a GeoJSON Feature."""
 
     permission_classes = [IsAuthenticated, CanViewLayer]

@@ -20,7 +20,13 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.views import APIView
 from shapely.geometry import Point
 
-from .api import FeatureDetailApi, FeatureListApi, FeatureQuerySerializer, parse_bbox
+from .api import (
+    FeatureDetailApi,
+    FeatureListApi,
+    FeatureQuerySerializer,
+    feature_collection_response,
+    parse_bbox,
+)
 from .api_errors import error_body
 from .extensions import FeatureQuery
 from .models import PipeCrossing, PipeSegment
@@ -197,21 +203,9 @@ class PipeCollectionApi(NetworkWrites, FeatureListApi):
             page=page,
             page_size=size,
             query=FeatureQuery(year=v.get("year"), status=v.get("status")),
+            exact_count=v["exact_count"],
         )
-        links = {}
-        for name, number in (("next", page + 1), ("prev", page - 1)):
-            if (name == "next" and page * size < result.count) or (name == "prev" and page > 1):
-                params = request.query_params.copy()
-                params["page"] = str(number)
-                links[name] = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
-        head = json.dumps(
-            {"type": "FeatureCollection", "layer": slug, "count": result.count, "page": page}
-            | {"page_size": size, "links": links},
-            ensure_ascii=False,
-        )
-        return HttpResponse(
-            f'{head[:-1]},"features":{result.features_json}}}', content_type=GEOJSON
-        )
+        return feature_collection_response(request, slug, page, size, result)
 
     @extend_schema(
         operation_id="layers_pipes_create",

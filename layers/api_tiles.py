@@ -14,6 +14,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
+from .authentication import CachedSessionMixin
 from .permissions import CanViewLayer
 from .tiles import MAX_ZOOM, TILED_LAYERS, tile_content, tile_out_of_range, tile_plan
 
@@ -52,7 +53,7 @@ def _not_modified(request, etag: str) -> bool:
     return "*" in wanted or etag in (e.removeprefix("W/") for e in wanted)
 
 
-class TileApi(APIView):
+class TileApi(CachedSessionMixin, APIView):
     """A Mapbox Vector Tile of a large layer: one MVT layer named after the slug.
 
     Tile coordinates follow the XYZ scheme in Web Mercator (EPSG:3857). Attributes: id, code,

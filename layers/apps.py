@@ -35,4 +35,7 @@ class LayersConfig(AppConfig):
     verbose_name = _("Layers")
 
     def ready(self) -> None:
+        from .authentication import connect_auth_signals  # noqa: PLC0415 - models ready only now
+
         checks.register(check_styles, "layers", "styles")
+        connect_auth_signals()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db import connection
 from django.db.models import F, QuerySet
+from django.db.models.expressions import RawSQL
 
 from .extensions import FeatureQuery, feature_annotators
 from .querysets import in_bbox
@@ -46,10 +48,22 @@ def layer_counts() -> dict[str, int]:
 
 @dataclass(frozen=True)
 class FeaturePage:
-    """One page of a layer's features: the total matching count and a JSON array of Features."""
+    """One page of a layer's features: a JSON array of Features and how many match in all.
+
+    `count` is exact when `count_exact`; otherwise it is PostgreSQL's estimate (never below
+    the features up to and including this page, plus one when there is a next page).
+    """
 
     count: int
+    count_exact: bool
+    has_next: bool
     features_json: str
+
+
+# Above this many matching features (by the planner's estimate) a page reports an estimated
+# count unless an exact one is asked for: an exact count evaluates ST_Intersects on every
+# match (~1 µs each), which for a county-wide box costs more than building the page itself.
+EXACT_COUNT_MAX = 5000
 
 
 def _annotated(spec: LayerSpec, qs: QuerySet, query: FeatureQuery) -> tuple[QuerySet, list[str]]:
@@ -71,18 +85,31 @@ def _feature_values(spec: LayerSpec, qs: QuerySet, annotations: list[str]) -> Qu
     )
 
 
+# PostgreSQL turns the rows of a values() queryset into a JSON array of GeoJSON Features.
+_AGGREGATE = (
+    "coalesce(json_agg(json_build_object('type', 'Feature', 'id', p.id, "
+    "'geometry', p.geojson::json, 'properties', to_jsonb(p) - 'id' - 'geojson') "
+    "ORDER BY p.id), '[]')::text"
+)
+
+
 def _features_json(qs: QuerySet) -> str:
-    """PostgreSQL turns the rows of a values() queryset into a JSON array of GeoJSON Features."""
     inner, params = qs.query.sql_with_params()
     # The inner SQL is the ORM's own; every value in it is a parameter.
-    sql = (
-        "SELECT coalesce(json_agg(json_build_object('type', 'Feature', 'id', p.id, "  # noqa: S608
-        "'geometry', p.geojson::json, 'properties', to_jsonb(p) - 'id' - 'geojson') "
-        "ORDER BY p.id), '[]')::text FROM (" + inner + ") p"
-    )
+    sql = f"SELECT {_AGGREGATE} FROM ({inner}) p"  # noqa: S608
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchone()[0]
+
+
+def _estimated_rows(qs: QuerySet) -> int:
+    """The planner's estimate of the rows of a queryset (EXPLAIN only: nothing is run)."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cur.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def feature_page(
@@ -92,20 +119,53 @@ def feature_page(
     page: int,
     page_size: int,
     query: FeatureQuery | None = None,
+    exact_count: bool = False,
 ) -> FeaturePage:
     """Features of a layer intersecting bbox_4326 (lon/lat), ordered by id.
 
-    A constant number of queries: a count and the page, plus what the annotators need.
+    One statement builds the page: it selects the page's ids plus one (to know whether a
+    next page exists), then the Features of those ids. The count comes free when this is the
+    last page; otherwise it is counted exactly when the planner expects at most
+    EXACT_COUNT_MAX matches, a status filter is set, or `exact_count` asks for it, and
+    estimated (EXPLAIN, no rows read) otherwise. A constant number of queries, whatever the
+    page size.
     """
     query = query or FeatureQuery()
-    base = in_bbox(spec.queryset(), bbox_4326)
-    qs, annotations = _annotated(spec, base, query)
-    qs = qs.order_by("id")
-    # Count without the annotations (a per-row subquery each) unless a filter needs them.
-    count = (qs if query.status else base).count()
+    # Annotated before the bbox filter: the page's rows are fetched by id, not re-tested.
+    annotated, annotations = _annotated(spec, spec.queryset(), query)
+    matching = in_bbox(annotated if query.status else spec.queryset(), bbox_4326)
     offset = (page - 1) * page_size
-    rows = _feature_values(spec, qs, annotations)[offset : offset + page_size]
-    return FeaturePage(count=count, features_json=_features_json(rows) if offset < count else "[]")
+    ids_sql, ids_params = (
+        matching.order_by("id")
+        .values("id")[offset : offset + page_size + 1]
+        .query.sql_with_params()
+    )
+    rows = _feature_values(
+        spec,
+        annotated.filter(
+            id__in=RawSQL("SELECT id FROM page_ids ORDER BY id LIMIT %s", [page_size])  # noqa: S611
+        ).order_by(),
+        annotations,
+    )
+    rows_sql, rows_params = rows.query.sql_with_params()
+    # Both inner statements are the ORM's own; every value in them is a parameter.
+    sql = (
+        f"WITH page_ids AS MATERIALIZED ({ids_sql}) "  # noqa: S608
+        f"SELECT (SELECT count(*) FROM page_ids), {_AGGREGATE} FROM ({rows_sql}) p"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [*ids_params, *rows_params])
+        fetched, features_json = cur.fetchone()
+    has_next = fetched > page_size
+    if not has_next and (fetched or offset == 0):
+        return FeaturePage(offset + fetched, True, False, features_json)
+    if not (exact_count or query.status):
+        estimate = _estimated_rows(matching)
+        if estimate > EXACT_COUNT_MAX:
+            # Never below what this page proves exists (its rows, plus the next page's first).
+            seen = offset + fetched if has_next else 0
+            return FeaturePage(max(estimate, seen), False, has_next, features_json)
+    return FeaturePage(matching.count(), True, has_next, features_json)
 
 
 def feature_detail(
