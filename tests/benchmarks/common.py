@@ -212,3 +212,33 @@ def serve_gunicorn(scale: int, port: int, workers: int | None = None) -> subproc
     )
     wait_until_up(f"http://127.0.0.1:{port}/accounts/login/", server)
     return server
+
+
+def serve_gunicorn_database(database: str, port: int, workers: int | None = None):
+    """serve_gunicorn on any database of the cluster (e.g. a scratch copy of a scale's)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{BASE_URL.rstrip('/')}/{database}",
+        "DJANGO_SETTINGS_MODULE": "gisapp.settings.dev",
+        "DEBUG": "false",
+    }
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "gisapp.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers or gunicorn_workers()),
+            "--access-logfile",
+            "/dev/null",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_until_up(f"http://127.0.0.1:{port}/accounts/login/", server)
+    return server
