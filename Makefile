@@ -6,12 +6,13 @@ MANAGE := $(PY) manage.py
 # Without DATABASE_URL the project runs its own PostGIS cluster on 127.0.0.1:5433.
 DB_TARGET := $(if $(DATABASE_URL),,db)
 
-.PHONY: help run test lint stop system db setup migrate demo messages bench peers
+.PHONY: help run test lint stop system db setup migrate demo messages bench peers load
 
 help:
 	@echo "make run   - install what is missing, migrate, load the demo data, serve on :8000"
 	@echo "make test  - the same set-up, then every test (browser tests included)"
 	@echo "make lint  - ruff;  make stop - stop the local database cluster"
+	@echo "make load  - 60 users against gunicorn for LOAD_SECONDS (180), JSON figures"
 
 system:
 	@scripts/install_system.sh
@@ -60,3 +61,6 @@ peers:
 
 bench: setup peers
 	@.venv/bin/python -m tests.benchmarks.run
+
+load: setup
+	@.venv/bin/python -m tests.benchmarks.load
