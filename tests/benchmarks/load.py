@@ -232,7 +232,7 @@ def section(figures: dict) -> list[str]:
     ]
     for role, kinds in f["roles"].items():
         lines += [_row(role, kind, k) for kind, k in kinds.items()]
-    ops = ", ".join(f"{n} {op}" for op, n in e["by_operation"].items())
+    ops = ", ".join(f"{n} {op}" for op, n in e["by_operation"].items()) or "none"
     lines += [
         "",
         f"**{f['requests']:,} requests, {f['requests_per_s']:.1f} per second; errors: "
@@ -255,7 +255,7 @@ def section(figures: dict) -> list[str]:
         + " (stand-alone pipes on empty sites, as drawn).",
         "",
         f"CPU over the run ({f['machine']['cores']} cores): gunicorn "
-        f"{cpu['gunicorn_share']:.0%}, the load client {cpu['client_share']:.0%}, the whole "
+        f"{cpu['gunicorn_share']:.0%}, the load client {cpu['client_share']:.1%}, the whole "
         f"machine busy {cpu['machine_busy_share']:.0%} (PostgreSQL and colleagues' work "
         f"included; load average {cpu['load_average_before']:.1f} at the start).",
         "",
