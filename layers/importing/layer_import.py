@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import psycopg
 import shapely
 from django.conf import settings
@@ -169,6 +170,16 @@ def _ewkb(geom) -> str:
     return shapely.to_wkb(shapely.set_srid(geom, STORAGE_SRID), hex=True, include_srid=True)
 
 
+def _ewkb_all(rows: list[dict]) -> list[str]:
+    """Hex EWKB of every row's geometry in one vectorised call (one call per row was ~20 % of
+    a 200,000-pipe import)."""
+    geoms = np.empty(len(rows), dtype=object)
+    geoms[:] = [row["geom"] for row in rows]
+    return shapely.to_wkb(
+        shapely.set_srid(geoms, STORAGE_SRID), hex=True, include_srid=True
+    ).tolist()
+
+
 def _write(spec: LayerSpec, rows: list[dict], report: ImportReport) -> None:
     table = spec.model._meta.db_table
     if spec.slug == "towns":
@@ -187,13 +198,10 @@ def _write(spec: LayerSpec, rows: list[dict], report: ImportReport) -> None:
             on_update["version"] = "t.version + 1"
             prepare = staged_pipes_bind_nodes
         defaults = {f.name: f.get_default() for f in spec.model._meta.concrete_fields}
+        tail = (None, None, 0.0) if spec.slug == "pipes" else ()
         values = (
-            (
-                *(_value(row, n, defaults) for n in names),
-                _ewkb(row["geom"]),
-                *((None, None, 0.0) if spec.slug == "pipes" else ()),
-            )
-            for row in rows
+            (*(_value(row, n, defaults) for n in names), ewkb, *tail)
+            for row, ewkb in zip(rows, _ewkb_all(rows), strict=True)
         )
         created, updated, _ids = upsert(
             table,
