@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import psycopg
 from psycopg import sql
 
-from tests.benchmarks.common import BASE_URL, PY, ROOT, ROUNDS, manage, ms, summary
+from tests.benchmarks.common import BASE_URL, PY, ROOT, ROUNDS, manage, summary
 
 SEGMENTS = 200_000
 SOURCE_SCALE = 10  # lianzhou_bench_s10 holds 207,099 pipes
@@ -229,6 +229,10 @@ def run() -> dict:
     }
 
 
+def _seconds(f: dict) -> str:
+    return f"{f['median']:.1f} ({f['min']:.1f}–{f['max']:.1f})"
+
+
 def section(figures: dict) -> list[str]:
     seg = figures["segments"]
     lines = [
@@ -241,12 +245,12 @@ def section(figures: dict) -> list[str]:
         "then upserts by code and refreshes derived memberships, all in one transaction). "
         "Floor: `ogr2ogr -f PostgreSQL` of the same file into a new table (COPY, spatial index; no "
         "validation). Each into a fresh database copied from a migrated empty one; whole command "
-        f"timed; {figures['rounds']} alternating rounds after a warm-up. Times in ms.",
+        f"timed; {figures['rounds']} alternating rounds after a warm-up. Times in s.",
         "",
         "| side | median (min–max) |",
         "|---|---|",
-        f"| import_layer | {ms(figures['ours'])} |",
-        f"| ogr2ogr | {ms(figures['ogr2ogr'])} |",
+        f"| import_layer | {_seconds(figures['ours'])} |",
+        f"| ogr2ogr | {_seconds(figures['ogr2ogr'])} |",
         "",
         f"import_layer ÷ ogr2ogr: **{figures['ratio']:.2f}×**.",
         "",
