@@ -84,10 +84,11 @@ TARGETS = [
         lambda f: [("200,000 pipes", f["ratio"])],
         3.0,
         "×",
-        "The largest part (~40 % in the profile) binds pipe ends to nodes (four correlated nearest-node UPDATEs of "
-        "the staging table plus a clustering pass), the rest is row-by-row index upkeep of the "
-        "merge and Python validation; ogr2ogr only COPYs. Fix: one set-based binding pass "
-        "(cluster once, one KNN join, one UPDATE) and vectorised geometry checks.",
+        "The largest part (~40 % in the profile) binds pipe ends to nodes (four correlated "
+        "nearest-node UPDATEs of the staging table plus a clustering pass), the rest is "
+        "row-by-row index upkeep of the merge and Python validation; ogr2ogr only COPYs. "
+        "Fix: one set-based binding pass (cluster once, one KNN join, one UPDATE) and "
+        "vectorised geometry checks.",
     ),
     Target(
         "Consumption aggregation ≤ 1.5× the bare SQL aggregate",
