@@ -29,6 +29,7 @@ from ..services.topology import staged_pipes_bind_nodes
 from ..services.versions import layer_versions_bump
 from .errors import ImportFailed, ImportReport, RowError
 from .files import check_size, read_vector
+from .lock import import_lock
 from .upsert import upsert
 
 Progress = Callable[[str, int, int], None]
@@ -97,6 +98,7 @@ def layer_import(
         report.notes.append("columns ignored: " + ", ".join(ignored))
     try:
         with transaction.atomic():
+            import_lock(slug)
             _write(spec, rows, report)
             if dry_run:
                 raise _DryRunRollback

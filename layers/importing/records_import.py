@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from ..services.versions import layer_versions_bump
 from .errors import ImportFailed, ImportReport, RowError
 from .files import check_size
+from .lock import import_lock
 from .record_kinds import RECORD_KINDS, RecordKind
 from .upsert import upsert
 
@@ -89,6 +90,7 @@ def records_import(
     key = [spec.parent_field, *spec.key]
     try:
         with transaction.atomic():
+            import_lock(kind)
             report.created, report.updated, _ids = upsert(
                 spec.model._meta.db_table, key=key, columns=columns, rows=parsed
             )
