@@ -16,6 +16,7 @@ from layers.models import AdminArea
 from layers.permissions import can_view_layer
 from layers.styles import feature_paint, style_for
 
+from .csp import standalone_map_csp
 from .folium_map import failures_map_html
 from .looks import COUNTY_OUTLINE, failing_look, failing_paint, label, legend_rows
 from .pdf import html_to_pdf
@@ -156,7 +157,9 @@ class FailureMapExportView(ReportBaseView):
     """GET /reports/map.html?year=YYYY: the failing features as a standalone offline map."""
 
     def respond(self, report: CountyReport) -> HttpResponse:
-        response = HttpResponse(failures_map_html(report), content_type="text/html; charset=utf-8")
+        html = failures_map_html(report)
+        response = HttpResponse(html, content_type="text/html; charset=utf-8")
+        response["Content-Security-Policy"] = standalone_map_csp(html)
         name = f"{self.file_stem(report)}-failures-{report.year}.html"
         response["Content-Disposition"] = f"attachment; filename={name}"
         return response
