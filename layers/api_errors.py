@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -37,11 +37,16 @@ def error_body(status_code: int, message: str, details=None, code: str | None = 
 
 
 def exception_handler(exc, context):
-    """DRF's handler, reshaped; a lost database answers 503 instead of 500."""
+    """DRF's handler, reshaped; a lost database answers 503 and a too large body 413, not 500/400."""
     if isinstance(exc, OperationalError | InterfaceError):
         return Response(
             error_body(503, _("The database is unavailable; try again shortly.")),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+    if isinstance(exc, RequestDataTooBig):  # DATA_UPLOAD_MAX_MEMORY_SIZE, met on request.data
+        return Response(
+            error_body(413, _("The request body is too large.")),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -11,6 +11,7 @@ import dataclasses
 import json
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -42,6 +43,7 @@ from .services.network_geometry import (
     line_from_geojson,
     point_from_geojson,
     position,
+    vertex_limit_fault,
 )
 from .services.network_rules import NetworkConflict, NetworkError, NetworkNotFound, fault_error
 from .services.network_session import EditResult, node_features, pipe_features
@@ -106,6 +108,8 @@ def _feature(data) -> tuple[object, dict]:
 
 def _geometry(parse: Callable, raw) -> object:
     try:
+        if fault := vertex_limit_fault(raw, settings.MAX_GEOMETRY_VERTICES):
+            raise fault
         return parse(raw)
     except GeometryFault as fault:
         raise fault_error(fault) from None

@@ -75,7 +75,7 @@ def records_import(
     spec = RECORD_KINDS.get(kind)
     if spec is None:
         raise _fail(f"unknown record kind {kind!r}; known: {', '.join(RECORD_KINDS)}")
-    check_size(path, settings.IMPORT_MAX_FILE_BYTES)
+    check_size(path, settings.IMPORT_MAX_RECORDS_BYTES)
     rows = read_table(path)
     header = [str(h).strip() for h in next(rows, [])]
     while header and header[-1] == "":

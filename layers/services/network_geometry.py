@@ -62,6 +62,15 @@ def crs_fault(obj: object) -> GeometryFault | None:
     return GeometryFault("crs_unknown", crs=str(name if name is not None else crs)[:100])
 
 
+def vertex_limit_fault(obj: object, limit: int) -> GeometryFault | None:
+    """A fault when a GeoJSON geometry carries more than `limit` positions; counted on the
+    raw lists before any position is parsed, so a million-vertex line costs almost nothing."""
+    coords = obj.get("coordinates") if isinstance(obj, dict) else None
+    if isinstance(coords, list) and len(coords) > limit:
+        return GeometryFault("too_many_vertices", limit=limit)
+    return None
+
+
 def _number(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise GeometryFault("coordinates_malformed")

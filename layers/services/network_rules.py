@@ -108,6 +108,7 @@ def _fault_message(fault: GeometryFault) -> str:
             "Vertex %(vertex)s is not a longitude/latitude pair (|lon| ≤ 180, |lat| ≤ 90)."
         ),
         "too_few_points": _("A pipe needs at least two vertices."),
+        "too_many_vertices": _("A geometry may have at most %(limit)s vertices."),
         "zero_length": _("The route has zero length."),
         "self_intersection": _("The route crosses itself."),
         "invalid": _("The geometry is invalid: %(reason)s."),
