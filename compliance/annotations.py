@@ -46,7 +46,7 @@ def compliance_annotator(
     The county's results are brought up to date first, so no stale verdict is served.
     """
     year = query.year or default_year()
-    area = county_of(None)
+    area = county_of(None, with_geometry=False)
     if area is not None:
         results_ensure_fresh(area, year)
     english = (get_language() or "").startswith("en")
@@ -89,7 +89,7 @@ def _ensure_fresh_cached(year: int) -> None:
     key = f"compliance:fresh:{year}:{digest.hexdigest()}"
     if cache.get(key):
         return
-    area = county_of(None)
+    area = county_of(None, with_geometry=False)
     if area is not None:
         results_ensure_fresh(area, year)
     cache.set(key, True, timeout=None)

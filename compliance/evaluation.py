@@ -111,9 +111,15 @@ def rows_as_results(
     ]
 
 
-def county_of(area_code: str | None) -> AdminArea:
-    """The county to evaluate: by code, or the only county in the database."""
+def county_of(area_code: str | None, *, with_geometry: bool = True) -> AdminArea:
+    """The county to evaluate: by code, or the only county in the database.
+
+    Without geometry the outline (thousands of vertices) is loaded only if used: the hot read
+    paths need just the county's id to check that verdicts are fresh.
+    """
     qs = AdminArea.objects.filter(level=AdminArea.Level.COUNTY)
+    if not with_geometry:
+        qs = qs.defer("geom")
     return qs.get(code=area_code) if area_code else qs.order_by("code").first() or qs.get()
 
 
