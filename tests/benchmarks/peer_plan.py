@@ -26,7 +26,8 @@ from layers.tiles import TILED_LAYERS, lonlat_to_tile, tile_plan, tile_sql  # no
 from tests.benchmarks.probe import _dense_tiles  # noqa: E402
 
 THROUGHPUT_ZOOMS = range(12, 17)
-# The same GeoJSON our features page gives, built by PostgreSQL alone (as probe.op_features).
+# The same GeoJSON our features page gives, built by PostgreSQL alone (as probe.op_features,
+# and like our page without `all`, leaving abandoned pipes out).
 FEATURES_FLOOR_SQL = (
     "SELECT json_build_object('type', 'FeatureCollection', 'features', json_agg(f))::text "
     "FROM (SELECT json_build_object('type', 'Feature', 'id', t.id, 'geometry', "
@@ -34,7 +35,7 @@ FEATURES_FLOOR_SQL = (
     "'diameter_mm', t.diameter_mm, 'material', t.material, 'status', t.status)) AS f "
     "FROM layers_pipesegment t WHERE t.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326) "
     "AND ST_Intersects(t.geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326)) "
-    "ORDER BY t.id LIMIT 1000) q"
+    "AND t.status <> 'abandoned' ORDER BY t.id LIMIT 1000) q"
 )
 
 

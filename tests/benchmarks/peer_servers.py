@@ -181,7 +181,16 @@ def our_features_path(bbox: list[float], year: int) -> str:
 
 def tipg_features_path(bbox: list[float]) -> str:
     box = ",".join(repr(v) for v in bbox)
-    query = f"bbox={box}&limit=1000&sortby=id&properties={TIPG_ITEM_PROPERTIES}"
+    # Our page leaves abandoned pipes out unless asked (`all`): so does tipg's, by CQL2.
+    query = urllib.parse.urlencode(
+        {
+            "bbox": box,
+            "limit": 1000,
+            "sortby": "id",
+            "properties": TIPG_ITEM_PROPERTIES,
+            "filter": "status <> 'abandoned'",
+        }
+    )
     return f"/collections/{COLLECTION}/items?{query}"
 
 

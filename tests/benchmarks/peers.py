@@ -83,7 +83,11 @@ class _Sides:
         self.scale, self.plan = scale, p
         self.tipg_port, self.our_port = free_port(), free_port()
         self.tipg = serve_tipg(scale, self.tipg_port)
-        self.floor = floor_connection(scale)
+        try:
+            self.floor = floor_connection(scale)
+        except psycopg.Error:
+            stop(self.tipg)
+            raise
         self.ours = None
         self.cookie: dict = {}
 
@@ -317,7 +321,8 @@ def section(figures: dict) -> list[str]:
             "",
             f"Ours ÷ floor **{fe['ours_to_floor']:.2f}×**; ours is **{fe['tipg_to_ours']:.2f}×** "
             f"faster than tipg (target ≥{TARGET_TIMES_FASTER:.0f}×: {_met(fe['tipg_to_ours'])}). "
-            f"All three return {same} (ordered by id).",
+            f"All three return {same} (ordered by id; abandoned pipes left out, as our page "
+            "does unless asked with `all`).",
             "",
         ]
     return lines
