@@ -42,7 +42,8 @@ class ResultQuerySerializer(AreaYearSerializer):
     status = serializers.ChoiceField(required=False, choices=Result.Status.values)
     indicator = serializers.CharField(required=False, max_length=60)
     code = serializers.CharField(required=False, max_length=32)
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    # max: the row offset must fit PostgreSQL's bigint
+    page = serializers.IntegerField(required=False, min_value=1, max_value=1_000_000, default=1)
     page_size = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=100
     )

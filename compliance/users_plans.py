@@ -78,7 +78,11 @@ def users_plans_parse(params: Mapping) -> UsersPlansQuery:
     sector = parse_choice(params.get("sector"), "sector", tuple(WaterUser.Sector.values), errors)
     status = parse_choice(params.get("status"), "status", STATUSES, errors)
     town = str(params.get("town") or "").strip()[:12] or None
-    if town and not AdminArea.objects.filter(code=town, level=AdminArea.Level.TOWN).exists():
+    # A NUL byte can match no code and PostgreSQL refuses it in a query: unknown, not a 500.
+    if town and (
+        "\x00" in town
+        or not AdminArea.objects.filter(code=town, level=AdminArea.Level.TOWN).exists()
+    ):
         errors["town"] = [_("Unknown town code: %(code)s.") % {"code": town}]
     if errors:
         raise QueryError(errors)

@@ -57,7 +57,8 @@ class FeatureQuerySerializer(serializers.Serializer):
     bbox = serializers.CharField(
         required=False, help_text="minlon,minlat,maxlon,maxlat (EPSG:4326)"
     )
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    # max: the row offset must fit PostgreSQL's bigint
+    page = serializers.IntegerField(required=False, min_value=1, max_value=1_000_000, default=1)
     page_size = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=500
     )

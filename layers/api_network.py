@@ -441,7 +441,8 @@ class LeakQuerySerializer(serializers.Serializer):
     found_from = serializers.DateField(required=False)
     found_to = serializers.DateField(required=False)
     repaired = serializers.BooleanField(required=False, allow_null=True, default=None)
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    # max: the row offset must fit PostgreSQL's bigint
+    page = serializers.IntegerField(required=False, min_value=1, max_value=1_000_000, default=1)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=200)
 
 

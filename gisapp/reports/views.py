@@ -59,8 +59,11 @@ class ReportBaseView(PermissionRequiredMixin, View):
             return render(
                 request, "gisapp/error.html", {"status": 400, "message": str(exc)}, status=400
             )
+        code = request.GET.get("area") or None
         try:
-            area = county_of(request.GET.get("area") or None)
+            if code is not None and "\x00" in code:  # no code holds one; PostgreSQL refuses it
+                raise AdminArea.DoesNotExist
+            area = county_of(code)
         except AdminArea.DoesNotExist:
             raise Http404(_("No such county.")) from None
         layers = [slug for slug in MAP_LAYERS if can_view_layer(request.user, slug)]
