@@ -80,7 +80,12 @@ class DatabaseUnavailableMiddleware:
         )
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        except DATABASE_ERRORS as exc:
+            # The 500 handler itself failed on the database: its page looks up the user.
+            logger.warning("database unavailable: %s %s: %s", request.method, request.path, exc)
+            return database_unavailable_response(request)
         if response.status_code == 500 and getattr(request, _MARK, False):
             logger.warning("database unavailable: %s %s answered 503", request.method, request.path)
             return database_unavailable_response(request)
