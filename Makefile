@@ -6,12 +6,13 @@ MANAGE := $(PY) manage.py
 # Without DATABASE_URL the project runs its own PostGIS cluster on 127.0.0.1:5433.
 DB_TARGET := $(if $(DATABASE_URL),,db)
 
-.PHONY: help run test lint stop system db setup migrate demo messages bench peers load backup restore
+.PHONY: help run test lint stop system db setup migrate demo messages bench fuzz peers load backup restore
 
 help:
 	@echo "make run   - install what is missing, migrate, load the demo data, serve on :8000"
 	@echo "make test  - the same set-up, then every test (browser tests included)"
 	@echo "make lint  - ruff;  make stop - stop the local database cluster"
+	@echo "make fuzz  - schemathesis on the API, FUZZ_EXAMPLES (200) per operation, as engineer and official"
 	@echo "make backup - database dump, media files and manifest into backups/<timestamp>/"
 	@echo "make restore BACKUP=backups/<timestamp> [DB=name] [FORCE=1] - restore and verify"
 	@echo "make load  - 60 users against gunicorn for LOAD_SECONDS (180), JSON figures"
@@ -73,3 +74,8 @@ backup:
 restore:
 	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=backups/<timestamp> [DB=name] [FORCE=1]"; exit 2; }
 	@FORCE=$(or $(FORCE),0) scripts/restore.sh "$(BACKUP)" $(DB)
+
+# A longer schemathesis run than the one in `make test` (3 examples per operation).
+FUZZ_EXAMPLES ?= 200
+fuzz: setup
+	@FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) scripts/run_tests.sh tests/hostile/test_fuzz_api.py -s -p no:warnings
