@@ -38,7 +38,7 @@ def admin(dbname: str = "postgres") -> Iterator[psycopg.Connection]:
 
 def one(dbname: str, query: str, params=()) -> object:
     with admin(dbname) as conn:
-        return conn.execute(query, params).fetchone()[0]
+        return conn.execute(query, params or None).fetchone()[0]
 
 
 def terminate_backends(dbname: str) -> None:
