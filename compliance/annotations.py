@@ -14,7 +14,8 @@ from django.utils.translation import get_language
 from layers.extensions import FeatureQuery
 from layers.services.versions import cached_layer_versions
 
-from .evaluation import county_of, results_ensure_fresh
+from .dependencies import families_of_layer
+from .evaluation import results_ensure_fresh
 from .models import EvaluationRun
 
 # The overall status of a feature: non_compliant if any indicator fails (bonus items never make
@@ -43,12 +44,13 @@ def compliance_annotator(
 ) -> tuple[QuerySet, list[str]]:
     """Annotate `compliance` = {year, status, results: [...]} on each feature of `slug`.
 
-    The county's results are brought up to date first, so no stale verdict is served.
+    The verdicts of the families judging this layer are brought up to date first (one query
+    when fresh), so no stale verdict is served; a layer no family judges waits for nothing.
     """
     year = query.year or default_year()
-    area = county_of(None, with_geometry=False)
-    if area is not None:
-        results_ensure_fresh(area, year)
+    families = families_of_layer(slug)
+    if families:
+        results_ensure_fresh(None, year, families)
     english = (get_language() or "").startswith("en")
     sql = _SQL.format(
         name="name_en" if english else "name_zh",
@@ -62,36 +64,38 @@ def compliance_annotator(
 
 
 # Tiles: users carry their own overall status; pipes carry their supply zone's leakage verdict
-# (so a failing zone's network stands out); nodes carry none.
+# (so a failing zone's network stands out); nodes carry none. With each, the families it reads.
 _TILE_STATUS = {
     "water-users": (
+        ("user",),
         "(SELECT CASE WHEN bool_or(r.status = 'non_compliant' AND i.kind <> 'bonus') "
         "THEN 'non_compliant' WHEN bool_or(r.status = 'compliant') THEN 'compliant' "
         "ELSE 'no_data' END FROM compliance_result r "
         "JOIN compliance_indicator i ON i.id = r.indicator_id "
-        "WHERE r.layer = 'water-users' AND r.year = %s AND r.feature_id = t.id)"
+        "WHERE r.layer = 'water-users' AND r.year = %s AND r.feature_id = t.id)",
     ),
     "pipes": (
+        ("supply",),
         "(SELECT r.status FROM compliance_result r "
         "JOIN compliance_indicator i ON i.id = r.indicator_id AND i.code = 'supply.leakage' "
-        "WHERE r.layer = 'supply-zones' AND r.year = %s AND r.feature_id = t.supply_zone_id)"
+        "WHERE r.layer = 'supply-zones' AND r.year = %s AND r.feature_id = t.supply_zone_id)",
     ),
 }
 
 
-def _ensure_fresh_cached(year: int) -> None:
-    """Bring the year's results up to date, remembering per data version that it is done.
+def _ensure_fresh_cached(year: int, families: tuple[str, ...]) -> None:
+    """Bring these families' verdicts of the year up to date, remembering per data version
+    that it is done.
 
-    A cold tile then costs one query (the tile itself) once the verdicts are known fresh.
+    A cold tile then costs one query (the tile itself) once the verdicts are known fresh; a
+    tile waits only for the families it shows (a user tile never for the supply family).
     """
     versions = cached_layer_versions()
     digest = hashlib.md5(json.dumps(sorted(versions.items())).encode(), usedforsecurity=False)
-    key = f"compliance:fresh:{year}:{digest.hexdigest()}"
+    key = f"compliance:fresh:{year}:{','.join(families)}:{digest.hexdigest()}"
     if cache.get(key):
         return
-    area = county_of(None, with_geometry=False)
-    if area is not None:
-        results_ensure_fresh(area, year)
+    results_ensure_fresh(None, year, families)
     cache.set(key, True, timeout=None)
 
 
@@ -100,5 +104,6 @@ def compliance_tile_status(slug: str, year: int | None) -> tuple[str, list] | No
     if slug not in _TILE_STATUS:
         return None
     year = year or default_year()
-    _ensure_fresh_cached(year)
-    return _TILE_STATUS[slug], [year]
+    families, sql = _TILE_STATUS[slug]
+    _ensure_fresh_cached(year, families)
+    return sql, [year]

@@ -6,6 +6,7 @@ whatever an import or an edit has made stale before anything is shown.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,25 +17,21 @@ from django.utils import timezone
 from layers.models import AdminArea
 from layers.services.versions import layer_versions
 
+from .dependencies import (
+    COUNTY_FAMILY,
+    FAMILY_INPUTS,
+    EvaluationPlan,
+    county_line_sources,
+    evaluation_plan,
+    family_dependencies,
+)
 from .evaluators import FEATURE_FAMILIES, IndicatorData, Row
 from .inputs import CountyInput, county_input
-from .models import EvaluationRun, Indicator, Result
+from .models import Indicator, Result
 from .scorecard import county_rows
-from .services import INDICATORS_KEY, results_store
+from .services import results_store
 
-COUNTY_FAMILY = "county"
-COUNTY_EXTRA_DEPENDENCIES = ("area-stats",)
 Progress = Callable[[str, int, int], None]
-
-
-def family_dependencies(family: str) -> tuple[str, ...]:
-    """The data versions a family's verdicts depend on (indicators always among them)."""
-    if family == COUNTY_FAMILY:
-        keys = {k for _fn, deps in FEATURE_FAMILIES.values() for k in deps}
-        keys |= set(COUNTY_EXTRA_DEPENDENCIES)
-    else:
-        keys = set(FEATURE_FAMILIES[family][1])
-    return tuple(sorted(keys | {INDICATORS_KEY}))
 
 
 def indicators_data() -> tuple[dict[str, IndicatorData], dict[str, Indicator]]:
@@ -138,6 +135,36 @@ def names_of(indicators: dict[str, Indicator]) -> dict[str, str]:
     return {code: i.name_zh for code, i in indicators.items()}
 
 
+def _store(
+    area: AdminArea,
+    year: int,
+    results: list[Result],
+    codes_by_family: dict[str, list[str]],
+    versions: dict[str, int],
+    duration_ms: int,
+) -> None:
+    """Store the results of each family in `codes_by_family` (only those indicator codes are
+    replaced) and note each family's run with the versions its verdicts now reflect."""
+    for family, codes in codes_by_family.items():
+        wanted = set(codes)
+        results_store(
+            family_codes=codes,
+            area_id=area.id,
+            year=year,
+            rows=[r for r in results if r.indicator.code in wanted],
+            family=family,
+            versions={k: versions.get(k, 0) for k in family_dependencies(family)},
+            duration_ms=duration_ms,
+        )
+
+
+def _codes_by_family(indicators: dict[str, Indicator]) -> dict[str, list[str]]:
+    return {
+        family: [code for code, i in indicators.items() if i.family == family]
+        for family in [*FEATURE_FAMILIES, COUNTY_FAMILY]
+    }
+
+
 @transaction.atomic
 def evaluate(*, area: AdminArea, year: int, progress: Progress | None = None) -> Evaluation:
     """Evaluate a county for a year and store every result (replacing the previous ones)."""
@@ -148,55 +175,129 @@ def evaluate(*, area: AdminArea, year: int, progress: Progress | None = None) ->
     data = read_inputs(area, year, ind)
     rows = evaluate_inputs(data, ind, names_of(rows_by_code), progress)
     duration = int((time.monotonic() - started) * 1000)
-    families = {
-        family: [code for code, i in rows_by_code.items() if i.family == family]
-        for family in [*FEATURE_FAMILIES, COUNTY_FAMILY]
-    }
-    family_of = {code: i.family for code, i in rows_by_code.items()}
-    all_results = rows_as_results(rows, area, year, rows_by_code)
-    for family, codes in families.items():
-        results = [r for r in all_results if family_of[r.indicator.code] == family]
-        deps = {k: versions.get(k, 0) for k in family_dependencies(family)}
-        results_store(
-            family_codes=codes,
-            area_id=area.id,
-            year=year,
-            rows=results,
-            family=family,
-            versions=deps,
-            duration_ms=duration,
-        )
+    results = rows_as_results(rows, area, year, rows_by_code)
+    _store(area, year, results, _codes_by_family(rows_by_code), versions, duration)
     return Evaluation(area=area, year=year, rows=rows, inputs=data)
+
+
+def evaluate_plan(area: AdminArea, year: int, plan: EvaluationPlan) -> list[Row]:
+    """Re-evaluate what `plan` names, reading only the inputs it needs, and store it.
+
+    Call under the county-year lock (results_ensure_fresh). The scorecard run is stored with
+    the current versions: its other lines depend on nothing that changed since they were
+    computed. Returns the new verdict rows.
+    """
+    started = time.monotonic()
+    versions = layer_versions()
+    ind, rows_by_code = indicators_data()
+    parts = {FAMILY_INPUTS[f] for f in plan.families}
+    if any(county_line_sources(c)[1] for c in plan.county_lines):
+        parts.add("stats")
+    data = county_input(
+        area,
+        year,
+        ind["supply.leakage"].params.get("min_diameter_mm", 0),
+        land_use_raster=ind["irrigation.paddy_area"].params.get("raster"),
+        rainfall_raster=ind["irrigation.net_demand"].params.get("raster"),
+        parts=frozenset(parts),
+    )
+    rows: list[Row] = []
+    for family in plan.families:
+        rows += FEATURE_FAMILIES[family][0](data, ind)
+    lines = set(plan.county_lines)
+    line_ind = {c: i for c, i in ind.items() if not c.startswith("county.") or c in lines}
+    rows += county_rows(data, rows, line_ind, names_of(rows_by_code))
+    codes = _codes_by_family(rows_by_code)
+    stored = {f: codes[f] for f in plan.families}
+    if plan.county_lines:
+        stored[COUNTY_FAMILY] = [c for c in codes[COUNTY_FAMILY] if c in lines]
+    duration = int((time.monotonic() - started) * 1000)
+    _store(area, year, rows_as_results(rows, area, year, rows_by_code), stored, versions, duration)
+    return rows
+
+
+# One statement: the county (the first by code, as county_of(None)), every data version, and
+# the versions each family's stored verdicts of the year were computed from.
+_STATE_SQL = """
+SELECT a.id,
+  (SELECT coalesce(json_object_agg(v.key, v.version), json_build_object())
+   FROM layers_layerversion v)::text,
+  (SELECT coalesce(json_object_agg(r.family, r.versions), json_build_object())
+   FROM compliance_evaluationrun r WHERE r.area_id = a.id AND r.year = %s)::text
+FROM layers_adminarea a WHERE a.level = 'county' {where} ORDER BY a.code LIMIT 1"""
+
+
+@dataclass(frozen=True)
+class FreshnessState:
+    area_id: int
+    versions: dict[str, int]
+    runs: dict[str, dict]
+
+
+def freshness_state(year: int, area_id: int | None = None) -> FreshnessState | None:
+    """The county's data versions and evaluation runs of a year, in one query (None: no county)."""
+    where = "AND a.id = %s" if area_id is not None else ""
+    params = [year] if area_id is None else [year, area_id]
+    with connection.cursor() as cur:
+        cur.execute(_STATE_SQL.format(where=where), params)
+        row = cur.fetchone()
+    if row is None:
+        return None
+    return FreshnessState(row[0], json.loads(row[1]), json.loads(row[2]))
+
+
+def _county_codes() -> list[str]:
+    codes = Indicator.objects.filter(family=COUNTY_FAMILY).order_by("code")
+    return list(codes.values_list("code", flat=True))
 
 
 def stale_families(area: AdminArea, year: int) -> list[str]:
     """Families whose stored verdicts are older than the data (or were never computed)."""
-    versions = layer_versions()
-    runs = {r.family: r.versions for r in EvaluationRun.objects.filter(area=area, year=year)}
-    stale = []
-    for family in [*FEATURE_FAMILIES, COUNTY_FAMILY]:
-        current = {k: versions.get(k, 0) for k in family_dependencies(family)}
-        if runs.get(family) != current:
-            stale.append(family)
-    return stale
+    state = freshness_state(year, area.id)
+    runs = state.runs if state else {}
+    versions = state.versions if state else layer_versions()
+    return [
+        family
+        for family in [*FEATURE_FAMILIES, COUNTY_FAMILY]
+        if runs.get(family) != {k: versions.get(k, 0) for k in family_dependencies(family)}
+    ]
 
 
-def _lock(area: AdminArea, year: int) -> None:
+def _lock(area: AdminArea | int, year: int) -> None:
     """Serialise evaluations of one county-year (two requests must not store twice)."""
+    area_id = area if isinstance(area, int) else area.id
     with connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [area.id, year])
+        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [area_id, year])
 
 
-def results_ensure_fresh(area: AdminArea, year: int) -> bool:
-    """Re-evaluate the county when any verdict is stale; True when it had to.
+def _stale(state: FreshnessState, wanted: tuple[str, ...]) -> bool:
+    return any(
+        state.runs.get(f) != {k: state.versions.get(k, 0) for k in family_dependencies(f)}
+        for f in wanted
+    )
 
-    Under a lock, so concurrent readers wait for one evaluation instead of racing.
+
+def results_ensure_fresh(
+    area: AdminArea | None, year: int, families: tuple[str, ...] | None = None
+) -> bool:
+    """Re-evaluate what is stale among `families` (default: all) of the county; True when it had to.
+
+    area None: the county (as county_of(None)), found in the same query as the versions. One
+    query when everything is fresh. Otherwise under a lock per county-year, so concurrent
+    readers wait for the one evaluation in progress and then find it done instead of
+    starting another; only the stale families (and scorecard lines) are re-evaluated.
     """
-    if not stale_families(area, year):
+    wanted = tuple(families or (*FEATURE_FAMILIES, COUNTY_FAMILY))
+    state = freshness_state(year, area.id if area is not None else None)
+    if state is None or not _stale(state, wanted):
         return False
     with transaction.atomic():
-        _lock(area, year)
-        if not stale_families(area, year):  # another request evaluated while we waited
+        _lock(state.area_id, year)
+        state = freshness_state(year, state.area_id)  # another request may have evaluated
+        plan = evaluation_plan(state.versions, state.runs, _county_codes(), wanted)
+        if not plan:
             return False
-        evaluate(area=area, year=year)
+        if area is None:
+            area = AdminArea.objects.defer("geom").get(id=state.area_id)
+        evaluate_plan(area, year, plan)
     return True

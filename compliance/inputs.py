@@ -187,6 +187,10 @@ _RECORD_FIELDS = (
 )
 
 
+# The parts of CountyInput that can be read on their own (each rule family uses one).
+INPUT_PARTS = frozenset({"zones", "supply_zones", "plants", "towns", "districts", "users", "stats"})
+
+
 def county_input(
     area: AdminArea,
     year: int,
@@ -194,8 +198,12 @@ def county_input(
     *,
     land_use_raster: str | None = None,
     rainfall_raster: str | None = None,
+    parts: frozenset[str] = INPUT_PARTS,
 ) -> CountyInput:
-    """Read every input of the county's evaluation for `year` (nine queries, plus rasters).
+    """Read the inputs of the county's evaluation for `year` (nine queries, plus rasters).
+
+    parts: which of INPUT_PARTS to read (the others are left empty), so re-evaluating one
+    stale family reads only what that family uses.
 
     min_diameter_mm: the CJJ 92 pipe-length threshold (DN75), from the indicator's data.
     land_use_raster / rainfall_raster: slugs of the rasters whose zonal statistics over each
@@ -208,9 +216,9 @@ def county_input(
         "end": dt.date(year + 1, 1, 1),
         "min_dn": min_diameter_mm,
     }
-    zones = [ZoneInput(**r) for r in _rows(_ZONES, p)]
+    zones = [ZoneInput(**r) for r in _rows(_ZONES, p)] if "zones" in parts else []
     by_zone = {z.id: z for z in zones}
-    for s in _rows(_SAMPLES, {**p, "ids": list(by_zone)}):
+    for s in _rows(_SAMPLES, {**p, "ids": list(by_zone)}) if by_zone else []:
         by_zone[s.pop("zone_id")].samples.append(s)
     supply_zones = [
         SupplyZoneInput(
@@ -222,13 +230,13 @@ def county_input(
                 {k: r[k] for k in _BALANCE_FIELDS} if r["system_input_m3"] is not None else None
             ),
         )
-        for r in _rows(_SUPPLY, p)
+        for r in (_rows(_SUPPLY, p) if "supply_zones" in parts else [])
     ]
-    plants = [PlantInput(**r) for r in _rows(_PLANTS, p)]
+    plants = [PlantInput(**r) for r in _rows(_PLANTS, p)] if "plants" in parts else []
     by_plant = {pl.id: pl for pl in plants}
-    for m in _rows(_PLANT_MONTHS, {**p, "ids": list(by_plant)}):
+    for m in _rows(_PLANT_MONTHS, {**p, "ids": list(by_plant)}) if by_plant else []:
         by_plant[m.pop("plant_id")].months.append(m)
-    towns = [TownInput(**r) for r in _rows(_TOWNS, p)]
+    towns = [TownInput(**r) for r in _rows(_TOWNS, p)] if "towns" in parts else []
     districts = [
         DistrictInput(
             id=r["id"],
@@ -240,11 +248,12 @@ def county_input(
                 {k: r[k] for k in _RECORD_FIELDS} if r["gross_withdrawal_m3"] is not None else None
             ),
         )
-        for r in _rows(_DISTRICTS, p)
+        for r in (_rows(_DISTRICTS, p) if "districts" in parts else [])
     ]
-    _district_rasters(districts, land_use_raster, rainfall_raster)
-    users = [UserInput(**r) for r in _rows(_USERS, p)]
-    stats = _rows(_STATS, p)
+    if districts:
+        _district_rasters(districts, land_use_raster, rainfall_raster)
+    users = [UserInput(**r) for r in _rows(_USERS, p)] if "users" in parts else []
+    stats = _rows(_STATS, p) if "stats" in parts else []
     return CountyInput(
         area_id=area.id,
         area_code=area.code,

@@ -6,14 +6,20 @@ from django.db.models import QuerySet
 
 from layers.models import AdminArea
 
+from .dependencies import COUNTY_FAMILY
 from .evaluation import results_ensure_fresh
 from .models import EvaluationRun, Indicator, Result
 from .scorecard import PASS_LINE, ScoreLine, line_points, score
 
 
-def results_fresh(area: AdminArea, year: int) -> QuerySet[Result]:
-    """The results of a county-year, re-evaluated first if the data changed since."""
-    results_ensure_fresh(area, year)
+def results_fresh(
+    area: AdminArea, year: int, families: tuple[str, ...] | None = None
+) -> QuerySet[Result]:
+    """The results of a county-year, re-evaluated first if the data changed since.
+
+    families: only these need to be fresh (default: all), e.g. the scorecard's county lines.
+    """
+    results_ensure_fresh(area, year, families)
     return Result.objects.filter(area=area, year=year).select_related("indicator")
 
 
@@ -94,7 +100,7 @@ def scorecard_from_results(
 
 def scorecard(area: AdminArea, year: int) -> dict:
     """The county scorecard for a year, from fresh results."""
-    results = list(results_fresh(area, year).filter(layer="county"))
+    results = list(results_fresh(area, year, (COUNTY_FAMILY,)).filter(layer="county"))
     indicators = {i.code: i for i in Indicator.objects.all()}
     return scorecard_from_results(area, year, results, indicators)
 
