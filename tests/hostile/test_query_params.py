@@ -93,3 +93,15 @@ def test_sql_metacharacters_in_tiles_and_pages(client, official):
                 _check(client.get(path, {name: value}))
         _check(client.get(reverse("layers:search"), {"q": value}))
     assert stored_fingerprint() == before
+
+
+@pytest.mark.parametrize(
+    "zxy", ["23/0/0", "3/8/0", "3/0/8", "99999999999999999999/0/0", "14/99999999999999999999/1"]
+)
+def test_out_of_range_tiles_are_a_400(client, official, zxy):
+    """Out-of-range coordinates (more in tests/layers/test_tiles.py::TileErrorTests), including
+    ones past any integer type the database has."""
+    client.force_login(official)
+    response = client.get(f"/tiles/pipes/{zxy}.pbf")
+    assert response.status_code == 400
+    assert set(json.loads(response.content)) == {"error"}
