@@ -33,6 +33,10 @@ _SQL = """(SELECT jsonb_build_object(
   WHERE r.layer = %s AND r.year = %s AND r.feature_id = {table}.id)"""
 
 
+# The compliance property of a feature no family judges (the shape of _SQL with no results).
+_NONE_SQL = "jsonb_build_object('year', %s::int, 'status', 'no_data', 'results', '[]'::jsonb)"
+
+
 def default_year() -> int:
     """The latest evaluated year, else last year."""
     latest = EvaluationRun.objects.order_by("-year").values_list("year", flat=True).first()
@@ -51,13 +55,16 @@ def compliance_annotator(
     families = families_of_layer(slug)
     if families:
         results_ensure_fresh(None, year, families)
-    english = (get_language() or "").startswith("en")
-    sql = _SQL.format(
-        name="name_en" if english else "name_zh",
-        explanation="explanation_en" if english else "explanation_zh",
-        table=f'"{qs.model._meta.db_table}"',
-    )
-    qs = qs.annotate(compliance=RawSQL(sql, [year, slug, year], output_field=JSONField()))  # noqa: S611
+        english = (get_language() or "").startswith("en")
+        sql = _SQL.format(
+            name="name_en" if english else "name_zh",
+            explanation="explanation_en" if english else "explanation_zh",
+            table=f'"{qs.model._meta.db_table}"',
+        )
+        params = [year, slug, year]
+    else:  # no family judges this layer (pipes, nodes): no verdict to look up
+        sql, params = _NONE_SQL, [year]
+    qs = qs.annotate(compliance=RawSQL(sql, params, output_field=JSONField()))  # noqa: S611
     if query.status:
         qs = qs.filter(compliance__status=query.status)
     return qs, ["compliance"]
