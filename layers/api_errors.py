@@ -37,7 +37,7 @@ def error_body(status_code: int, message: str, details=None, code: str | None = 
 
 
 def exception_handler(exc, context):
-    """DRF's handler, reshaped; a lost database answers 503 and a too large body 413, not 500/400."""
+    """DRF's handler, reshaped; a lost database answers 503, a too large body 413."""
     if isinstance(exc, OperationalError | InterfaceError):
         return Response(
             error_body(503, _("The database is unavailable; try again shortly.")),
