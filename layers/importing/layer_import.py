@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -10,17 +11,12 @@ import psycopg
 import shapely
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from shapely.geometry import MultiPolygon
 
 from ..geometry import (
     STORAGE_SRID,
     GeometryError,
     check_srid,
-    gcj02_to_wgs84,
-    lonlat_in_range,
-    reproject,
     srid_from_crs,
-    validation_problem,
 )
 from ..models import AdminArea
 from ..registry import LayerSpec, layer_spec
@@ -30,6 +26,7 @@ from ..services.versions import layer_versions_bump
 from .errors import ImportFailed, ImportReport, RowError
 from .files import check_size, read_vector
 from .lock import import_lock
+from .rows import ParsedRows, rows_parse
 from .upsert import upsert
 
 Progress = Callable[[str, int, int], None]
@@ -86,7 +83,7 @@ def layer_import(
     if missing:
         raise ImportFailed([RowError(0, name, "required column is missing") for name in missing])
 
-    rows = _parse_rows(spec, table, src_srid, gcj02, progress)
+    rows = rows_parse(spec, table, src_srid, gcj02, progress)
     report = ImportReport(target=slug, rows=len(rows), dry_run=dry_run)
     if table.renamed:
         report.notes.append(
@@ -112,80 +109,28 @@ def layer_import(
     return report
 
 
-def _parse_rows(
-    spec: LayerSpec, table, src_srid: int, gcj02: bool, progress: Progress | None
-) -> list[dict]:
-    errors: list[RowError] = []
-    rows: list[dict] = []
-    seen: dict[str, int] = {}
-    total = len(table)
-    geoms = shapely.from_wkb(table.geometries, on_invalid="ignore")
-    for i in range(total):
-        number = i + 1
-        row: dict = {}
-        for attr in spec.attrs:
-            column = table.columns.get(attr.name)
-            raw = column[i] if column is not None else None
-            try:
-                row[attr.name] = attr.parse(raw.item() if hasattr(raw, "item") else raw)
-            except (ValueError, TypeError) as exc:
-                errors.append(RowError(number, attr.name, str(exc)))
-        geom = geoms[i]
-        problem = None
-        if geom is None:
-            problem = "missing or unreadable geometry"
-        else:
-            geom = shapely.force_2d(geom)
-            try:
-                geom = reproject(geom, src_srid, STORAGE_SRID)
-            except Exception as exc:  # PROJ errors on absurd coordinates
-                problem = f"cannot transform from EPSG:{src_srid}: {exc}"
-            if problem is None and gcj02:
-                geom = gcj02_to_wgs84(geom)
-            if problem is None:
-                problem = validation_problem(geom, spec.geometry_type)
-            if problem is None and not lonlat_in_range(geom):
-                problem = (
-                    f"coordinates out of lon/lat range after transforming from EPSG:{src_srid}"
-                )
-        if problem:
-            errors.append(RowError(number, "geometry", problem))
-        elif spec.geometry_type == "Polygon" and geom.geom_type == "Polygon":
-            geom = MultiPolygon([geom])
-        code = row.get("code")
-        if code:
-            if code in seen:
-                errors.append(
-                    RowError(number, "code", f"duplicate code {code!r} (also row {seen[code]})")
-                )
-            seen[code] = number
-        row["geom"] = geom
-        rows.append(row)
-        if progress and (number % 1000 == 0 or number == total):
-            progress(f"{spec.slug}: validate", number, total)
-    if errors:
-        raise ImportFailed(errors)
-    return rows
-
-
 def _ewkb(geom) -> str:
     return shapely.to_wkb(shapely.set_srid(geom, STORAGE_SRID), hex=True, include_srid=True)
 
 
-def _ewkb_all(rows: list[dict]) -> list[str]:
-    """Hex EWKB of every row's geometry in one vectorised call (one call per row was ~20 % of
-    a 200,000-pipe import)."""
-    geoms = np.empty(len(rows), dtype=object)
-    geoms[:] = [row["geom"] for row in rows]
-    return shapely.to_wkb(
-        shapely.set_srid(geoms, STORAGE_SRID), hex=True, include_srid=True
-    ).tolist()
+def _ewkb_all(geoms: np.ndarray) -> list[str]:
+    """Hex EWKB of 2D geometries in STORAGE_SRID, in one vectorised call (one call per row was
+    ~20 % of a 200,000-pipe import).
+
+    The SRID goes into the hex text rather than into copies of the geometries (set_srid copies
+    each one, as long as writing the WKB): little-endian EWKB is the WKB with the SRID flag set
+    in the type's high byte (0x20000000) and the SRID after the type.
+    """
+    wkb = shapely.to_wkb(geoms, hex=True, byte_order=1, include_srid=False).tolist()
+    srid = STORAGE_SRID.to_bytes(4, "little").hex().upper()
+    flagged = "20" + srid
+    return [h[:8] + flagged + h[10:] for h in wkb]
 
 
-def _write(spec: LayerSpec, rows: list[dict], report: ImportReport) -> None:
+def _write(spec: LayerSpec, rows: ParsedRows, report: ImportReport) -> None:
     table = spec.model._meta.db_table
     if spec.slug == "towns":
-        created, updated = _write_areas(rows)
+        created, updated = _write_areas(rows.dicts())
     else:
         names = spec.attr_names
         columns = [*names, "geom"]
@@ -201,9 +146,11 @@ def _write(spec: LayerSpec, rows: list[dict], report: ImportReport) -> None:
             prepare = staged_pipes_bind_nodes
         defaults = {f.name: f.get_default() for f in spec.model._meta.concrete_fields}
         tail = (None, None, 0.0) if spec.slug == "pipes" else ()
-        values = (
-            (*(_value(row, n, defaults) for n in names), ewkb, *tail)
-            for row, ewkb in zip(rows, _ewkb_all(rows), strict=True)
+        values = zip(
+            *(_values(rows.columns[n], defaults.get(n)) for n in names),
+            _ewkb_all(rows.geoms),
+            *(repeat(value, len(rows)) for value in tail),
+            strict=True,
         )
         created, updated, _ids = upsert(
             table,
@@ -221,12 +168,11 @@ def _write(spec: LayerSpec, rows: list[dict], report: ImportReport) -> None:
         layer_versions_bump(*changed)
 
 
-def _value(row: dict, name: str, defaults: dict):
-    """The row's value, or the model field's default when the cell is empty and one exists."""
-    value = row.get(name)
-    if value in (None, "") and defaults.get(name) not in (None, ""):
-        return defaults[name]
-    return value
+def _values(column: list, default) -> list:
+    """The column's values, with the model field's default in empty cells when it has one."""
+    if default in (None, ""):
+        return column
+    return [default if value in (None, "") else value for value in column]
 
 
 def _area_level(code: str) -> str:

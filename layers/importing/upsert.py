@@ -16,7 +16,7 @@ def upsert(
     rows: Iterable[tuple],
     on_update: dict[str, str] | None = None,
     insert_extra: dict[str, str] | None = None,
-    prepare: Callable[[Cursor, str], None] | None = None,
+    prepare: Callable[[Cursor, str, Sequence[str]], sql.Composable] | None = None,
 ) -> tuple[int, int, list[int]]:
     """Insert or update rows of `table` by natural key; unchanged rows are not touched.
 
@@ -24,8 +24,9 @@ def upsert(
     on_update: extra SET expressions applied only when a row really changes
     (e.g. {"version": "t.version + 1", "updated_at": "now()"}).
     insert_extra: column -> SQL expression for new rows only (e.g. created_at).
-    prepare: called with (cursor, staging table name) after the rows are staged and before they
-    are merged, to derive columns in SQL (e.g. a pipe's end nodes).
+    prepare: called with (cursor, staging table name, columns) after the rows are staged; returns
+    the query to merge from instead of the staging table, with the same column names, to derive
+    columns in SQL (e.g. a pipe's end nodes).
     Returns (created, updated, ids of created or updated rows). Call inside a transaction.
     """
     on_update = on_update or {}
@@ -48,8 +49,12 @@ def upsert(
         with cur.copy(copy_sql) as copy:
             for row in rows:
                 copy.write_row(row)
+        # A fresh temporary table has no statistics: without them the planner guesses its size
+        # and picks its joins blind.
+        cur.execute(sql.SQL("ANALYZE {tmp}").format(tmp=tmp))
+        source: sql.Composable = tmp
         if prepare is not None:
-            prepare(cur, f"_import_{table}")
+            source = sql.SQL("({})").format(prepare(cur, f"_import_{table}", columns))
         insert_cols = [*cols, *(sql.Identifier(c) for c in insert_extra)]
         select_exprs = [*cols, *(sql.SQL(e) for e in insert_extra.values())]
         set_items = [sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in value_cols]
@@ -71,13 +76,14 @@ def upsert(
         )
         cur.execute(
             sql.SQL(
-                "INSERT INTO {target} AS t ({icols}) SELECT {sel} FROM {tmp} "
+                "INSERT INTO {target} AS t ({icols}) SELECT {sel} FROM {source} AS {tmp} "
                 "ON CONFLICT ({key}) DO UPDATE SET {sets} WHERE {changed} "
                 "RETURNING t.id, (xmax = 0) AS inserted"
             ).format(
                 target=target,
                 icols=sql.SQL(", ").join(insert_cols),
                 sel=sql.SQL(", ").join(select_exprs),
+                source=source,
                 tmp=tmp,
                 key=sql.SQL(", ").join(sql.Identifier(k) for k in key),
                 sets=sql.SQL(", ").join(set_items),

@@ -19,62 +19,105 @@ def degrees_covering(metres: float) -> float:
     return metres * _DEG_PER_M
 
 
-def _bind(cur: Cursor, staging: sql.Identifier, column: str, point: str, tol_m: float) -> None:
-    cur.execute(
-        sql.SQL(
-            "UPDATE {s} SET {col} = (SELECT n.id FROM layers_pipenode n "
-            "WHERE n.geom && ST_Expand({pt}, %(deg)s) "
-            "AND ST_DWithin(n.geom::geography, {pt}::geography, %(tol)s) "
-            "ORDER BY n.geom <-> {pt} LIMIT 1) WHERE {col} IS NULL"
-        ).format(s=staging, col=sql.Identifier(column), pt=sql.SQL(point)),
-        {"deg": tol_m * _DEG_PER_M, "tol": tol_m},
-    )
+# The nearest node within the tolerance of a point `e.pt`: the bounding-box prefilter uses the
+# GiST index, the exact test is metres on the ellipsoid, ties go to the nearer in degrees.
+_NEAREST_NODE = sql.SQL(
+    "SELECT n.id, n.geom FROM layers_pipenode n "
+    "WHERE n.geom && ST_Expand(e.pt, %(deg)s) "
+    "AND ST_DWithin(n.geom::geography, e.pt::geography, %(tol)s) "
+    "ORDER BY n.geom <-> e.pt LIMIT 1"
+)
+_DERIVED = ("geom", "start_node_id", "end_node_id", "length_m")
 
 
-def staged_pipes_bind_nodes(cur: Cursor, staging_name: str) -> None:
-    """Give each staged pipe (geom, start_node_id, end_node_id, length_m) its end nodes.
+def staged_pipes_bind_nodes(
+    cur: Cursor, staging_name: str, columns: Sequence[str]
+) -> sql.Composable:
+    """Bind each staged pipe's ends to nodes; return the query of the pipes to merge.
 
-    An end within NETWORK_SNAP_TOLERANCE_M of a node joins the nearest one; ends with no node
-    near them get new junction nodes (ends within the tolerance of each other share one);
-    then each end is moved exactly onto its node and the length recomputed on the ellipsoid.
+    staging_name: a temporary table of pipes (`columns`, geometries in EPSG:4326).
+    An end within NETWORK_SNAP_TOLERANCE_M (metres, on the ellipsoid) of an existing node joins
+    the nearest one; the other ends get new junction nodes, one per cluster of ends within the
+    tolerance of each other (DBSCAN in the metric EPSG:4546, chains included), placed on the
+    cluster's westmost end; an end farther than the tolerance from its cluster's junction (a
+    chain longer than the tolerance) joins the nearest node within the tolerance, if any.
+    Set-based: every distinct end point is looked at once, whatever the number of pipes.
+    Returns a query with `columns`: node ids, both ends moved exactly onto their nodes (when
+    both have one) and length_m recomputed in metres on the ellipsoid.
     """
     tol = float(settings.NETWORK_SNAP_TOLERANCE_M)
+    params = {"tol": tol, "deg": degrees_covering(tol)}
     staging = sql.Identifier(staging_name)
-    start, end = "ST_StartPoint({s}.geom)", "ST_EndPoint({s}.geom)"
-    start_sql = start.format(s=staging_name)
-    end_sql = end.format(s=staging_name)
-    _bind(cur, staging, "start_node_id", start_sql, tol)
-    _bind(cur, staging, "end_node_id", end_sql, tol)
-    # New junctions for the loose ends, one per cluster of ends (metric CRS for the clustering).
+    cur.execute("DROP TABLE IF EXISTS _bind_ends, _bind_loose, _bind_junctions")
+    # Each distinct end point (exact coordinates) once, with the nearest existing node. `ord`
+    # is its first place among the starts then the ends in file order: the clusters, and so the
+    # junctions' codes, are numbered in that order whatever plan the database picks.
     cur.execute(
         sql.SQL(
-            "WITH ends AS ("
-            "  SELECT ST_StartPoint(geom) AS pt FROM {s} WHERE start_node_id IS NULL"
-            "  UNION ALL SELECT ST_EndPoint(geom) FROM {s} WHERE end_node_id IS NULL),"
-            " clustered AS (SELECT pt, ST_ClusterDBSCAN(ST_Transform(pt, 4546), eps := %(tol)s,"
-            "  minpoints := 1) OVER () AS cid FROM ends),"
-            " firsts AS (SELECT DISTINCT ON (cid) pt FROM clustered"
-            "  ORDER BY cid, ST_X(pt), ST_Y(pt))"
-            " INSERT INTO layers_pipenode (code, kind, geom, updated_at)"
-            " SELECT 'J' || lpad(nextval('layers_pipenode_auto_code')::text, 7, '0'), 'junction',"
-            "  pt, now() FROM firsts"
-        ).format(s=staging),
-        {"tol": tol},
+            "CREATE TEMP TABLE _bind_ends ON COMMIT DROP AS "
+            "SELECT e.x, e.y, e.ord, e.pt, n.id AS node_id, n.geom AS node_geom FROM ("
+            " SELECT x, y, min(ord) AS ord, ST_SetSRID(ST_MakePoint(x, y), 4326) AS pt FROM ("
+            "  SELECT ST_X(ST_StartPoint(geom)) AS x, ST_Y(ST_StartPoint(geom)) AS y,"
+            "   row_number() OVER () AS ord FROM {s}"
+            "  UNION ALL SELECT ST_X(ST_EndPoint(geom)), ST_Y(ST_EndPoint(geom)),"
+            "   row_number() OVER () + 4294967296 FROM {s}) u GROUP BY x, y) e "
+            "LEFT JOIN LATERAL ({nearest}) n ON true"
+        ).format(s=staging, nearest=_NEAREST_NODE),
+        params,
     )
-    if cur.rowcount:
-        _bind(cur, staging, "start_node_id", start_sql, tol)
-        _bind(cur, staging, "end_node_id", end_sql, tol)
+    cur.execute("ANALYZE _bind_ends")
     cur.execute(
-        sql.SQL(
-            "UPDATE {s} SET geom = ST_SetPoint(ST_SetPoint({s}.geom, 0, a.geom),"
-            " ST_NPoints({s}.geom) - 1,"
-            " b.geom) FROM layers_pipenode a, layers_pipenode b"
-            " WHERE a.id = {s}.start_node_id AND b.id = {s}.end_node_id"
-            " AND NOT (ST_Equals(ST_StartPoint({s}.geom), a.geom)"
-            "  AND ST_Equals(ST_EndPoint({s}.geom), b.geom))"
-        ).format(s=staging)
+        "CREATE TEMP TABLE _bind_loose ON COMMIT DROP AS SELECT x, y, pt, "
+        "ST_ClusterDBSCAN(ST_Transform(pt, 4546), eps := %(tol)s, minpoints := 1) OVER () AS cid "
+        "FROM (SELECT * FROM _bind_ends WHERE node_id IS NULL ORDER BY ord) e",
+        params,
     )
-    cur.execute(sql.SQL("UPDATE {s} SET length_m = ST_Length(geom::geography)").format(s=staging))
+    loose = cur.rowcount
+    if loose:
+        # One junction per cluster, its id drawn beforehand so that the ends find it by cluster.
+        cur.execute(
+            "CREATE TEMP TABLE _bind_junctions ON COMMIT DROP AS SELECT cid, pt,"
+            " nextval(pg_get_serial_sequence('layers_pipenode', 'id')) AS id,"
+            " 'J' || lpad(nextval('layers_pipenode_auto_code')::text, 7, '0') AS code"
+            " FROM (SELECT DISTINCT ON (cid) cid, pt FROM _bind_loose ORDER BY cid, x, y) r"
+            " ORDER BY cid"
+        )
+        cur.execute(
+            "INSERT INTO layers_pipenode (id, code, kind, geom, updated_at)"
+            " SELECT id, code, 'junction', pt, now() FROM _bind_junctions"
+        )
+        # Every end of the cluster within the tolerance of its junction joins it.
+        cur.execute(
+            "UPDATE _bind_ends e SET node_id = j.id, node_geom = j.pt"
+            " FROM _bind_loose l JOIN _bind_junctions j ON j.cid = l.cid"
+            " WHERE e.x = l.x AND e.y = l.y"
+            " AND ST_DWithin(e.pt::geography, j.pt::geography, %(tol)s)",
+            params,
+        )
+        if cur.rowcount < loose:
+            cur.execute(
+                sql.SQL(
+                    "UPDATE _bind_ends e SET (node_id, node_geom) = ({nearest}) "
+                    "WHERE e.node_id IS NULL"
+                ).format(nearest=_NEAREST_NODE),
+                params,
+            )
+    kept = [sql.SQL("s.{}").format(sql.Identifier(c)) for c in columns if c not in _DERIVED]
+    return sql.SQL(
+        "SELECT {kept}, g.geom, a.node_id AS start_node_id, b.node_id AS end_node_id,"
+        " ST_Length(g.geom::geography) AS length_m FROM {s} s"
+        " LEFT JOIN _bind_ends a"
+        "  ON a.x = ST_X(ST_StartPoint(s.geom)) AND a.y = ST_Y(ST_StartPoint(s.geom))"
+        " LEFT JOIN _bind_ends b"
+        "  ON b.x = ST_X(ST_EndPoint(s.geom)) AND b.y = ST_Y(ST_EndPoint(s.geom)),"
+        " LATERAL (SELECT CASE WHEN a.node_id IS NOT NULL AND b.node_id IS NOT NULL"
+        "  AND NOT (ST_Equals(ST_StartPoint(s.geom), a.node_geom)"
+        "   AND ST_Equals(ST_EndPoint(s.geom), b.node_geom))"
+        "  THEN ST_SetPoint(ST_SetPoint(s.geom, 0, a.node_geom), ST_NPoints(s.geom) - 1,"
+        "   b.node_geom)"
+        "  ELSE s.geom END AS geom) g"
+        " ORDER BY s.ctid"  # ids in file order, as the rows were staged
+    ).format(kept=sql.SQL(", ").join(kept), s=staging)
 
 
 # --- single-feature queries used by the editing services -----------------------------------

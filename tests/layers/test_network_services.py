@@ -114,7 +114,9 @@ def target(django_db_setup, django_db_blocker) -> Target:
         cur.execute(
             "SELECT p.id FROM layers_pipesegment p WHERE p.status = 'in_service' "
             "AND ST_NPoints(p.geom) = 2 AND p.length_m BETWEEN 60 AND 150 "
-            "AND p.diameter_mm = 100 AND NOT EXISTS (SELECT 1 FROM layers_pipesegment q "
+            # PE: the merge tests change one half to ductile iron and expect a difference.
+            "AND p.diameter_mm = 100 AND p.material = 'PE' "
+            "AND NOT EXISTS (SELECT 1 FROM layers_pipesegment q "
             " WHERE q.id <> p.id AND ST_DWithin(q.geom::geography, "
             " ST_LineInterpolatePoint(p.geom, 0.5)::geography, 25)) ORDER BY p.id LIMIT 1"
         )
