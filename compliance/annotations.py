@@ -12,7 +12,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import get_language
 
 from layers.extensions import FeatureQuery
-from layers.services.versions import cached_layer_versions
+from layers.services.versions import current_layer_versions
 
 from .dependencies import families_of_layer
 from .evaluation import results_ensure_fresh
@@ -97,7 +97,7 @@ def _ensure_fresh_cached(year: int, families: tuple[str, ...]) -> None:
     A cold tile then costs one query (the tile itself) once the verdicts are known fresh; a
     tile waits only for the families it shows (a user tile never for the supply family).
     """
-    versions = cached_layer_versions()
+    versions = current_layer_versions()
     digest = hashlib.md5(json.dumps(sorted(versions.items())).encode(), usedforsecurity=False)
     key = f"compliance:fresh:{year}:{','.join(families)}:{digest.hexdigest()}"
     if cache.get(key):

@@ -36,6 +36,8 @@ class LayersConfig(AppConfig):
 
     def ready(self) -> None:
         from .authentication import connect_auth_signals  # noqa: PLC0415 - models ready only now
+        from .services.versions import connect_request_signals  # noqa: PLC0415
 
         checks.register(check_styles, "layers", "styles")
         connect_auth_signals()
+        connect_request_signals()

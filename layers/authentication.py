@@ -1,20 +1,19 @@
 """Session authentication for hot read endpoints: the user and permissions come from the cache.
 
-A warm tile must not touch the database, yet Django loads the session's user (one query) and
-`has_perm` its permissions (two more) on every request. Here a safe request (GET/HEAD/OPTIONS)
-takes the user, with its permission set already computed, from the cache under the session
-key; the first request of a session, and every write, authenticate through Django as usual.
+Django loads the session's user (one query) and `has_perm` its permissions (two more) on every
+request. Here a safe request (GET/HEAD/OPTIONS) takes the user, with its permission set already
+computed, from the cache under the session key; the first request of a session, and every
+write, authenticate through Django as usual.
 
-Freshness: an entry lives `USER_CACHE_SECONDS` at most (the browsers' tile max-age), and any
-change to a user, a group or their permissions starts a new generation, which makes every
-entry in that cache invalid at once (in a shared cache, for all processes; with per-process
-local memory, in the process that made the change and elsewhere after the timeout). Logging
-out flushes the session, so its key no longer leads here.
+Freshness: the cached entry is valid only for the current `auth` data version, a counter in
+the database (`layers_layerversion`) that any change to a user, a group or their permissions
+bumps. The version is read once per request with the other data versions, so a role removed,
+an account deactivated or a password changed is seen on the very next request by every worker
+process, whatever cache each has. Logging out deletes the session row, so its key no longer
+leads here.
 """
 
 from __future__ import annotations
-
-import uuid
 
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group
@@ -25,17 +24,23 @@ from drf_spectacular.authentication import SessionScheme
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import SAFE_METHODS
 
-USER_CACHE_SECONDS = 60
-GENERATION_KEY = "auth:users:generation"
+from .services.versions import current_layer_versions, layer_versions_bump
+
+USER_CACHE_SECONDS = 8 * 3600  # an upper bound only: the auth version invalidates entries
+AUTH_VERSION_KEY = "auth"
 
 
-def auth_generation_bump(**_signal_kwargs) -> None:
-    """Invalidate every cached user (signal receiver: users, groups, permissions changed)."""
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+def auth_generation_bump(update_fields=None, **_signal_kwargs) -> None:
+    """Invalidate every cached user (signal receiver: users, groups, permissions changed).
+
+    A login's own save of `last_login` changes nobody's access and is let through."""
+    if update_fields is not None and set(update_fields) == {"last_login"}:
+        return
+    layer_versions_bump(AUTH_VERSION_KEY)
 
 
 def connect_auth_signals() -> None:
-    """From AppConfig.ready(): any change to users, groups or permissions bumps the generation."""
+    """From AppConfig.ready(): any change to users, groups or permissions bumps the version."""
     user_model = get_user_model()
     bump = auth_generation_bump
     for model in (user_model, Group):
@@ -49,12 +54,8 @@ def connect_auth_signals() -> None:
         m2m_changed.connect(bump, sender=through, dispatch_uid=f"auth-gen-m2m-{through}")
 
 
-def _generation() -> str:
-    found = cache.get(GENERATION_KEY)
-    if found is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-        found = cache.get(GENERATION_KEY)
-    return found
+def _generation() -> int:
+    return current_layer_versions().get(AUTH_VERSION_KEY, 0)
 
 
 class CachedSessionAuthentication(SessionAuthentication):

@@ -3,8 +3,9 @@
 Tiles follow the XYZ scheme of Web Mercator (EPSG:3857, y counted down from the north);
 features are stored in EPSG:4326 with a GiST index, so each query transforms the tile envelope
 to 4326 for the `&&` filter, never the rows. Tiles are cached with Django's cache framework,
-keyed on the data versions (`cached_layer_versions()`), so a write is visible on the next
-request and a warm tile touches no database.
+keyed on the data versions (`current_layer_versions()`, read from the database once per
+request), so a write is visible on the next request in every worker process; a warm tile
+makes that one query and the session's.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.db import connection
 
 from .extensions import tile_status_sql
 from .models import PipeNode, PipeSegment, WaterUser
-from .services.versions import cached_layer_versions
+from .services.versions import current_layer_versions
 
 MAX_ZOOM = 22
 EXTENT = 4096  # tile coordinates per tile side (MVT default)
@@ -246,7 +247,7 @@ def tile_plan(
     """
     layer = TILED_LAYERS[slug]
     include_abandoned = include_abandoned and layer.filters_abandoned
-    versions_digest = _digest(cached_layer_versions())
+    versions_digest = _digest(current_layer_versions())
     status_sql, status_params = _status_expression(slug, year, versions_digest)
     identity = [FORMAT_VERSION, slug, z, x, y, include_abandoned, status_sql, status_params]
     digest = _digest([*identity, versions_digest])

@@ -1,19 +1,22 @@
-"""Data versions: every write bumps its layer's counter, so caches and verdicts see change."""
+"""Data versions: every write bumps its layer's counter, so caches and verdicts see change.
 
-import uuid
+The counters live in the database (`layers_layerversion`), the one place every worker process
+shares: a hot path reads them once per request (`current_layer_versions`, one small query) and
+keys its process-local caches on them, so no worker can serve another's stale data.
+"""
 
-from django.core.cache import cache
-from django.db import connection, transaction
+import threading
 
-CACHE_KEY = "layers:versions"
-GENERATION_KEY = "layers:versions:generation"
+from django.core.signals import request_finished, request_started
+from django.db import connection
+
+_request = threading.local()  # the versions read in this thread's current request, if any
 
 
 def layer_versions_bump(*keys: str) -> None:
     """Increment the version of each layer slug or record kind (creating it at 1).
 
-    The cached copy of the versions is dropped when the transaction commits, so no reader
-    can pair new version numbers with data it cannot see yet.
+    Other requests see the new numbers when the transaction commits, together with the data.
     """
     if not keys:
         return
@@ -25,13 +28,7 @@ def layer_versions_bump(*keys: str) -> None:
             "changed_at = now()",
             [sorted(set(keys))],
         )
-    transaction.on_commit(_new_generation)
-
-
-def _new_generation() -> None:
-    """After a commit: a new generation token makes every cached copy of the versions invalid,
-    including one a concurrent reader is about to store from a read made before the commit."""
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    _request.versions = None  # this request reads its own write
 
 
 def layer_versions() -> dict[str, int]:
@@ -41,23 +38,29 @@ def layer_versions() -> dict[str, int]:
         return dict(cur.fetchall())
 
 
-def cached_layer_versions() -> dict[str, int]:
-    """The versions from the cache when present (no query), else from the database.
+def current_layer_versions() -> dict[str, int]:
+    """The versions, read at most once per request (outside a request: every call reads).
 
-    Used on hot paths (warm tiles) that must not touch the database. In a deployment with
-    several processes the cache must be shared (file-based or Redis), see docs/deploy.md.
+    Hot paths (tiles, verdict freshness, cached users) call this several times per request;
+    one query serves them all.
     """
-    found = cache.get_many([GENERATION_KEY, CACHE_KEY])
-    generation = found.get(GENERATION_KEY)
-    if generation is None:
-        generation = uuid.uuid4().hex
-        cache.add(GENERATION_KEY, generation, timeout=None)
-        generation = cache.get(GENERATION_KEY, generation)
-    cached = found.get(CACHE_KEY)
-    if cached is not None and cached[0] == generation:
-        return cached[1]
-    # Read under the generation seen *before* the read: a commit in between changes the
-    # generation, so this copy is never taken for current once stored.
-    versions = layer_versions()
-    cache.set(CACHE_KEY, (generation, versions), timeout=None)
-    return versions
+    if not getattr(_request, "active", False):
+        return layer_versions()
+    found = getattr(_request, "versions", None)
+    if found is None:
+        found = _request.versions = layer_versions()
+    return found
+
+
+def _request_begins(**_signal_kwargs) -> None:
+    _request.active, _request.versions = True, None
+
+
+def _request_ends(**_signal_kwargs) -> None:
+    _request.active, _request.versions = False, None
+
+
+def connect_request_signals() -> None:
+    """From AppConfig.ready(): the per-request memo starts empty and ends with the request."""
+    request_started.connect(_request_begins, dispatch_uid="layer-versions-request-started")
+    request_finished.connect(_request_ends, dispatch_uid="layer-versions-request-finished")

@@ -1,9 +1,11 @@
-"""Hot read paths: a warm tile touches no database, yet access changes and edits show at once."""
+"""Hot read paths: a warm tile makes two small queries (the session, the data versions), yet
+access changes and edits show at once, also when another worker process made them."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
 from layers.models import SupplyZone
 from layers.services.versions import layer_versions_bump
@@ -28,21 +30,25 @@ def _tile_url(z: int = 15) -> str:
 
 
 class WarmTileTests:
-    def test_warm_tile_request_makes_no_query(self, client, official, django_assert_num_queries):
+    def test_warm_tile_request_reads_only_session_and_versions(
+        self, client, official, django_assert_num_queries
+    ):
         client.force_login(official)
         url = _tile_url()
         first = client.get(url)
         assert first.status_code == 200
-        with django_assert_num_queries(0):
+        with django_assert_num_queries(2):
             warm = client.get(url)
         assert warm.status_code == 200
         assert warm.content == first.content
 
-    def test_warm_304_makes_no_query(self, client, official, django_assert_num_queries):
+    def test_warm_304_reads_only_session_and_versions(
+        self, client, official, django_assert_num_queries
+    ):
         client.force_login(official)
         url = _tile_url()
         etag = client.get(url)["ETag"]
-        with django_assert_num_queries(0):
+        with django_assert_num_queries(2):
             response = client.get(url, HTTP_IF_NONE_MATCH=etag)
         assert response.status_code == 304
 
@@ -58,6 +64,23 @@ class WarmTileTests:
         response = client.get(url, HTTP_IF_NONE_MATCH=before)
         assert response.status_code == 200
         assert response["ETag"] != before
+
+    def test_a_write_by_another_process_shows_at_once(self, client, official):
+        """Another worker's edit reaches this process only through the database: no signal,
+        no shared cache. Simulated by SQL that bypasses this process entirely."""
+        client.force_login(official)
+        url = _tile_url()
+        before = client.get(url)
+        client.get(url)
+        with connection.cursor() as cur:
+            cur.execute(
+                "UPDATE layers_pipesegment SET diameter_mm = diameter_mm + 1 WHERE id IN "
+                "(SELECT id FROM layers_pipesegment ORDER BY id LIMIT 50)"
+            )
+            cur.execute("UPDATE layers_layerversion SET version = version + 1 WHERE key = 'pipes'")
+        after = client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
+        assert after.status_code == 200
+        assert after["ETag"] != before["ETag"]
 
 
 class CachedUserTests:
@@ -88,6 +111,27 @@ class CachedUserTests:
         response = client.get(url)
         assert response.status_code in (401, 403)
         assert response.json()["error"]["code"] in ("not_authenticated", "permission_denied")
+
+    def test_role_removed_by_another_process_is_refused_on_the_next_tile(self, client, official):
+        client.force_login(official)
+        url = _tile_url()
+        assert client.get(url).status_code == 200
+        with connection.cursor() as cur:  # another worker: the database only
+            cur.execute("DELETE FROM auth_user_groups WHERE user_id = %s", [official.pk])
+            cur.execute(
+                "INSERT INTO layers_layerversion (key, version, changed_at) "
+                "VALUES ('auth', 1, now()) ON CONFLICT (key) DO UPDATE "
+                "SET version = layers_layerversion.version + 1"
+            )
+        assert client.get(url).status_code == 403
+
+    def test_logout_in_another_process_ends_access(self, client, official):
+        client.force_login(official)
+        url = _tile_url()
+        assert client.get(url).status_code == 200
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM django_session")
+        assert client.get(url).status_code in (401, 403)
 
     def test_other_session_of_another_user_is_not_confused(self, client, official, engineer):
         client.force_login(official)
