@@ -102,8 +102,9 @@ LOGIN_FAILURE_WINDOW_S = int(env_float("LOGIN_FAILURE_WINDOW_S", 15 * 60))
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
 NUM_PROXIES = int(env_float("NUM_PROXIES", 0))
 # A government office's shared machines: sessions end with the browser and after 8 hours.
-# Sessions read from the cache (written through to the database): no query per request.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions in the database: every worker process sees a logout at once (a per-process cache
+# would not); one primary-key query per request.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = int(env_float("SESSION_COOKIE_AGE", 8 * 3600))
 SESSION_COOKIE_SAMESITE = "Lax"
