@@ -9,6 +9,8 @@
     Object.keys(attrs || {}).forEach(function (k) {
       if (k === "text") { node.textContent = attrs[k]; }
       else if (k === "class") { node.className = attrs[k]; }
+      // Through the CSSOM: a style="" attribute would be refused by the CSP (style-src).
+      else if (k === "style") { node.style.cssText = attrs[k]; }
       else { node.setAttribute(k, attrs[k]); }
     });
     for (var i = 2; i < arguments.length; i++) {
