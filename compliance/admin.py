@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from layers.forms import MarkupFreeModelForm
+
 from .models import EvaluationRun, Indicator, IndicatorChange, Result
 from .services import indicator_update
 
@@ -19,6 +21,7 @@ class IndicatorChangeInline(admin.TabularInline):
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
+    form = MarkupFreeModelForm
     list_display = (
         "code",
         "name_zh",

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from leaflet.admin import LeafletGeoAdmin
 
 from . import models as m
+from .forms import MarkupFreeModelForm
 from .services.network_edit import pipe_update
 from .services.network_nodes import node_update
 from .services.network_rules import NetworkError
@@ -12,6 +13,8 @@ from .services.network_rules import NetworkError
 class FeatureAdmin(LeafletGeoAdmin):
     """Common admin of a map feature: searchable by code and name."""
 
+    form = MarkupFreeModelForm
+
     search_fields = ("code", "name")
     list_display = ("code", "name")
     readonly_fields = ("created_at", "updated_at")
@@ -19,6 +22,7 @@ class FeatureAdmin(LeafletGeoAdmin):
 
 @admin.register(m.AdminArea)
 class AdminAreaAdmin(LeafletGeoAdmin):
+    form = MarkupFreeModelForm
     list_display = ("code", "name", "level", "parent")
     list_filter = ("level",)
     search_fields = ("code", "name")
@@ -75,6 +79,7 @@ class NetworkAdmin(LeafletGeoAdmin):
     """
 
     modifiable = False
+    form = MarkupFreeModelForm
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -161,6 +166,7 @@ class NetworkChangeAdmin(admin.ModelAdmin):
 
 @admin.register(m.PipeCrossing)
 class PipeCrossingAdmin(admin.ModelAdmin):
+    form = MarkupFreeModelForm
     list_display = ("pipe_a", "pipe_b", "confirmed_by", "confirmed_at", "note")
     raw_id_fields = ("pipe_a", "pipe_b")
     readonly_fields = ("confirmed_by", "confirmed_at")
@@ -177,6 +183,7 @@ class IdempotentRequestAdmin(admin.ModelAdmin):
 
 @admin.register(m.LeakRecord)
 class LeakRecordAdmin(LeafletGeoAdmin):
+    form = MarkupFreeModelForm
     list_display = ("pipe", "found_on", "repaired_on", "estimated_loss_m3", "cause")
     raw_id_fields = ("pipe",)
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import models as m
+from .text_rules import text_checked
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Attr:
 
     def _convert(self, raw: object) -> object:
         if self.kind == "str":
-            return str(raw).strip()
+            return text_checked(str(raw).strip())  # TextRefused is a ValueError: a row error
         if self.kind == "int":
             try:
                 number = float(str(raw).strip()) if not isinstance(raw, int | float) else raw

@@ -21,7 +21,7 @@ from shapely.geometry import Point
 from ..models import LeakRecord, PipeSegment
 from . import topology
 from .network_geometry import GeometryFault, LonLat, position
-from .network_rules import NetworkError, NetworkNotFound, fault_error
+from .network_rules import NetworkError, NetworkNotFound, fault_error, text_clean
 from .versions import layer_versions_bump
 
 DATA_KEY = "leaks"
@@ -97,7 +97,7 @@ def leak_values_clean(properties: Mapping, *, partial: bool) -> dict:
                 _("The cause must be text of at most %(n)s characters.") % {"n": CAUSE_MAX},
                 field="properties.cause",
             )
-        out["cause"] = cause.strip()
+        out["cause"] = text_clean(cause.strip(), field="properties.cause")
     return out
 
 

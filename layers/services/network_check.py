@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from ..models import PipeCrossing, PipeSegment
-from .network_rules import NetworkError, NetworkNotFound, tolerance_m
+from .network_rules import NetworkError, NetworkNotFound, text_clean, tolerance_m
 from .network_session import OVERLAP_FACTOR
 from .topology import degrees_covering
 
@@ -238,6 +238,7 @@ def network_problems(*, bbox_4326: tuple[float, float, float, float] | None = No
 @transaction.atomic
 def crossing_confirm(*, pipe_ids: tuple[int, int], note: str = "", user) -> PipeCrossing:
     """Mark two crossing pipes as passing over each other without joining (idempotent)."""
+    text_clean(note, field="note")
     a_id, b_id = sorted(pipe_ids)
     pipes = {p.pk: p for p in PipeSegment.objects.filter(pk__in=[a_id, b_id])}
     for pipe_id in (a_id, b_id):

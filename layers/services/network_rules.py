@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from ..models import PipeNode, PipeSegment
+from ..text_rules import text_problem, text_problem_message
 from .network_geometry import GeometryFault, LonLat
 
 # Nominal diameters (mm) of the pipe series used in Chinese water supply: steel and ductile
@@ -160,6 +161,15 @@ def _unknown(properties: Mapping, known: set[str], location: LonLat | None) -> N
             )
 
 
+def text_clean(text: str, *, field: str, location: LonLat | None = None) -> str:
+    """The text unchanged, or NetworkError (problem "markup" or "script_url", the field named)
+    when it breaks the one text rule of layers/text_rules.py."""
+    problem = text_problem(text)
+    if problem is not None:
+        raise NetworkError(problem, text_problem_message(problem), field=field, location=location)
+    return text
+
+
 def _code(properties: Mapping, location: LonLat | None) -> str:
     code = properties.get("code")
     if not isinstance(code, str) or not code.strip() or len(code.strip()) > 32:
@@ -169,7 +179,7 @@ def _code(properties: Mapping, location: LonLat | None) -> str:
             field="properties.code",
             location=location,
         )
-    return code.strip()
+    return text_clean(code.strip(), field="properties.code", location=location)
 
 
 def pipe_attrs_clean(properties: Mapping, *, partial: bool, location: LonLat | None = None) -> dict:

@@ -247,11 +247,13 @@ def test_the_payload_bodies_are_accepted_without_the_hostile_part(planner_client
     assert response.status_code == 200
 
 
-def test_wgs84_route_with_markup_in_free_text_is_stored_as_text(clients):
-    # Markup is not an error in a free-text field: it is stored verbatim and shown as text
+def test_wgs84_route_with_markup_in_free_text_is_refused(clients):
+    # Markup in free text is refused by the one text rule (layers/text_rules.py; every path
+    # in test_markup.py); data that got in before it is shown as text
     # (tests/e2e/test_hostile_markup.py proves no script runs on any page).
     route = {"type": "LineString", "coordinates": ROUTE}
     body = feature(route, diameter_mm=100, material="PE", code="<script>x</script>")
-    response = send(clients, WRITES[0], dumps(body))
-    assert response.status_code == 201, response.content[:300]
-    assert PipeSegment.objects.filter(code="<script>x</script>").count() == 1
+    before = stored_fingerprint()
+    error = assert_error(send(clients, WRITES[0], dumps(body)), 400)
+    assert error["details"]["field"] == "properties.code"
+    assert stored_fingerprint() == before
