@@ -182,6 +182,7 @@ def irrigation_land_rows(data: CountyInput, ind: Indicators) -> list[Row]:
                 irrigation_land.land_area_match(
                     declared_mu=d.declared_area_mu,
                     land_use_mu=d.land_use_mu,
+                    land_use_file_missing=d.land_use_file_missing,
                     main_crop=d.main_crop,
                     params=land.params,
                     threshold=land.threshold,
@@ -196,6 +197,7 @@ def irrigation_land_rows(data: CountyInput, ind: Indicators) -> list[Row]:
                 irrigation_land.net_demand(
                     record=d.record,
                     rainfall_mm=d.rainfall_mm,
+                    rainfall_file_missing=d.rainfall_file_missing,
                     main_crop=d.main_crop,
                     params=demand.params,
                     ref=demand.ref,

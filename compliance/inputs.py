@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from layers.importing.raster_import import RasterFileMissing
 from layers.models import AdminArea
 from layers.rasters.selectors import zonal_by_id
 
@@ -65,6 +66,8 @@ class DistrictInput:
     declared_area_mu: float | None = None  # the district's effective irrigated area (亩)
     land_use_mu: dict[str, float] | None = None  # 亩 per land-use class code; None: no raster
     rainfall_mm: float | None = None  # mean annual rainfall over the district; None: no raster
+    land_use_file_missing: bool = False  # the land-use raster is registered, its file is not
+    rainfall_file_missing: bool = False  # the rainfall raster is registered, its file is not
 
 
 @dataclass
@@ -273,14 +276,26 @@ def _district_rasters(
     districts: list[DistrictInput], land_use: str | None, rainfall: str | None
 ) -> None:
     """Land-use areas (亩 per class code) and mean rainfall (mm) of each district, from the
-    rasters' zonal statistics; left None when a raster is not registered."""
+    rasters' zonal statistics; left None when a raster is not registered or its file is
+    missing on disk (then flagged, so the verdict can say to re-import it)."""
     by_id = {d.id: d for d in districts}
-    land = zonal_by_id(land_use, "irrigation-districts") if land_use else None
-    rain = zonal_by_id(rainfall, "irrigation-districts") if rainfall else None
+    land, land_missing = _district_zonal(land_use)
+    rain, rain_missing = _district_zonal(rainfall)
     for fid, district in by_id.items():
+        district.land_use_file_missing, district.rainfall_file_missing = land_missing, rain_missing
         if land is not None and fid in land:
             district.land_use_mu = {
                 c["code"] or str(c["value"]): c["area_mu"] for c in land[fid]["classes"]
             }
         if rain is not None and fid in rain:
             district.rainfall_mm = rain[fid]["mean"]
+
+
+def _district_zonal(slug: str | None) -> tuple[dict[int, dict] | None, bool]:
+    """(zonal figures by district id or None, whether the raster's file is missing)."""
+    if not slug:
+        return None, False
+    try:
+        return zonal_by_id(slug, "irrigation-districts"), False
+    except RasterFileMissing:
+        return None, True

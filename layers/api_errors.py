@@ -10,6 +10,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .importing.raster_import import RasterFileMissing
+
 _CODES = {
     400: "bad_request",
     401: "not_authenticated",
@@ -41,6 +43,11 @@ def exception_handler(exc, context):
     if isinstance(exc, OperationalError | InterfaceError):
         return Response(
             error_body(503, _("The database is unavailable; try again shortly.")),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+    if isinstance(exc, RasterFileMissing):  # server state, not the request: retry after repair
+        return Response(
+            error_body(503, exc.message, {"raster": exc.slug}, code=exc.code),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
         )
     if isinstance(exc, RequestDataTooBig):  # DATA_UPLOAD_MAX_MEMORY_SIZE, met on request.data

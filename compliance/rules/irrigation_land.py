@@ -42,17 +42,27 @@ def land_area_match(
     params: dict,
     threshold: float,
     ref: str | None = None,
+    land_use_file_missing: bool = False,
 ) -> Verdict:
     """Relative gap between the irrigated land the land use shows and the declared area.
 
     land_use_mu: area (亩) of each land-use class code inside the district (zonal statistics of
-    the land-use raster), None without a raster. params["classes_by_crop"]: main crop → class
-    codes counted as irrigated land (its "other" row for crops it does not list). Value =
-    |counted − declared| ÷ declared; compliant when ≤ threshold (a share, e.g. 0.2).
+    the land-use raster), None without a raster (land_use_file_missing: it is registered but
+    its file is gone, and the explanation says to re-import it). params["classes_by_crop"]:
+    main crop → class codes counted as irrigated land (its "other" row for crops it does not
+    list). Value = |counted − declared| ÷ declared; compliant when ≤ threshold (a share, e.g. 0.2).
     """
     ref_zh, ref_en = refs(ref, *LAND_REF)
     codes, _row = _for_crop(params.get("classes_by_crop", {}), main_crop)
     declared = num(declared_mu)
+    if land_use_mu is None and land_use_file_missing:
+        return no_data(
+            SHARE_UNIT,
+            threshold,
+            f"土地利用栅格文件缺失，需重新导入，无法核对灌区耕地面积（{ref_zh}）。",
+            f"The land-use raster's file is missing; re-import it: irrigated land not checked "
+            f"({ref_en}).",
+        )
     if land_use_mu is None or not codes:
         return no_data(
             SHARE_UNIT,
@@ -106,6 +116,7 @@ def net_demand(
     main_crop: str | None,
     params: dict,
     ref: str | None = None,
+    rainfall_file_missing: bool = False,
 ) -> Verdict:
     """Net water to fields per 亩 against the net irrigation demand estimated from rainfall.
 
@@ -113,13 +124,21 @@ def net_demand(
     district); in m³ per 亩 × 0.667. The limit is demand × (1 + allowance share). Value = net
     water to fields ÷ irrigated area (m³ per 亩), compliant when ≤ the limit.
     params: crop_requirement_mm (crop → mm; "other" for the rest), effective_rainfall_share,
-    allowance_share.
+    allowance_share. rainfall_file_missing: the rainfall raster is registered but its file is
+    gone (no_data, saying to re-import it).
     """
     ref_zh, ref_en = refs(ref, *DEMAND_REF)
     requirement, crop_row = _for_crop(params.get("crop_requirement_mm", {}), main_crop)
     share = num(params.get("effective_rainfall_share"))
     allowance = num(params.get("allowance_share")) or 0.0
     rain = num(rainfall_mm)
+    if rain is None and rainfall_file_missing:
+        return no_data(
+            PER_MU_UNIT,
+            None,
+            f"降水栅格文件缺失，需重新导入，无法估算净灌溉需水（{ref_zh}）。",
+            f"The rainfall raster's file is missing; re-import it: no demand estimate ({ref_en}).",
+        )
     if rain is None or requirement is None or share is None:
         return no_data(
             PER_MU_UNIT,

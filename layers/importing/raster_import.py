@@ -32,6 +32,7 @@ from ..raster import band_statistics
 from ..services.versions import layer_versions_bump
 from ..styles import styles_dir
 from ..styles_raster import RasterStyleError, raster_style_for
+from ..text_rules import TextRefused, text_checked
 from .errors import ImportFailed, ImportReport, RowError
 
 RASTERS_KEY = "rasters"  # the data version every raster import bumps (verdicts depend on it)
@@ -49,9 +50,34 @@ def raster_root() -> Path:
     return Path(settings.MEDIA_ROOT) / RASTER_SUBDIR
 
 
+class RasterFileMissing(Exception):
+    """A registered raster layer's GeoTIFF is not on disk (deleted or moved under MEDIA_ROOT).
+
+    Reads that sample the raster answer 503 "raster_file_missing" (layers/api_errors.py) and
+    irrigation verdicts that need it are no_data, saying so; re-importing the file mends it.
+    """
+
+    code = "raster_file_missing"
+
+    def __init__(self, layer: RasterLayer):
+        self.slug = layer.slug
+        super().__init__(f"raster {layer.slug}: file {layer.path} is missing")
+
+    @property
+    def message(self) -> str:
+        """The translated message for users."""
+        return _(
+            "The file of raster layer %(slug)s is missing on the server; "
+            "an administrator must re-import it."
+        ) % {"slug": self.slug}
+
+
 def raster_path(layer: RasterLayer) -> Path:
-    """The GeoTIFF of a registered raster layer."""
-    return Path(settings.MEDIA_ROOT) / layer.path
+    """The GeoTIFF of a registered raster layer; RasterFileMissing when it is not on disk."""
+    path = Path(settings.MEDIA_ROOT) / layer.path
+    if not path.is_file():
+        raise RasterFileMissing(layer)
+    return path
 
 
 def _inspect(path: Path) -> dict:
@@ -168,6 +194,12 @@ def raster_import(
         raise _fail(_("the slug must be lower-case letters, digits and '-' (at most 32)"), "slug")
     if kind is not None and kind not in KINDS:
         raise _fail(_("kind must be one of %(kinds)s") % {"kinds": ", ".join(KINDS)}, "kind")
+    texts = {"title": title, "title_en": title_en, "unit": unit, "source": source}
+    for column, text in texts.items():
+        try:
+            text_checked(text or "")
+        except TextRefused as exc:
+            raise _fail(str(exc), column) from None
     if not path.is_file():
         raise _fail(_("no such file: %(path)s") % {"path": path})
     size = path.stat().st_size

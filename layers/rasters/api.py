@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
@@ -15,6 +15,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..api_errors import error_body
+from ..importing.raster_import import RasterFileMissing
 from ..models import RasterLayer, SupplyZone
 from ..permissions import can_view_layer
 from ..registry import LAYERS
@@ -184,7 +186,13 @@ class RasterOverlayView(View):
         layer = RasterLayer.objects.filter(slug=slug).first()
         if layer is None:
             raise Http404
-        response = FileResponse(overlay_file(layer).open("rb"), content_type="image/png")
+        try:
+            png = overlay_file(layer)
+        except RasterFileMissing as exc:
+            return JsonResponse(
+                error_body(503, exc.message, {"raster": exc.slug}, code=exc.code), status=503
+            )
+        response = FileResponse(png.open("rb"), content_type="image/png")
         # The URL carries the data version (?v=): a re-import changes the URL.
         response["Cache-Control"] = "private, max-age=86400"
         return response
