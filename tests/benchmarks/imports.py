@@ -276,18 +276,21 @@ def section(figures: dict) -> list[str]:
 # Read from the profile above (stable across runs: the binding and the row-by-row index
 # upkeep dominate); the Targets table repeats the short form when the target is missed.
 IMPORT_WHY = [
-    "Why we are slower than the floor: ogr2ogr only COPYs the rows and builds one index "
-    "afterwards. We also (1) bind every pipe end to a node within the snap tolerance — four "
-    "UPDATEs of the staging table, each a correlated nearest-node subquery per row, plus a "
-    "clustering pass creating the missing junctions — the largest part; (2) merge into the live "
-    "table with INSERT … ON CONFLICT, maintaining its indexes and foreign keys row by row; "
-    "(3) validate and reproject each geometry in a Python loop.",
+    "Why we are slower than the floor: ogr2ogr only COPYs the rows into a bare table and "
+    "builds one index afterwards. We also (1) bind every pipe end to a node within the snap "
+    "tolerance (one set-based pass: distinct ends matched to existing nodes, the loose ends "
+    "clustered once, one junction inserted per cluster: 121,521 of them for this file into an "
+    "empty network); (2) merge into the live table, which keeps 8 indexes, its CHECKs "
+    "(ST_IsValid among them) and 4 foreign keys, the node keys checked at commit; (3) check "
+    "every cell against the layer's rules (types, ranges, markup) to report every bad row; "
+    "(4) start Django (~2–3 s).",
     "",
-    "What would fix it: bind in one set-based pass — cluster all ends once, match clusters to "
-    "existing nodes with one KNN join, insert the new junctions with RETURNING and write node "
-    "ids, snapped ends and length in a single UPDATE (layers/services/topology.py); vectorise "
-    "the geometry checks with shapely's array functions and fall back to the per-row loop "
-    "only for the rows they flag (layers/importing/layer_import.py).",
+    "Measured while fixing it: re-inserting the final 200,000 rows into the pipes table by bare "
+    "SQL takes 2.7 s plus ~2 s of foreign-key checks at commit, against 0.45 s into a plain "
+    "table with one spatial index. So with the schema's guarantees kept, the floor of our own "
+    "import is already above 3× ogr2ogr; what is left to win is in the binding (~40 % of the "
+    "profile) — e.g. snapping to a metre grid in SQL before clustering — and dropping and "
+    "rebuilding the secondary indexes when a first load fills an empty table.",
 ]
 
 
