@@ -473,8 +473,9 @@ class AdminThroughServicesTests:
         form = page.context["adminform"].form
         assert form.fields["geom"].widget.modifiable is False  # shown on the map, not editable
         data = {k: v for k, v in form.initial.items() if v is not None and k != "geom"}
-        data.update({"diameter_mm": 150 if pipe.diameter_mm != 150 else 200,
-                     "geom": pipe.geom.geojson})
+        data.update(
+            {"diameter_mm": 150 if pipe.diameter_mm != 150 else 200, "geom": pipe.geom.geojson}
+        )
         data["leaks-TOTAL_FORMS"] = data["leaks-INITIAL_FORMS"] = "0"
         response = client.post(url, data)
         assert response.status_code == 302, response.content[:1500]
