@@ -22,8 +22,22 @@ SCALES = (1, 10)
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 
 
+def database_url(database: str) -> str:
+    """The URL of any database of the benchmark cluster (a scale's, or a scratch copy)."""
+    return f"{BASE_URL.rstrip('/')}/{database}"
+
+
 def db_url(scale: int) -> str:
-    return f"{BASE_URL.rstrip('/')}/lianzhou_bench_s{scale}"
+    return database_url(f"lianzhou_bench_s{scale}")
+
+
+def run_json(module: str, url: str, *args: str) -> dict:
+    """Run `python -m module args` on the database at url; its last stdout line is JSON."""
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "false"}
+    out = subprocess.run(
+        [PY, "-m", module, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def manage(scale: int, *args: str, capture: bool = False, env: dict | None = None) -> str:
@@ -93,16 +107,7 @@ def ensure_database(scale: int) -> float:
 
 
 def probe(scale: int, operation: str, *args: str) -> dict:
-    env = {**os.environ, "DATABASE_URL": db_url(scale), "DEBUG": "false"}
-    out = subprocess.run(
-        [PY, "-m", "tests.benchmarks.probe", operation, *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_json("tests.benchmarks.probe", db_url(scale), operation, *args)
 
 
 def summary(samples: list[float]) -> dict:
@@ -158,11 +163,7 @@ def ms(f: dict) -> str:
 
 
 def module_probe(scale: int, module: str, *args: str) -> dict:
-    env = {**os.environ, "DATABASE_URL": db_url(scale), "DEBUG": "false"}
-    out = subprocess.run(
-        [PY, "-m", module, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_json(module, db_url(scale), *args)
 
 
 def wait_until_up(url: str, server: subprocess.Popen, seconds: float = 30) -> None:
@@ -186,9 +187,16 @@ def gunicorn_workers() -> int:
 
 def serve_gunicorn(scale: int, port: int, workers: int | None = None) -> subprocess.Popen:
     """The app under gunicorn, as deployed (docker/), on one scale's database."""
+    return serve_gunicorn_database(f"lianzhou_bench_s{scale}", port, workers)
+
+
+def serve_gunicorn_database(
+    database: str, port: int, workers: int | None = None
+) -> subprocess.Popen:
+    """The app under gunicorn on any database of the cluster (e.g. a scratch copy)."""
     env = {
         **os.environ,
-        "DATABASE_URL": db_url(scale),
+        "DATABASE_URL": database_url(database),
         "DJANGO_SETTINGS_MODULE": "gisapp.settings.dev",
         "DEBUG": "false",
     }
@@ -202,36 +210,6 @@ def serve_gunicorn(scale: int, port: int, workers: int | None = None) -> subproc
             str(workers or gunicorn_workers()),
             "--access-logfile",
             "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_until_up(f"http://127.0.0.1:{port}/accounts/login/", server)
-    return server
-
-
-def serve_gunicorn_database(database: str, port: int, workers: int | None = None):
-    """serve_gunicorn on any database of the cluster (e.g. a scratch copy of a scale's)."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{BASE_URL.rstrip('/')}/{database}",
-        "DJANGO_SETTINGS_MODULE": "gisapp.settings.dev",
-        "DEBUG": "false",
-    }
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "gisapp.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers or gunicorn_workers()),
-            "--access-logfile",
-            "/dev/null",
             "--log-level",
             "warning",
         ],

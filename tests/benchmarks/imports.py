@@ -26,7 +26,16 @@ from urllib.parse import urlsplit
 import psycopg
 from psycopg import sql
 
-from tests.benchmarks.common import BASE_URL, PY, ROOT, ROUNDS, manage, summary
+from tests.benchmarks.common import (
+    BASE_URL,
+    PY,
+    ROOT,
+    ROUNDS,
+    database_url,
+    manage,
+    run_json,
+    summary,
+)
 
 SEGMENTS = 200_000
 SOURCE_SCALE = 10  # lianzhou_bench_s10 holds 207,099 pipes
@@ -37,12 +46,10 @@ SCRATCH = {"ours": "lianzhou_bench_import_ours", "ogr2ogr": "lianzhou_bench_impo
 IMPORT_ROUNDS = int(os.environ.get("BENCH_IMPORT_ROUNDS", str(min(ROUNDS, 3))))
 
 
-def _url(database: str) -> str:
-    return f"{BASE_URL.rstrip('/')}/{database}"
-
-
 def _connect(database: str = "postgres") -> psycopg.Connection:
-    return psycopg.connect(_url(database).replace("postgis://", "postgresql://"), autocommit=True)
+    return psycopg.connect(
+        database_url(database).replace("postgis://", "postgresql://"), autocommit=True
+    )
 
 
 def _pg_dsn(database: str) -> str:
@@ -55,7 +62,7 @@ def _pg_dsn(database: str) -> str:
 
 
 def _django(database: str, *args: str, capture: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": _url(database), "DEBUG": "false"}
+    env = {**os.environ, "DATABASE_URL": database_url(database), "DEBUG": "false"}
     return subprocess.run(
         [PY, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=capture, text=True
     )
@@ -189,16 +196,9 @@ def import_profiled(path: Path) -> dict:
     database = SCRATCH["ours"]
     _scratch_create(database)
     try:
-        env = {**os.environ, "DATABASE_URL": _url(database), "DEBUG": "false"}
-        out = subprocess.run(
-            [PY, "-m", "tests.benchmarks.import_profile", "pipes", str(path)],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
+        return run_json(
+            "tests.benchmarks.import_profile", database_url(database), "pipes", str(path)
         )
-        return json.loads(out.stdout.strip().splitlines()[-1])
     finally:
         _scratch_drop(database)
 

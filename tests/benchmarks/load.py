@@ -20,11 +20,10 @@ import time
 from pathlib import Path
 
 from tests.benchmarks.common import (
-    BASE_URL,
-    PY,
-    ROOT,
+    database_url,
     gunicorn_workers,
     machine,
+    run_json,
     serve_gunicorn_database,
 )
 from tests.benchmarks.load_client import ROLES, Session, Shared
@@ -45,9 +44,9 @@ RAMP_S = 6.0  # users start spread over the first seconds (locust: -u 60 -r 10)
 
 def _psql(sql: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PGPASSWORD": "gisapp"}
-    url = BASE_URL.rstrip("/")
+    url = database_url("postgres").replace("postgis://", "postgresql://")
     return subprocess.run(  # noqa: S603
-        ["psql", f"{url}/postgres".replace("postgis://", "postgresql://"), "-qAtc", sql],  # noqa: S607
+        ["psql", url, "-qAtc", sql],  # noqa: S607
         env=env,
         capture_output=True,
         text=True,
@@ -70,16 +69,7 @@ def database_drop() -> None:
 
 
 def check(*args: str) -> dict:
-    env = {**os.environ, "DATABASE_URL": f"{BASE_URL.rstrip('/')}/{DATABASE}", "DEBUG": "false"}
-    out = subprocess.run(  # noqa: S603
-        [PY, "-m", "tests.benchmarks.load_check", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_json("tests.benchmarks.load_check", database_url(DATABASE), *args)
 
 
 def _cpu_seconds(pid: int) -> float:
