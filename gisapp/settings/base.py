@@ -103,8 +103,8 @@ LOGIN_FAILURE_WINDOW_S = int(env_float("LOGIN_FAILURE_WINDOW_S", 15 * 60))
 NUM_PROXIES = int(env_float("NUM_PROXIES", 0))
 # A government office's shared machines: sessions end with the browser and after 8 hours.
 # Sessions in the database: every worker process sees a logout at once (a per-process cache
-# would not); one primary-key query per request.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# would not); the same query reads the data versions (gisapp/sessions.py).
+SESSION_ENGINE = "gisapp.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = int(env_float("SESSION_COOKIE_AGE", 8 * 3600))
 SESSION_COOKIE_SAMESITE = "Lax"

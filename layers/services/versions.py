@@ -52,6 +52,19 @@ def current_layer_versions() -> dict[str, int]:
     return found
 
 
+# For a query that reads the versions along with something else (the session store does):
+# a statement's select-list item giving the same dict as layer_versions().
+VERSIONS_SQL = (
+    "(SELECT coalesce(json_object_agg(key, version), '{}'::json) FROM layers_layerversion)"
+)
+
+
+def remember_request_versions(versions: dict[str, int]) -> None:
+    """Keep versions read by another statement (VERSIONS_SQL) for the rest of this request."""
+    if getattr(_request, "active", False):
+        _request.versions = versions
+
+
 def _request_begins(**_signal_kwargs) -> None:
     _request.active, _request.versions = True, None
 

@@ -1,5 +1,6 @@
-"""Hot read paths: a warm tile makes two small queries (the session, the data versions), yet
-access changes and edits show at once, also when another worker process made them."""
+"""Hot read paths: a warm tile makes one small query (the session and the data versions
+together, gisapp/sessions.py), yet access changes and edits show at once, also when another
+worker process made them."""
 
 from __future__ import annotations
 
@@ -30,25 +31,21 @@ def _tile_url(z: int = 15) -> str:
 
 
 class WarmTileTests:
-    def test_warm_tile_request_reads_only_session_and_versions(
-        self, client, official, django_assert_num_queries
-    ):
+    def test_warm_tile_request_is_one_query(self, client, official, django_assert_num_queries):
         client.force_login(official)
         url = _tile_url()
         first = client.get(url)
         assert first.status_code == 200
-        with django_assert_num_queries(2):
+        with django_assert_num_queries(1):
             warm = client.get(url)
         assert warm.status_code == 200
         assert warm.content == first.content
 
-    def test_warm_304_reads_only_session_and_versions(
-        self, client, official, django_assert_num_queries
-    ):
+    def test_warm_304_is_one_query(self, client, official, django_assert_num_queries):
         client.force_login(official)
         url = _tile_url()
         etag = client.get(url)["ETag"]
-        with django_assert_num_queries(2):
+        with django_assert_num_queries(1):
             response = client.get(url, HTTP_IF_NONE_MATCH=etag)
         assert response.status_code == 304
 
