@@ -159,9 +159,9 @@ def tiles_section(tiles: dict) -> list[str]:
         "## Vector tiles (pipes, z10–17 over the densest supply zone)",
         "",
         "Cold: server cache cleared, through the whole view (session auth, permission, "
-        "data versions, verdict freshness, ST_AsMVT). Warm: the same request again, "
-        "served from the cache. Floor: the identical ST_AsMVT query run directly. "
-        "Times in ms, median (min–max).",
+        "data versions, verdict freshness, ST_AsMVT). Warm: the same request again, three "
+        "times (each a sample), served from the cache. Floor: the identical ST_AsMVT query "
+        "run directly. Times in ms, median (min–max).",
         "",
     ]
     for scale in _scales(tiles):

@@ -44,10 +44,10 @@ TARGETS = [
         lambda f: _per_scale(f, lambda s: s["cold_to_floor"]),
         1.3,
         "×",
-        "Small tiles (z15–17 at scale 1: a 0.6–2 ms floor) carry a fixed ~1.5 ms: the session "
-        "and data-version queries, permission, verdict freshness, the response. On tiles whose "
-        "query takes longer the ratio falls to 1.0–1.3×. Fix: answer both reads in one query "
-        "(the session row joined with the versions) and keep the verdict check in the cache.",
+        "Small tiles (z15–17 at scale 1: a 0.6–2 ms floor) carry a fixed ~1.3 ms: the "
+        "session-and-versions query, permission, verdict freshness, the response. On tiles "
+        "whose query takes longer the ratio falls to 1.0–1.3×. Fix: keep the verdict check and "
+        "permission out of the cold path entirely (precomputed per data version).",
     ),
     Target(
         "Warm (cached) tile < 2 ms",
@@ -55,10 +55,10 @@ TARGETS = [
         lambda f: _per_scale(f, lambda s: s["warm"]["median"] * 1000),
         2.0,
         "ms",
-        "A hit reads the session and the data versions from the database (two small queries, "
-        "~0.4 ms) so every gunicorn worker sees another's edit or logout at once; large "
-        "low-zoom tiles (100–770 KiB at scale 10) then cost their copy out of the cache. Met "
-        "for small tiles; fix: one query for both reads, tiles kept as bytes without pickling.",
+        "A hit makes one query (the session with the data versions, gisapp/sessions.py) so "
+        "every gunicorn worker sees another's edit or logout at once; large low-zoom tiles "
+        "(100–770 KiB at scale 10) then cost their copy out of the cache. Fix: tiles kept as "
+        "bytes without pickling, sessions signed so the hit needs only the versions.",
     ),
     Target(
         "Features page (1,000 pipes) ≤ 2× the bare SQL",
