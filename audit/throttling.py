@@ -29,11 +29,15 @@ def _failures_since_success(window_start, **key) -> int:
 
 
 def login_throttled(username: str, request) -> bool:
-    """True when `username`, or the request's address, has had LOGIN_FAILURE_LIMIT failed
-    logins within the last LOGIN_FAILURE_WINDOW_S seconds (and no success since)."""
-    limit = settings.LOGIN_FAILURE_LIMIT
+    """True when `username` has had LOGIN_FAILURE_LIMIT failed logins, or the request's
+    address LOGIN_FAILURE_LIMIT_PER_IP, within the last LOGIN_FAILURE_WINDOW_S seconds (and no
+    success since)."""
     window_start = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_S)
-    if username and _failures_since_success(window_start, actor=username[:150]) >= limit:
+    if username and (
+        _failures_since_success(window_start, actor=username[:150]) >= settings.LOGIN_FAILURE_LIMIT
+    ):
         return True
     ip = client_ip(request)
-    return bool(ip) and _failures_since_success(window_start, ip=ip) >= limit
+    return bool(ip) and (
+        _failures_since_success(window_start, ip=ip) >= settings.LOGIN_FAILURE_LIMIT_PER_IP
+    )

@@ -98,6 +98,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login throttling (audit/throttling.py): after this many failed logins for one user name, or
 # from one address, within the window, attempts are refused until the window has passed.
 LOGIN_FAILURE_LIMIT = int(env_float("LOGIN_FAILURE_LIMIT", 5))
+# Per address: higher, as a bureau's office shares one address behind NAT and five colleagues'
+# typos must not lock everyone out; still stops one machine guessing many user names.
+LOGIN_FAILURE_LIMIT_PER_IP = int(env_float("LOGIN_FAILURE_LIMIT_PER_IP", 20))
 LOGIN_FAILURE_WINDOW_S = int(env_float("LOGIN_FAILURE_WINDOW_S", 15 * 60))
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
 NUM_PROXIES = int(env_float("NUM_PROXIES", 0))
