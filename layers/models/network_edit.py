@@ -7,6 +7,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .network import PipeSegment
 
@@ -37,7 +38,7 @@ class NetworkChange(models.Model):
     operation = models.CharField(_("operation"), max_length=20, choices=Operation.choices)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
+        verbose_name=pgettext_lazy("account", "user"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -121,7 +122,9 @@ class IdempotentRequest(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE
+        settings.AUTH_USER_MODEL,
+        verbose_name=pgettext_lazy("account", "user"),
+        on_delete=models.CASCADE,
     )
     key = models.CharField(_("idempotency key"), max_length=200)
     fingerprint = models.CharField(
