@@ -114,6 +114,14 @@ def request_version(request, required: bool = False) -> int | None:
     return raw
 
 
+def edit_parts(request, parse: Callable) -> tuple[object | None, dict, int]:
+    """A PATCH body: its geometry parsed by `parse` (None when absent), its properties and the
+    required version."""
+    geometry, props = feature_parts(request.data)
+    version = request_version(request, required=True)
+    return (None if geometry is None else parsed_geometry(parse, geometry)), props, version
+
+
 class NetworkWrites:
     """Mixin: NetworkError as the API error (field, location; 409 with the current feature),
     and Idempotency-Key handling for writes."""

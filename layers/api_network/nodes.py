@@ -28,6 +28,7 @@ from .base import (
     NetworkWrites,
     answer,
     change_summary,
+    edit_parts,
     feature_parts,
     parsed_geometry,
     request_version,
@@ -84,9 +85,7 @@ class NodeDetailApi(NetworkWrites, FeatureDetailApi):
     @extend_schema(operation_id="layers_pipe_nodes_update", **WRITE)
     def patch(self, request, slug: str, feature_id: int):
         def run():
-            geometry, props = feature_parts(request.data)
-            version = request_version(request, required=True)
-            at = None if geometry is None else parsed_geometry(point_from_geojson, geometry)
+            at, props, version = edit_parts(request, point_from_geojson)
             result = nodes.node_update(
                 node_id=feature_id, version=version, at=at, properties=props, user=request.user
             )

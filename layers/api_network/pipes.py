@@ -36,6 +36,7 @@ from .base import (
     WRITE,
     CanEditNetwork,
     NetworkWrites,
+    edit_parts,
     feature_parts,
     parsed_geometry,
     request_version,
@@ -105,9 +106,7 @@ class PipeDetailApi(NetworkWrites, FeatureDetailApi):
     @extend_schema(operation_id="layers_pipes_update", **WRITE)
     def patch(self, request, slug: str, feature_id: int):
         def run():
-            geometry, props = feature_parts(request.data)
-            version = request_version(request, required=True)
-            line = None if geometry is None else parsed_geometry(line_from_geojson, geometry)
+            line, props, version = edit_parts(request, line_from_geojson)
             result = pipes.pipe_update(
                 pipe_id=feature_id, version=version, geom=line, properties=props, user=request.user
             )

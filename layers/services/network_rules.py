@@ -131,6 +131,19 @@ def diameters_allowed() -> frozenset[int]:
     return frozenset(getattr(settings, "NETWORK_DIAMETERS_MM", NOMINAL_DIAMETERS_MM))
 
 
+def _choice(properties: dict, name: str, choices: list[str], message: str, location) -> str:
+    """properties[name] if it is one of choices, else `<name>_invalid` naming them."""
+    value = properties[name]
+    if value not in choices:
+        raise NetworkError(
+            f"{name}_invalid",
+            message % {"choices": ", ".join(choices)},
+            field=f"properties.{name}",
+            location=location,
+        )
+    return value
+
+
 def _int(name: str, raw: object, low: float, high: float, location: LonLat | None) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw):
         raise NetworkError(
@@ -209,15 +222,13 @@ def pipe_attrs_clean(properties: Mapping, *, partial: bool, location: LonLat | N
             )
         out["diameter_mm"] = dn
     if "material" in properties:
-        if properties["material"] not in PipeSegment.Material.values:
-            raise NetworkError(
-                "material_invalid",
-                _("Material must be one of %(choices)s.")
-                % {"choices": ", ".join(PipeSegment.Material.values)},
-                field="properties.material",
-                location=location,
-            )
-        out["material"] = properties["material"]
+        out["material"] = _choice(
+            properties,
+            "material",
+            PipeSegment.Material.values,
+            _("Material must be one of %(choices)s."),
+            location,
+        )
     if properties.get("install_year") is not None:
         out["install_year"] = _int(
             "install_year", properties["install_year"], *INSTALL_YEARS, location
@@ -225,15 +236,13 @@ def pipe_attrs_clean(properties: Mapping, *, partial: bool, location: LonLat | N
     elif "install_year" in properties:
         out["install_year"] = None
     if "status" in properties:
-        if properties["status"] not in PipeSegment.Status.values:
-            raise NetworkError(
-                "status_invalid",
-                _("Status must be one of %(choices)s.")
-                % {"choices": ", ".join(PipeSegment.Status.values)},
-                field="properties.status",
-                location=location,
-            )
-        out["status"] = properties["status"]
+        out["status"] = _choice(
+            properties,
+            "status",
+            PipeSegment.Status.values,
+            _("Status must be one of %(choices)s."),
+            location,
+        )
     if properties.get("code") not in (None, ""):
         out["code"] = _code(properties, location)
     return out
