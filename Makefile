@@ -44,10 +44,13 @@ migrate: setup
 demo: migrate
 	@$(MANAGE) load_demo
 
+# The evaluation worker runs beside the server (pages never evaluate; it keeps verdicts current
+# after every write) and stops with it.
 run: demo
 	@$(MANAGE) demo_accounts
 	@echo "Serving on http://127.0.0.1:8000  (Ctrl-C to stop)"
-	@$(MANAGE) runserver 127.0.0.1:8000
+	@$(MANAGE) evaluation_worker -v 0 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(MANAGE) runserver 127.0.0.1:8000
 
 test: setup
 	@scripts/run_tests.sh

@@ -5,8 +5,8 @@ audit events. Connected in AuditConfig.ready(); models of other apps are named l
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save
 
-from .models import AuditEvent
-from .services import audit_record
+from audit.models import AuditEvent
+from audit.services import audit_record
 
 Kind = AuditEvent.Kind
 

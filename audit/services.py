@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from .models import AuditEvent
+from audit.models import AuditEvent
 
 SYSTEM_ACTOR = "system"
 

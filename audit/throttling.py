@@ -14,8 +14,8 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-from .models import AuditEvent
-from .services import client_ip
+from audit.models import AuditEvent
+from audit.services import client_ip
 
 Kind = AuditEvent.Kind
 

@@ -2,7 +2,7 @@
 
 from django.contrib.auth import views as auth_views
 
-from .forms import ThrottledAuthenticationForm
+from audit.forms import ThrottledAuthenticationForm
 
 
 class ThrottledLoginView(auth_views.LoginView):

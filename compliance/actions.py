@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from compliance.evaluation import evaluate_inputs, indicators_data, names_of, read_inputs
+from compliance.evaluators import Row
+from compliance.inputs import CountyInput
+from compliance.rules import COMPLIANT, NON_COMPLIANT
+from compliance.scenarios import OVERRIDES
+from compliance.scorecard import PASS_LINE, ScoreLine, line_points, score
 from layers.models import AdminArea
-
-from .evaluation import evaluate_inputs, indicators_data, names_of, read_inputs
-from .evaluators import Row
-from .inputs import CountyInput
-from .rules import COMPLIANT, NON_COMPLIANT
-from .scenarios import OVERRIDES
-from .scorecard import PASS_LINE, ScoreLine, line_points, score
 
 # Relative failure risk of pipe materials for ranking replacements (grey cast iron and
 # concrete mains fail most in Chinese network studies; PE and ductile iron least).

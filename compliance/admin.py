@@ -2,10 +2,9 @@
 
 from django.contrib import admin
 
+from compliance.models import EvaluationRun, Indicator, IndicatorChange, Result
+from compliance.services import indicator_update
 from layers.forms import MarkupFreeModelForm
-
-from .models import EvaluationRun, Indicator, IndicatorChange, Result
-from .services import indicator_update
 
 
 class IndicatorChangeInline(admin.TabularInline):

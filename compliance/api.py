@@ -11,13 +11,13 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from compliance.actions import action_list
+from compliance.evaluation import county_of, evaluate
+from compliance.freshness import verdict_freshness
+from compliance.models import Indicator, Result
+from compliance.scenarios import ScenarioError, scenario_run
+from compliance.selectors import result_as_dict, results_filtered, results_stored, scorecard
 from layers.models import AdminArea
-
-from .actions import action_list
-from .evaluation import county_of, evaluate
-from .models import Indicator, Result
-from .scenarios import ScenarioError, scenario_run
-from .selectors import result_as_dict, results_filtered, results_fresh, scorecard
 
 MAX_PAGE_SIZE = 1000
 YEARS = (2000, 2100)
@@ -103,7 +103,7 @@ class IndicatorListApi(APIView):
 
 
 class ResultListApi(APIView):
-    """Verdicts per feature and year, re-evaluated first when the data changed since."""
+    """Stored verdicts per feature and year, with whether they are current (`fresh`)."""
 
     permission_classes = [IsAuthenticated, HasPerm]
     required_perm = "compliance.view_result"
@@ -113,7 +113,7 @@ class ResultListApi(APIView):
         q = _valid(ResultQuerySerializer, request.query_params)
         area = _area(q.get("area"))
         qs = results_filtered(
-            results_fresh(area, q["year"]),
+            results_stored(area, q["year"]),
             layer=q.get("layer"),
             status=q.get("status"),
             indicator=q.get("indicator"),
@@ -123,6 +123,7 @@ class ResultListApi(APIView):
         return Response(
             {
                 "count": qs.count(),
+                **verdict_freshness(q["year"], None, area.id).as_dict(),
                 "results": [result_as_dict(r) for r in qs[start : start + q["page_size"]]],
             }
         )
@@ -159,6 +160,7 @@ class EvaluateApi(APIView):
                 "year": result.year,
                 "results": len(result.rows),
                 "by_status": counts,
+                "no_data": result.inputs is None,
             }
         )
 

@@ -9,11 +9,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from compliance.users_plans import STATUSES, users_plans, users_plans_parse
 from layers.consumption.api import CanViewConsumption
 from layers.consumption.params import QueryError
 from layers.models import WaterUser
-
-from .users_plans import STATUSES, users_plans, users_plans_parse
 
 
 class UsersPlansApi(APIView):

@@ -10,16 +10,12 @@ class ComplianceConfig(AppConfig):
     verbose_name = _("Compliance")
 
     def ready(self) -> None:
+        from compliance.annotations import compliance_annotator, compliance_tile_status
+        from compliance.signals import seed_after_migrate  # noqa: PLC0415 - models are ready only now
         from layers.extensions import (  # noqa: PLC0415
             register_feature_annotator,
             register_tile_status,
         )
-
-        from .annotations import (  # noqa: PLC0415 - needs ready models
-            compliance_annotator,
-            compliance_tile_status,
-        )
-        from .signals import seed_after_migrate  # noqa: PLC0415 - models are ready only now
 
         register_feature_annotator(compliance_annotator)
         register_tile_status(compliance_tile_status)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .evaluators import FEATURE_FAMILIES
-from .scorecard import FIGURES
-from .services import INDICATORS_KEY
+from compliance.evaluators import FEATURE_FAMILIES
+from compliance.scorecard import FIGURES
+from compliance.services import INDICATORS_KEY
 
 COUNTY_FAMILY = "county"
 STATS_KEY = "area-stats"  # the county's statistics of a year (population, GDP, cap)

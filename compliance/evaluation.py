@@ -1,12 +1,12 @@
 """Evaluation: read the inputs, run every family's rules and the scorecard, store the verdicts.
 
-Results carry the data versions they were computed from; `results_ensure_fresh` re-evaluates
-whatever an import or an edit has made stale before anything is shown.
+Results carry the data versions they were computed from; compliance/freshness.py tells reads
+whether they are current, and the evaluation worker (compliance/worker.py) re-evaluates what a
+write has made stale. Reads never evaluate.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,22 +14,22 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from layers.models import AdminArea
-from layers.services.versions import layer_versions
-
-from .dependencies import (
+from compliance.dependencies import (
     COUNTY_FAMILY,
     FAMILY_INPUTS,
     EvaluationPlan,
     county_line_sources,
-    evaluation_plan,
     family_dependencies,
 )
-from .evaluators import FEATURE_FAMILIES, IndicatorData, Row
-from .inputs import CountyInput, county_input
-from .models import Indicator, Result
-from .scorecard import county_rows
-from .services import results_store
+from compliance.evaluators import FEATURE_FAMILIES, IndicatorData, Row
+from compliance.inputs import CountyInput, county_input
+from compliance.models import Indicator, Result
+from compliance.scorecard import county_rows
+from compliance.services import results_store
+from compliance.year_data import year_has_data
+from layers.models import AdminArea
+from layers.selectors import county_find
+from layers.services.versions import layer_versions
 
 Progress = Callable[[str, int, int], None]
 
@@ -60,7 +60,7 @@ class Evaluation:
     area: AdminArea
     year: int
     rows: list[Row]
-    inputs: CountyInput
+    inputs: CountyInput | None  # None: the year holds no data, nothing was evaluated
 
 
 def evaluate_inputs(
@@ -114,10 +114,10 @@ def county_of(area_code: str | None, *, with_geometry: bool = True) -> AdminArea
     Without geometry the outline (thousands of vertices) is loaded only if used: the hot read
     paths need just the county's id to check that verdicts are fresh.
     """
-    qs = AdminArea.objects.filter(level=AdminArea.Level.COUNTY)
-    if not with_geometry:
-        qs = qs.defer("geom")
-    return qs.get(code=area_code) if area_code else qs.order_by("code").first() or qs.get()
+    county = county_find(area_code, with_geometry=with_geometry)
+    if county is None:
+        raise AdminArea.DoesNotExist(f"no county {area_code or ''}".strip())
+    return county
 
 
 def read_inputs(area: AdminArea, year: int, ind: dict[str, IndicatorData]) -> CountyInput:
@@ -167,8 +167,13 @@ def _codes_by_family(indicators: dict[str, Indicator]) -> dict[str, list[str]]:
 
 @transaction.atomic
 def evaluate(*, area: AdminArea, year: int, progress: Progress | None = None) -> Evaluation:
-    """Evaluate a county for a year and store every result (replacing the previous ones)."""
-    _lock(area, year)
+    """Evaluate a county for a year and store every result (replacing the previous ones).
+
+    A year without any data of the county stores nothing (rows empty, inputs None).
+    """
+    if not year_has_data(area, year):
+        return Evaluation(area=area, year=year, rows=[], inputs=None)
+    lock_county_year(area, year)
     started = time.monotonic()
     versions = layer_versions()
     ind, rows_by_code = indicators_data()
@@ -183,8 +188,8 @@ def evaluate(*, area: AdminArea, year: int, progress: Progress | None = None) ->
 def evaluate_plan(area: AdminArea, year: int, plan: EvaluationPlan) -> list[Row]:
     """Re-evaluate what `plan` names, reading only the inputs it needs, and store it.
 
-    Call under the county-year lock (results_ensure_fresh). The scorecard run is stored with
-    the current versions: its other lines depend on nothing that changed since they were
+    Call under the county-year lock (freshness.results_ensure_fresh). The scorecard run is
+    stored with the current versions: its other lines depend on nothing that changed since they were
     computed. Returns the new verdict rows.
     """
     started = time.monotonic()
@@ -216,88 +221,8 @@ def evaluate_plan(area: AdminArea, year: int, plan: EvaluationPlan) -> list[Row]
     return rows
 
 
-# One statement: the county (the first by code, as county_of(None)), every data version, and
-# the versions each family's stored verdicts of the year were computed from.
-_STATE_SQL = """
-SELECT a.id,
-  (SELECT coalesce(json_object_agg(v.key, v.version), json_build_object())
-   FROM layers_layerversion v)::text,
-  (SELECT coalesce(json_object_agg(r.family, r.versions), json_build_object())
-   FROM compliance_evaluationrun r WHERE r.area_id = a.id AND r.year = %s)::text
-FROM layers_adminarea a WHERE a.level = 'county' {where} ORDER BY a.code LIMIT 1"""
-
-
-@dataclass(frozen=True)
-class FreshnessState:
-    area_id: int
-    versions: dict[str, int]
-    runs: dict[str, dict]
-
-
-def freshness_state(year: int, area_id: int | None = None) -> FreshnessState | None:
-    """The county's data versions and evaluation runs of a year, in one query (None: no county)."""
-    where = "AND a.id = %s" if area_id is not None else ""
-    params = [year] if area_id is None else [year, area_id]
-    with connection.cursor() as cur:
-        cur.execute(_STATE_SQL.format(where=where), params)
-        row = cur.fetchone()
-    if row is None:
-        return None
-    return FreshnessState(row[0], json.loads(row[1]), json.loads(row[2]))
-
-
-def _county_codes() -> list[str]:
-    codes = Indicator.objects.filter(family=COUNTY_FAMILY).order_by("code")
-    return list(codes.values_list("code", flat=True))
-
-
-def stale_families(area: AdminArea, year: int) -> list[str]:
-    """Families whose stored verdicts are older than the data (or were never computed)."""
-    state = freshness_state(year, area.id)
-    runs = state.runs if state else {}
-    versions = state.versions if state else layer_versions()
-    return [
-        family
-        for family in [*FEATURE_FAMILIES, COUNTY_FAMILY]
-        if runs.get(family) != {k: versions.get(k, 0) for k in family_dependencies(family)}
-    ]
-
-
-def _lock(area: AdminArea | int, year: int) -> None:
-    """Serialise evaluations of one county-year (two requests must not store twice)."""
+def lock_county_year(area: AdminArea | int, year: int) -> None:
+    """Serialise evaluations of one county-year (two workers must not store twice)."""
     area_id = area if isinstance(area, int) else area.id
     with connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [area_id, year])
-
-
-def _stale(state: FreshnessState, wanted: tuple[str, ...]) -> bool:
-    return any(
-        state.runs.get(f) != {k: state.versions.get(k, 0) for k in family_dependencies(f)}
-        for f in wanted
-    )
-
-
-def results_ensure_fresh(
-    area: AdminArea | None, year: int, families: tuple[str, ...] | None = None
-) -> bool:
-    """Re-evaluate what is stale among `families` (default: all) of the county; True when it had to.
-
-    area None: the county (as county_of(None)), found in the same query as the versions. One
-    query when everything is fresh. Otherwise under a lock per county-year, so concurrent
-    readers wait for the one evaluation in progress and then find it done instead of
-    starting another; only the stale families (and scorecard lines) are re-evaluated.
-    """
-    wanted = tuple(families or (*FEATURE_FAMILIES, COUNTY_FAMILY))
-    state = freshness_state(year, area.id if area is not None else None)
-    if state is None or not _stale(state, wanted):
-        return False
-    with transaction.atomic():
-        _lock(state.area_id, year)
-        state = freshness_state(year, state.area_id)  # another request may have evaluated
-        plan = evaluation_plan(state.versions, state.runs, _county_codes(), wanted)
-        if not plan:
-            return False
-        if area is None:
-            area = AdminArea.objects.defer("geom").get(id=state.area_id)
-        evaluate_plan(area, year, plan)
-    return True

@@ -5,8 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .inputs import CountyInput
-from .rules import Verdict, irrigation, irrigation_land, leakage, sewage, users, water_quality
+from compliance.inputs import CountyInput
+from compliance.rules import (
+    Verdict,
+    irrigation,
+    irrigation_land,
+    leakage,
+    sewage,
+    users,
+    water_quality,
+)
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,16 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from compliance.evaluation import (
+    evaluate_inputs,
+    indicators_data,
+    names_of,
+    read_inputs,
+    rows_as_results,
+)
+from compliance.inputs import CountyInput
+from compliance.selectors import scorecard_from_results
 from layers.models import AdminArea
-
-from .evaluation import evaluate_inputs, indicators_data, names_of, read_inputs, rows_as_results
-from .inputs import CountyInput
-from .selectors import scorecard_from_results
 
 MAX_OVERRIDES = 200
 

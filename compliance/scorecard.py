@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .evaluators import IndicatorData, Indicators, Row
-from .inputs import CountyInput
-from .rules import COMPLIANT, NO_DATA, Verdict, fmt, pct, status_of, verdict_text
+from compliance.evaluators import IndicatorData, Indicators, Row
+from compliance.inputs import CountyInput
+from compliance.rules import COMPLIANT, NO_DATA, Verdict, fmt, pct, status_of, verdict_text
 
 PASS_LINE = "county.pass_line"  # noqa: S105 - an indicator code
 

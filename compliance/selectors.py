@@ -1,25 +1,18 @@
-"""Reads of verdicts: results (always fresh), the county scorecard, the verdicts of a feature."""
+"""Reads of verdicts: stored results with their freshness, the county scorecard. Never writes."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from compliance.dependencies import COUNTY_FAMILY
+from compliance.freshness import verdict_freshness
+from compliance.models import Indicator, Result
+from compliance.scorecard import PASS_LINE, ScoreLine, line_points, score
 from layers.models import AdminArea
 
-from .dependencies import COUNTY_FAMILY
-from .evaluation import results_ensure_fresh
-from .models import EvaluationRun, Indicator, Result
-from .scorecard import PASS_LINE, ScoreLine, line_points, score
 
-
-def results_fresh(
-    area: AdminArea, year: int, families: tuple[str, ...] | None = None
-) -> QuerySet[Result]:
-    """The results of a county-year, re-evaluated first if the data changed since.
-
-    families: only these need to be fresh (default: all), e.g. the scorecard's county lines.
-    """
-    results_ensure_fresh(area, year, families)
+def results_stored(area: AdminArea, year: int) -> QuerySet[Result]:
+    """The stored results of a county-year (their freshness: freshness.verdict_freshness)."""
     return Result.objects.filter(area=area, year=year).select_related("indicator")
 
 
@@ -99,12 +92,12 @@ def scorecard_from_results(
 
 
 def scorecard(area: AdminArea, year: int) -> dict:
-    """The county scorecard for a year, from fresh results."""
-    results = list(results_fresh(area, year, (COUNTY_FAMILY,)).filter(layer="county"))
+    """The county scorecard for a year, from the stored results, saying whether they are current.
+
+    A year never evaluated (no data, or not yet reached by the worker) has no lines and
+    `evaluated: false`; it is never a fail or a veto.
+    """
+    results = list(results_stored(area, year).filter(layer="county"))
     indicators = {i.code: i for i in Indicator.objects.all()}
-    return scorecard_from_results(area, year, results, indicators)
-
-
-def evaluated_years() -> list[int]:
-    """Years with stored verdicts, ascending."""
-    return sorted(set(EvaluationRun.objects.values_list("year", flat=True)))
+    card = scorecard_from_results(area, year, results, indicators)
+    return {**card, **verdict_freshness(year, (COUNTY_FAMILY,), area.id).as_dict()}

@@ -5,10 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from layers.services.versions import layer_versions_bump
-
-from .models import EvaluationRun, Indicator, IndicatorChange, Result
-from .seed import FIELDS, seed_data
+from compliance.models import EvaluationRun, Indicator, IndicatorChange, Result
+from compliance.seed import FIELDS, seed_data
 
 INDICATORS_KEY = "indicators"  # the data version every verdict depends on
 
@@ -30,8 +28,6 @@ def indicators_seed() -> int:
         if item["code"] not in existing
     ]
     Indicator.objects.bulk_create(new)
-    if new:
-        layer_versions_bump(INDICATORS_KEY)
     return len(new)
 
 
@@ -51,7 +47,6 @@ def indicator_update(*, indicator: Indicator, changes: dict, user=None) -> Indic
         IndicatorChange.objects.create(
             indicator=indicator, changed_by=user, before=before, after=after
         )
-        layer_versions_bump(INDICATORS_KEY)
     return indicator
 
 

@@ -1,6 +1,6 @@
 """Signal receivers of the compliance app."""
 
-from .services import indicators_seed
+from compliance.services import indicators_seed
 
 
 def seed_after_migrate(**_kwargs) -> None:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, api_users
+from compliance import api, api_users
 
 app_name = "compliance"
 

@@ -12,12 +12,11 @@ from django.db import connection
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from compliance.models import Indicator
+from compliance.rules import Verdict
+from compliance.rules import users as rules
 from layers.consumption.params import QueryError, parse_choice
 from layers.models import AdminArea, Consumption, WaterUser
-
-from .models import Indicator
-from .rules import Verdict
-from .rules import users as rules
 
 PLAN_CODE, OVER_CODE, KEY_CODE = "user.planned_use", "user.over_plan", "user.key_monitored"
 # no_plan: must have a plan and has none; over_plan / within_plan: use against the plan;

@@ -11,14 +11,12 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 
 from compliance.evaluation import county_of, evaluate
+from gisapp.roles import roles_sync
 from layers.demo.generator import generate
 from layers.importing import layer_import, records_import
 from layers.importing.raster_import import raster_import
 from layers.models import LayerVersion
 from layers.rasters.services import pipe_nodes_sample_elevation
-from layers.services.versions import layer_versions_bump
-
-from .roles import roles_sync
 
 DEMO_MARKER = "demo"
 BOUNDARY_CODE = "441882"
@@ -105,5 +103,6 @@ def demo_load(
         for year in manifest.get("years", DEMO_YEARS):
             evaluation = evaluate(area=area, year=int(year), progress=progress)
             log(f"evaluated {area.name} {year}: {len(evaluation.rows)} results")
-        layer_versions_bump(DEMO_MARKER)
+        # A marker row (not a data version: nothing depends on it) saying the demo is in.
+        LayerVersion.objects.update_or_create(key=DEMO_MARKER, defaults={"version": 1})
     log(f"demo loaded: seed {manifest.get('seed', seed)}, scale {manifest.get('scale', scale)}")

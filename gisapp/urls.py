@@ -8,10 +8,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from audit.forms import ThrottledAdminAuthenticationForm
 from audit.views import ThrottledLoginView
+from gisapp import views
 from layers.api_tiles import TileApi
 from layers.rasters.api import RasterOverlayView
-
-from . import views
 
 admin.site.site_header = _("Lianzhou water-saving GIS")
 admin.site.site_title = _("Lianzhou water-saving GIS")

@@ -12,16 +12,13 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from compliance.annotations import default_year
-from compliance.evaluation import county_of
-from compliance.selectors import evaluated_years
+from compliance.freshness import default_year, evaluated_years
+from gisapp.middleware import LANGUAGE_COOKIE
+from gisapp.raster_panel import raster_panel_config
 from layers.api_errors import json_error
 from layers.permissions import can_view_layer
 from layers.registry import LAYERS
-from layers.selectors import layer_counts
-
-from .middleware import LANGUAGE_COOKIE
-from .raster_panel import raster_panel_config
+from layers.selectors import county_find, layer_counts
 
 
 class DataOverviewView(TemplateView):
@@ -67,7 +64,7 @@ class MapView(TemplateView):
         context = super().get_context_data(**kwargs)
         years = evaluated_years() or [default_year()]
         year = years[-1]
-        county = county_of(None)
+        county = county_find()
         bbox = list(county.geom.extent) if county else [112.1, 24.6, 112.8, 25.2]
         user = self.request.user
         layers = [

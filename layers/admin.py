@@ -3,11 +3,11 @@
 from django.contrib import admin, messages
 from leaflet.admin import LeafletGeoAdmin
 
-from . import models as m
-from .forms import MarkupFreeModelForm
-from .services.network_edit import pipe_update
-from .services.network_nodes import node_update
-from .services.network_rules import NetworkError
+from layers import models as m
+from layers.forms import MarkupFreeModelForm
+from layers.services.network_edit import pipe_update
+from layers.services.network_nodes import node_update
+from layers.services.network_rules import NetworkError
 
 
 class FeatureAdmin(LeafletGeoAdmin):

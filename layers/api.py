@@ -16,11 +16,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .authentication import CachedSessionMixin
-from .extensions import FeatureQuery
-from .permissions import CanViewLayer, can_view_layer
-from .registry import LAYERS
-from .selectors import (
+from layers.authentication import CachedSessionMixin
+from layers.extensions import FeatureQuery
+from layers.permissions import CanViewLayer, can_view_layer
+from layers.registry import LAYERS
+from layers.selectors import (
     MAX_PAGE_SIZE,
     FeaturePage,
     feature_detail,

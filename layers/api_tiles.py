@@ -14,9 +14,9 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
-from .authentication import CachedSessionMixin
-from .permissions import CanViewLayer
-from .tiles import MAX_ZOOM, TILED_LAYERS, tile_content, tile_out_of_range, tile_plan
+from layers.authentication import CachedSessionMixin
+from layers.permissions import CanViewLayer
+from layers.tiles import MAX_ZOOM, TILED_LAYERS, tile_content, tile_out_of_range, tile_plan
 
 MVT = "application/vnd.mapbox-vector-tile"
 # Tiles need a login: browsers may keep them a minute, shared caches never.

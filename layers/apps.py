@@ -4,14 +4,14 @@ from django.apps import AppConfig
 from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
-from .styles import LayerExpectation, styles_dir, validate_styles_dir
+from layers.styles import LayerExpectation, styles_dir, validate_styles_dir
 
 STYLES_CHECK_ID = "layers.E001"
 
 
 def check_styles(app_configs=None, **kwargs) -> list[checks.Error]:
     """layers.E001: one valid style file per registered layer, plus styles/compliance.json."""
-    from .registry import LAYERS  # noqa: PLC0415 - the registry holds models, ready only now
+    from layers.registry import LAYERS  # noqa: PLC0415 - the registry holds models, ready only now
 
     expectations = {
         slug: LayerExpectation(
@@ -35,9 +35,7 @@ class LayersConfig(AppConfig):
     verbose_name = _("Layers")
 
     def ready(self) -> None:
-        from .authentication import connect_auth_signals  # noqa: PLC0415 - models ready only now
-        from .services.versions import connect_request_signals  # noqa: PLC0415
+        from layers.services.versions import connect_request_signals  # noqa: PLC0415
 
         checks.register(check_styles, "layers", "styles")
-        connect_auth_signals()
         connect_request_signals()

@@ -7,7 +7,8 @@ write, authenticate through Django as usual.
 
 Freshness: the cached entry is valid only for the current `auth` data version, a counter in
 the database (`layers_layerversion`) that any change to a user, a group or their permissions
-bumps. The version is read once per request with the other data versions, so a role removed,
+bumps (database triggers, layers/version_triggers.py; a login's `last_login` does not). The
+version is read once per request with the other data versions, so a role removed,
 an account deactivated or a password changed is seen on the very next request by every worker
 process, whatever cache each has. Logging out deletes the session row, so its key no longer
 leads here.
@@ -15,43 +16,17 @@ leads here.
 
 from __future__ import annotations
 
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.core.cache import cache
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.crypto import constant_time_compare
 from drf_spectacular.authentication import SessionScheme
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import SAFE_METHODS
 
-from .services.versions import current_layer_versions, layer_versions_bump
+from layers.services.versions import current_layer_versions
 
 USER_CACHE_SECONDS = 8 * 3600  # an upper bound only: the auth version invalidates entries
 AUTH_VERSION_KEY = "auth"
-
-
-def auth_generation_bump(update_fields=None, **_signal_kwargs) -> None:
-    """Invalidate every cached user (signal receiver: users, groups, permissions changed).
-
-    A login's own save of `last_login` changes nobody's access and is let through."""
-    if update_fields is not None and set(update_fields) == {"last_login"}:
-        return
-    layer_versions_bump(AUTH_VERSION_KEY)
-
-
-def connect_auth_signals() -> None:
-    """From AppConfig.ready(): any change to users, groups or permissions bumps the version."""
-    user_model = get_user_model()
-    bump = auth_generation_bump
-    for model in (user_model, Group):
-        post_save.connect(bump, sender=model, dispatch_uid=f"auth-gen-save-{model}")
-        post_delete.connect(bump, sender=model, dispatch_uid=f"auth-gen-delete-{model}")
-    for through in (
-        user_model.groups.through,
-        user_model.user_permissions.through,
-        Group.permissions.through,
-    ):
-        m2m_changed.connect(bump, sender=through, dispatch_uid=f"auth-gen-m2m-{through}")
 
 
 def _generation() -> int:

@@ -14,7 +14,7 @@ import shapely
 from django.contrib.gis.db.models.functions import AsWKB
 from django.db.models import F
 
-from .registry import LayerSpec, layer_spec
+from layers.registry import LayerSpec, layer_spec
 
 FORMATS = {
     ".gpkg": "GPKG",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from .text_rules import text_problem, text_problem_message
+from layers.text_rules import text_problem, text_problem_message
 
 
 class MarkupFreeModelForm(forms.ModelForm):

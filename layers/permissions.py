@@ -2,7 +2,7 @@
 
 from rest_framework.permissions import BasePermission
 
-from .registry import LAYERS
+from layers.registry import LAYERS
 
 
 def can_view_layer(user, slug: str) -> bool:

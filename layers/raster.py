@@ -27,7 +27,7 @@ from rasterio.warp import calculate_default_transform, transform_bounds
 from rasterio.warp import reproject as warp
 from shapely.geometry.base import BaseGeometry
 
-from .geometry import STORAGE_SRID, check_srid, reproject
+from layers.geometry import STORAGE_SRID, check_srid, reproject
 
 SQ_M_PER_MU = 10_000 / 15  # 1 亩 = 666.67 m²
 WEB_MERCATOR = 3857

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from . import models as m
-from .text_rules import text_checked
+from layers import models as m
+from layers.text_rules import text_checked
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ from django.db import connection
 from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 
-from .extensions import FeatureQuery, feature_annotators
-from .querysets import in_bbox
-from .registry import LAYERS, LayerSpec
+from layers.extensions import FeatureQuery, feature_annotators
+from layers.models import AdminArea
+from layers.querysets import in_bbox
+from layers.registry import LAYERS, LayerSpec
 
 # Derived or technical properties each layer's features carry beyond its import attributes,
 # as {property name: ORM path}.
@@ -32,6 +33,19 @@ _EXTRA_PROPERTIES: dict[str, dict[str, str]] = {
     "irrigation-districts": {"town_code": "town__code"},
 }
 MAX_PAGE_SIZE = 5000
+
+
+def county_find(code: str | None = None, *, with_geometry: bool = True) -> AdminArea | None:
+    """The county with this code, or (no code) the first county by code; None when absent.
+
+    Without geometry the outline (thousands of vertices) is not loaded.
+    """
+    qs = AdminArea.objects.filter(level=AdminArea.Level.COUNTY)
+    if not with_geometry:
+        qs = qs.defer("geom")
+    if code:
+        qs = qs.filter(code=code)
+    return qs.order_by("code").first()
 
 
 def layer_counts() -> dict[str, int]:

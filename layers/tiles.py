@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import connection
 
-from .extensions import tile_status_sql
-from .models import PipeNode, PipeSegment, WaterUser
-from .services.versions import current_layer_versions
+from layers.extensions import tile_status_sql
+from layers.models import PipeNode, PipeSegment, WaterUser
+from layers.services.versions import current_layer_versions
 
 MAX_ZOOM = 22
 EXTENT = 4096  # tile coordinates per tile side (MVT default)

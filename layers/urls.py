@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, api_network
+from layers import api, api_network
 
 app_name = "layers"
 

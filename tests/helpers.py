@@ -76,3 +76,42 @@ def write_layer(
         encoding=encoding,
     )
     return path
+
+
+def rewrite_one_row(table: str) -> None:
+    """What another process (QGIS, a SQL fix) does: write a row of `table` behind Django's back.
+
+    The database's trigger bumps the table's data version; nothing in Python is told.
+    """
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {table} SET id = id WHERE id = (SELECT min(id) FROM {table})"  # noqa: S608
+        )
+        assert cur.rowcount == 1, f"{table} has no row to rewrite"
+
+
+def evaluate_pending() -> list[tuple[str, int]]:
+    """One pass of the evaluation worker (what `manage.py evaluation_worker` does on a change)."""
+    from compliance.worker import evaluate_stale  # noqa: PLC0415 - Django apps ready only now
+
+    return evaluate_stale()
+
+
+def database_fingerprint() -> dict[str, str]:
+    """Row count and md5 of every row of every table in the database (the whole stored state).
+
+    Slow on big tables (a few seconds on the demo): for before/after comparisons of a sweep.
+    """
+    out = {}
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'spatial_ref_sys' ORDER BY tablename"
+        )
+        for (table,) in cur.fetchall():
+            cur.execute(
+                f"SELECT count(*) || ':' || coalesce(md5(string_agg(md5(t::text), '' "  # noqa: S608
+                f"ORDER BY md5(t::text))), '') FROM \"{table}\" t"  # names from the catalogue
+            )
+            out[table] = cur.fetchone()[0]
+    return out

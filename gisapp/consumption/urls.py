@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from gisapp.consumption import views
 
 app_name = "consumption_pages"
 

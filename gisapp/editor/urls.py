@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from gisapp.editor import views
 
 app_name = "editor"
 

@@ -17,7 +17,7 @@ import re
 
 from django.conf import settings
 
-from ..middleware import csp_origin
+from gisapp.middleware import csp_origin
 
 # An inline script: no src attribute; its exact text between the tags is what browsers hash.
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)

@@ -24,11 +24,10 @@ from django.contrib.staticfiles import finders
 from django.utils.translation import gettext as _
 from folium.template import Template
 
+from gisapp.reports.looks import COUNTY_OUTLINE, failing_look, failing_paint, label, legend_rows, zh
+from gisapp.reports.selectors import CountyReport, ReportFeature, failing_title
+from gisapp.reports.svg_map import hatch_pattern, swatch_svg
 from layers.styles import feature_paint, leaflet_options, style_for
-
-from .looks import COUNTY_OUTLINE, failing_look, failing_paint, label, legend_rows, zh
-from .selectors import CountyReport, ReportFeature, failing_title
-from .svg_map import hatch_pattern, swatch_svg
 
 LEAFLET_JS = "leaflet/leaflet.js"
 LEAFLET_CSS = "leaflet/leaflet.css"

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from gisapp.reports.selectors import CountyReport
 from layers.styles import compliance_style, feature_paint, state_paint, style_for
-
-from .selectors import CountyReport
 
 COUNTY_OUTLINE = {"stroke_color": "#333333", "stroke_width": 2.5}
 FAILING_POINT_RADIUS = 7

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from compliance.models import Indicator, Result
 from compliance.rules import fmt, pct
-from compliance.selectors import results_fresh, scorecard
+from compliance.selectors import results_stored, scorecard
 from layers.models import AdminArea
 from layers.registry import LAYERS
 
@@ -149,12 +149,14 @@ def _features(qs, slug: str, failures: dict) -> list[ReportFeature]:
 def county_report(area: AdminArea, year: int, layers: Iterable[str] = MAP_LAYERS) -> CountyReport:
     """The scorecard and the failing features of `layers` (slugs among MAP_LAYERS) for a year.
 
-    Verdicts come fresh from compliance (re-evaluated when the data moved); shapes in
+    Verdicts as stored (the scorecard says whether they are current); shapes in
     EPSG:4326 lon/lat as shapely geometries. A constant number of queries: the results, the
     scorecard and its indicators, one per layer.
     """
     layers = [slug for slug in MAP_LAYERS if slug in set(layers)]
-    results = results_fresh(area, year).filter(status=Result.Status.NON_COMPLIANT, layer__in=layers)
+    results = results_stored(area, year).filter(
+        status=Result.Status.NON_COMPLIANT, layer__in=layers
+    )
     failures: dict[tuple[str, int], list[Failure]] = defaultdict(list)
     for r in results.order_by("layer", "feature_code", "indicator__code"):
         failures[(r.layer, r.feature_id)].append(_failure(r))

@@ -12,16 +12,15 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from compliance.evaluation import county_of
+from gisapp.reports.csp import standalone_map_csp
+from gisapp.reports.folium_map import failures_map_html
+from gisapp.reports.looks import COUNTY_OUTLINE, failing_look, failing_paint, label, legend_rows
+from gisapp.reports.pdf import html_to_pdf
+from gisapp.reports.selectors import MAP_LAYERS, CountyReport, county_report, failing_title
+from gisapp.reports.svg_map import SvgFeature, SvgLayer, svg_map, swatch_svg
 from layers.models import AdminArea
 from layers.permissions import can_view_layer
 from layers.styles import feature_paint, style_for
-
-from .csp import standalone_map_csp
-from .folium_map import failures_map_html
-from .looks import COUNTY_OUTLINE, failing_look, failing_paint, label, legend_rows
-from .pdf import html_to_pdf
-from .selectors import MAP_LAYERS, CountyReport, county_report, failing_title
-from .svg_map import SvgFeature, SvgLayer, svg_map, swatch_svg
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 # File names of the exports per county code; other counties use their code.

@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_float, env_list, env_str
+from gisapp.settings.env import env_bool, env_float, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 

@@ -1,6 +1,6 @@
 """Local development (`make run`): debug on, local cluster."""
 
-from .base import *  # noqa: F403
-from .env import env_bool
+from gisapp.settings.base import *  # noqa: F403
+from gisapp.settings.env import env_bool
 
 DEBUG = env_bool("DEBUG", True)

@@ -2,9 +2,9 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import *  # noqa: F403
-from .base import INSECURE_DEV_SECRET_KEY, SECRET_KEY
-from .env import env_bool, env_float, env_list
+from gisapp.settings.base import *  # noqa: F403
+from gisapp.settings.base import INSECURE_DEV_SECRET_KEY, SECRET_KEY
+from gisapp.settings.env import env_bool, env_float, env_list
 
 if SECRET_KEY == INSECURE_DEV_SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("set SECRET_KEY to a random string of at least 50 characters")

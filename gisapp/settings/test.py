@@ -1,6 +1,6 @@
 """Test settings: fast hashing, no debug, the same PostGIS schema as production."""
 
-from .base import *  # noqa: F403
+from gisapp.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False

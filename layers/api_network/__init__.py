@@ -8,11 +8,11 @@ The views live by subject: pipes, nodes, history, leaks and checks; base holds w
 share.
 """
 
-from .checks import CrossingDetailApi, CrossingListApi, NetworkValidateApi
-from .history import HistoryApi, RevertApi
-from .leaks import LeakDetailApi, LeakListApi
-from .nodes import NodeCollectionApi, NodeDetailApi
-from .pipes import PipeActionApi, PipeCollectionApi, PipeDetailApi, PipeMergeApi
+from layers.api_network.checks import CrossingDetailApi, CrossingListApi, NetworkValidateApi
+from layers.api_network.history import HistoryApi, RevertApi
+from layers.api_network.leaks import LeakDetailApi, LeakListApi
+from layers.api_network.nodes import NodeCollectionApi, NodeDetailApi
+from layers.api_network.pipes import PipeActionApi, PipeCollectionApi, PipeDetailApi, PipeMergeApi
 
 __all__ = [
     "CrossingDetailApi",

@@ -12,15 +12,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from ..api_errors import error_body
-from ..services import idempotency
-from ..services.network_geometry import (
-    GeometryFault,
-    crs_fault,
-    vertex_limit_fault,
-)
-from ..services.network_rules import NetworkConflict, NetworkError, fault_error
-from ..services.network_session import EditResult, node_features, pipe_features
+from layers.api_errors import error_body
+from layers.services import idempotency
+from layers.services.network_geometry import GeometryFault, crs_fault, vertex_limit_fault
+from layers.services.network_rules import NetworkConflict, NetworkError, fault_error
+from layers.services.network_session import EditResult, node_features, pipe_features
 
 GEOJSON = "application/geo+json"
 OBJ = OpenApiTypes.OBJECT

@@ -8,21 +8,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
-from ..api import (
-    parse_bbox,
-)
-from ..models import PipeCrossing, PipeSegment
-from ..permissions import CanViewLayer
-from ..services import network_check
-from ..services.network_rules import NetworkError, NetworkNotFound
-from .base import (
-    GEOJSON,
-    IDEMPOTENCY,
-    OBJ,
-    CanEditNetwork,
-    NetworkWrites,
-    answer,
-)
+from layers.api import parse_bbox
+from layers.api_network.base import GEOJSON, IDEMPOTENCY, OBJ, CanEditNetwork, NetworkWrites, answer
+from layers.models import PipeCrossing, PipeSegment
+from layers.permissions import CanViewLayer
+from layers.services import network_check
+from layers.services.network_rules import NetworkError, NetworkNotFound
 
 
 class NetworkValidateApi(NetworkWrites, APIView):

@@ -7,9 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
-from ..permissions import CanViewLayer
-from ..services import history
-from .base import (
+from layers.api_network.base import (
     GEOJSON,
     ID,
     IDEMPOTENCY,
@@ -18,6 +16,8 @@ from .base import (
     NetworkWrites,
     result_response,
 )
+from layers.permissions import CanViewLayer
+from layers.services import history
 
 
 class HistoryApi(NetworkWrites, APIView):

@@ -9,12 +9,7 @@ from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
-from ..services import leaks
-from ..services.network_geometry import (
-    point_from_geojson,
-)
-from ..services.network_rules import NetworkNotFound
-from .base import (
+from layers.api_network.base import (
     GEOJSON,
     IDEMPOTENCY,
     OBJ,
@@ -24,6 +19,9 @@ from .base import (
     feature_parts,
     parsed_geometry,
 )
+from layers.services import leaks
+from layers.services.network_geometry import point_from_geojson
+from layers.services.network_rules import NetworkNotFound
 
 
 class LeakQuerySerializer(serializers.Serializer):

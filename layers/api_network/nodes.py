@@ -7,18 +7,8 @@ import json
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 
-from ..api import (
-    FeatureDetailApi,
-    FeatureListApi,
-    FeatureQuerySerializer,
-)
-from ..permissions import CanViewLayer
-from ..services import network_nodes as nodes
-from ..services.network_geometry import (
-    point_from_geojson,
-)
-from ..services.network_session import node_features
-from .base import (
+from layers.api import FeatureDetailApi, FeatureListApi, FeatureQuerySerializer
+from layers.api_network.base import (
     GEOJSON,
     ID,
     IDEMPOTENCY,
@@ -34,6 +24,10 @@ from .base import (
     request_version,
     result_response,
 )
+from layers.permissions import CanViewLayer
+from layers.services import network_nodes as nodes
+from layers.services.network_geometry import point_from_geojson
+from layers.services.network_session import node_features
 
 
 class NodeCollectionApi(NetworkWrites, FeatureListApi):

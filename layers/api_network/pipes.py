@@ -11,24 +11,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 from shapely.geometry import Point
 
-from ..api import (
+from layers.api import (
     FeatureDetailApi,
     FeatureListApi,
     FeatureQuerySerializer,
     feature_collection_response,
     parse_bbox,
 )
-from ..extensions import FeatureQuery
-from ..permissions import CanViewLayer
-from ..registry import LAYERS
-from ..selectors import feature_page
-from ..services import network_edit as pipes
-from ..services.network_geometry import (
-    line_from_geojson,
-    position,
-)
-from ..services.network_rules import NetworkError
-from .base import (
+from layers.api_network.base import (
     GEOJSON,
     ID,
     IDEMPOTENCY,
@@ -42,6 +32,13 @@ from .base import (
     request_version,
     result_response,
 )
+from layers.extensions import FeatureQuery
+from layers.permissions import CanViewLayer
+from layers.registry import LAYERS
+from layers.selectors import feature_page
+from layers.services import network_edit as pipes
+from layers.services.network_geometry import line_from_geojson, position
+from layers.services.network_rules import NetworkError
 
 
 class PipeListQuerySerializer(FeatureQuerySerializer):

@@ -13,11 +13,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..api_errors import error_body
-from ..models import WaterUser
-from .columns import COLUMNS, columns_for, method_notes
-from .exports import consumption_file
-from .params import (
+from layers.api_errors import error_body
+from layers.consumption.columns import COLUMNS, columns_for, method_notes
+from layers.consumption.exports import consumption_file
+from layers.consumption.params import (
     COMPARE,
     FORMATS,
     GROUP_KEYS,
@@ -28,9 +27,10 @@ from .params import (
     parse_group_by,
     parse_period,
 )
-from .polygon import PolygonError, crs_problem, polygon_from_geojson
-from .selectors import AreaTooLarge, consumption_by_zone, consumption_in_area
-from .sql import ZONE_KINDS
+from layers.consumption.polygon import PolygonError, crs_problem, polygon_from_geojson
+from layers.consumption.selectors import AreaTooLarge, consumption_by_zone, consumption_in_area
+from layers.consumption.sql import ZONE_KINDS
+from layers.models import WaterUser
 
 
 class CanViewConsumption(BasePermission):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from ..models import WaterUser
+from layers.models import WaterUser
 
 ZONE_TYPES = ("town", "supply-zone", "irrigation-district", "water-function-zone")
 GROUP_KEYS = ("zone", "month", "sector")

@@ -31,9 +31,9 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from shapely.geometry.base import BaseGeometry
 
-from .columns import BY_KEY
-from .params import ConsumptionQuery, Period, QueryError
-from .sql import ZONE_KINDS, area_sql, zone_sql
+from layers.consumption.columns import BY_KEY
+from layers.consumption.params import ConsumptionQuery, Period, QueryError
+from layers.consumption.sql import ZONE_KINDS, area_sql, zone_sql
 
 AREA_LIMIT_FACTOR = 1.5  # a drawn area may cover at most 1.5 × the county's bounding box
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .params import ConsumptionQuery, Period, add_months
+from layers.consumption.params import ConsumptionQuery, Period, add_months
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from layers.consumption import api
 
 app_name = "consumption"
 

@@ -1,8 +1,8 @@
 """Import of layer files and record files: all-or-nothing, with a report of every bad row."""
 
-from .errors import ImportFailed, ImportReport, RowError
-from .layer_import import layer_import
-from .records_import import RECORD_KINDS, records_import
+from layers.importing.errors import ImportFailed, ImportReport, RowError
+from layers.importing.layer_import import layer_import
+from layers.importing.records_import import RECORD_KINDS, records_import
 
 __all__ = [
     "RECORD_KINDS",

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import pyogrio
 
-from .errors import ImportFailed, RowError
+from layers.importing.errors import ImportFailed, RowError
 
 VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".zip", ".shp"}
 SHAPEFILE_FIELD_LIMIT = 10

@@ -12,22 +12,16 @@ import shapely
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
-from ..geometry import (
-    STORAGE_SRID,
-    GeometryError,
-    check_srid,
-    srid_from_crs,
-)
-from ..models import AdminArea
-from ..registry import LayerSpec, layer_spec
-from ..services.membership import DEPENDENTS, membership_refresh
-from ..services.topology import staged_pipes_bind_nodes
-from ..services.versions import layer_versions_bump
-from .errors import ImportFailed, ImportReport, RowError
-from .files import check_size, read_vector
-from .lock import import_lock
-from .rows import ParsedRows, rows_parse
-from .upsert import upsert
+from layers.geometry import STORAGE_SRID, GeometryError, check_srid, srid_from_crs
+from layers.importing.errors import ImportFailed, ImportReport, RowError
+from layers.importing.files import check_size, read_vector
+from layers.importing.lock import import_lock
+from layers.importing.rows import ParsedRows, rows_parse
+from layers.importing.upsert import upsert
+from layers.models import AdminArea
+from layers.registry import LayerSpec, layer_spec
+from layers.services.membership import membership_refresh
+from layers.services.topology import staged_pipes_bind_nodes
 
 Progress = Callable[[str, int, int], None]
 
@@ -163,9 +157,7 @@ def _write(spec: LayerSpec, rows: ParsedRows, report: ImportReport) -> None:
         )
     report.created, report.updated = created, updated
     if created or updated:
-        changed = {spec.slug} | DEPENDENTS.get(spec.slug, set())
-        membership_refresh()
-        layer_versions_bump(*changed)
+        membership_refresh()  # its writes bump the dependents' data versions (triggers)
 
 
 def _values(column: list, default) -> list:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from .errors import ImportFailed, RowError
+from layers.importing.errors import ImportFailed, RowError
 
 
 def import_lock(target: str) -> None:

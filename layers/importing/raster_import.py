@@ -26,16 +26,14 @@ from django.utils.translation import gettext as _
 from rasterio.errors import NotGeoreferencedWarning, RasterioError
 from shapely.geometry import box
 
-from ..geometry import STORAGE_SRID, GeometryError, lonlat_in_range, reproject, srid_from_crs
-from ..models import AdminArea, RasterLayer
-from ..raster import band_statistics
-from ..services.versions import layer_versions_bump
-from ..styles import styles_dir
-from ..styles_raster import RasterStyleError, raster_style_for
-from ..text_rules import TextRefused, text_checked
-from .errors import ImportFailed, ImportReport, RowError
+from layers.geometry import STORAGE_SRID, GeometryError, lonlat_in_range, reproject, srid_from_crs
+from layers.importing.errors import ImportFailed, ImportReport, RowError
+from layers.models import AdminArea, RasterLayer
+from layers.raster import band_statistics
+from layers.styles import styles_dir
+from layers.styles_raster import RasterStyleError, raster_style_for
+from layers.text_rules import TextRefused, text_checked
 
-RASTERS_KEY = "rasters"  # the data version every raster import bumps (verdicts depend on it)
 RASTER_SUBDIR = "rasters"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 KINDS = tuple(RasterLayer.Kind.values)
@@ -279,7 +277,6 @@ def raster_import(
                 layer.data_version += 1
             layer.full_clean()
             layer.save()
-            layer_versions_bump(RASTERS_KEY)
     except ValidationError as exc:
         if not existed:
             target.unlink(missing_ok=True)

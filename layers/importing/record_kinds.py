@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from .. import models as m
-from ..registry import Attr
+from layers import models as m
+from layers.registry import Attr
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,11 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from openpyxl import load_workbook
 
-from ..services.versions import layer_versions_bump
-from .errors import ImportFailed, ImportReport, RowError
-from .files import check_size
-from .lock import import_lock
-from .record_kinds import RECORD_KINDS, RecordKind
-from .upsert import upsert
+from layers.importing.errors import ImportFailed, ImportReport, RowError
+from layers.importing.files import check_size
+from layers.importing.lock import import_lock
+from layers.importing.record_kinds import RECORD_KINDS, RecordKind
+from layers.importing.upsert import upsert
 
 Progress = Callable[[str, int, int], None]
 MAX_REPORTED_ERRORS = 1000
@@ -94,8 +93,6 @@ def records_import(
             report.created, report.updated, _ids = upsert(
                 spec.model._meta.db_table, key=key, columns=columns, rows=parsed
             )
-            if report.created or report.updated:
-                layer_versions_bump(kind)
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:

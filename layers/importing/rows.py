@@ -9,16 +9,16 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon
 
-from ..geometry import (
+from layers.geometry import (
     STORAGE_SRID,
     gcj02_to_wgs84,
     lonlat_in_range,
     reproject,
     validation_problem,
 )
-from ..registry import Attr, LayerSpec
-from .errors import ImportFailed, RowError
-from .files import VectorTable
+from layers.importing.errors import ImportFailed, RowError
+from layers.importing.files import VectorTable
+from layers.registry import Attr, LayerSpec
 
 Progress = Callable[[str, int, int], None]
 

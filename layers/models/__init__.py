@@ -1,13 +1,13 @@
 """Models of every spatial layer and its records, split by sub-domain."""
 
-from .areas import AdminArea, AreaYearStats, LayerVersion
-from .irrigation import IrrigationDistrict, IrrigationRecord
-from .network import LeakRecord, PipeNode, PipeSegment, SupplyZone, WaterBalance
-from .network_edit import IdempotentRequest, NetworkChange, PipeCrossing
-from .rasters import RasterLayer
-from .sewage import SewagePlant, SewagePlantMonth
-from .users import Consumption, WaterUser
-from .water import WaterFunctionZone, WaterQualitySample
+from layers.models.areas import AdminArea, AreaYearStats, LayerVersion
+from layers.models.irrigation import IrrigationDistrict, IrrigationRecord
+from layers.models.network import LeakRecord, PipeNode, PipeSegment, SupplyZone, WaterBalance
+from layers.models.network_edit import IdempotentRequest, NetworkChange, PipeCrossing
+from layers.models.rasters import RasterLayer
+from layers.models.sewage import SewagePlant, SewagePlantMonth
+from layers.models.users import Consumption, WaterUser
+from layers.models.water import WaterFunctionZone, WaterQualitySample
 
 __all__ = [
     "AdminArea",

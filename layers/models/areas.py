@@ -3,7 +3,7 @@
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .base import non_negative, valid_geometry
+from layers.models.base import non_negative, valid_geometry
 
 
 class AdminArea(models.Model):

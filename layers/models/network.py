@@ -5,7 +5,7 @@ from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .base import InTown, LayerFeature, non_negative, valid_geometry
+from layers.models.base import InTown, LayerFeature, non_negative, valid_geometry
 
 
 class SupplyZone(LayerFeature):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .network import PipeSegment
+from layers.models.network import PipeSegment
 
 
 class NetworkChange(models.Model):

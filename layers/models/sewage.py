@@ -4,7 +4,7 @@ from django.contrib.gis.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from .base import InTown, LayerFeature, non_negative
+from layers.models.base import InTown, LayerFeature, non_negative
 
 EFFLUENT_PARAMETERS = ("cod", "bod5", "ss", "nh3n", "tn", "tp")
 

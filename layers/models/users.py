@@ -3,7 +3,7 @@
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .base import InTown, LayerFeature, non_negative
+from layers.models.base import InTown, LayerFeature, non_negative
 
 
 class WaterUser(LayerFeature, InTown):

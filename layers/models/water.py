@@ -4,7 +4,7 @@ from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .base import LayerFeature, non_negative, valid_geometry
+from layers.models.base import LayerFeature, non_negative, valid_geometry
 
 QUALITY_PARAMETERS = ("do", "codmn", "cod", "bod5", "nh3n", "tp", "tn")
 

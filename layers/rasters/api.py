@@ -15,13 +15,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..api_errors import error_body
-from ..importing.raster_import import RasterFileMissing
-from ..models import RasterLayer, SupplyZone
-from ..permissions import can_view_layer
-from ..registry import LAYERS
-from .overlay import legend, overlay_file, overlay_grid_of
-from .selectors import (
+from layers.api_errors import error_body
+from layers.importing.raster_import import RasterFileMissing
+from layers.models import RasterLayer, SupplyZone
+from layers.permissions import can_view_layer
+from layers.rasters.overlay import legend, overlay_file, overlay_grid_of
+from layers.rasters.selectors import (
     nodes_above_source_head,
     raster_get,
     raster_list,
@@ -29,6 +28,7 @@ from .selectors import (
     raster_value,
     raster_zonal,
 )
+from layers.registry import LAYERS
 
 VIEW_PERMISSION = "layers.view_rasterlayer"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from affine import Affine
 from django.utils.translation import get_language
 
-from ..importing.raster_import import raster_path, raster_root
-from ..models import RasterLayer
-from ..raster import OverlayGrid, overlay_grid, render_overlay
-from .selectors import raster_style, style_key
+from layers.importing.raster_import import raster_path, raster_root
+from layers.models import RasterLayer
+from layers.raster import OverlayGrid, overlay_grid, render_overlay
+from layers.rasters.selectors import raster_style, style_key
 
 CACHE_SUBDIR = "cache"
 

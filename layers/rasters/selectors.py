@@ -10,14 +10,14 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils.translation import get_language
 
-from ..geometry import STORAGE_SRID
-from ..importing.raster_import import raster_path
-from ..models import RasterLayer
-from ..raster import SQ_M_PER_MU, Zonal, sample, zonal
-from ..registry import LAYERS
-from ..services.versions import layer_versions
-from ..styles import styles_dir
-from ..styles_raster import default_style, raster_style_for
+from layers.geometry import STORAGE_SRID
+from layers.importing.raster_import import raster_path
+from layers.models import RasterLayer
+from layers.raster import SQ_M_PER_MU, Zonal, sample, zonal
+from layers.registry import LAYERS
+from layers.services.versions import layer_versions
+from layers.styles import styles_dir
+from layers.styles_raster import default_style, raster_style_for
 
 ZONAL_CACHE_SECONDS = 24 * 3600
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 from django.db import connection, transaction
 
-from ..geometry import STORAGE_SRID
-from ..importing.raster_import import raster_path
-from ..models import RasterLayer
-from ..raster import sample
-from ..services.versions import layer_versions_bump
+from layers.geometry import STORAGE_SRID
+from layers.importing.raster_import import raster_path
+from layers.models import RasterLayer
+from layers.raster import sample
 
 ELEVATION_RASTER = "elevation"
 
@@ -41,7 +40,4 @@ def pipe_nodes_sample_elevation(*, raster_slug: str = ELEVATION_RASTER) -> int:
             "WHERE n.id = v.id AND n.elevation_m IS DISTINCT FROM v.elevation",
             [ids, elevations],
         )
-        changed = cur.rowcount
-    if changed:
-        layer_versions_bump("pipe-nodes")
-    return changed
+        return cur.rowcount

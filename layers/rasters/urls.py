@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from layers.rasters import api
 
 app_name = "rasters"
 

@@ -10,9 +10,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import NetworkChange, PipeNode, PipeSegment
-from .network_rules import NetworkConflict, NetworkNotFound
-from .network_session import EditResult, NetworkEdit
+from layers.models import NetworkChange, PipeNode, PipeSegment
+from layers.services.network_rules import NetworkConflict, NetworkNotFound
+from layers.services.network_session import EditResult, NetworkEdit
 
 Op = NetworkChange.Operation
 

@@ -13,8 +13,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import IdempotentRequest
-from .network_rules import NetworkError
+from layers.models import IdempotentRequest
+from layers.services.network_rules import NetworkError
 
 KEY_MAX = 200
 TTL = dt.timedelta(hours=24)

@@ -18,13 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry import Point
 
-from ..models import LeakRecord, PipeSegment
-from . import topology
-from .network_geometry import GeometryFault, LonLat, position
-from .network_rules import NetworkError, NetworkNotFound, fault_error, text_clean
-from .versions import layer_versions_bump
+from layers.models import LeakRecord, PipeSegment
+from layers.services import topology
+from layers.services.network_geometry import GeometryFault, LonLat, position
+from layers.services.network_rules import NetworkError, NetworkNotFound, fault_error, text_clean
 
-DATA_KEY = "leaks"
 CAUSE_MAX = 200
 
 
@@ -178,7 +176,6 @@ def leak_record(
     )
     _checked(leak, where)
     leak.save()
-    layer_versions_bump(DATA_KEY)
     return leak
 
 
@@ -197,7 +194,6 @@ def leak_update(*, leak_id: int, values: Mapping, at: Point | None = None, user)
         leak.geom, where = _on_pipe(_pipe(leak.pipe_id), at)
     _checked(leak, where)
     leak.save()
-    layer_versions_bump(DATA_KEY)
     return leak
 
 

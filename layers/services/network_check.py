@@ -14,10 +14,10 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from ..models import PipeCrossing, PipeSegment
-from .network_rules import NetworkError, NetworkNotFound, text_clean, tolerance_m
-from .network_session import OVERLAP_FACTOR
-from .topology import degrees_covering
+from layers.models import PipeCrossing, PipeSegment
+from layers.services.network_rules import NetworkError, NetworkNotFound, text_clean, tolerance_m
+from layers.services.network_session import OVERLAP_FACTOR
+from layers.services.topology import degrees_covering
 
 # Kinds that legitimately end the network (a node of degree one of another kind is a
 # dangling end), and kinds that feed a part of it.

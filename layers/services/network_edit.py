@@ -14,9 +14,9 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from shapely.geometry import LineString, Point
 
-from ..models import NetworkChange, PipeNode, PipeSegment
-from . import topology
-from .network_geometry import (
+from layers.models import NetworkChange, PipeNode, PipeSegment
+from layers.services import topology
+from layers.services.network_geometry import (
     GeometryFault,
     line_fault,
     lonlat,
@@ -26,9 +26,9 @@ from .network_geometry import (
     translated_m,
     with_ends,
 )
-from .network_rules import NetworkError, fault_error, pipe_attrs_clean, tolerance_m
-from .network_session import EditResult, NetworkEdit
-from .network_snap import (
+from layers.services.network_rules import NetworkError, fault_error, pipe_attrs_clean, tolerance_m
+from layers.services.network_session import EditResult, NetworkEdit
+from layers.services.network_snap import (
     PIPE_PREFIX,
     end_attach,
     junctions_prune,

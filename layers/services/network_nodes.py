@@ -14,12 +14,12 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from shapely.geometry import Point
 
-from ..models import NetworkChange, PipeNode, PipeSegment
-from . import topology
-from .network_geometry import GeometryFault, LonLat, position
-from .network_rules import NetworkError, fault_error, node_attrs_clean, tolerance_m
-from .network_session import EditResult, NetworkEdit
-from .network_snap import node_degree, node_insert, pipe_split_at
+from layers.models import NetworkChange, PipeNode, PipeSegment
+from layers.services import topology
+from layers.services.network_geometry import GeometryFault, LonLat, position
+from layers.services.network_rules import NetworkError, fault_error, node_attrs_clean, tolerance_m
+from layers.services.network_session import EditResult, NetworkEdit
+from layers.services.network_snap import node_degree, node_insert, pipe_split_at
 
 Op = NetworkChange.Operation
 

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from ..models import PipeNode, PipeSegment
-from ..text_rules import text_problem, text_problem_message
-from .network_geometry import GeometryFault, LonLat
+from layers.models import PipeNode, PipeSegment
+from layers.services.network_geometry import GeometryFault, LonLat
+from layers.text_rules import text_problem, text_problem_message
 
 # Nominal diameters (mm) of the pipe series used in Chinese water supply: steel and ductile
 # iron DN (GB/T 3091, GB/T 13295), PE and PVC-U outside diameters dn (GB/T 13663,

@@ -16,12 +16,17 @@ import shapely
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from ..models import NetworkChange, PipeNode, PipeSegment
-from . import topology
-from .membership import membership_refresh_rows
-from .network_geometry import line_fault
-from .network_rules import NetworkConflict, NetworkError, NetworkNotFound, fault_error, tolerance_m
-from .versions import layer_versions_bump
+from layers.models import NetworkChange, PipeNode, PipeSegment
+from layers.services import topology
+from layers.services.membership import membership_refresh_rows
+from layers.services.network_geometry import line_fault
+from layers.services.network_rules import (
+    NetworkConflict,
+    NetworkError,
+    NetworkNotFound,
+    fault_error,
+    tolerance_m,
+)
 
 # All network writes are serialised by one transaction-level advisory lock: two engineers'
 # edits near the same spot must not both create a junction there, and a writer holding a
@@ -197,7 +202,6 @@ class NetworkEdit:
         membership_refresh_rows("layers_pipesegment", pipe_ids)
         membership_refresh_rows("layers_pipenode", node_ids)
         self._validate(node_ids)
-        layer_versions_bump(*(["pipes"] if pipe_ids else []), *(["pipe-nodes"] if node_ids else []))
         after_pipes = pipe_features(pipe_ids, HISTORY_DIGITS)
         after_nodes = node_features(node_ids, HISTORY_DIGITS)
         change = NetworkChange.objects.create(

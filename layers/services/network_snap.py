@@ -11,11 +11,11 @@ from django.contrib.gis.geos import Point as GeosPoint
 from django.db import connection
 from django.db.models import Q
 
-from ..models import PipeNode, PipeSegment
-from . import topology
-from .network_geometry import LonLat
-from .network_rules import tolerance_m
-from .network_session import NetworkEdit
+from layers.models import PipeNode, PipeSegment
+from layers.services import topology
+from layers.services.network_geometry import LonLat
+from layers.services.network_rules import tolerance_m
+from layers.services.network_session import NetworkEdit
 
 # Code prefixes of nodes created by edits (the import's junctions are J0000001, ...).
 NODE_PREFIX = {

@@ -1,4 +1,4 @@
-"""Data versions: every write bumps its layer's counter, so caches and verdicts see change.
+"""Data versions: reading the counters that every write bumps (database triggers).
 
 The counters live in the database (`layers_layerversion`), the one place every worker process
 shares: a hot path reads them once per request (`current_layer_versions`, one small query) and
@@ -11,24 +11,6 @@ from django.core.signals import request_finished, request_started
 from django.db import connection
 
 _request = threading.local()  # the versions read in this thread's current request, if any
-
-
-def layer_versions_bump(*keys: str) -> None:
-    """Increment the version of each layer slug or record kind (creating it at 1).
-
-    Other requests see the new numbers when the transaction commits, together with the data.
-    """
-    if not keys:
-        return
-    with connection.cursor() as cur:
-        cur.execute(
-            "INSERT INTO layers_layerversion (key, version, changed_at) "
-            "SELECT k, 1, now() FROM unnest(%s::text[]) AS k "
-            "ON CONFLICT (key) DO UPDATE SET version = layers_layerversion.version + 1, "
-            "changed_at = now()",
-            [sorted(set(keys))],
-        )
-    _request.versions = None  # this request reads its own write
 
 
 def layer_versions() -> dict[str, int]:
@@ -65,8 +47,14 @@ def remember_request_versions(versions: dict[str, int]) -> None:
         _request.versions = versions
 
 
-def _request_begins(**_signal_kwargs) -> None:
-    _request.active, _request.versions = True, None
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _request_begins(environ=None, **_signal_kwargs) -> None:
+    # Only a safe request memoises: a write request must read the versions its own writes
+    # (through the triggers) have just bumped.
+    method = (environ or {}).get("REQUEST_METHOD", "GET")
+    _request.active, _request.versions = method in _SAFE_METHODS, None
 
 
 def _request_ends(**_signal_kwargs) -> None:

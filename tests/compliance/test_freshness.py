@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from compliance import evaluation
+from compliance import evaluation, freshness
 from compliance.dependencies import (
     COUNTY_FAMILY,
     COUNTY_LINE_SOURCES,
@@ -17,14 +17,15 @@ from compliance.dependencies import (
     evaluation_plan,
     family_dependencies,
 )
-from compliance.evaluation import county_of, evaluate, results_ensure_fresh, stale_families
+from compliance.evaluation import county_of, evaluate
 from compliance.evaluators import FEATURE_FAMILIES
+from compliance.freshness import results_ensure_fresh, stale_families
 from compliance.models import Result
 from compliance.scorecard import FIGURES
 from compliance.services import indicators_seed
 from layers.models import AdminArea, PipeSegment, SupplyZone, WaterUser
-from layers.services.versions import layer_versions_bump
 from layers.tiles import lonlat_to_tile
+from tests.helpers import evaluate_pending, rewrite_one_row
 
 YEAR = 2024
 
@@ -46,12 +47,11 @@ def _verdicts() -> dict[tuple[str, str, int], tuple]:
 
 
 def _retire_pipes_of(zone_code: str) -> None:
-    """What a network edit does: change pipes and bump the pipes version, in one transaction."""
+    """What a network edit does: change pipes (the trigger bumps the pipes version)."""
     with transaction.atomic():
         pipes = PipeSegment.objects.filter(supply_zone__code=zone_code, status="in_service")
         ids = list(pipes.order_by("id").values_list("id", flat=True)[: pipes.count() // 2])
         PipeSegment.objects.filter(id__in=ids).update(status="abandoned")
-        layer_versions_bump("pipes")
 
 
 @pytest.mark.django_db
@@ -60,15 +60,15 @@ class PlanTests:
         county = county_of(None)
         results_ensure_fresh(county, YEAR)
         _retire_pipes_of("SZ02")
-        state = evaluation.freshness_state(YEAR)
-        codes = evaluation._county_codes()
+        state = freshness.freshness_state(YEAR)
+        codes = freshness._county_codes()
         plan = evaluation_plan(state.versions, state.runs, codes)
         assert plan.families == ("supply",)
         assert plan.county_lines == ("county.supply_leakage",)
         assert stale_families(county, YEAR) == ["supply", COUNTY_FAMILY]
 
     def test_no_run_yet_plans_everything(self):
-        codes = evaluation._county_codes()
+        codes = freshness._county_codes()
         plan = evaluation_plan({"pipes": 1}, {}, codes)
         assert plan.families == tuple(FEATURE_FAMILIES)
         assert set(plan.county_lines) == set(codes)
@@ -129,18 +129,24 @@ class ReadsWaitOnlyForTheirFamiliesTests:
         assert page.status_code == 200
         assert stale_families(county, YEAR) == ["supply", COUNTY_FAMILY]
 
-    def test_a_pipe_tile_brings_supply_up_to_date(self, client, official):
+    def test_reads_never_evaluate_and_the_worker_catches_up(self, client, official):
         client.force_login(official)
         county = county_of(None)
         results_ensure_fresh(county, YEAR)
         _retire_pipes_of("SZ02")
         point = SupplyZone.objects.get(code="SZ02").geom.point_on_surface
         z, x, y = 15, *lonlat_to_tile(point.x, point.y, 15)
-        assert client.get(f"/tiles/pipes/{z}/{x}/{y}.pbf?year={YEAR}").status_code in (200, 204)
-        assert stale_families(county, YEAR) == [COUNTY_FAMILY]
+        tile = f"/tiles/pipes/{z}/{x}/{y}.pbf?year={YEAR}"
+        first = client.get(tile)
+        assert first.status_code == 200
         card = client.get(f"/api/v1/compliance/scorecard/?year={YEAR}")
-        assert card.status_code == 200
+        assert card.status_code == 200 and card.json()["fresh"] is False
+        assert stale_families(county, YEAR) == ["supply", COUNTY_FAMILY]  # the reads stored none
+        assert (county.code, YEAR) in evaluate_pending()
         assert stale_families(county, YEAR) == []
+        assert client.get(f"/api/v1/compliance/scorecard/?year={YEAR}").json()["fresh"] is True
+        # the stored verdicts moved: the tile is another one (its ETag keys on `verdicts`)
+        assert client.get(tile)["ETag"] != first["ETag"]
 
     def test_pipe_features_check_no_verdicts(self, client, official):
         client.force_login(official)
@@ -172,7 +178,7 @@ class ConcurrentReadersTests:
         )
         evaluate(area=county, year=YEAR)
         with transaction.atomic():
-            layer_versions_bump("pipes")
+            rewrite_one_row("layers_pipesegment")
         plans = []
         real = evaluation.evaluate_plan
 
@@ -180,7 +186,7 @@ class ConcurrentReadersTests:
             plans.append(plan)
             return real(area, year, plan)
 
-        monkeypatch.setattr(evaluation, "evaluate_plan", counted)
+        monkeypatch.setattr(freshness, "evaluate_plan", counted)
         readers = 4
         barrier = threading.Barrier(readers)
         outcomes: list[bool] = []

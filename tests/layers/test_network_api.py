@@ -11,6 +11,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from layers.models import NetworkChange, PipeNode, PipeSegment
+from tests.helpers import evaluate_pending
 from tests.layers.test_network_services import (
     draw,
     fingerprint,
@@ -359,6 +360,7 @@ class ComplianceFollowsEditTests:
         ).order_by("-length_m")[0]
         before = leakage(eng, "SZ02")
         assert send(eng, "delete", f"{PIPES}{pipe.pk}/").status_code == 200
+        evaluate_pending()  # the worker's pass, woken by the edit's commit
         after = leakage(eng, "SZ02")
         assert after["km_dn75_plus"] == pytest.approx(
             before["km_dn75_plus"] - pipe.length_m / 1000, rel=1e-9

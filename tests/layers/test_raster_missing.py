@@ -12,7 +12,7 @@ from django.core.cache import cache
 from compliance.models import Result
 from layers.importing.raster_import import raster_root
 from layers.models import RasterLayer
-from layers.services.versions import layer_versions_bump
+from tests.helpers import evaluate_pending, rewrite_one_row
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,8 @@ class RasterFileMissingTests:
     def test_irrigation_verdicts_are_no_data_saying_to_reimport(self, client, official, missing):
         client.force_login(official)
         missing("land-use", "rainfall")
-        layer_versions_bump("rasters")  # as a re-import would: irrigation verdicts are stale
+        rewrite_one_row("layers_rasterlayer")  # as a re-import would: verdicts are stale
+        evaluate_pending()
         response = client.get(
             "/api/v1/compliance/results/?year=2024&layer=irrigation-districts&page_size=1000"
         )

@@ -16,7 +16,6 @@ from rest_framework.authtoken.models import Token
 
 from layers.importing.layer_import import layer_import
 from layers.models import PipeSegment, SupplyZone
-from layers.services.versions import layer_versions_bump
 from layers.tiles import (
     EXTENT,
     MERCATOR_HALF_WIDTH_M,
@@ -29,7 +28,7 @@ from layers.tiles import (
     tile_sql,
     tile_width_3857,
 )
-from tests.helpers import write_layer
+from tests.helpers import rewrite_one_row, write_layer
 
 MVT = "application/vnd.mapbox-vector-tile"
 PIPE_ATTRIBUTES = {
@@ -244,7 +243,7 @@ class TileCachingTests:
         url = _url("pipes", *_zone_tile("SZ01"))
         before = client.get(url)["ETag"]
         with django_capture_on_commit_callbacks(execute=True):
-            layer_versions_bump("pipes")
+            rewrite_one_row("layers_pipesegment")
         response = client.get(url, HTTP_IF_NONE_MATCH=before)
         assert response.status_code == 200
         assert response["ETag"] != before
