@@ -6,9 +6,9 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from accounts.throttling import login_throttled
 from audit.models import AuditEvent
 from audit.services import audit_record
-from audit.throttling import login_throttled
 
 THROTTLED_MESSAGE = _(
     "Too many failed logins for this user name or from this computer. "

@@ -58,7 +58,7 @@ def on_network_change(sender, instance, created, **kwargs) -> None:
     audit_record(
         kind=Kind.DATA_CHANGE,
         user=instance.user,
-        object_type="layers.networkchange",
+        object_type="network.networkchange",
         object_id=instance.pk,
         summary=(
             f"network {instance.operation}: pipes {instance.pipe_ids}, nodes {instance.node_ids}"
@@ -91,7 +91,7 @@ def connect() -> None:
     user_login_failed.connect(on_login_failed, dispatch_uid="audit_login_failed")
     post_save.connect(on_admin_change, sender="admin.LogEntry", dispatch_uid="audit_admin")
     post_save.connect(
-        on_network_change, sender="layers.NetworkChange", dispatch_uid="audit_network"
+        on_network_change, sender="network.NetworkChange", dispatch_uid="audit_network"
     )
     post_save.connect(
         on_indicator_change, sender="compliance.IndicatorChange", dispatch_uid="audit_indicator"

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from django.db.models import JSONField, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    JSONField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.utils.translation import get_language
 
 from compliance.dependencies import families_of_layer
 from compliance.freshness import default_year, verdict_freshness
-from layers.extensions import FeatureQuery
+from compliance.models import Indicator, Result
+from layers.extensions import FeatureQuery, TileStatus
 
 # The overall status of a feature: non_compliant if any indicator fails (bonus items never make
 # a feature fail), else compliant if any passes, else no_data.
@@ -58,30 +69,46 @@ def compliance_annotator(
     return qs, ["compliance"]
 
 
-# Tiles: users carry their own overall status; pipes carry their supply zone's leakage verdict
-# (so a failing zone's network stands out); nodes carry none. With each, the families it reads.
+def feature_status(layer: str, year: int, key: OuterRef) -> Case:
+    """A feature's overall status as an expression: non_compliant if any indicator fails
+    (bonus items never make a feature fail), else compliant if any passes, else no_data."""
+    results = Result.objects.filter(layer=layer, year=year, feature_id=key)
+    failing = results.filter(status=Result.Status.NON_COMPLIANT).exclude(
+        indicator__kind=Indicator.Kind.BONUS
+    )
+    return Case(
+        When(Exists(failing), then=Value(Result.Status.NON_COMPLIANT.value)),
+        When(
+            Exists(results.filter(status=Result.Status.COMPLIANT)),
+            then=Value(Result.Status.COMPLIANT.value),
+        ),
+        default=Value(Result.Status.NO_DATA.value),
+        output_field=CharField(),
+    )
+
+
+def _zone_leakage(year: int) -> Subquery:
+    """A pipe's supply zone's leakage verdict (so a failing zone's network stands out)."""
+    verdict = Result.objects.filter(
+        layer="supply-zones",
+        year=year,
+        indicator__code="supply.leakage",
+        feature_id=OuterRef("supply_zone_id"),
+    )
+    return Subquery(verdict.order_by().values("status")[:1], output_field=CharField())
+
+
+# Tiles: users carry their own overall status; pipes their supply zone's leakage verdict;
+# nodes carry none.
 _TILE_STATUS = {
-    "water-users": (
-        ("user",),
-        "(SELECT CASE WHEN bool_or(r.status = 'non_compliant' AND i.kind <> 'bonus') "
-        "THEN 'non_compliant' WHEN bool_or(r.status = 'compliant') THEN 'compliant' "
-        "ELSE 'no_data' END FROM compliance_result r "
-        "JOIN compliance_indicator i ON i.id = r.indicator_id "
-        "WHERE r.layer = 'water-users' AND r.year = %s AND r.feature_id = t.id)",
-    ),
-    "pipes": (
-        ("supply",),
-        "(SELECT r.status FROM compliance_result r "
-        "JOIN compliance_indicator i ON i.id = r.indicator_id AND i.code = 'supply.leakage' "
-        "WHERE r.layer = 'supply-zones' AND r.year = %s AND r.feature_id = t.supply_zone_id)",
-    ),
+    "water-users": lambda year: feature_status("water-users", year, OuterRef("id")),
+    "pipes": _zone_leakage,
 }
 
 
-def compliance_tile_status(slug: str, year: int | None) -> tuple[str, list] | None:
-    """The SQL status expression of a tiled layer's features for a year (None: no status)."""
+def compliance_tile_status(slug: str, year: int | None) -> TileStatus | None:
+    """The status expression of a tiled layer's features for a year (None: no status)."""
     if slug not in _TILE_STATUS:
         return None
     year = year or default_year()
-    _families, sql = _TILE_STATUS[slug]
-    return sql, [year]
+    return TileStatus(year, _TILE_STATUS[slug](year))

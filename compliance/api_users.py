@@ -10,9 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compliance.users_plans import STATUSES, users_plans, users_plans_parse
-from layers.consumption.api import CanViewConsumption
-from layers.consumption.params import QueryError
-from layers.models import WaterUser
+from consumption.api import CanViewConsumption
+from consumption.models import WaterUser
+from consumption.params import QueryError
 
 
 class UsersPlansApi(APIView):

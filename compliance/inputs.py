@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from layers.importing.raster_import import RasterFileMissing
+from dataio.importing.raster_import import RasterFileMissing
 from layers.models import AdminArea
-from layers.rasters.selectors import zonal_by_id
+from rasters.selectors import zonal_by_id
 
 
 @dataclass

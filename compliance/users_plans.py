@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from compliance.models import Indicator
 from compliance.rules import Verdict
 from compliance.rules import users as rules
-from layers.consumption.params import QueryError, parse_choice
-from layers.models import AdminArea, Consumption, WaterUser
+from consumption.models import Consumption, WaterUser
+from consumption.params import QueryError, parse_choice
+from layers.models import AdminArea
 
 PLAN_CODE, OVER_CODE, KEY_CODE = "user.planned_use", "user.over_plan", "user.key_monitored"
 # no_plan: must have a plan and has none; over_plan / within_plan: use against the plan;

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from consumption.models import Consumption
 from layers.models import (
     AdminArea,
     AreaYearStats,
-    Consumption,
     IrrigationRecord,
     SewagePlantMonth,
-    WaterBalance,
     WaterQualitySample,
 )
+from network.models import WaterBalance
 
 
 def year_has_data(area: AdminArea, year: int) -> bool:

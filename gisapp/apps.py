@@ -10,7 +10,7 @@ class GisappConfig(AppConfig):
     verbose_name = _("Site")
 
     def ready(self) -> None:
-        from gisapp.roles import roles_sync  # noqa: PLC0415 - models are ready only now
+        from accounts.roles import roles_sync  # noqa: PLC0415 - models are ready only now
 
         # After every app's migrations (and its permissions) exist; idempotent, so running it once
         # per migrated app costs a few queries and keeps the groups complete.

@@ -10,7 +10,7 @@ from audit.forms import ThrottledAdminAuthenticationForm
 from audit.views import ThrottledLoginView
 from gisapp import views
 from layers.api_tiles import TileApi
-from layers.rasters.api import RasterOverlayView
+from rasters.api import RasterOverlayView
 
 admin.site.site_header = _("Lianzhou water-saving GIS")
 admin.site.site_title = _("Lianzhou water-saving GIS")
@@ -26,13 +26,15 @@ urlpatterns = [
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    # The network's write routes come before the layers' generic read routes on the same paths.
+    path("api/v1/", include("network.urls")),
     path("api/v1/", include("layers.urls")),
     path("api/v1/compliance/", include("compliance.urls")),
-    path("api/v1/", include("layers.rasters.urls")),
+    path("api/v1/", include("rasters.urls")),
     path("reports/", include("gisapp.reports.urls")),
     path("network/", include("gisapp.editor.urls")),
     path("consumption/", include("gisapp.consumption.urls")),
-    path("api/v1/consumption/", include("layers.consumption.urls")),
+    path("api/v1/consumption/", include("consumption.urls")),
     path("tiles/<slug:slug>/<int:z>/<int:x>/<int:y>.pbf", TileApi.as_view(), name="tile"),
     path("rasters/<slug:slug>/overlay.png", RasterOverlayView.as_view(), name="raster-overlay"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),

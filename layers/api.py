@@ -16,7 +16,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from layers.authentication import CachedSessionMixin
+from accounts.authentication import CachedSessionMixin
 from layers.extensions import FeatureQuery
 from layers.permissions import CanViewLayer, can_view_layer
 from layers.registry import LAYERS

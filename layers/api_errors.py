@@ -10,7 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from layers.importing.raster_import import RasterFileMissing
+from dataio.importing.raster_import import RasterFileMissing
 
 _CODES = {
     400: "bad_request",

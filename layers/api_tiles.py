@@ -14,9 +14,9 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
-from layers.authentication import CachedSessionMixin
+from accounts.authentication import CachedSessionMixin
 from layers.permissions import CanViewLayer
-from layers.tiles import MAX_ZOOM, TILED_LAYERS, tile_content, tile_out_of_range, tile_plan
+from layers.tiles import MAX_ZOOM, tile_content, tile_out_of_range, tile_plan, tiled_layers
 
 MVT = "application/vnd.mapbox-vector-tile"
 # Tiles need a login: browsers may keep them a minute, shared caches never.
@@ -69,7 +69,7 @@ class TileApi(CachedSessionMixin, APIView):
         operation_id="tiles_retrieve",
         parameters=[
             TileQuerySerializer,
-            OpenApiParameter("slug", str, OpenApiParameter.PATH, enum=list(TILED_LAYERS)),
+            OpenApiParameter("slug", str, OpenApiParameter.PATH, enum=list(tiled_layers())),
             OpenApiParameter("z", int, OpenApiParameter.PATH, description=f"zoom, 0–{MAX_ZOOM}"),
             OpenApiParameter("x", int, OpenApiParameter.PATH, description="column, 0 to 2^z−1"),
             OpenApiParameter("y", int, OpenApiParameter.PATH, description="row from the north"),
@@ -81,7 +81,7 @@ class TileApi(CachedSessionMixin, APIView):
         },
     )
     def get(self, request, slug: str, z: int, x: int, y: int) -> HttpResponse:
-        if slug not in TILED_LAYERS:
+        if slug not in tiled_layers():
             raise NotFound(_("No vector tiles for layer %(slug)s.") % {"slug": slug})
         bad = tile_out_of_range(z, x, y)
         if bad == "z":

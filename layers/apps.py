@@ -1,4 +1,4 @@
-"""The spatial data: layers, records, import and export."""
+"""The core of the spatial data: areas and zones, the layer registry, features API, tiles."""
 
 from django.apps import AppConfig
 from django.core import checks
@@ -35,7 +35,15 @@ class LayersConfig(AppConfig):
     verbose_name = _("Layers")
 
     def ready(self) -> None:
+        from layers.layer_specs import RECORD_SPECS, SPECS  # noqa: PLC0415 - models ready
+        from layers.records import record_kind_register  # noqa: PLC0415
+        from layers.registry import layer_register  # noqa: PLC0415
         from layers.services.versions import connect_request_signals  # noqa: PLC0415
+
+        for spec in SPECS:
+            layer_register(spec)
+        for kind in RECORD_SPECS:
+            record_kind_register(kind)
 
         checks.register(check_styles, "layers", "styles")
         connect_request_signals()

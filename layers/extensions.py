@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Expression, QuerySet
 
 
 @dataclass(frozen=True)
@@ -35,22 +35,30 @@ def feature_annotators() -> tuple[FeatureAnnotator, ...]:
     return tuple(_annotators)
 
 
-# (layer slug, year) -> (SQL expression over the row alias `t` giving its status text, params),
-# or None when the provider has nothing for that layer. Used by the vector tiles.
-TileStatus = Callable[[str, int | None], tuple[str, list] | None]
-_tile_status: list[TileStatus] = []
+@dataclass(frozen=True)
+class TileStatus:
+    """A per-feature `status` for a tiled layer: an ORM expression over the layer's model (it
+    may use OuterRef to the layer's columns), giving text, and the year it shows."""
+
+    year: int
+    expression: Expression
 
 
-def register_tile_status(provider: TileStatus) -> None:
+# (layer slug, year or None for the default) -> TileStatus, or None: nothing for that layer.
+TileStatusProvider = Callable[[str, int | None], TileStatus | None]
+_tile_status: list[TileStatusProvider] = []
+
+
+def register_tile_status(provider: TileStatusProvider) -> None:
     """Add a provider of a per-feature `status` attribute for vector tiles (idempotent)."""
     if provider not in _tile_status:
         _tile_status.append(provider)
 
 
-def tile_status_sql(slug: str, year: int | None) -> tuple[str, list]:
-    """The first provider's status expression for the layer, or SQL NULL."""
+def tile_status(slug: str, year: int | None) -> TileStatus | None:
+    """The first provider's status for the layer (None: the tiles carry no status)."""
     for provider in _tile_status:
         found = provider(slug, year)
         if found is not None:
             return found
-    return "NULL::text", []
+    return None

@@ -54,7 +54,7 @@ from typing import Any
 
 from django.conf import settings
 
-from layers.styles_raster import RASTER_PREFIX, validate_raster_style
+from rasters.styles import RASTER_PREFIX, validate_raster_style
 
 GEOMETRIES = ("Point", "LineString", "Polygon")
 COMPLIANCE_FILE = "compliance.json"

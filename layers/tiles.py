@@ -15,12 +15,17 @@ import json
 import math
 from dataclasses import dataclass
 
+from django.contrib.gis.db.models.functions import Transform
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import CharField, F, Q, Value
 
-from layers.extensions import tile_status_sql
-from layers.models import PipeNode, PipeSegment, WaterUser
+from layers.extensions import tile_status
+from layers.functions import WEB_MERCATOR_SRID, AsMVTGeom, Simplify, TileEnvelope
+from layers.geometry import STORAGE_SRID
+from layers.registry import LAYERS
 from layers.services.versions import current_layer_versions
+from layers.spec import LayerSpec
 
 MAX_ZOOM = 22
 EXTENT = 4096  # tile coordinates per tile side (MVT default)
@@ -33,65 +38,25 @@ SCREEN_TILE_PIXELS = 256
 MERCATOR_HALF_WIDTH_M = 20037508.342789244
 MERCATOR_RADIUS_M = 6378137.0
 # Bump when the tile content or key changes shape, so a shared cache never serves old tiles.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CACHE_SECONDS = 24 * 3600
 # A status expression for "the default year" is reused this long: the default year may move
 # (a new year evaluated) without any data version changing. Matches the browser's max-age.
 DEFAULT_YEAR_SECONDS = 60
 
 
-@dataclass(frozen=True)
-class TiledLayer:
-    """How one layer becomes an MVT layer: table, geometry kind, attribute SQL over alias `t`."""
-
-    model: type
-    lines: bool
-    attributes: tuple[str, ...]
-    filters_abandoned: bool = False
-    # (max zoom, SQL condition over `t`): below full detail, only what reads at that scale.
-    generalise: tuple[tuple[int, str], ...] = ()
-
-    def detail_filter(self, z: int) -> str:
-        """The condition that thins the layer at zoom z ('' = everything)."""
-        for max_zoom, condition in self.generalise:
-            if z <= max_zoom:
-                return f"AND {condition}"
-        return ""
+def tiled_layers() -> dict[str, LayerSpec]:
+    """The layers served as vector tiles (their spec has a `tile`), in map order."""
+    return {slug: spec for slug, spec in LAYERS.items() if spec.tile is not None}
 
 
-TILED_LAYERS: dict[str, TiledLayer] = {
-    "pipes": TiledLayer(
-        PipeSegment,
-        lines=True,
-        attributes=(
-            "t.diameter_mm",
-            "t.material",
-            "t.status AS pipe_status",
-            "t.install_year",
-            "t.version",
-        ),
-        filters_abandoned=True,
-        # A county-wide view shows the mains; distribution pipes appear as one zooms in (at
-        # z12 a 25 m street pipe is under 3 pixels long). Keeps low-zoom tiles small.
-        generalise=(
-            (11, "t.diameter_mm >= 400"),
-            (12, "t.diameter_mm >= 300"),
-            (13, "t.diameter_mm >= 200"),
-            (14, "t.diameter_mm >= 100"),
-        ),
-    ),
-    "pipe-nodes": TiledLayer(
-        PipeNode,
-        lines=False,
-        attributes=("t.kind",),
-        # Junctions only close up; sources, plants and valves earlier.
-        generalise=(
-            (13, "t.kind IN ('source', 'plant')"),
-            (14, "t.kind IN ('source', 'plant', 'valve', 'hydrant', 'meter')"),
-        ),
-    ),
-    "water-users": TiledLayer(WaterUser, lines=False, attributes=("t.name", "t.sector")),
-}
+def _detail(spec: LayerSpec, z: int) -> Q:
+    """The condition that thins the layer at zoom z (empty: everything)."""
+    for rule in spec.tile.generalise:
+        if z <= rule.max_zoom:
+            lookup = "gte" if rule.op == ">=" else "in"
+            return Q(**{f"{rule.column}__{lookup}": rule.value})
+    return Q()
 
 
 def tile_out_of_range(z: int, x: int, y: int) -> str | None:
@@ -132,57 +97,53 @@ def lonlat_to_tile(lon: float, lat: float, z: int) -> tuple[int, int]:
 
 
 def tile_sql(
-    slug: str,
-    z: int,
-    x: int,
-    y: int,
-    *,
-    include_abandoned: bool,
-    status_sql: str,
-    status_params: list,
+    slug: str, z: int, x: int, y: int, *, include_hidden: bool, year: int | None
 ) -> tuple[str, list]:
     """The one query giving the tile as MVT bytes (empty when no feature falls in it).
 
-    The filter `t.geom && ST_Transform(ST_TileEnvelope(...), 4326)` is a constant box in the
-    column's own SRID, so PostgreSQL uses the GiST index; rows are transformed to 3857 only
-    for output. No ORDER BY/LIMIT: it could make the planner walk the primary key instead.
-    Rows whose geometry ST_AsMVTGeom drops (NULL: outside, or collapsed by simplification)
-    are skipped by ST_AsMVT itself; filtering them in SQL would compute every geometry twice.
+    Built with the ORM from the layer's spec, and the status expression an extension (the
+    compliance app) provides. The filter `geom && ST_Transform(ST_TileEnvelope(...), 4326)` is
+    a constant box in the column's own SRID, so PostgreSQL uses the GiST index; rows are
+    transformed to 3857 only for output. No ORDER BY/LIMIT: it could make the planner walk
+    the primary key instead. Rows whose geometry ST_AsMVTGeom drops (NULL: outside, or
+    collapsed by simplification) are skipped by ST_AsMVT itself.
     """
-    layer = TILED_LAYERS[slug]
-    table = connection.ops.quote_name(layer.model._meta.db_table)
-    margin = BUFFER / EXTENT
-    geom = "ST_Transform(t.geom, 3857)"
-    simplify: list[float] = []
-    if layer.lines:
-        geom = f"ST_Simplify({geom}, %s)"
-        simplify.append(simplify_tolerance_3857(z))
-    where = layer.detail_filter(z)
-    if layer.filters_abandoned and not include_abandoned:
-        where += " AND t.status <> 'abandoned'"
-    columns = ", ".join(("t.id", "t.code", *layer.attributes))
-    # Table and column names come from the registry above; every value is a parameter.
-    sql = (
-        "SELECT ST_AsMVT(q, %s, %s, 'geom', 'mvt_id') FROM ("  # noqa: S608
-        f"SELECT ST_AsMVTGeom({geom}, ST_TileEnvelope(%s, %s, %s), %s, %s, true) AS geom, "
-        f"t.id AS mvt_id, {columns}, ({status_sql}) AS status "
-        f"FROM {table} t "
-        "WHERE t.geom && ST_Transform(ST_TileEnvelope(%s, %s, %s, margin => %s), 4326) "
-        f"{where}) q"
+    spec = LAYERS[slug]
+    tile = spec.tile
+    geom = Transform("geom", WEB_MERCATOR_SRID)
+    if spec.geometry_type == "LineString":
+        geom = Simplify(geom, Value(simplify_tolerance_3857(z)))
+    margin_box = Transform(TileEnvelope(z, x, y, margin=BUFFER / EXTENT), STORAGE_SRID)
+    qs = spec.queryset().order_by().filter(_detail(spec, z), geom__bboverlaps=margin_box)
+    if tile.hidden is not None and not include_hidden:
+        qs = qs.exclude(**{tile.hidden[0]: tile.hidden[1]})
+    status = tile_status(slug, year)
+    qs = qs.annotate(
+        mvt_geom=AsMVTGeom(geom, TileEnvelope(z, x, y), EXTENT, BUFFER),
+        mvt_id=F("id"),
+        verdict_status=status.expression if status else Value(None, CharField()),
     )
-    params = [slug, EXTENT, *simplify, z, x, y, EXTENT, BUFFER, *status_params, z, x, y, margin]
-    return sql, params
+    inner, params = qs.values(
+        "mvt_geom", "mvt_id", "id", "code", *tile.columns, "verdict_status"
+    ).query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        [
+            "mvt_geom, mvt_id, id, code",
+            *(f"{quote(c)} AS {quote(tile.renamed.get(c, c))}" for c in tile.columns),
+            "verdict_status AS status",
+        ]
+    )
+    # Column names come from the spec; every value is a parameter.
+    sql = (
+        "SELECT ST_AsMVT(q, %s, %s, 'mvt_geom', 'mvt_id') "  # noqa: S608
+        f"FROM (SELECT {columns} FROM ({inner}) i) q"
+    )
+    return sql, [slug, EXTENT, *params]
 
 
 def tile_build(
-    slug: str,
-    z: int,
-    x: int,
-    y: int,
-    *,
-    include_abandoned: bool,
-    status_sql: str,
-    status_params: list,
+    slug: str, z: int, x: int, y: int, *, include_hidden: bool, year: int | None
 ) -> bytes:
     """Run the tile query: MVT bytes, b"" when the tile holds no feature.
 
@@ -190,15 +151,7 @@ def tile_build(
     functions are costed high, so low-zoom tiles crossed the JIT threshold and compiling took
     ~200 ms for a ~50 ms query.)
     """
-    sql, params = tile_sql(
-        slug,
-        z,
-        x,
-        y,
-        include_abandoned=include_abandoned,
-        status_sql=status_sql,
-        status_params=status_params,
-    )
+    sql, params = tile_sql(slug, z, x, y, include_hidden=include_hidden, year=year)
     with connection.cursor() as cur:
         cur.execute(sql, params)
         row = cur.fetchone()
@@ -213,9 +166,8 @@ class TilePlan:
     z: int
     x: int
     y: int
-    include_abandoned: bool
-    status_sql: str
-    status_params: tuple
+    include_hidden: bool
+    year: int | None  # the verdicts' year the status shows (None: the layer has no status)
     cache_key: str
     etag: str
 
@@ -225,15 +177,17 @@ def _digest(value: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _status_expression(slug: str, year: int | None, versions_digest: str) -> tuple[str, list]:
-    """tile_status_sql(), remembered per data version (no database on a warm tile)."""
-    key = f"tiles:status:{FORMAT_VERSION}:{slug}:{year}:{versions_digest}"
+def _status_year(slug: str, year: int | None, versions_digest: str) -> int | None:
+    """The year the tile's status shows, remembered per data version (no database on a warm
+    tile); asked for no year, the extension's default year (it may move without any data
+    version changing, so it is kept for DEFAULT_YEAR_SECONDS only)."""
+    key = f"tiles:status-year:{FORMAT_VERSION}:{slug}:{year}:{versions_digest}"
     found = cache.get(key)
     if found is None:
-        found = tile_status_sql(slug, year)
-        timeout = DEFAULT_YEAR_SECONDS if year is None else CACHE_SECONDS
-        cache.set(key, found, timeout=timeout)
-    return found[0], list(found[1])
+        status = tile_status(slug, year)
+        found = [status.year if status else None]
+        cache.set(key, found, timeout=DEFAULT_YEAR_SECONDS if year is None else CACHE_SECONDS)
+    return found[0]
 
 
 def tile_plan(
@@ -241,24 +195,22 @@ def tile_plan(
 ) -> TilePlan:
     """Resolve a tile address (XYZ, EPSG:3857) and options into its cache key and ETag.
 
-    The key covers the slug, z/x/y, the all-flag, the status expression with its year, and
-    a digest of every data version (so an edit or import anywhere, including compliance
-    inputs, gives new keys). No query when the versions and status are cached.
+    The key covers the slug, z/x/y, the all-flag, the status year, and a digest of every data
+    version (an edit or import anywhere, or a re-evaluation (`verdicts`), gives new keys). No
+    query when the versions and status year are cached.
     """
-    layer = TILED_LAYERS[slug]
-    include_abandoned = include_abandoned and layer.filters_abandoned
+    include_hidden = include_abandoned and LAYERS[slug].tile.hidden is not None
     versions_digest = _digest(current_layer_versions())
-    status_sql, status_params = _status_expression(slug, year, versions_digest)
-    identity = [FORMAT_VERSION, slug, z, x, y, include_abandoned, status_sql, status_params]
+    status_year = _status_year(slug, year, versions_digest)
+    identity = [FORMAT_VERSION, slug, z, x, y, include_hidden, status_year]
     digest = _digest([*identity, versions_digest])
     return TilePlan(
         slug=slug,
         z=z,
         x=x,
         y=y,
-        include_abandoned=include_abandoned,
-        status_sql=status_sql,
-        status_params=tuple(status_params),
+        include_hidden=include_hidden,
+        year=status_year,
         cache_key=f"tiles:mvt:{slug}:{z}:{x}:{y}:{digest}",
         etag=f'"{digest}"',
     )
@@ -269,13 +221,7 @@ def tile_content(plan: TilePlan) -> bytes:
     content = cache.get(plan.cache_key)
     if content is None:
         content = tile_build(
-            plan.slug,
-            plan.z,
-            plan.x,
-            plan.y,
-            include_abandoned=plan.include_abandoned,
-            status_sql=plan.status_sql,
-            status_params=list(plan.status_params),
+            plan.slug, plan.z, plan.x, plan.y, include_hidden=plan.include_hidden, year=plan.year
         )
         cache.set(plan.cache_key, content, timeout=CACHE_SECONDS)
     return content

@@ -9,31 +9,24 @@ import pyogrio
 import shapely
 from django.db import connection
 
-LAYER_TABLES = [
-    "layers_adminarea",
-    "layers_areayearstats",
-    "layers_waterfunctionzone",
-    "layers_waterqualitysample",
-    "layers_irrigationdistrict",
-    "layers_irrigationrecord",
-    "layers_supplyzone",
-    "layers_waterbalance",
-    "layers_pipenode",
-    "layers_pipesegment",
-    "layers_leakrecord",
-    "layers_sewageplant",
-    "layers_sewageplantmonth",
-    "layers_wateruser",
-    "layers_consumption",
-    "layers_layerversion",
-]
+
+def layer_tables() -> list[str]:
+    """Every table whose writes bump a data version (its database trigger), with the versions:
+    the layers, their records and the network's ledgers, as the database itself lists them."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname LIKE 'dv\\_%%' AND c.relname NOT LIKE 'auth\\_%%' "
+            "AND c.relname NOT LIKE 'compliance\\_%%' ORDER BY 1"
+        )
+        return [*(row[0] for row in cur.fetchall()), "layers_layerversion"]
 
 
 def tables_fingerprint() -> dict[str, str]:
     """An md5 of every row of every layer table: equal before and after ⇔ nothing changed."""
     out = {}
     with connection.cursor() as cur:
-        for table in LAYER_TABLES:
+        for table in layer_tables():
             order = "key" if table == "layers_layerversion" else "id"
             cur.execute(
                 f"SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' "  # noqa: S608

@@ -12,17 +12,12 @@ from django.views.generic import TemplateView
 
 from compliance.evaluation import county_of
 from compliance.users_plans import STATUSES, users_plans, users_plans_parse
-from layers.consumption.columns import COLUMNS
-from layers.consumption.params import GROUP_KEYS, QueryError
-from layers.consumption.sql import ZONE_KINDS
-from layers.models import (
-    AdminArea,
-    Consumption,
-    IrrigationDistrict,
-    SupplyZone,
-    WaterFunctionZone,
-    WaterUser,
-)
+from consumption.columns import COLUMNS
+from consumption.models import Consumption, WaterUser
+from consumption.params import GROUP_KEYS, QueryError
+from consumption.sql import ZONE_KINDS
+from layers.models import AdminArea, IrrigationDistrict, WaterFunctionZone
+from network.models import SupplyZone
 
 # Figures the map can colour the zones by (the first is the default).
 MEASURES = (
@@ -53,7 +48,7 @@ ZONE_MODELS = {
 class ConsumptionViewerMixin(PermissionRequiredMixin):
     """Whoever may read consumption records (every role); anyone else gets 403."""
 
-    permission_required = "layers.view_consumption"
+    permission_required = "consumption.view_consumption"
     raise_exception = True
 
 

@@ -11,10 +11,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from layers.models import AdminArea, LeakRecord, PipeNode, PipeSegment
+from layers.models import AdminArea
 from layers.permissions import can_view_layer
-from layers.services.network_check import PROBLEMS
-from layers.services.network_rules import diameters_allowed
+from network.models import LeakRecord, PipeNode, PipeSegment
+from network.services.check import PROBLEMS
+from network.services.rules import diameters_allowed
 
 # Pipes are loaded as editable GeoJSON from this zoom on (about 2 m per pixel at 25°N, a few
 # hundred pipes in view); below it the network is only shown from the vector tiles.
@@ -41,7 +42,7 @@ class NetworkEditView(PermissionRequiredMixin, TemplateView):
     """
 
     template_name = "gisapp/editor.html"
-    permission_required = "layers.change_pipesegment"
+    permission_required = "network.change_pipesegment"
     raise_exception = True
 
     def get_context_data(self, **kwargs):
@@ -59,13 +60,13 @@ class NetworkEditView(PermissionRequiredMixin, TemplateView):
             "snap_tolerance_m": float(settings.NETWORK_SNAP_TOLERANCE_M),
             "edit_min_zoom": EDIT_MIN_ZOOM,
             "page_size": EDIT_PAGE_SIZE,
-            "can_record_leaks": user.has_perm("layers.add_leakrecord"),
+            "can_record_leaks": user.has_perm("network.add_leakrecord"),
             "urls": {
-                "pipes": reverse("layers:pipe-list"),
-                "nodes": reverse("layers:node-list"),
-                "merge": reverse("layers:pipe-merge"),
-                "leaks": reverse("layers:leak-list"),
-                "validate": reverse("layers:network-validate"),
+                "pipes": reverse("network:pipe-list"),
+                "nodes": reverse("network:node-list"),
+                "merge": reverse("network:pipe-merge"),
+                "leaks": reverse("network:leak-list"),
+                "validate": reverse("network:network-validate"),
                 "search": reverse("layers:search"),
                 # Town boundaries, for orientation at county scale (when the user may read them).
                 "towns": reverse("layers:feature-list", kwargs={"slug": "towns"})

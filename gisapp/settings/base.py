@@ -31,9 +31,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "leaflet",
-    "layers",
-    "compliance",
+    "accounts",
     "audit",
+    "layers",
+    "network",
+    "consumption",
+    "rasters",
+    "dataio",
+    "compliance",
     "gisapp",
 ]
 
@@ -107,7 +112,7 @@ NUM_PROXIES = int(env_float("NUM_PROXIES", 0))
 # A government office's shared machines: sessions end with the browser and after 8 hours.
 # Sessions in the database: every worker process sees a logout at once (a per-process cache
 # would not); the same query reads the data versions (gisapp/sessions.py).
-SESSION_ENGINE = "gisapp.sessions"
+SESSION_ENGINE = "accounts.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = int(env_float("SESSION_COOKIE_AGE", 8 * 3600))
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -63,7 +63,7 @@ def database_state(scale: int) -> dict:
         scale,
         "shell",
         "-c",
-        "from gisapp.demo import demo_is_loaded;"
+        "from demo.load import demo_is_loaded;"
         "from layers.models import PipeSegment, RasterLayer, WaterUser;"
         "print(int(demo_is_loaded()), RasterLayer.objects.count(),"
         " PipeSegment.objects.count(), WaterUser.objects.count())",

@@ -33,8 +33,8 @@ django.setup()
 import shapely  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from layers.consumption.params import Period, consumption_query_parse  # noqa: E402
-from layers.consumption.selectors import consumption_by_zone, consumption_in_area  # noqa: E402
+from consumption.params import Period, consumption_query_parse  # noqa: E402
+from consumption.selectors import consumption_by_zone, consumption_in_area  # noqa: E402
 from layers.models import AdminArea  # noqa: E402
 
 # Users' volume per town and month by the derived membership, plus the irrigation districts'

@@ -22,7 +22,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from layers.importing import layer_import  # noqa: E402
+from dataio.importing import layer_import  # noqa: E402
 
 SLOW_S = 0.05
 

@@ -22,10 +22,10 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from layers.models import NetworkChange, PipeSegment  # noqa: E402
-from layers.services.network_check import network_problems  # noqa: E402
-from layers.services.network_rules import diameters_allowed  # noqa: E402
-from layers.services.network_session import RESPONSE_DIGITS, pipe_features  # noqa: E402
+from network.models import NetworkChange, PipeSegment  # noqa: E402
+from network.services.check import network_problems  # noqa: E402
+from network.services.rules import diameters_allowed  # noqa: E402
+from network.services.session import RESPONSE_DIGITS, pipe_features  # noqa: E402
 
 # No pipe or node within this many degrees of a site's centre (over 200 m at 25° N), and the
 # county all around it: in degrees, so that the spatial indexes serve the search.

@@ -21,8 +21,9 @@ import django  # noqa: E402
 
 django.setup()
 
-from layers.models import SupplyZone  # noqa: E402
-from layers.tiles import TILED_LAYERS, lonlat_to_tile, tile_plan, tile_sql  # noqa: E402
+from layers.registry import LAYERS  # noqa: E402
+from layers.tiles import lonlat_to_tile, tile_plan, tile_sql  # noqa: E402
+from network.models import SupplyZone  # noqa: E402
 from tests.benchmarks.probe import _dense_tiles  # noqa: E402
 
 THROUGHPUT_ZOOMS = range(12, 17)
@@ -42,29 +43,22 @@ FEATURES_FLOOR_SQL = (
 def _cql2(z: int) -> str:
     """Our pipes tile's row filter at zoom z as CQL2 text for tipg's `filter` parameter.
 
-    Our conditions are SQL over alias `t` (layers.tiles.TILED_LAYERS); the columns keep their
-    names in tipg, so dropping the alias gives the same predicate. peers.py checks the result
-    by decoding both tiles and comparing their feature counts.
+    Our conditions are the pipes spec's tile rules (network/layer_specs.py); the columns keep
+    their names in tipg. peers.py checks the result by decoding both tiles and comparing
+    their feature counts.
     """
-    layer = TILED_LAYERS["pipes"]
-    conditions = ["status <> 'abandoned'"]
-    detail = layer.detail_filter(z).removeprefix("AND ").strip()
-    if detail:
-        conditions.insert(0, detail.replace("t.", ""))
+    tile = LAYERS["pipes"].tile
+    conditions = [f"{tile.hidden[0]} <> '{tile.hidden[1]}'"]
+    for rule in tile.generalise:
+        if z <= rule.max_zoom:
+            conditions.insert(0, f"{rule.column} >= {rule.value}")
+            break
     return " AND ".join(conditions)
 
 
 def _floor(z: int, x: int, y: int, year: int) -> dict:
     plan = tile_plan("pipes", z, x, y, year=year, include_abandoned=False)
-    sql, params = tile_sql(
-        "pipes",
-        z,
-        x,
-        y,
-        include_abandoned=False,
-        status_sql=plan.status_sql,
-        status_params=plan.status_params,
-    )
+    sql, params = tile_sql("pipes", z, x, y, include_hidden=False, year=plan.year)
     return {"z": z, "x": x, "y": y, "sql": sql, "params": list(params), "cql2": _cql2(z)}
 
 

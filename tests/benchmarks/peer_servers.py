@@ -23,7 +23,7 @@ from tests.benchmarks.common import ROOT, db_url, module_probe, wait_until_up
 
 PEERS_VENV = ROOT / ".venv-peers"
 COLLECTION = "public.layers_pipesegment"
-# Our tile attributes (layers.tiles.TILED_LAYERS["pipes"]) that tipg can give, by column name.
+# Our tile attributes (the pipes spec's tile columns) that tipg can give, by column name.
 TIPG_TILE_PROPERTIES = "code,diameter_mm,material,status,install_year,version"
 # The properties of our features page and of its SQL floor.
 TIPG_ITEM_PROPERTIES = "code,diameter_mm,material,status"

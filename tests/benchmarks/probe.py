@@ -37,8 +37,8 @@ def op_evaluate(args) -> dict:
 
 def _dense_tiles() -> list[tuple[int, int, int]]:
     """A fixed list: the tile over the densest supply zone's centre at zoom 10 to 17."""
-    from layers.models import SupplyZone
     from layers.tiles import lonlat_to_tile
+    from network.models import SupplyZone
 
     centre = SupplyZone.objects.order_by("code").first().geom.point_on_surface
     return [(z, *lonlat_to_tile(centre.x, centre.y, z)) for z in range(10, 18)]
@@ -72,15 +72,7 @@ def op_tiles(args) -> dict:
         for z, x, y in tiles:
             row = out.setdefault(str(z), {"floor": [], "cold": [], "warm": [], "bytes": []})
             plan = tile_plan("pipes", z, x, y, year=args.year, include_abandoned=False)
-            sql, params = tile_sql(
-                "pipes",
-                z,
-                x,
-                y,
-                include_abandoned=False,
-                status_sql=plan.status_sql,
-                status_params=plan.status_params,
-            )
+            sql, params = tile_sql("pipes", z, x, y, include_hidden=False, year=plan.year)
             with connection.cursor() as cur:
                 started = time.perf_counter()
                 cur.execute(sql, params)
@@ -105,7 +97,7 @@ def op_features(args) -> dict:
     """A GeoJSON page of 1,000 pipes in a bbox: our endpoint vs ST_AsGeoJSON + json_agg."""
     from django.db import connection
 
-    from layers.models import SupplyZone
+    from network.models import SupplyZone
 
     zone = SupplyZone.objects.order_by("code").first()
     minx, miny, maxx, maxy = zone.geom.extent
@@ -145,8 +137,8 @@ def op_pipe_save(args) -> dict:
     from shapely.geometry import LineString
 
     from layers.geometry import reproject
-    from layers.models import PipeSegment
-    from layers.services.network_edit import pipe_update
+    from network.models import PipeSegment
+    from network.services.edit import pipe_update
 
     user = get_user_model().objects.get(username="engineer")
     ids = list(PipeSegment.objects.filter(status="in_service").values_list("id", flat=True))

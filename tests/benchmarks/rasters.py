@@ -1,4 +1,4 @@
-"""Zonal statistics: ours (layers.raster.zonal) against rasterstats on the same inputs.
+"""Zonal statistics: ours (rasters.raster.zonal) against rasterstats on the same inputs.
 
 Usage: DATABASE_URL=... python -m tests.benchmarks.rasters [--repeat N]
 For every registered raster and the irrigation districts and towns of the loaded demo, both
@@ -27,11 +27,11 @@ django.setup()
 import shapely  # noqa: E402
 from rasterstats import zonal_stats  # noqa: E402
 
+from dataio.importing.raster_import import raster_path  # noqa: E402
 from layers.geometry import STORAGE_SRID, reproject  # noqa: E402
-from layers.importing.raster_import import raster_path  # noqa: E402
-from layers.models import RasterLayer  # noqa: E402
-from layers.raster import zonal  # noqa: E402
 from layers.registry import LAYERS  # noqa: E402
+from rasters.models import RasterLayer  # noqa: E402
+from rasters.raster import zonal  # noqa: E402
 
 POLYGON_LAYERS = ("irrigation-districts", "towns")
 

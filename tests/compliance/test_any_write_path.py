@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from layers.models import WaterBalance
+from network.models import WaterBalance
 from tests.helpers import evaluate_pending
 
 pytestmark = pytest.mark.django_db

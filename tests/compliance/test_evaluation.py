@@ -10,8 +10,8 @@ from compliance.evaluation import county_of
 from compliance.freshness import stale_families
 from compliance.models import Indicator, IndicatorChange, Result
 from compliance.services import indicator_update
-from layers.exporting import layer_export
-from layers.models import PipeSegment
+from dataio.exporting import layer_export
+from network.models import PipeSegment
 from tests.helpers import evaluate_pending, tables_fingerprint
 
 pytestmark = pytest.mark.django_db

@@ -23,8 +23,10 @@ from compliance.freshness import results_ensure_fresh, stale_families
 from compliance.models import Result
 from compliance.scorecard import FIGURES
 from compliance.services import indicators_seed
-from layers.models import AdminArea, PipeSegment, SupplyZone, WaterUser
+from consumption.models import WaterUser
+from layers.models import AdminArea
 from layers.tiles import lonlat_to_tile
+from network.models import PipeSegment, SupplyZone
 from tests.helpers import evaluate_pending, rewrite_one_row
 
 YEAR = 2024

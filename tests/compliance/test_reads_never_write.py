@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from compliance.freshness import default_year
-from layers.models import PipeSegment, RasterLayer, SupplyZone
 from layers.tiles import lonlat_to_tile
+from network.models import PipeSegment, SupplyZone
+from rasters.models import RasterLayer
 from tests.helpers import database_fingerprint, evaluate_pending, rewrite_one_row
 from tests.hostile.openapi import get_operations, openapi_schema
 

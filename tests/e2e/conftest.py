@@ -90,7 +90,7 @@ def site(django_db_setup, django_db_blocker, tmp_path_factory):
     """The live site over the demo county (reloaded once if transactional tests emptied it)."""
     from django.core.management import call_command
 
-    from gisapp.demo import demo_is_loaded
+    from demo.load import demo_is_loaded
 
     with django_db_blocker.unblock():
         if not demo_is_loaded():

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from django.db import connections
 
-from gisapp.demo import DEMO_ACCOUNTS
+from demo.load import DEMO_ACCOUNTS
 from tests.e2e.conftest import ARTIFACTS, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]

@@ -3,8 +3,8 @@ console error, each page opened as a role that may see it."""
 
 import pytest
 
-from gisapp.demo import DEMO_ACCOUNTS
-from layers.models import PipeSegment
+from demo.load import DEMO_ACCOUNTS
+from network.models import PipeSegment
 from tests.e2e.conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -74,7 +74,7 @@ class CspTests:
             "admin",
             [
                 ("/admin/", "#content"),
-                (f"/admin/layers/pipesegment/{pipe.pk}/change/", ".leaflet-container"),
+                (f"/admin/network/pipesegment/{pipe.pk}/change/", ".leaflet-container"),
                 ("/admin/audit/auditevent/", "#changelist"),
             ],
         )

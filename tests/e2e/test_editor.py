@@ -18,9 +18,9 @@ from django.core.cache import cache
 from django.db import connection
 from pyproj import Geod
 
-from gisapp.demo import DEMO_ACCOUNTS
-from layers.models import LeakRecord, NetworkChange, PipeNode, PipeSegment
-from layers.services.network_check import network_problems
+from demo.load import DEMO_ACCOUNTS
+from network.models import LeakRecord, NetworkChange, PipeNode, PipeSegment
+from network.services.check import network_problems
 from tests.e2e.conftest import ARTIFACTS, committed_sql, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]

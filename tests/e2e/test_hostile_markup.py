@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from gisapp.demo import DEMO_ACCOUNTS
+from demo.load import DEMO_ACCOUNTS
 from tests.e2e.conftest import committed_sql, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from gisapp.demo import DEMO_ACCOUNTS
+from demo.load import DEMO_ACCOUNTS
 from tests.e2e.conftest import ARTIFACTS, committed_sql, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]

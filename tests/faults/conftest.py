@@ -18,7 +18,7 @@ import requests
 from django.conf import settings
 from psycopg import sql
 
-from gisapp.demo import DEMO_ACCOUNTS
+from demo.load import DEMO_ACCOUNTS
 from tests.operations.dbtools import (
     admin,
     copy_database,

@@ -2,7 +2,8 @@
 
 from django.utils import translation
 
-from layers.models import Consumption, NetworkChange
+from consumption.models import Consumption
+from network.models import NetworkChange
 
 
 def test_account_user_and_water_user_differ_in_chinese():

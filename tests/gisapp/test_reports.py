@@ -18,7 +18,7 @@ from compliance.selectors import scorecard
 from gisapp.reports.pdf import BASE_URL as PDF_BASE_URL
 from gisapp.reports.pdf import StaticFilesFetcher
 from gisapp.reports.svg_map import SvgFeature, SvgLayer, svg_map, swatch_svg
-from layers.models import SupplyZone
+from network.models import SupplyZone
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM must still be usable.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

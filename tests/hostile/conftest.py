@@ -9,7 +9,7 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.helpers import LAYER_TABLES, tables_fingerprint
+from tests.helpers import layer_tables, tables_fingerprint
 
 # Tables a hostile write could reach beyond the layer tables: verdicts, history, idempotency.
 EXTRA_TABLES = [
@@ -66,4 +66,4 @@ def assert_error(response, *statuses: int) -> dict:
     return error
 
 
-__all__ = ["LAYER_TABLES", "assert_error", "stored_fingerprint", "token_client"]
+__all__ = ["layer_tables", "assert_error", "stored_fingerprint", "token_client"]

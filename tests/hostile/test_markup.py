@@ -19,12 +19,13 @@ from django.test import RequestFactory
 from django.utils import translation
 from shapely.geometry import Point
 
-from layers.importing import ImportFailed
-from layers.importing.raster_import import raster_import
-from layers.models import LeakRecord, PipeCrossing, PipeNode, PipeSegment, SewagePlant
-from layers.raster import write_geotiff
-from layers.services.leaks import leak_record
+from dataio.importing import ImportFailed
+from dataio.importing.raster_import import raster_import
+from layers.models import SewagePlant
 from layers.text_rules import MARKUP, SCRIPT_URL, TextRefused, text_checked, text_problem
+from network.models import LeakRecord, PipeCrossing, PipeNode, PipeSegment
+from network.services.leaks import leak_record
+from rasters.raster import write_geotiff
 from tests.helpers import tables_fingerprint, write_layer
 
 from .conftest import assert_error, stored_fingerprint
@@ -326,7 +327,7 @@ class AdminMarkupTests:
     def test_crossing_note_refused(self, client, superuser):
         a, b = PipeSegment.objects.order_by("id")[:2]
         crossing = PipeCrossing.objects.create(pipe_a=a, pipe_b=b, note="")
-        url = f"/admin/layers/pipecrossing/{crossing.pk}/change/"
+        url = f"/admin/network/pipecrossing/{crossing.pk}/change/"
         client.force_login(superuser)
         data = _admin_data(superuser, crossing) | {"note": "<a href=x>y</a>"}
         response = client.post(url, data)

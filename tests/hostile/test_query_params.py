@@ -9,8 +9,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from layers.models import PipeSegment
-from layers.models.rasters import RasterLayer
+from network.models import PipeSegment
+from rasters.models import RasterLayer
 
 from .conftest import stored_fingerprint
 from .openapi import get_operations, openapi_schema

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import pytest
 from django.conf import settings
 
-from layers.consumption.polygon import MAX_VERTICES as AREA_MAX_VERTICES
-from layers.models import PipeNode, PipeSegment
+from consumption.polygon import MAX_VERTICES as AREA_MAX_VERTICES
+from network.models import PipeNode, PipeSegment
 
 from .conftest import assert_error, stored_fingerprint
 from .payloads import (

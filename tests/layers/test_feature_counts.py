@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from layers.models import PipeSegment, WaterUser
+from consumption.models import WaterUser
 from layers.selectors import EXACT_COUNT_MAX
+from network.models import PipeSegment
 
 pytestmark = pytest.mark.django_db
 

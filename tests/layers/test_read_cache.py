@@ -8,8 +8,8 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from layers.models import SupplyZone
 from layers.tiles import lonlat_to_tile
+from network.models import SupplyZone
 from tests.helpers import rewrite_one_row
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
-from layers.importing.layer_import import layer_import
-from layers.models import PipeSegment, SupplyZone
+from dataio.importing.layer_import import layer_import
 from layers.tiles import (
     EXTENT,
     MERCATOR_HALF_WIDTH_M,
@@ -28,6 +27,7 @@ from layers.tiles import (
     tile_sql,
     tile_width_3857,
 )
+from network.models import PipeSegment, SupplyZone
 from tests.helpers import rewrite_one_row, write_layer
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -193,9 +193,7 @@ class TileQueryTests:
 
     def test_tile_query_filters_through_the_spatial_index(self):
         z, x, y = _zone_tile("SZ01")
-        sql, params = tile_sql(
-            "pipes", z, x, y, include_abandoned=False, status_sql="NULL::text", status_params=[]
-        )
+        sql, params = tile_sql("pipes", z, x, y, include_hidden=False, year=2024)
         with connection.cursor() as cur:
             # The property under test is the query's shape: the tile envelope is transformed
             # once, so the filter can use the geometry index (transforming every row could

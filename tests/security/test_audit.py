@@ -8,7 +8,7 @@ from django.test import Client
 
 from audit.models import AuditEvent
 from compliance.models import Indicator
-from layers.models import PipeSegment
+from network.models import PipeSegment
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 
 from compliance.models import Result
-from layers.models import LeakRecord, NetworkChange, PipeNode, PipeSegment, RasterLayer
+from network.models import LeakRecord, NetworkChange, PipeNode, PipeSegment
+from rasters.models import RasterLayer
 
 pytestmark = pytest.mark.django_db
 
@@ -44,23 +45,23 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "language": {"post": PUBLIC},
     "login": {"get": PUBLIC, "post": PUBLIC},
     "logout": {"post": PUBLIC},
-    "layers:pipe-merge": NETWORK_ACTION,
-    "layers:pipe-list": NETWORK_READ_EDIT,
-    "layers:pipe-detail": NETWORK_DETAIL,
-    "layers:pipe-split": NETWORK_ACTION,
-    "layers:pipe-restore": NETWORK_ACTION,
-    "layers:pipe-move": NETWORK_ACTION,
-    "layers:pipe-history": R,
-    "layers:pipe-revert": NETWORK_ACTION,
-    "layers:node-list": NETWORK_READ_EDIT,
-    "layers:node-detail": NETWORK_DETAIL,
-    "layers:node-history": R,
-    "layers:node-revert": NETWORK_ACTION,
-    "layers:leak-list": NETWORK_READ_EDIT,
-    "layers:leak-detail": {"get": SIGNED_IN, "patch": EDITORS},
-    "layers:network-validate": R,
-    "layers:crossing-list": NETWORK_READ_EDIT,
-    "layers:crossing-detail": {"delete": EDITORS},
+    "network:pipe-merge": NETWORK_ACTION,
+    "network:pipe-list": NETWORK_READ_EDIT,
+    "network:pipe-detail": NETWORK_DETAIL,
+    "network:pipe-split": NETWORK_ACTION,
+    "network:pipe-restore": NETWORK_ACTION,
+    "network:pipe-move": NETWORK_ACTION,
+    "network:pipe-history": R,
+    "network:pipe-revert": NETWORK_ACTION,
+    "network:node-list": NETWORK_READ_EDIT,
+    "network:node-detail": NETWORK_DETAIL,
+    "network:node-history": R,
+    "network:node-revert": NETWORK_ACTION,
+    "network:leak-list": NETWORK_READ_EDIT,
+    "network:leak-detail": {"get": SIGNED_IN, "patch": EDITORS},
+    "network:network-validate": R,
+    "network:crossing-list": NETWORK_READ_EDIT,
+    "network:crossing-detail": {"delete": EDITORS},
     "layers:layer-list": R,
     "layers:search": R,
     "layers:feature-list": R,
@@ -93,20 +94,22 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
 # The admin site: staff only (admins; engineers are staff for the network). Per app (or model),
 # who may open its pages; everything else in the admin is the admin role's.
 ADMIN_SITE = {"admin:index": {"get": EDITORS}, "admin:login": {"get": PUBLIC}}
-ADMIN_MODELS_BY_APP = {"layers": EDITORS, "compliance": EDITORS}
+ADMIN_MODELS_BY_APP = {
+    app: EDITORS for app in ("layers", "network", "consumption", "rasters", "compliance")
+}
 # Engineers add and delete these in the admin too (the network's own permissions).
-ENGINEER_MODELS = {"layers.pipesegment", "layers.pipenode", "layers.leakrecord"}
+ENGINEER_MODELS = {"network.pipesegment", "network.pipenode", "network.leakrecord"}
 # Nobody adds these through the admin: the network is drawn in the editor (versions, history),
 # verdicts are computed, the audit log and idempotency keys are written by the system.
 NOBODY_ADDS = {
-    "layers.pipesegment",
-    "layers.pipenode",
-    "layers.networkchange",
-    "layers.idempotentrequest",
+    "network.pipesegment",
+    "network.pipenode",
+    "network.networkchange",
+    "network.idempotentrequest",
     "compliance.result",
     "audit.auditevent",
 }
-NOBODY_DELETES = {"layers.networkchange", "audit.auditevent"}
+NOBODY_DELETES = {"network.networkchange", "audit.auditevent"}
 ADMIN_VIEW_SUFFIXES = ("changelist", "add", "change", "history", "delete")
 ADMIN_SKIPPED = {
     # Not pages of their own: the JavaScript catalogue, autocomplete, the generic

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from compliance.evaluation import county_of, evaluate
-from layers.management.progress import ProgressBar
+from dataio.progress import ProgressBar
 from layers.models import AdminArea
 
 

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from gisapp.demo import DEMO_ACCOUNTS
+from demo.load import DEMO_ACCOUNTS
 
 
 class Command(BaseCommand):

@@ -5,9 +5,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from gisapp.demo import demo_is_loaded, demo_load
-from layers.importing import ImportFailed
-from layers.management.progress import ProgressBar
+from dataio.importing import ImportFailed
+from dataio.progress import ProgressBar
+from demo.load import demo_is_loaded, demo_load
 
 
 class Command(BaseCommand):

@@ -1,0 +1,82 @@
+"""Water users (取用水户) and their monthly consumption."""
+
+from django.contrib.gis.db import models
+from django.utils.translation import gettext_lazy as _
+
+from layers.models.base import InTown, LayerFeature, non_negative
+
+
+class WaterUser(LayerFeature, InTown):
+    """A metered water user; town and supply zone are derived from its location."""
+
+    class Sector(models.TextChoices):
+        AGRICULTURE = "agriculture", _("agriculture")
+        INDUSTRY = "industry", _("industry")
+        SERVICES = "services", _("services")
+        PUBLIC_INSTITUTION = "public_institution", _("public institution")
+        RESIDENTIAL = "residential", _("residential")
+        ECOLOGICAL = "ecological", _("ecological")
+
+    class Source(models.TextChoices):
+        PUBLIC_NETWORK = "public_network", _("public supply network")
+        SURFACE = "surface", _("surface water")
+        GROUNDWATER = "groundwater", _("groundwater")
+
+    class Carrier(models.TextChoices):
+        NONE = "", _("not recognised")
+        ENTERPRISE = "enterprise", _("water-saving enterprise")
+        INSTITUTION = "institution", _("water-saving institution")
+        COMMUNITY = "community", _("water-saving residential community")
+
+    geom = models.PointField(_("location"), srid=4326, spatial_index=True)
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.PUBLIC_NETWORK
+    )
+    annual_plan_m3 = models.FloatField(
+        _("annual plan"), null=True, blank=True, help_text=_("m³ per year; empty = no plan")
+    )
+    carrier = models.CharField(
+        _("water-saving carrier"), max_length=12, choices=Carrier.choices, blank=True, default=""
+    )
+    carrier_year = models.PositiveSmallIntegerField(_("recognised in"), null=True, blank=True)
+    supply_zone = models.ForeignKey(
+        "network.SupplyZone",
+        verbose_name=_("supply zone"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text=_("Derived from the location."),
+    )
+
+    class Meta(LayerFeature.Meta):
+        db_table = "layers_wateruser"  # the table from before the app split
+        verbose_name = _("water user")
+        verbose_name_plural = _("water users")
+        constraints = non_negative("annual_plan_m3", prefix="wateruser")
+
+
+class Consumption(models.Model):
+    """A user's metered (or estimated) use in one month."""
+
+    user = models.ForeignKey(
+        WaterUser, verbose_name=_("user"), on_delete=models.CASCADE, related_name="consumption"
+    )
+    month = models.DateField(_("month"), help_text=_("first day of the month"))
+    volume_m3 = models.FloatField(_("volume"), help_text=_("m³ per month"))
+    metered = models.BooleanField(_("metered"), default=True)
+
+    class Meta:
+        db_table = "layers_consumption"  # the table from before the app split
+        ordering = ["user__code", "month"]
+        verbose_name = _("consumption")
+        verbose_name_plural = _("consumption")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "month"], name="consumption_unique"),
+            *non_negative("volume_m3", prefix="consumption"),
+        ]
+        indexes = [models.Index(fields=["month"], name="consumption_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user.code} {self.month:%Y-%m}"

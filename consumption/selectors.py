@@ -1,0 +1,190 @@
+"""Reads of consumption: by zone and period, or inside a drawn polygon — one SQL query each.
+
+Volumes are m³. A zone's volume is the metered users' consumption (users inside the zone) plus,
+for sector agriculture (or no sector filter), the irrigation districts' gross withdrawal:
+
+* zone_type=irrigation-district: the district's own yearly records;
+* zone_type=town and drawn polygons: each district's record × (area of the district inside the
+  town or polygon ÷ the district's area), areas on the spheroid;
+* supply zones and water-function zones: no irrigation records (the public network's districts
+  and the water bodies do not hold the fields).
+
+A yearly record is spread over its months by the agricultural users' monthly profile of that
+year (month volume ÷ year volume of every user of sector agriculture; 1/12 per month when the
+year has none). Records carry no source; they count as surface water, so a source filter other
+than `surface` leaves them out.
+
+Per-capita use is litres per person per day: volume × 1000 ÷ Σ(population × days of the month);
+use per 10,000 yuan of GDP is volume ÷ (Σ annual GDP × 1/12 per month). Caps and plans are annual
+and scaled by 1/12 per month. Statistics exist for towns only (AreaYearStats); a figure is null
+when any month's year lacks the statistic.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from dataclasses import dataclass
+
+import shapely
+from django.db import connection
+from django.utils.translation import gettext as _
+from shapely.geometry.base import BaseGeometry
+
+from consumption.columns import BY_KEY
+from consumption.params import ConsumptionQuery, Period, QueryError
+from consumption.sql import ZONE_KINDS, area_sql, zone_sql
+
+AREA_LIMIT_FACTOR = 1.5  # a drawn area may cover at most 1.5 × the county's bounding box
+
+
+class AreaTooLarge(ValueError):
+    """The polygon exceeds the county's bounding box × AREA_LIMIT_FACTOR."""
+
+    def __init__(self, area_km2: float, limit_km2: float):
+        super().__init__(area_km2, limit_km2)
+        self.area_km2, self.limit_km2 = area_km2, limit_km2
+
+
+def _fetch_one(sql: str, params: dict) -> tuple:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchone()
+
+
+def _json(value) -> list:
+    return json.loads(value) if isinstance(value, str | bytes) else (value or [])
+
+
+def _ratio(part: float | None, whole: float | None, scale: float = 1.0) -> float | None:
+    if part is None or not whole:
+        return None
+    return part / whole * scale
+
+
+def rounded(row: dict) -> dict:
+    """Round every figure to its column's digits (the JSON and the files carry the same)."""
+    out = {}
+    for key, value in row.items():
+        column = BY_KEY.get(key)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number and column and column.digits is not None:
+            value = round(float(value), column.digits)
+            if column.digits == 0:
+                value = int(value)
+        out[key] = value
+    return out
+
+
+def _days(month: str | None, period: Period) -> int:
+    if month:
+        year, number = (int(x) for x in month.split("-"))
+        return calendar.monthrange(year, number)[1]
+    return sum(calendar.monthrange(m.year, m.month)[1] for m in period.months)
+
+
+def _derive(row: dict, q: ConsumptionQuery, stats: bool) -> dict:
+    """Plans, caps, per-capita, per-GDP and the year-on-year change of one result row."""
+    months = 1 if "month" in q.group_by else q.period.month_count
+    annual_plan = row.pop("annual_plan_m3", None)
+    out = {k: row[k] for k in ("zone_code", "zone_name", "month", "sector") if k in row}
+    volume = row["volume_m3"]
+    out.update(
+        volume_m3=volume,
+        users_volume_m3=row["users_volume_m3"],
+        irrigation_volume_m3=row["irrigation_volume_m3"],
+        planned_users_volume_m3=row["planned_users_volume_m3"],
+        plan_m3=None if annual_plan is None else annual_plan * months / 12,
+    )
+    out["plan_used_percent"] = _ratio(row["planned_users_volume_m3"], out["plan_m3"], 100)
+    if stats:
+        person_days, gdp, cap = row["person_days"], row["gdp_10k_yuan"], row["cap_m3"]
+        days = _days(row.get("month"), q.period)
+        out.update(
+            cap_m3=cap,
+            cap_used_percent=_ratio(volume, cap, 100),
+            population=None if person_days is None else person_days / days,
+            per_capita_l_per_day=_ratio(volume * 1000, person_days),
+            gdp_10k_yuan=gdp,
+            per_10k_gdp_m3=_ratio(volume, gdp),
+        )
+    if q.compare:
+        previous = row["previous_volume_m3"]
+        out["previous_volume_m3"] = previous
+        out["change_percent"] = _ratio(volume - previous, previous, 100)
+    return rounded(out)
+
+
+def consumption_by_zone(q: ConsumptionQuery) -> list[dict]:
+    """Consumption per zone / month / sector (the query's group_by), in one SQL query.
+
+    Zones are towns or supply zones through the users' derived membership, irrigation districts
+    or water-function zones through a live spatial join (a user inside two selected zones counts
+    in both rows, and once in a row that is not grouped by zone). Every selected zone and month
+    has a row (0 where nothing was used). Raises QueryError naming `zones` for an unknown code.
+    Returns rows in the order zone code, month, sector; keys as in `columns.COLUMNS`.
+    """
+    sql, params = zone_sql(q)
+    missing, rows = _fetch_one(sql, params)
+    if missing:
+        raise QueryError(
+            {
+                "zones": [
+                    _("Unknown %(type)s code(s): %(codes)s.")
+                    % {"type": q.zone_type, "codes": ", ".join(missing[:20])}
+                ]
+            }
+        )
+    stats = ZONE_KINDS[q.zone_type].stats
+    return [_derive(r, q, stats) for r in _json(rows)]
+
+
+@dataclass
+class AreaResult:
+    """Consumption inside a drawn polygon: totals, by month, by sector and by both."""
+
+    area_km2: float
+    users: int
+    total: dict
+    by_month: list[dict]
+    by_sector: list[dict]
+    by_month_sector: list[dict]
+
+
+def _area_row(row: dict, plan_m3: float | None = None) -> dict:
+    out = {k: row[k] for k in ("month", "sector") if row.get(k) is not None}
+    for key in ("volume_m3", "users_volume_m3", "irrigation_volume_m3", "planned_users_volume_m3"):
+        out[key] = row.get(key) or 0.0
+    if plan_m3 is not None:
+        out["plan_m3"] = plan_m3
+        out["plan_used_percent"] = _ratio(out["planned_users_volume_m3"], plan_m3, 100)
+    return rounded(out)
+
+
+def consumption_in_area(
+    geom_4326: BaseGeometry, period: Period, *, sector: str | None = None, source: str | None = None
+) -> AreaResult:
+    """Consumption of the users inside a (valid, EPSG:4326) polygon by a live spatial join,
+    plus irrigation records by the districts' overlap with it; one SQL query.
+
+    Raises AreaTooLarge when the polygon is larger than the county's bounding box × 1.5.
+    """
+    ewkb = shapely.to_wkb(shapely.set_srid(geom_4326, 4326), hex=True, include_srid=True)
+    sql, params = area_sql(ewkb, period, sector, source, AREA_LIMIT_FACTOR)
+    ok, area_km2, limit_km2, users, annual_plan, rows = _fetch_one(sql, params)
+    if not ok:
+        raise AreaTooLarge(area_km2, limit_km2)
+    rows = _json(rows)
+    plan = None if annual_plan is None else annual_plan * period.month_count / 12
+    total = next((r for r in rows if r["level"] == 3), {})
+    by_month = {r["month"]: r for r in rows if r["level"] == 1}
+    return AreaResult(
+        area_km2=round(area_km2, 3),
+        users=users,
+        total=_area_row(total, plan),
+        by_month=[
+            _area_row(by_month.get(f"{m:%Y-%m}", {"month": f"{m:%Y-%m}"})) for m in period.months
+        ],
+        by_sector=[_area_row(r) for r in rows if r["level"] == 2],
+        by_month_sector=[_area_row(r) for r in rows if r["level"] == 0],
+    )

@@ -1,0 +1,386 @@
+"""The consumption aggregate as one SQL statement, built from fixed fragments (values are params).
+
+Shape (one statement per request, whatever the number of zones):
+
+    zones      the zones asked for (towns, supply zones, irrigation districts, water-function
+               zones, or the drawn polygon)
+    months     the period's months tagged 'cur', and with compare the same months a year
+               earlier tagged 'prev' (month_key = the current month they compare with)
+    members    user → zone: the derived membership column (towns, supply zones; kept equal to a
+               spatial join by layers.services.membership) or a live ST_Intersects join
+               (irrigation districts, water-function zones, drawn polygons)
+    user_facts one row per consumption record of a member in the months
+    irrigation each district's yearly gross withdrawal × its share in the zone × the month's
+               share of the agricultural users' volume in that year (profile)
+    agg        sums per grouping key (zone, month, sector); then a grid of zones × months so that
+               empty cells answer 0, the members' annual plans and, for towns, area statistics.
+The statement returns one row: the unknown zone codes, and the result rows as JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from consumption.params import ConsumptionQuery, Period, add_months
+
+
+@dataclass(frozen=True)
+class ZoneKind:
+    """How a zone type reads: its table, the users' derived column (None = spatial join),
+    whether irrigation records count ('own' district, area 'overlap', or not) and stats."""
+
+    table: str
+    where: str
+    membership: str | None
+    irrigation: str | None
+    stats: bool
+    layer: str  # the layer slug of its features (map)
+
+
+ZONE_KINDS = {
+    "town": ZoneKind("layers_adminarea", "z.level = 'town'", "town_id", "overlap", True, "towns"),
+    "supply-zone": ZoneKind(
+        "layers_supplyzone", "true", "supply_zone_id", None, False, "supply-zones"
+    ),
+    "irrigation-district": ZoneKind(
+        "layers_irrigationdistrict", "true", None, "own", False, "irrigation-districts"
+    ),
+    "water-function-zone": ZoneKind(
+        "layers_waterfunctionzone", "true", None, None, False, "water-function-zones"
+    ),
+}
+AREA_KIND = ZoneKind("", "", None, "overlap", False, "")
+KEY_COLUMN = {"zone": "zone_id", "month": "month_key", "sector": "sector"}
+GROUP_ORDER = ("zone", "month", "sector")
+
+_MONTHS = """
+periods(tag, shift) AS (VALUES {periods}),
+months AS MATERIALIZED (
+  SELECT p.tag, m::date AS month, (m + make_interval(months => p.shift))::date AS month_key
+  FROM periods p CROSS JOIN LATERAL generate_series(
+    %(start)s::date - make_interval(months => p.shift),
+    %(end)s::date - make_interval(months => p.shift), interval '1 month') AS m)"""
+_USER_FACTS = """
+user_facts AS (
+  SELECT mb.zone_id, mb.sector::text AS sector, {tag_month},
+         c.volume_m3 AS users_m3,
+         CASE WHEN mb.annual_plan_m3 IS NULL THEN 0 ELSE c.volume_m3 END AS planned_m3,
+         0::float8 AS irrigation_m3
+  FROM layers_consumption c
+  JOIN members mb ON mb.user_id = c.user_id{expand}
+  WHERE c.month BETWEEN %(lo)s AND %(end)s{expand_filter})"""
+# A record counts in the current period, and (with compare) a year later in the previous one;
+# a constant month range on the table keeps the planner's row estimate (and the index) right.
+_CURRENT_ONLY = {
+    "tag_month": "'cur'::text AS tag, c.month AS month_key",
+    "expand": "",
+    "expand_filter": "",
+}
+_WITH_PREVIOUS = {
+    "tag_month": "k.tag, k.month_key",
+    "expand": (
+        "\n  CROSS JOIN LATERAL (VALUES ('cur', c.month),"
+        " ('prev', (c.month + interval '1 year')::date)) AS k(tag, month_key)"
+    ),
+    "expand_filter": " AND k.month_key BETWEEN %(start)s AND %(end)s",
+}
+# The agricultural users' monthly profile per year: month volume ÷ year volume (1/12 each when
+# the year has no agricultural consumption); it spreads yearly irrigation records over months.
+_PROFILE = """
+ag_months AS (
+  SELECT m::date AS month FROM generate_series(date_trunc('year', %(lo)s::date),
+    date_trunc('year', %(end)s::date) + interval '11 months', interval '1 month') AS m),
+ag_volume AS (
+  SELECT c.month, sum(c.volume_m3) AS v
+  FROM layers_consumption c JOIN layers_wateruser u ON u.id = c.user_id
+  WHERE u.sector = 'agriculture'
+    AND c.month BETWEEN date_trunc('year', %(lo)s::date)::date AND %(year_end)s
+  GROUP BY c.month),
+profile AS (
+  SELECT am.month,
+         CASE WHEN sum(coalesce(av.v, 0)) OVER y > 0
+              THEN coalesce(av.v, 0) / sum(coalesce(av.v, 0)) OVER y
+              ELSE 1.0 / 12 END AS share
+  FROM ag_months am LEFT JOIN ag_volume av ON av.month = am.month
+  WINDOW y AS (PARTITION BY date_trunc('year', am.month)))"""
+# A district's share in a zone: the overlap's area ÷ the district's area (on the spheroid).
+# Materialized: the intersection is computed once per zone and district, not once per month.
+_SHARE_OVERLAP = """
+district_share AS MATERIALIZED (
+  SELECT z.id AS zone_id, d.id AS district_id,
+         ST_Area(ST_Intersection(z.geom, d.geom)::geography)
+           / NULLIF(ST_Area(d.geom::geography), 0) AS share
+  FROM zones z JOIN layers_irrigationdistrict d ON ST_Intersects(z.geom, d.geom){gate})"""
+_SHARE_OWN = """
+district_share AS (
+  SELECT z.id AS zone_id, z.id AS district_id, 1.0::float8 AS share FROM zones z)"""
+_IRRIGATION_FACTS = """
+irrigation_facts AS (
+  SELECT ds.zone_id, 'agriculture'::text AS sector, mo.tag, mo.month_key,
+         0::float8 AS users_m3, 0::float8 AS planned_m3,
+         r.gross_withdrawal_m3 * ds.share * p.share AS irrigation_m3
+  FROM district_share ds
+  JOIN layers_irrigationrecord r ON r.district_id = ds.district_id
+  JOIN months mo ON r.year = extract(year FROM mo.month)::int
+  JOIN profile p ON p.month = mo.month)"""
+_SUMS = """
+    sum(users_m3 + irrigation_m3) FILTER (WHERE tag = 'cur') AS volume_m3,
+    sum(users_m3) FILTER (WHERE tag = 'cur') AS users_volume_m3,
+    sum(irrigation_m3) FILTER (WHERE tag = 'cur') AS irrigation_volume_m3,
+    sum(planned_m3) FILTER (WHERE tag = 'cur') AS planned_users_volume_m3,
+    sum(users_m3 + irrigation_m3) FILTER (WHERE tag = 'prev') AS previous_volume_m3"""
+# Annual statistics scaled to months: person-days for per-capita use, 1/12 of GDP and cap.
+_STATS = """
+stats AS (
+  SELECT {keys}
+    CASE WHEN count(s.population) = count(*)
+         THEN sum(s.population::float8 * {days}) END AS person_days,
+    CASE WHEN count(s.gdp_10k_yuan) = count(*) THEN sum(s.gdp_10k_yuan / 12.0) END
+      AS gdp_10k_yuan,
+    CASE WHEN count(s.water_use_cap_m3) = count(*) THEN sum(s.water_use_cap_m3 / 12.0) END
+      AS cap_m3
+  FROM zones z CROSS JOIN (SELECT month_key FROM months WHERE tag = 'cur') gm
+  LEFT JOIN layers_areayearstats s
+    ON s.area_id = z.id AND s.year = extract(year FROM gm.month_key)::int
+  {group})"""
+_DAYS = "extract(day FROM gm.month_key + interval '1 month' - interval '1 day')::float8"
+
+
+# The templates below take only fixed fragments from this module (column and table names,
+# never request values); every value travels as a query parameter.
+_ZONES = """
+zones AS MATERIALIZED (
+  SELECT z.id, z.code, z.name, z.geom FROM {table} z WHERE {where}{code_filter})"""
+_AREA_ZONES = """
+zones AS MATERIALIZED (
+  SELECT 0 AS id, ''::text AS code, ''::text AS name,
+         ST_SetSRID(%(geom)s::geometry, 4326) AS geom)"""
+# Derived membership: one zone per user, kept equal to a spatial join by the membership service.
+# NOT MATERIALIZED and on the zone table itself (not the zones CTE): inlined into the facts, the
+# join of consumption, users and zones can run as a parallel hash join.
+_MEMBERS_DERIVED = """
+members AS NOT MATERIALIZED (
+  SELECT u.id AS user_id, u.{column} AS zone_id, u.sector, u.annual_plan_m3
+  FROM layers_wateruser u JOIN {zones} ON z.id = u.{column}
+  WHERE {where}{filters})"""
+# Live spatial join; DISTINCT when not grouped by zone: a user in two zones counts once.
+_MEMBERS_SPATIAL = """
+members AS {materialized}(
+  SELECT {distinct}u.id AS user_id, {zone} AS zone_id, u.sector, u.annual_plan_m3
+  FROM {zones} JOIN layers_wateruser u ON ST_Intersects(z.geom, u.geom)
+  WHERE {where}{filters}{gate})"""
+_FACTS = """
+facts AS (SELECT * FROM user_facts{irrigation})"""
+_AGG = """
+agg AS (SELECT {keys}{sums}
+  FROM facts {group})"""
+_GRID = """
+grid AS (SELECT {columns} FROM {tables})"""
+_PLANS = """
+plans AS (SELECT {keys}sum(annual_plan_m3) AS annual_plan_m3 FROM members {group})"""
+_ZONE_RESULT = """
+SELECT ARRAY(SELECT c FROM unnest(%(codes)s::text[]) AS c
+             WHERE c NOT IN (SELECT code FROM zones)) AS missing,
+       coalesce((SELECT json_agg(r ORDER BY {order})
+                 FROM (SELECT {columns} FROM grid g {joins}) r), '[]'::json) AS rows"""
+_AREA_AGG = """
+agg AS (
+  SELECT GROUPING(month_key, sector) AS level, to_char(month_key, 'YYYY-MM') AS month, sector,
+  {sums}
+  FROM facts GROUP BY GROUPING SETS ((), (month_key), (sector), (month_key, sector)))"""
+_AREA_RESULT = """
+SELECT (SELECT ok FROM guard) AS ok, (SELECT area_km2 FROM guard) AS area_km2,
+       (SELECT limit_km2 FROM guard) AS limit_km2, (SELECT count(*) FROM members) AS users,
+       (SELECT sum(annual_plan_m3) FROM members) AS annual_plan_m3,
+       coalesce((SELECT json_agg(a ORDER BY a.level DESC, a.month, a.sector) FROM agg a),
+                '[]'::json) AS rows"""
+_GRID_PARTS = {
+    "zone": ("z.id AS zone_id, z.code AS zone_code, z.name AS zone_name", "zones z"),
+    "month": ("gm.month_key", "(SELECT month_key FROM months WHERE tag = 'cur') gm"),
+}
+_GRID_SECTOR_FILTERED = ("gs.sector", "(SELECT %(sector)s::text AS sector) gs")
+_GRID_SECTOR_PRESENT = ("gs.sector", "(SELECT DISTINCT sector FROM agg) gs")
+_FIGURES = [
+    "coalesce(a.volume_m3, 0) AS volume_m3",
+    "coalesce(a.users_volume_m3, 0) AS users_volume_m3",
+    "coalesce(a.irrigation_volume_m3, 0) AS irrigation_volume_m3",
+    "coalesce(a.planned_users_volume_m3, 0) AS planned_users_volume_m3",
+    "coalesce(a.previous_volume_m3, 0) AS previous_volume_m3",
+    "p.annual_plan_m3",
+]
+_OUT_KEYS = {
+    "zone": ["g.zone_code", "g.zone_name"],
+    "month": ["to_char(g.month_key, 'YYYY-MM') AS month"],
+    "sector": ["g.sector"],
+}
+_ORDER = {"zone": "r.zone_code", "month": "r.month", "sector": "r.sector"}
+_STAT_COLUMNS = {
+    "zone_id": ("z.id AS zone_id", "z.id"),
+    "month_key": ("gm.month_key", "gm.month_key"),
+}
+
+
+def _fill(template: str, **parts: str) -> str:
+    """A template with fixed fragments put in (values go as parameters, never here)."""
+    return template.format(**parts)
+
+
+def _user_filter(sector: str | None, source: str | None) -> str:
+    out = ""
+    if sector:
+        out += " AND u.sector = %(sector)s"
+    if source:
+        out += " AND u.source = %(source)s"
+    return out
+
+
+def _members(
+    kind: ZoneKind, by_zone: bool, filters: str, *, zones: str, where: str, gate: str = ""
+) -> str:
+    """The user → zone CTE; `zones` is the zone table (aliased z) or the drawn area's CTE."""
+    if kind.membership:
+        return _fill(
+            _MEMBERS_DERIVED, column=kind.membership, zones=zones, where=where, filters=filters
+        )
+    return _fill(
+        _MEMBERS_SPATIAL,
+        materialized="" if by_zone else "MATERIALIZED ",
+        distinct="" if by_zone else "DISTINCT ",
+        zone="z.id" if by_zone else "0",
+        zones=zones,
+        where=where,
+        filters=filters,
+        gate=gate,
+    )
+
+
+def _irrigation_ctes(kind: ZoneKind, sector: str | None, source: str | None, gate="") -> list:
+    """Irrigation records count for agriculture, as surface water (records carry no source)."""
+    if not kind.irrigation or sector not in (None, "agriculture"):
+        return []
+    if source not in (None, "surface"):
+        return []
+    share = _SHARE_OWN if kind.irrigation == "own" else _fill(_SHARE_OVERLAP, gate=gate)
+    return [_PROFILE, share, _IRRIGATION_FACTS]
+
+
+def _facts(irrigation: list) -> str:
+    return _fill(
+        _FACTS, irrigation=" UNION ALL SELECT * FROM irrigation_facts" if irrigation else ""
+    )
+
+
+def _base_params(period: Period, compare: bool) -> dict:
+    lo = period.shifted(-12).start if compare else period.start
+    return {
+        "start": period.start,
+        "end": period.end,
+        "lo": lo,
+        "year_end": add_months(period.end.replace(month=1), 11),
+    }
+
+
+def _on(alias: str, keys: list[str]) -> str:
+    # Keys are never null (zone ids, months and sectors are required), so plain equality: it
+    # lets the planner hash the joins.
+    return " AND ".join(f"{alias}.{k} = g.{k}" for k in keys) or "true"
+
+
+def _group(keys: list[str]) -> str:
+    return "GROUP BY " + ", ".join(keys) if keys else ""
+
+
+def zone_sql(q: ConsumptionQuery) -> tuple[str, dict]:
+    """The zone query's statement and parameters; it returns one row (missing, rows)."""
+    kind = ZONE_KINDS[q.zone_type]
+    keys = [KEY_COLUMN[k] for k in q.group_by]
+    params = {**_base_params(q.period, bool(q.compare)), "codes": list(q.zones)}
+    params.update(sector=q.sector, source=q.source)
+    irrigation = _irrigation_ctes(kind, q.sector, q.source)
+    code_filter = " AND z.code = ANY(%(codes)s)" if q.zones else ""
+    ctes = [
+        _fill(_ZONES, table=kind.table, where=kind.where, code_filter=code_filter),
+        _fill(_MONTHS, periods="('cur', 0), ('prev', 12)" if q.compare else "('cur', 0)"),
+        _members(
+            kind,
+            "zone" in q.group_by,
+            _user_filter(q.sector, q.source),
+            zones=f"{kind.table} z",
+            where=kind.where + code_filter,
+        ),
+        _fill(_USER_FACTS, **(_WITH_PREVIOUS if q.compare else _CURRENT_ONLY)),
+        *irrigation,
+        _facts(irrigation),
+        _fill(_AGG, keys="".join(k + ", " for k in keys), sums=_SUMS, group=_group(keys)),
+    ]
+    # The grid: every selected zone and month answers, with 0 where nothing was used.
+    parts = [_GRID_PARTS[k] for k in ("zone", "month") if k in q.group_by]
+    if "sector" in q.group_by:
+        parts.append(_GRID_SECTOR_FILTERED if q.sector else _GRID_SECTOR_PRESENT)
+    ctes.append(
+        _fill(
+            _GRID,
+            columns=", ".join(c for c, _t in parts) or "1 AS one",
+            tables=" CROSS JOIN ".join(t for _c, t in parts) or "(SELECT 1) one",
+        )
+    )
+    plan_keys = [k for k in ("zone_id", "sector") if k in keys]
+    ctes.append(_fill(_PLANS, keys="".join(k + ", " for k in plan_keys), group=_group(plan_keys)))
+    columns = [c for k in GROUP_ORDER if k in q.group_by for c in _OUT_KEYS[k]] + _FIGURES
+    joins = [f"LEFT JOIN agg a ON {_on('a', keys)}", f"LEFT JOIN plans p ON {_on('p', plan_keys)}"]
+    if kind.stats:
+        stat_keys = [k for k in ("zone_id", "month_key") if k in keys]
+        ctes.append(
+            _fill(
+                _STATS,
+                keys="".join(_STAT_COLUMNS[k][0] + ", " for k in stat_keys),
+                days=_DAYS,
+                group=_group([_STAT_COLUMNS[k][1] for k in stat_keys]),
+            )
+        )
+        columns += ["st.person_days", "st.gdp_10k_yuan", "st.cap_m3"]
+        joins.append(f"LEFT JOIN stats st ON {_on('st', stat_keys)}")
+    result = _fill(
+        _ZONE_RESULT,
+        order=", ".join(_ORDER[k] for k in GROUP_ORDER if k in q.group_by) or "1",
+        columns=", ".join(columns),
+        joins=" ".join(joins),
+    )
+    return "WITH" + ",".join(ctes) + result, params
+
+
+# A drawn area: every user inside the polygon (live join), irrigation by the districts' overlap.
+# The polygon must not exceed the largest county's bounding box × factor; the guard is computed
+# here so that the check costs no second query, and it gates the joins when it fails.
+_AREA_GUARD = """
+guard AS (
+  SELECT ST_Area(z.geom::geography) / 1e6 AS area_km2,
+         ST_Area(z.geom::geography) <= %(factor)s * coalesce(
+           (SELECT max(ST_Area(ST_Envelope(a.geom)::geography)) FROM layers_adminarea a
+            WHERE a.level = 'county'), 'Infinity'::float8) AS ok,
+         coalesce((SELECT max(ST_Area(ST_Envelope(a.geom)::geography)) FROM layers_adminarea a
+            WHERE a.level = 'county'), 0) / 1e6 AS limit_km2
+  FROM zones z)"""
+
+
+def area_sql(
+    geom_ewkb_hex: str, period: Period, sector: str | None, source: str | None, factor: float
+) -> tuple[str, dict]:
+    """The area query: totals, by month, by sector and by both (GROUPING SETS), in one row."""
+    params = {**_base_params(period, False), "geom": geom_ewkb_hex, "factor": factor}
+    params.update(sector=sector, source=source)
+    gate = " AND (SELECT ok FROM guard)"
+    irrigation = _irrigation_ctes(AREA_KIND, sector, source, gate=gate)
+    ctes = [
+        _AREA_ZONES,
+        _AREA_GUARD,
+        _fill(_MONTHS, periods="('cur', 0)"),
+        _members(
+            AREA_KIND, False, _user_filter(sector, source), zones="zones z", where="true", gate=gate
+        ),
+        _fill(_USER_FACTS, **_CURRENT_ONLY),
+        *irrigation,
+        _facts(irrigation),
+        _fill(_AREA_AGG, sums=_SUMS),
+    ]
+    return "WITH" + ",".join(ctes) + _AREA_RESULT, params

@@ -1,0 +1,32 @@
+"""One import per target at a time: a transaction-level advisory lock per layer or record kind."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from dataio.importing.errors import ImportFailed, RowError
+
+
+def import_lock(target: str) -> None:
+    """Take the import lock of `target` for the current transaction, or refuse at once.
+
+    Two imports of the same layer at once would race on the same natural keys (and, for
+    pipes, on the nodes they create); the second is refused clearly instead, writing nothing.
+    The lock goes with the transaction, so a killed import never leaves it held.
+    """
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [f"import:{target}"]
+        )
+        (taken,) = cur.fetchone()
+    if not taken:
+        raise ImportFailed(
+            [
+                RowError(
+                    0,
+                    "",
+                    f"another import of {target!r} is running; "
+                    "nothing was written, try again when it has finished",
+                )
+            ]
+        )

@@ -1,0 +1,170 @@
+"""import_records: CSV (UTF-8, with or without BOM) or XLSX records of one kind, all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from openpyxl import load_workbook
+
+from dataio.importing.errors import ImportFailed, ImportReport, RowError
+from dataio.importing.files import check_size
+from dataio.importing.lock import import_lock
+from dataio.importing.record_kinds import RECORD_KINDS, RecordKind
+from dataio.importing.upsert import upsert
+
+Progress = Callable[[str, int, int], None]
+MAX_REPORTED_ERRORS = 1000
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+def _fail(reason: str, column: str = "") -> ImportFailed:
+    return ImportFailed([RowError(0, column, reason)])
+
+
+def _csv_rows(path: Path) -> Iterator[list[str]]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _fail(
+            f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV or XLSX"
+        ) from None
+    if "\x00" in text:
+        raise _fail("the file contains NUL bytes; it is not a CSV text file")
+    yield from csv.reader(io.StringIO(text, newline=""))
+
+
+def _xlsx_rows(path: Path) -> Iterator[list]:
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise _fail(f"cannot read the XLSX file: {exc}") from None
+    try:
+        sheet = book.worksheets[0]
+        for values in sheet.iter_rows(values_only=True):
+            yield ["" if v is None else v for v in values]
+    finally:
+        book.close()
+
+
+def read_table(path: Path) -> Iterator[list]:
+    """Rows of a CSV or XLSX file, the header row first."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _csv_rows(path)
+    if suffix == ".xlsx":
+        return _xlsx_rows(path)
+    raise _fail(f"unsupported file type {suffix!r}; use .csv or .xlsx")
+
+
+def records_import(
+    *, kind: str, path: Path, dry_run: bool = False, progress: Progress | None = None
+) -> ImportReport:
+    """Import records of `kind`; raise ImportFailed listing every bad row (spreadsheet row numbers:
+    the header is row 1). Natural keys make re-imports change nothing.
+    """
+    spec = RECORD_KINDS.get(kind)
+    if spec is None:
+        raise _fail(f"unknown record kind {kind!r}; known: {', '.join(RECORD_KINDS)}")
+    check_size(path, settings.IMPORT_MAX_RECORDS_BYTES)
+    rows = read_table(path)
+    header = [str(h).strip() for h in next(rows, [])]
+    while header and header[-1] == "":
+        header.pop()
+    _check_header(spec, header)
+    parents = dict(spec.parent_model.objects.values_list("code", "id"))
+    parsed, errors = _parse(spec, header, rows, parents, progress)
+    if errors:
+        raise ImportFailed(errors[:MAX_REPORTED_ERRORS])
+    report = ImportReport(target=kind, rows=len(parsed), dry_run=dry_run)
+    columns = [spec.parent_field, *(a.name for a in spec.columns)]
+    key = [spec.parent_field, *spec.key]
+    try:
+        with transaction.atomic():
+            import_lock(kind)
+            report.created, report.updated, _ids = upsert(
+                spec.model._meta.db_table, key=key, columns=columns, rows=parsed
+            )
+            if dry_run:
+                raise _DryRunRollback
+    except _DryRunRollback:
+        pass
+    except (DatabaseError, psycopg.Error) as exc:
+        raise _fail(f"refused by the database: {exc}") from None
+    return report
+
+
+def _check_header(spec: RecordKind, header: list[str]) -> None:
+    if not header:
+        raise _fail("the file is empty: no header row")
+    errors = [
+        RowError(1, name, "required column is missing")
+        for name in spec.headers
+        if name not in header
+    ]
+    errors += [
+        RowError(1, name, f"unexpected column (expected: {', '.join(spec.headers)})")
+        for name in header
+        if name not in spec.headers
+    ]
+    dupes = {h for h in header if header.count(h) > 1}
+    errors += [RowError(1, name, "column appears twice") for name in sorted(dupes)]
+    if errors:
+        raise ImportFailed(errors)
+
+
+def _parse(
+    spec: RecordKind,
+    header: list[str],
+    rows: Iterator[list],
+    parents: dict[str, int],
+    progress: Progress | None,
+) -> tuple[list[tuple], list[RowError]]:
+    index = {name: header.index(name) for name in spec.headers}
+    parsed: list[tuple] = []
+    errors: list[RowError] = []
+    seen: dict[tuple, int] = {}
+    for number, cells in enumerate(rows, start=2):
+        if not any(str(c).strip() for c in cells):
+            continue  # blank lines at the end of a spreadsheet
+        if len(cells) > len(header) and any(str(c).strip() for c in cells[len(header) :]):
+            errors.append(RowError(number, "", "more cells than header columns"))
+            continue
+        cells = list(cells) + [""] * (len(header) - len(cells))
+        row: dict = {}
+        row_errors: list[RowError] = []
+        code = str(cells[index[spec.parent_column]]).strip()
+        parent_id = parents.get(code)
+        if parent_id is None:
+            row_errors.append(RowError(number, spec.parent_column, f"unknown code {code!r}"))
+        for attr in spec.columns:
+            try:
+                row[attr.name] = attr.parse(cells[index[attr.name]])
+            except (ValueError, TypeError) as exc:
+                row_errors.append(RowError(number, attr.name, str(exc)))
+        if not row_errors:
+            for check, column, message in spec.checks:
+                if not check(row):
+                    row_errors.append(RowError(number, column, message))
+            natural = (parent_id, *(row[k] for k in spec.key))
+            if natural in seen:
+                row_errors.append(
+                    RowError(number, spec.parent_column, f"duplicate of row {seen[natural]}")
+                )
+            seen[natural] = number
+        errors.extend(row_errors)
+        if not row_errors:
+            parsed.append((parent_id, *(row[a.name] for a in spec.columns)))
+        if progress and number % 5000 == 0:
+            progress(f"{spec.kind}: validate", number, 0)
+        if len(errors) > MAX_REPORTED_ERRORS:
+            break
+    return parsed, errors

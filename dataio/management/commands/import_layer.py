@@ -1,0 +1,52 @@
+"""manage.py import_layer <slug> <file> [--srid N] [--encoding E] [--gcj02] [--dry-run]."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from dataio.importing import layer_import
+from dataio.progress import run_import
+from layers.registry import LAYERS
+
+
+class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # data commands; `manage.py check` covers settings
+    help = "Import a GeoPackage, GeoJSON or zipped Shapefile into a layer (all or nothing)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug", choices=list(LAYERS))
+        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--srid",
+            type=int,
+            help="EPSG code of the file's coordinates "
+            "(only when its own is missing or wrong; allow-listed codes only)",
+        )
+        parser.add_argument(
+            "--encoding", help="text encoding of a Shapefile without .cpg, e.g. GBK"
+        )
+        parser.add_argument(
+            "--gcj02",
+            action="store_true",
+            help="coordinates are GCJ-02 (Chinese web maps): convert to WGS84",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="validate and report, write nothing"
+        )
+
+    def handle(self, *args, **opts):
+        run_import(
+            self,
+            opts,
+            lambda progress: layer_import(
+                slug=opts["slug"],
+                path=opts["file"],
+                srid=opts["srid"],
+                encoding=opts["encoding"],
+                gcj02=opts["gcj02"],
+                dry_run=opts["dry_run"],
+                progress=progress,
+            ),
+            kind="layer",
+            target=opts["slug"],
+        )

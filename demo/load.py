@@ -1,0 +1,108 @@
+"""The Lianzhou demo: generated files loaded through the same import services users run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
+
+from accounts.roles import roles_sync
+from compliance.evaluation import county_of, evaluate
+from dataio.importing import layer_import, records_import
+from dataio.importing.raster_import import raster_import
+from demo.generator import generate
+from layers.models import LayerVersion
+from rasters.services import pipe_nodes_sample_elevation
+
+DEMO_MARKER = "demo"
+BOUNDARY_CODE = "441882"
+DEMO_YEARS = (2023, 2024, 2025)
+BOUNDARY = Path(settings.BASE_DIR) / "data" / "lianzhou_boundary.geojson"
+# Order matters: areas before what hangs off them, nodes before pipes.
+LAYER_ORDER = [
+    "towns",
+    "supply-zones",
+    "water-function-zones",
+    "irrigation-districts",
+    "pipe-nodes",
+    "pipes",
+    "sewage-plants",
+    "water-users",
+]
+RECORD_ORDER = [
+    "area-stats",
+    "water-quality-samples",
+    "water-balance",
+    "sewage-plant-months",
+    "irrigation-records",
+    "consumption",
+]
+RASTER_ORDER = ["elevation", "rainfall", "land-use"]  # <slug>.tif from the generator
+RASTER_SOURCE = "synthetic demo raster (demo.rasters); invented, not real data"
+
+# Demo accounts exist only where the demo loader ran; production never creates them.
+DEMO_ACCOUNTS = {
+    "admin": ("admin", "Admin#Lianzhou2026"),
+    "official": ("official", "Official#Lianzhou2026"),
+    "engineer": ("engineer", "Engineer#Lianzhou2026"),
+    "planner": ("planner", "Planner#Lianzhou2026"),
+}
+
+Progress = Callable[[str, int, int], None]
+
+
+def demo_is_loaded() -> bool:
+    """True when the demo was loaded into this database."""
+    return LayerVersion.objects.filter(key=DEMO_MARKER).exists()
+
+
+def demo_accounts_create() -> None:
+    """Create (or reset) one account per role, with the documented demo passwords."""
+    roles_sync()
+    users = get_user_model()
+    for username, (role, password) in DEMO_ACCOUNTS.items():
+        user, _created = users.objects.get_or_create(username=username)
+        user.set_password(password)
+        # Engineers and admins maintain data in the admin site; officials and planners do not.
+        user.is_staff = role in ("admin", "engineer")
+        user.is_superuser = role == "admin"
+        user.save()
+        user.groups.set([Group.objects.get(name=role)])
+
+
+def demo_load(
+    *,
+    out_dir: Path,
+    seed: int = 441882,
+    scale: float = 1.0,
+    progress: Progress | None = None,
+    log: Callable[[str], None] = print,
+) -> None:
+    """Generate the demo files into out_dir and import them, all in one transaction."""
+    manifest = generate(out_dir, seed=seed, scale=scale, progress=progress)
+    with transaction.atomic():
+        log(layer_import(slug="towns", path=BOUNDARY, progress=progress).summary())
+        for slug in LAYER_ORDER:
+            log(layer_import(slug=slug, path=out_dir / f"{slug}.gpkg", progress=progress).summary())
+        for kind in RECORD_ORDER:
+            log(
+                records_import(kind=kind, path=out_dir / f"{kind}.csv", progress=progress).summary()
+            )
+        for slug in RASTER_ORDER:
+            path = out_dir / f"{slug}.tif"
+            log(raster_import(slug=slug, path=path, source=RASTER_SOURCE).summary())
+        log(f"pipe nodes given an elevation: {pipe_nodes_sample_elevation()}")
+        demo_accounts_create()
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")  # planner statistics for the freshly loaded tables
+        area = county_of(BOUNDARY_CODE)
+        for year in manifest.get("years", DEMO_YEARS):
+            evaluation = evaluate(area=area, year=int(year), progress=progress)
+            log(f"evaluated {area.name} {year}: {len(evaluation.rows)} results")
+        # A marker row (not a data version: nothing depends on it) saying the demo is in.
+        LayerVersion.objects.update_or_create(key=DEMO_MARKER, defaults={"version": 1})
+    log(f"demo loaded: seed {manifest.get('seed', seed)}, scale {manifest.get('scale', scale)}")

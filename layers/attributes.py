@@ -1,0 +1,90 @@
+"""Attributes a layer or record file carries: one parsing and validation rule per attribute."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from layers.text_rules import text_checked
+
+
+@dataclass(frozen=True)
+class Attr:
+    """An attribute a layer file carries beside its geometry.
+
+    kind: 'str' | 'int' | 'float' | 'date' | 'month' | 'bool'; choices limit str values;
+    required attributes
+    must be present as a column and non-empty in every row.
+    """
+
+    name: str
+    kind: str = "str"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    min_value: float | None = None
+    max_value: float | None = None
+
+    def parse(self, raw: object) -> object:
+        """The value as stored; ValueError with a readable reason when it does not fit."""
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            if self.required:
+                raise ValueError("a value is required")
+            return None if self.kind != "str" else ""
+        if isinstance(raw, float) and raw != raw:  # NaN from a numeric column
+            if self.required:
+                raise ValueError("a value is required")
+            return None
+        value = self._convert(raw)
+        if self.choices and value not in self.choices:
+            raise ValueError(f"{value!r} is not one of {', '.join(self.choices)}")
+        if self.min_value is not None and value < self.min_value:
+            raise ValueError(f"{value} is below the minimum {self.min_value:g}")
+        if self.max_value is not None and value > self.max_value:
+            raise ValueError(f"{value} is above the maximum {self.max_value:g}")
+        return value
+
+    def _convert(self, raw: object) -> object:
+        if self.kind == "str":
+            return text_checked(str(raw).strip())  # TextRefused is a ValueError: a row error
+        if self.kind == "int":
+            try:
+                number = float(str(raw).strip()) if not isinstance(raw, int | float) else raw
+            except ValueError:
+                raise ValueError(f"{raw!r} is not a whole number") from None
+            if number != int(number):
+                raise ValueError(f"{raw!r} is not a whole number")
+            return int(number)
+        if self.kind == "float":
+            try:
+                number = float(str(raw).strip()) if not isinstance(raw, int | float) else raw
+            except ValueError:
+                raise ValueError(f"{raw!r} is not a number") from None
+            if number != number or number in (float("inf"), float("-inf")):
+                raise ValueError(f"{raw!r} is not a finite number")
+            return float(number)
+        if self.kind == "bool":
+            text = str(raw).strip().lower()
+            if text in {"true", "1", "yes", "y", "是"}:
+                return True
+            if text in {"false", "0", "no", "n", "否"}:
+                return False
+            raise ValueError(f"{raw!r} is not true or false")
+        if self.kind == "month":
+            if isinstance(raw, dt.date):
+                return dt.date(raw.year, raw.month, 1)
+            text = str(raw).strip()
+            try:
+                year, month = text.split("-")[:2]
+                return dt.date(int(year), int(month), 1)
+            except ValueError:
+                raise ValueError(f"{raw!r} is not a month (YYYY-MM)") from None
+        if self.kind == "date":
+            if isinstance(raw, dt.datetime):
+                return raw.date()
+            if isinstance(raw, dt.date):
+                return raw
+            try:
+                return dt.date.fromisoformat(str(raw).strip()[:10])
+            except ValueError:
+                raise ValueError(f"{raw!r} is not a date (YYYY-MM-DD)") from None
+        raise AssertionError(self.kind)

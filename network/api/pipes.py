@@ -1,0 +1,194 @@
+"""Pipes: list/create, read/update/retire, split, move, restore and merge."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.views import APIView
+from shapely.geometry import Point
+
+from layers.api import (
+    FeatureDetailApi,
+    FeatureListApi,
+    FeatureQuerySerializer,
+    feature_collection_response,
+    parse_bbox,
+)
+from layers.extensions import FeatureQuery
+from layers.permissions import CanViewLayer
+from layers.registry import LAYERS
+from layers.selectors import feature_page
+from network.api.base import (
+    GEOJSON,
+    ID,
+    IDEMPOTENCY,
+    OBJ,
+    WRITE,
+    CanEditNetwork,
+    NetworkWrites,
+    edit_parts,
+    feature_parts,
+    parsed_geometry,
+    request_version,
+    result_response,
+)
+from network.services import edit as pipes
+from network.services.geometry import line_from_geojson, position
+from network.services.rules import NetworkError
+
+
+class PipeListQuerySerializer(FeatureQuerySerializer):
+    all = serializers.BooleanField(required=False, default=False, help_text="include abandoned")
+
+
+class PipeCollectionApi(NetworkWrites, FeatureListApi):
+    """Pipes: a page of features (abandoned ones only with all=true), or draw a new pipe."""
+
+    permission_classes = [IsAuthenticated, CanViewLayer, CanEditNetwork]
+
+    @extend_schema(
+        operation_id="layers_pipes_list",
+        parameters=[PipeListQuerySerializer],
+        responses={(200, GEOJSON): OBJ},
+    )
+    def get(self, request, slug: str):
+        query = PipeListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        v = query.validated_data
+        spec = LAYERS[slug]
+        if not v["all"]:  # retired pipes are hidden by default, as on the map tiles
+            spec = dataclasses.replace(spec, filters={"status__in": ["in_service", "planned"]})
+        page, size = v["page"], v["page_size"]
+        result = feature_page(
+            spec,
+            bbox_4326=parse_bbox(v.get("bbox")),
+            page=page,
+            page_size=size,
+            query=FeatureQuery(year=v.get("year"), status=v.get("status")),
+            exact_count=v["exact_count"],
+        )
+        return feature_collection_response(request, slug, page, size, result)
+
+    @extend_schema(
+        operation_id="layers_pipes_create",
+        request=OBJ,
+        responses={(201, GEOJSON): OBJ},
+        parameters=[IDEMPOTENCY],
+    )
+    def post(self, request, slug: str):
+        def run():
+            geometry, props = feature_parts(request.data)
+            line = parsed_geometry(line_from_geojson, geometry)
+            result = pipes.pipe_create(geom=line, properties=props, user=request.user)
+            return result_response(result, 201)
+
+        return self.write(request, run)
+
+
+class PipeDetailApi(NetworkWrites, FeatureDetailApi):
+    """One pipe: read, edit (PATCH, properties.version required), retire (DELETE)."""
+
+    permission_classes = [IsAuthenticated, CanViewLayer, CanEditNetwork]
+
+    @extend_schema(
+        operation_id="layers_pipes_retrieve", parameters=[ID], responses={(200, GEOJSON): OBJ}
+    )
+    def get(self, request, slug: str, feature_id: int):
+        return super().get(request, slug, feature_id)
+
+    @extend_schema(operation_id="layers_pipes_update", **WRITE)
+    def patch(self, request, slug: str, feature_id: int):
+        def run():
+            line, props, version = edit_parts(request, line_from_geojson)
+            result = pipes.pipe_update(
+                pipe_id=feature_id, version=version, geom=line, properties=props, user=request.user
+            )
+            return result_response(result)
+
+        return self.write(request, run)
+
+    @extend_schema(operation_id="layers_pipes_retire", **WRITE)
+    def delete(self, request, slug: str, feature_id: int):
+        version = request_version(request)
+
+        def run():
+            return result_response(
+                pipes.pipe_retire(pipe_id=feature_id, version=version, user=request.user)
+            )
+
+        return self.write(request, run)
+
+
+class PipeActionApi(NetworkWrites, APIView):
+    """POST .../<id>/split/ {"point": [lon, lat]}, /restore/, /move/ {"offset_m": [e, n]}."""
+
+    permission_classes = [IsAuthenticated, CanViewLayer, CanEditNetwork]
+    operation = ""  # "split" | "move" | "restore", set by the URL
+
+    @extend_schema(**WRITE)
+    def post(self, request, slug: str, feature_id: int):
+        data = request.data if isinstance(request.data, dict) else {}
+        version = request_version(request)
+
+        def run():
+            if self.operation == "split":
+                at = Point(parsed_geometry(position, data.get("point")))
+                result = pipes.pipe_split(
+                    pipe_id=feature_id, at=at, version=version, user=request.user
+                )
+                return result_response(result, collection=True)
+            if self.operation == "move":
+                offset = data.get("offset_m")
+                valid = isinstance(offset, list) and len(offset) == 2
+                if not valid or not all(
+                    isinstance(v, int | float) and abs(v) < 10_000 for v in offset
+                ):
+                    raise NetworkError(
+                        "offset_invalid",
+                        _("offset_m must be [east, north] in metres."),
+                        field="offset_m",
+                    )
+                result = pipes.pipe_move(
+                    pipe_id=feature_id,
+                    version=version,
+                    east_m=offset[0],
+                    north_m=offset[1],
+                    user=request.user,
+                )
+                return result_response(result)
+            return result_response(
+                pipes.pipe_restore(pipe_id=feature_id, version=version, user=request.user)
+            )
+
+        return self.write(request, run)
+
+
+class PipeMergeApi(NetworkWrites, APIView):
+    """POST /layers/pipes/merge/ {"ids": [a, b], "versions": [va, vb]}: b merged into a."""
+
+    permission_classes = [IsAuthenticated, CanViewLayer, CanEditNetwork]
+
+    @extend_schema(request=OBJ, responses={(200, GEOJSON): OBJ}, parameters=[IDEMPOTENCY])
+    def post(self, request, slug: str):
+        data = request.data if isinstance(request.data, dict) else {}
+        ids, versions = data.get("ids"), data.get("versions")
+
+        def ok(values) -> bool:
+            return (
+                isinstance(values, list)
+                and len(values) == 2
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+            )
+
+        if not ok(ids) or (versions is not None and not ok(versions)):
+            raise NetworkError("ids_invalid", _("ids must be two pipe ids."), field="ids")
+        return self.write(
+            request,
+            lambda: result_response(
+                pipes.pipe_merge(pipe_ids=ids, versions=versions, user=request.user)
+            ),
+        )

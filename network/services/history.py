@@ -1,0 +1,187 @@
+"""The network's history: changes per pipe or node, and revert (itself a recorded change)."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from network.models import NetworkChange, PipeNode, PipeSegment
+from network.services.rules import NetworkConflict, NetworkNotFound
+from network.services.session import EditResult, NetworkEdit
+
+Op = NetworkChange.Operation
+
+
+def pipe_changes(pipe_id: int) -> QuerySet[NetworkChange]:
+    """Every change that touched a pipe (including splits that created or cut it), newest
+    first."""
+    return NetworkChange.objects.filter(pipe_ids__contains=[pipe_id]).select_related("user")
+
+
+def node_changes(node_id: int) -> QuerySet[NetworkChange]:
+    """Every change that touched a node, newest first."""
+    return NetworkChange.objects.filter(node_ids__contains=[node_id]).select_related("user")
+
+
+def change_as_dict(change: NetworkChange) -> dict:
+    """A change in the API's shape: states before and after as GeoJSON (EPSG:4326)."""
+    return {
+        "id": change.pk,
+        "operation": change.operation,
+        "operation_name": str(change.get_operation_display()),
+        "user": change.user.get_username() if change.user else None,
+        "created_at": change.created_at.isoformat(),
+        "pipe_ids": change.pipe_ids,
+        "node_ids": change.node_ids,
+        "reverts": change.reverts_id,
+        "before": change.before,
+        "after": change.after,
+    }
+
+
+def _by_id(state: dict, key: str) -> dict[int, dict]:
+    return {f["id"]: f for f in state.get(key, [])}
+
+
+def _moved_on(kind: str, object_id: int, current: int | None) -> NetworkConflict:
+    return NetworkConflict(
+        _("The %(kind)s %(id)s has changed since; this change can no longer be reverted.")
+        % {"kind": _("pipe") if kind == "pipe" else _("node"), "id": object_id},
+        kind=kind,
+        object_id=object_id,
+        current_version=current,
+    )
+
+
+def _check_current(kind: str, before: dict, after: dict, current: dict[int, int]) -> None:
+    """Refuse when anything the change wrote was written again since (versions differ)."""
+    for object_id, feature in sorted(after.items()):
+        if current.get(object_id) != feature["properties"]["version"]:
+            raise _moved_on(kind, object_id, current.get(object_id))
+    for object_id in sorted(before.keys() - after.keys()):
+        if object_id in current:  # deleted by the change, yet here again
+            raise _moved_on(kind, object_id, current[object_id])
+
+
+def _code_free(model, object_id: int, code: str, kind: str) -> None:
+    other = model.objects.filter(code=code).exclude(pk=object_id).first()
+    if other is not None:
+        raise NetworkConflict(
+            _("The code %(code)s has been given to another feature since.") % {"code": code},
+            kind=kind,
+            object_id=object_id,
+            current_version=getattr(other, "version", None),
+        )
+
+
+def _put(model, object_id: int, feature: dict, exists: bool, fields: tuple[str, ...]) -> None:
+    props = feature["properties"]
+    values = {name: props[name] for name in fields}
+    values["geom"] = GEOSGeometry(json.dumps(feature["geometry"]), srid=4326)
+    _code_free(model, object_id, props["code"], "pipe" if model is PipeSegment else "node")
+    if exists:
+        model.objects.filter(pk=object_id).update(**values, updated_at=timezone.now())
+    else:  # deleted by the change: back with its id (ids are never reused)
+        model.objects.create(pk=object_id, version=props["version"] + 1, **values)
+
+
+def _nodes_still_there(pipes: dict[int, dict], restored_nodes: dict[int, dict]) -> None:
+    """Refuse when a node a restored pipe ended at was deleted by a later change."""
+    wanted = {
+        f["properties"][end] for f in pipes.values() for end in ("start_node_id", "end_node_id")
+    } - {None}
+    present = set(PipeNode.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    for node_id in sorted(wanted - present - restored_nodes.keys()):
+        raise _moved_on("node", node_id, None)
+
+
+_PIPE_FIELDS = (
+    "code",
+    "diameter_mm",
+    "material",
+    "install_year",
+    "status",
+    "start_node_id",
+    "end_node_id",
+)
+_NODE_FIELDS = ("code", "kind", "elevation_m")
+
+
+@transaction.atomic
+def change_revert(
+    *, change_id: int, user, pipe_id: int | None = None, node_id: int | None = None
+) -> EditResult:
+    """Put every pipe and node a change wrote back as it was before, as a new change.
+
+    pipe_id / node_id: the feature whose history the revert was asked from (it must be part
+    of the change). NetworkConflict (409) when any of them was changed since; the restored
+    pipes are validated like any written pipe.
+    """
+    change = NetworkChange.objects.filter(pk=change_id).first()
+    if (
+        change is None
+        or (pipe_id is not None and pipe_id not in change.pipe_ids)
+        or (node_id is not None and node_id not in change.node_ids)
+    ):
+        raise NetworkNotFound(
+            "not_found", _("No change %(id)s for this feature.") % {"id": change_id}, field="id"
+        )
+    edit = NetworkEdit(operation=Op.REVERT, user=user, reverts=change)
+    bp, ap = _by_id(change.before, "pipes"), _by_id(change.after, "pipes")
+    bn, an = _by_id(change.before, "nodes"), _by_id(change.after, "nodes")
+    pipes_now = dict(
+        PipeSegment.objects.select_for_update()
+        .filter(pk__in=bp.keys() | ap.keys())
+        .values_list("pk", "version")
+    )
+    nodes_now = dict(
+        PipeNode.objects.filter(pk__in=bn.keys() | an.keys()).values_list("pk", "version")
+    )
+    _check_current("pipe", bp, ap, pipes_now)
+    _check_current("node", bn, an, nodes_now)
+    edit.touch_pipes(sorted(bp.keys() | ap.keys()))
+    edit.touch_nodes(sorted(bn.keys() | an.keys()))
+    for object_id, feature in sorted(bn.items()):
+        _put(PipeNode, object_id, feature, object_id in nodes_now, _NODE_FIELDS)
+    _nodes_still_there(bp, bn)
+    for object_id, feature in sorted(bp.items()):
+        _put(PipeSegment, object_id, feature, object_id in pipes_now, _PIPE_FIELDS)
+        if feature["properties"]["status"] != PipeSegment.Status.ABANDONED:
+            edit.reshape(object_id)
+    restored, created = sorted(bp), sorted(ap.keys() - bp.keys())
+    with connection.cursor() as cur:
+        # Ends exactly on their nodes; leaks onto the nearest pipe that stays.
+        cur.execute(
+            "UPDATE layers_pipesegment p SET geom = ST_SetPoint(ST_SetPoint(p.geom, 0, s.geom), "
+            " ST_NPoints(p.geom) - 1, e.geom) FROM layers_pipenode s, layers_pipenode e "
+            "WHERE p.id = ANY(%s) AND s.id = p.start_node_id AND e.id = p.end_node_id",
+            [restored],
+        )
+        cur.execute(
+            "UPDATE layers_leakrecord l SET pipe_id = (SELECT p.id FROM layers_pipesegment p "
+            " WHERE p.id = ANY(%(keep)s) ORDER BY ST_Distance(p.geom, l.geom), p.id LIMIT 1) "
+            "WHERE l.pipe_id = ANY(%(all)s) AND cardinality(%(keep)s::bigint[]) > 0",
+            {"keep": restored, "all": restored + created},
+        )
+    if leaky := PipeSegment.objects.filter(pk__in=created, leaks__isnull=False).first():
+        raise NetworkConflict(
+            _("Leaks are recorded on pipe %(code)s; it cannot be removed.") % {"code": leaky.code},
+            kind="pipe",
+            object_id=leaky.pk,
+            current_version=leaky.version,
+        )
+    PipeSegment.objects.filter(pk__in=created).delete()
+    for object_id in sorted(an.keys() - bn.keys()):
+        node = PipeNode.objects.get(pk=object_id)
+        if (
+            PipeSegment.objects.filter(start_node=node).exists()
+            or PipeSegment.objects.filter(end_node=node).exists()
+        ):
+            raise _moved_on("node", object_id, node.version)
+        node.delete()
+    return edit.finish(pipes=restored, nodes=sorted(bn))

@@ -1,0 +1,199 @@
+"""Raster API v1: the list, the value under a point, zonal statistics, high nodes; overlay PNG."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import FileResponse, Http404, JsonResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dataio.importing.raster_import import RasterFileMissing
+from layers.api_errors import error_body
+from layers.permissions import can_view_layer
+from layers.registry import LAYERS
+from network.models import SupplyZone
+from rasters.models import RasterLayer
+from rasters.overlay import legend, overlay_file, overlay_grid_of
+from rasters.selectors import (
+    nodes_above_source_head,
+    raster_get,
+    raster_list,
+    raster_style,
+    raster_value,
+    raster_zonal,
+)
+
+VIEW_PERMISSION = "rasters.view_rasterlayer"
+
+
+def _raster_or_404(request, slug: str) -> RasterLayer:
+    if not request.user.has_perm(VIEW_PERMISSION):
+        raise PermissionDenied()
+    try:
+        return raster_get(slug)
+    except RasterLayer.DoesNotExist:
+        raise NotFound(_("Unknown raster layer %(slug)s.") % {"slug": slug}) from None
+
+
+def _query(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def raster_summary(layer: RasterLayer) -> dict:
+    """One raster layer as the API and the map page show it."""
+    grid = overlay_grid_of(layer)
+    west, south, east, north = grid.bounds_4326
+    slug = {"slug": layer.slug}
+    return {
+        "slug": layer.slug,
+        "title": layer.title,
+        "title_zh": layer.title_zh,
+        "title_en": layer.title_en,
+        "unit": layer.unit,
+        "kind": layer.kind,
+        "srid": layer.srid,
+        "bounds": layer.bounds,
+        "resolution": layer.resolution,
+        "nodata": layer.nodata,
+        "statistics": {k: v for k, v in layer.statistics.items() if k != "classes"},
+        "source": layer.source,
+        "data_version": layer.data_version,
+        "opacity": raster_style(layer).get("opacity", 0.7),
+        "legend": legend(layer),
+        "overlay": {
+            "url": reverse("raster-overlay", kwargs=slug) + f"?v={layer.data_version}",
+            "bounds": [[south, west], [north, east]],
+        },
+        "links": {
+            "value": reverse("rasters:raster-value", kwargs=slug),
+            "zonal": reverse("rasters:raster-zonal", kwargs=slug),
+        },
+    }
+
+
+class RasterListApi(APIView):
+    """Every raster layer: slug, titles, unit, kind, CRS, bounds, statistics, legend, links."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        if not request.user.has_perm(VIEW_PERMISSION):
+            raise PermissionDenied()
+        return Response({"rasters": [raster_summary(layer) for layer in raster_list()]})
+
+
+class PointSerializer(serializers.Serializer):
+    lon = serializers.FloatField(min_value=-180, max_value=180, help_text="longitude, EPSG:4326")
+    lat = serializers.FloatField(min_value=-90, max_value=90, help_text="latitude, EPSG:4326")
+
+
+class RasterValueApi(APIView):
+    """The raster's value under a lon/lat point, with its unit (and class for land use)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[PointSerializer], responses=OpenApiTypes.OBJECT)
+    def get(self, request, slug: str):
+        layer = _raster_or_404(request, slug)
+        point = _query(PointSerializer, request)
+        return Response(raster_value(layer, point["lon"], point["lat"]))
+
+
+class ZonalSerializer(serializers.Serializer):
+    layer = serializers.CharField(help_text="a polygon layer: towns, irrigation-districts, ...")
+    code = serializers.CharField(required=False, max_length=32, help_text="one feature's code")
+
+
+class RasterZonalApi(APIView):
+    """Zonal statistics of the raster under the features of a polygon layer (or one feature)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[ZonalSerializer], responses=OpenApiTypes.OBJECT)
+    def get(self, request, slug: str):
+        layer = _raster_or_404(request, slug)
+        query = _query(ZonalSerializer, request)
+        layer_slug = query["layer"]
+        spec = LAYERS.get(layer_slug)
+        if spec is None or spec.geometry_type != "Polygon":
+            polygons = [s for s, sp in LAYERS.items() if sp.geometry_type == "Polygon"]
+            raise ValidationError(
+                {"layer": [_("One of the polygon layers: %(l)s.") % {"l": ", ".join(polygons)}]}
+            )
+        if not can_view_layer(request.user, layer_slug):
+            raise PermissionDenied()
+        results = raster_zonal(layer, layer_slug, query.get("code"))
+        if query.get("code") and not results:
+            raise NotFound(_("No feature %(code)s in %(layer)s.") % {**query})
+        return Response(
+            {
+                "raster": layer.slug,
+                "kind": layer.kind,
+                "unit": layer.unit,
+                "layer": layer_slug,
+                "data_version": layer.data_version,
+                "results": results,
+            }
+        )
+
+
+class HighNodesSerializer(serializers.Serializer):
+    zone = serializers.CharField(required=False, max_length=32, help_text="supply-zone code")
+    head_m = serializers.FloatField(
+        required=False, min_value=0, max_value=500, help_text="source head in m (default set)"
+    )
+
+
+class HighNodesApi(APIView):
+    """Pipe nodes above their supply source's head (source elevation + head), for engineers."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[HighNodesSerializer, OpenApiParameter("zone", str)],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        if not can_view_layer(request.user, "pipe-nodes"):
+            raise PermissionDenied()
+        query = _query(HighNodesSerializer, request)
+        zone = query.get("zone")
+        if zone and not SupplyZone.objects.filter(code=zone).exists():
+            raise ValidationError({"zone": [_("Unknown supply zone %(code)s.") % {"code": zone}]})
+        head = query.get("head_m", settings.NETWORK_SOURCE_HEAD_M)
+        results = nodes_above_source_head(zone=zone, head_m=head)
+        return Response(
+            {"zone": zone, "head_m": head, "unit": "m", "count": len(results), "results": results}
+        )
+
+
+class RasterOverlayView(View):
+    """The raster's coloured overlay (PNG, EPSG:3857 grid, bounds in the list API)."""
+
+    def get(self, request, slug: str):
+        if not request.user.has_perm(VIEW_PERMISSION):
+            raise Http404
+        layer = RasterLayer.objects.filter(slug=slug).first()
+        if layer is None:
+            raise Http404
+        try:
+            png = overlay_file(layer)
+        except RasterFileMissing as exc:
+            return JsonResponse(
+                error_body(503, exc.message, {"raster": exc.slug}, code=exc.code), status=503
+            )
+        response = FileResponse(png.open("rb"), content_type="image/png")
+        # The URL carries the data version (?v=): a re-import changes the URL.
+        response["Cache-Control"] = "private, max-age=86400"
+        return response

@@ -1,0 +1,66 @@
+"""Coloured overlay PNGs of the raster layers, rendered once per data version and style."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from affine import Affine
+from django.utils.translation import get_language
+
+from dataio.importing.raster_import import raster_path, raster_root
+from rasters.models import RasterLayer
+from rasters.raster import OverlayGrid, overlay_grid, render_overlay
+from rasters.selectors import raster_style, style_key
+
+CACHE_SUBDIR = "cache"
+
+
+def overlay_grid_of(layer: RasterLayer) -> OverlayGrid:
+    """The EPSG:3857 grid of the raster's overlay (no file read)."""
+    return overlay_grid(layer.srid, layer.width, layer.height, Affine(*layer.transform))
+
+
+def overlay_file(layer: RasterLayer) -> Path:
+    """The overlay PNG on disk (MEDIA_ROOT/rasters/cache), rendered when missing.
+
+    The name carries the raster's data version and a digest of its style, so a re-import or
+    a changed style file gives a new file; the write is atomic (temporary file, rename).
+    """
+    style = raster_style(layer)
+    folder = raster_root() / CACHE_SUBDIR
+    target = folder / f"{layer.slug}-v{layer.data_version}-{style_key(style)}.png"
+    if target.exists():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    png, _grid = render_overlay(
+        raster_path(layer), layer.srid, ramp=style.get("ramp"), classes=style.get("classes")
+    )
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as tmp:
+        tmp.write(png)
+    os.chmod(tmp.name, 0o644)
+    os.replace(tmp.name, target)
+    for stale in folder.glob(f"{layer.slug}-v*.png"):
+        if stale != target and not stale.name.startswith(f"{layer.slug}-v{layer.data_version}-"):
+            stale.unlink(missing_ok=True)
+    return target
+
+
+def legend(layer: RasterLayer) -> dict:
+    """Legend of a raster in the active language: its ramp stops or its classes."""
+    style = raster_style(layer)
+    english = (get_language() or "").startswith("en")
+    if "classes" in style:
+        return {
+            "classes": [
+                {
+                    "value": c["value"],
+                    "code": c["code"],
+                    "label": c["label_en"] if english else c["label_zh"],
+                    "color": c["color"],
+                }
+                for c in style["classes"]
+            ]
+        }
+    return {"ramp": [{"value": s["value"], "color": s["color"]} for s in style["ramp"]]}
