@@ -42,19 +42,6 @@ class DataOverviewView(TemplateView):
         return context
 
 
-# Layers drawn from vector tiles (too many features for GeoJSON), with the zoom they appear at.
-TILED = {"pipes": 12, "pipe-nodes": 15, "water-users": 11}
-DEFAULT_ON = {
-    "towns",
-    "water-function-zones",
-    "irrigation-districts",
-    "supply-zones",
-    "pipes",
-    "sewage-plants",
-    "water-users",
-}
-
-
 class MapView(TemplateView):
     """The officials' map: every layer, verdicts by year, failures listed (the home page)."""
 
@@ -72,9 +59,9 @@ class MapView(TemplateView):
                 "slug": slug,
                 "title": str(spec.title),
                 "geometry_type": spec.geometry_type,
-                "tiled": slug in TILED,
-                "min_zoom": TILED.get(slug, 0),
-                "default_on": slug in DEFAULT_ON,
+                "tiled": spec.tile is not None,
+                "min_zoom": spec.tile.min_zoom if spec.tile else 0,
+                "default_on": spec.default_on,
             }
             for slug, spec in LAYERS.items()
             if can_view_layer(user, slug)
@@ -90,8 +77,11 @@ class MapView(TemplateView):
                 "layers": layers,
                 "layerTitles": {lay["slug"]: lay["title"] for lay in layers},
                 "styleUrls": {
-                    slug: static(f"styles/{slug}.json")
-                    for slug in [*(lay["slug"] for lay in layers), "compliance"]
+                    **{
+                        lay["slug"]: static(f"styles/{LAYERS[lay['slug']].style_file}")
+                        for lay in layers
+                    },
+                    "compliance": static("styles/compliance.json"),
                 },
                 "urls": {
                     "api": "/api/v1/",

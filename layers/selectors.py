@@ -15,23 +15,6 @@ from layers.models import AdminArea
 from layers.querysets import in_bbox
 from layers.registry import LAYERS, LayerSpec
 
-# Derived or technical properties each layer's features carry beyond its import attributes,
-# as {property name: ORM path}.
-_EXTRA_PROPERTIES: dict[str, dict[str, str]] = {
-    "towns": {"level": "level", "parent_code": "parent__code"},
-    "pipes": {
-        "length_m": "length_m",
-        "version": "version",
-        "start_node_code": "start_node__code",
-        "end_node_code": "end_node__code",
-        "supply_zone_code": "supply_zone__code",
-        "town_code": "town__code",
-    },
-    "pipe-nodes": {"elevation_m": "elevation_m", "town_code": "town__code"},
-    "sewage-plants": {"town_code": "town__code"},
-    "water-users": {"town_code": "town__code", "supply_zone_code": "supply_zone__code"},
-    "irrigation-districts": {"town_code": "town__code"},
-}
 MAX_PAGE_SIZE = 5000
 
 
@@ -90,7 +73,7 @@ def _annotated(spec: LayerSpec, qs: QuerySet, query: FeatureQuery) -> tuple[Quer
 
 
 def _feature_values(spec: LayerSpec, qs: QuerySet, annotations: list[str]) -> QuerySet:
-    extra = _EXTRA_PROPERTIES.get(spec.slug, {})
+    extra = spec.properties  # derived or technical properties beyond the attributes
     plain = [n for n in spec.attr_names if n not in extra]
     derived = {name: F(path) for name, path in extra.items() if name != path}
     same = [name for name, path in extra.items() if name == path]

@@ -1,44 +1,54 @@
 """Derived zone membership: each feature's town and supply zone, kept equal to a spatial join."""
 
 from collections.abc import Sequence
+from dataclasses import astuple, dataclass
 
 from django.db import connection
 
-# (table, representative point SQL, derived column, zone table, zone filter)
-# A line's representative point is its midpoint; a polygon's a point on its surface.
-_RULES = [
-    ("layers_wateruser", "f.geom", "town_id", "layers_adminarea", "z.level = 'town'"),
-    ("layers_wateruser", "f.geom", "supply_zone_id", "layers_supplyzone", "true"),
-    ("layers_sewageplant", "f.geom", "town_id", "layers_adminarea", "z.level = 'town'"),
-    ("layers_pipenode", "f.geom", "town_id", "layers_adminarea", "z.level = 'town'"),
-    (
-        "layers_pipesegment",
-        "ST_LineInterpolatePoint(f.geom, 0.5)",
-        "town_id",
-        "layers_adminarea",
-        "z.level = 'town'",
-    ),
-    (
-        "layers_pipesegment",
-        "ST_LineInterpolatePoint(f.geom, 0.5)",
-        "supply_zone_id",
-        "layers_supplyzone",
-        "true",
-    ),
-    (
-        "layers_irrigationdistrict",
-        "ST_PointOnSurface(f.geom)",
-        "town_id",
-        "layers_adminarea",
-        "z.level = 'town'",
-    ),
-]
+from layers.registry import LAYERS, layer_spec
+from layers.spec import LayerSpec
 
-# Which derived memberships depend on which layer slug's geometries.
-DEPENDENTS = {
-    "towns": {"water-users", "sewage-plants", "pipe-nodes", "pipes", "irrigation-districts"},
-    "supply-zones": {"water-users", "pipes"},
+# A feature's representative point, by geometry type: a line's midpoint, a polygon's point on
+# its surface.
+_POINT_SQL = {
+    "Point": "f.geom",
+    "LineString": "ST_LineInterpolatePoint(f.geom, 0.5)",
+    "Polygon": "ST_PointOnSurface(f.geom)",
 }
+
+
+@dataclass(frozen=True)
+class _Rule:
+    table: str  # the member layer's table
+    point: str  # its representative point (SQL over alias f)
+    column: str  # the derived FK column
+    zones: str  # the zone layer's table
+    zone_filter: str  # SQL over alias z (the zone layer's rows)
+
+
+def _zone_filter(spec: LayerSpec) -> str:
+    """The zone layer's own row filter (spec.filters: plain equality on text columns) as SQL."""
+    parts = []
+    for name, value in spec.filters.items():
+        if not name.isidentifier() or not str(value).isidentifier():  # registry values only
+            raise ValueError(f"zone filter {name}={value!r} cannot be written as SQL")
+        parts.append(f"z.{name} = '{value}'")
+    return " AND ".join(parts) or "true"
+
+
+def _rules() -> list[_Rule]:
+    """Every derived membership, from the layer specs (LayerSpec.memberships)."""
+    return [
+        _Rule(
+            spec.table,
+            _POINT_SQL[spec.geometry_type],
+            column,
+            layer_spec(zone_slug).table,
+            _zone_filter(layer_spec(zone_slug)),
+        )
+        for spec in LAYERS.values()
+        for column, zone_slug in spec.memberships
+    ]
 
 
 def membership_refresh() -> int:
@@ -48,7 +58,7 @@ def membership_refresh() -> int:
     """
     changed = 0
     with connection.cursor() as cur:
-        for table, point, column, zones, zone_filter in _RULES:
+        for table, point, column, zones, zone_filter in (astuple(r) for r in _rules()):
             # One set-based UPDATE per rule; the zone lookup uses the zones' spatial index.
             cur.execute(
                 f"UPDATE {table} f SET {column} = m.zone_id FROM ("  # noqa: S608 - fixed names
@@ -67,7 +77,7 @@ def membership_refresh_rows(table: str, ids: Sequence[int]) -> int:
     table is a layer table named in the rules (e.g. "layers_pipesegment"); returns the
     number of rows whose membership changed.
     """
-    rules = [rule for rule in _RULES if rule[0] == table]
+    rules = [astuple(rule) for rule in _rules() if rule.table == table]
     if not rules:
         raise ValueError(f"no derived membership for {table}")
     changed = 0
