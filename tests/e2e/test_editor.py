@@ -451,6 +451,32 @@ class EngineerEditorTests:
             settle(page)
             page.watch.assert_clean()
 
+    def test_a_write_carries_the_csrf_token_of_the_page(self, page, site):
+        """The CSRF cookie is HttpOnly: the shared API client (api.js) sends the token the page
+        holds (<meta name="csrf-token">), and the server accepts the write."""
+        pipe = quiet_pipes(1)[0]
+        new_dn = other_diameter(pipe.diameter_mm)
+        with network_restored():
+            open_editor(page, site, along(pipe, 0.5), 19)
+            cookie = next(c for c in page.context.cookies() if c["name"] == "csrftoken")
+            assert cookie["httpOnly"] and "csrftoken" not in page.evaluate("document.cookie")
+            token = page.get_attribute('meta[name="csrf-token"]', "content")
+            assert token
+            sent = []
+            page.on(
+                "request",
+                lambda r: r.method == "PATCH" and sent.append(r.headers.get("x-csrftoken")),
+            )
+            select_pipe(page, pipe)
+            page.click("#pipe-actions [data-action=attributes]")
+            page.select_option("#attr-diameter_mm", str(new_dn))
+            page.click("#attr-save")
+            message(page, "success", label(page, "saved"))
+            settle(page)
+            assert sent == [token]
+            assert PipeSegment.objects.get(pk=pipe.id).diameter_mm == new_dn
+            page.watch.assert_clean()
+
     def test_retire_restore_leak_split_merge_and_nodes(self, page, site):
         pipe = quiet_pipes(5)[4]
         pipes, nodes = PipeSegment.objects.count(), PipeNode.objects.count()
