@@ -2,7 +2,8 @@
 
 One reader for every renderer: the Leaflet page fetches the same files from /static/styles/,
 folium and the report's SVG map read them through this module. Pure functions, except
-`styles_dir()`, which reads settings.BASE_DIR when called.
+`styles_dir()`, which reads settings.BASE_DIR when called, and the readers of files
+(`style_for`, `compliance_style`, `paint_defaults` and `leaflet_options`, which uses it).
 
 Layer file (`styles/<slug>.json`)::
 
@@ -33,6 +34,15 @@ Compliance file (`styles/compliance.json`)::
 Each state: `label_zh`, `label_en` and paint keys (stroke and fill required). The three states
 must differ by more than colour (stroke width, dash or hatch), for colour-blind readers.
 
+Defaults file (`styles/_defaults.json`)::
+
+    {"stroke_color": "#333333", "stroke_width": 1.5, "stroke_opacity": 1,
+     "line_cap": "round", "fill_opacity": 0.3, "radius": 4}
+
+The value of each of these paint keys where a paint leaves it out, for every renderer:
+`leaflet_options()` here, and the Leaflet pages (gisapp/static/gisapp/styles.js fetches the same
+file), so that folium and the live map cannot drift apart. Exactly these six keys.
+
 Raster files (`styles/raster-<slug>.json`, a colour ramp or a class table) have their own
 schema, in `layers/styles_raster.py`; `validate_file` and `validate_styles_dir` check them too.
 
@@ -49,6 +59,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +69,7 @@ from rasters.styles import RASTER_PREFIX, validate_raster_style
 
 GEOMETRIES = ("Point", "LineString", "Polygon")
 COMPLIANCE_FILE = "compliance.json"
+DEFAULTS_FILE = "_defaults.json"
 STATES = ("compliant", "non_compliant", "no_data")
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -97,6 +109,16 @@ _RULE_KEYS = {"field", "equals", "in", "min", "max", "style"}
 _LEGEND_KEYS = {"label_zh", "label_en", "swatch"}
 _COMPLIANCE_KEYS = {"title_zh", "title_en", "states"}
 _STATE_REQUIRED = ("label_zh", "label_en", "stroke_color", "stroke_width", "fill_color")
+# The paint keys the defaults file sets. None for dash and hatch (left out: none), nor for
+# fill_color (left out: no fill in leaflet_options; the stroke colour on the Leaflet pages).
+DEFAULT_KEYS = (
+    "stroke_color",
+    "stroke_width",
+    "stroke_opacity",
+    "line_cap",
+    "fill_opacity",
+    "radius",
+)
 
 
 class StyleError(ValueError):
@@ -358,6 +380,15 @@ def validate_compliance_style(data: Any, *, name: str = COMPLIANCE_FILE) -> list
     return [f"{name}: {error}" for error in errors]
 
 
+def validate_defaults(data: Any, *, name: str = DEFAULTS_FILE) -> list[str]:
+    """Every problem of the paint defaults document (empty: valid)."""
+    if not isinstance(data, dict):
+        return [f"{name}: the paint defaults must be a JSON object"]
+    errors = _unknown(data, set(DEFAULT_KEYS), "") + _missing(data, DEFAULT_KEYS, "")
+    errors += _check_paint(data, "", None)
+    return [f"{name}: {error}" for error in errors]
+
+
 def load_style(path: Path) -> dict:
     """The JSON document of a style file; StyleError when it is unreadable or not JSON."""
     try:
@@ -377,6 +408,8 @@ def validate_file(path: Path, expect: LayerExpectation | None = None) -> list[st
         return exc.messages
     if path.name == COMPLIANCE_FILE:
         return validate_compliance_style(data, name=path.name)
+    if path.name == DEFAULTS_FILE:
+        return validate_defaults(data, name=path.name)
     if path.name.startswith(RASTER_PREFIX):
         return validate_raster_style(data, name=path.name)
     return validate_style(data, name=path.name, expect=expect)
@@ -384,7 +417,7 @@ def validate_file(path: Path, expect: LayerExpectation | None = None) -> list[st
 
 def validate_styles_dir(directory: Path, layers: dict[str, LayerExpectation]) -> list[str]:
     """Every problem of a styles directory: one valid file per layer, the compliance file,
-    and no file for a layer the registry does not know."""
+    the defaults file, and no file for a layer the registry does not know."""
     directory = Path(directory)
     if not directory.is_dir():
         return [f"{directory}: the styles directory does not exist"]
@@ -392,7 +425,8 @@ def validate_styles_dir(directory: Path, layers: dict[str, LayerExpectation]) ->
     for slug, expect in layers.items():
         errors += validate_file(directory / f"{slug}.json", expect)
     errors += validate_file(directory / COMPLIANCE_FILE)
-    known = {f"{slug}.json" for slug in layers} | {COMPLIANCE_FILE}
+    errors += validate_file(directory / DEFAULTS_FILE)
+    known = {f"{slug}.json" for slug in layers} | {COMPLIANCE_FILE, DEFAULTS_FILE}
     rasters = sorted(directory.glob(f"{RASTER_PREFIX}*.json"))  # any raster slug may have one
     errors += [error for path in rasters for error in validate_file(path)]
     known |= {path.name for path in rasters}
@@ -427,6 +461,27 @@ def compliance_style(directory: Path | None = None) -> dict:
     path = (directory or styles_dir()) / COMPLIANCE_FILE
     data = load_style(path)
     errors = validate_compliance_style(data, name=path.name)
+    if errors:
+        raise StyleError(errors)
+    return data
+
+
+def paint_defaults(directory: Path | None = None) -> dict:
+    """The validated paint defaults (styles/_defaults.json); StyleError when invalid."""
+    path = (directory or styles_dir()) / DEFAULTS_FILE
+    try:
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        stamp = None  # load_style says what is wrong
+    return dict(_read_defaults(str(path), stamp))
+
+
+@lru_cache(maxsize=8)
+def _read_defaults(path: str, stamp: tuple[int, int] | None) -> dict:
+    """Read once per file version: leaflet_options runs for every feature folium draws."""
+    data = load_style(Path(path))
+    errors = validate_defaults(data, name=Path(path).name)
     if errors:
         raise StyleError(errors)
     return data
@@ -479,19 +534,22 @@ def legend_entries(style: dict) -> list[dict]:
 
 def leaflet_options(paint: dict, *, fill_pattern: str | None = None) -> dict:
     """Leaflet path options for a paint; `fill_pattern` (e.g. 'url(#hatch)') replaces the fill
-    colour where the page defines that SVG pattern."""
+    colour where the page defines that SVG pattern. Keys the paint leaves out take the paint
+    defaults (styles/_defaults.json), as on the Leaflet pages."""
+    defaults = paint_defaults()
+    width = paint.get("stroke_width", defaults["stroke_width"])
     options: dict[str, Any] = {
-        "stroke": "stroke_color" in paint and paint.get("stroke_width", 1) > 0,
-        "color": paint.get("stroke_color", "#000000"),
-        "weight": paint.get("stroke_width", 1),
-        "opacity": paint.get("stroke_opacity", 1.0),
+        "stroke": "stroke_color" in paint and width > 0,
+        "color": paint.get("stroke_color", defaults["stroke_color"]),
+        "weight": width,
+        "opacity": paint.get("stroke_opacity", defaults["stroke_opacity"]),
         "dashArray": paint.get("dash"),
-        "lineCap": paint.get("line_cap", "round"),
+        "lineCap": paint.get("line_cap", defaults["line_cap"]),
         "fill": "fill_color" in paint,
     }
     if "fill_color" in paint:
         options["fillColor"] = fill_pattern or paint["fill_color"]
-        options["fillOpacity"] = paint.get("fill_opacity", 0.2)
+        options["fillOpacity"] = paint.get("fill_opacity", defaults["fill_opacity"])
         if fill_pattern:
             # The pattern carries its own colours: show it at full strength.
             options["fillOpacity"] = 1.0
@@ -502,6 +560,8 @@ def leaflet_options(paint: dict, *, fill_pattern: str | None = None) -> dict:
 
 __all__ = [
     "COMPLIANCE_FILE",
+    "DEFAULTS_FILE",
+    "DEFAULT_KEYS",
     "GEOMETRIES",
     "PAINT_KEYS",
     "STATES",
@@ -512,10 +572,12 @@ __all__ = [
     "leaflet_options",
     "legend_entries",
     "load_style",
+    "paint_defaults",
     "state_paint",
     "style_for",
     "styles_dir",
     "validate_compliance_style",
+    "validate_defaults",
     "validate_file",
     "validate_style",
     "validate_styles_dir",

@@ -13,8 +13,8 @@ from tests.e2e.conftest import ARTIFACTS, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
-ZONES_JS = "() => window.consumptionState.zoneLayer.getLayers().length"
-DRAWN_JS = "() => JSON.stringify(window.consumptionState.drawn.toGeoJSON().geometry)"
+ZONES_JS = "() => window.__lianzhouTest.consumption.zoneLayer.getLayers().length"
+DRAWN_JS = "() => JSON.stringify(window.__lianzhouTest.consumption.drawn.toGeoJSON().geometry)"
 
 
 # Metered users inside a polygon by a live spatial join, written out independently of the app.

@@ -37,15 +37,16 @@ NETWORK_TABLES = (
 BACKUP_PREFIX = "e2e_editor_backup_"
 
 TO_PIXEL = """([lon, lat]) => {
-  const map = window.LianzhouEditor.state.map;
+  const map = window.__lianzhouTest.editor.state.map;
   const p = map.latLngToContainerPoint([lat, lon]);
   const box = map.getContainer().getBoundingClientRect();
   return [box.left + p.x, box.top + p.y];
 }"""
 SET_VIEW = """([lon, lat, zoom]) => {
-  window.LianzhouEditor.state.map.setView([lat, lon], zoom, {animate: false});
+  window.__lianzhouTest.editor.state.map.setView([lat, lon], zoom, {animate: false});
 }"""
-IDLE = "() => window.LianzhouEditor && window.LianzhouEditor.idle()"
+# The page's test hook (gisapp/static/gisapp/test-hook.js), set once the editor's module ran.
+IDLE = "() => !!window.__lianzhouTest?.editor?.idle()"
 
 
 @pytest.fixture
@@ -252,7 +253,10 @@ def pixel(page, lonlat) -> tuple[float, float]:
 
 
 def label(page, key: str) -> str:
-    return page.evaluate("(k) => window.LianzhouEditor.config.labels[k]", key)
+    """A label as the page shows it: from the page's own configuration (json_script)."""
+    return page.evaluate(
+        "(k) => JSON.parse(document.getElementById('editor-config').textContent).labels[k]", key
+    )
 
 
 def select_pipe(page, pipe: PipeSegment):
@@ -304,7 +308,7 @@ class EngineerEditorTests:
             page.click("#tool-draw")
             page.mouse.click(*pixel(page, start))
             nx, ny = pixel(page, at)
-            hint = "() => window.LianzhouEditor.state.map.pm.Draw.Line._hintMarker._snapped"
+            hint = "() => window.__lianzhouTest.editor.state.map.pm.Draw.Line._hintMarker._snapped"
             page.mouse.move(nx + 2.5 * snap_px, ny)  # 2.5 × the tolerance away: no snap
             assert page.evaluate(hint) is False
             page.mouse.move(nx + 0.4 * snap_px, ny - 0.3 * snap_px)  # half the tolerance
@@ -312,7 +316,7 @@ class EngineerEditorTests:
             page.mouse.click(nx + 0.4 * snap_px, ny - 0.3 * snap_px)
             page.mouse.click(nx + 0.4 * snap_px, ny - 0.3 * snap_px)  # the last vertex: finish
             page.wait_for_selector("#attr-form:not([hidden])")
-            drawn = page.evaluate("window.LianzhouEditor.state.pending.geometry.coordinates")
+            drawn = page.evaluate("window.__lianzhouTest.editor.state.pending.geometry.coordinates")
             # The browser already put the end on the node (as loaded: 7 decimals).
             assert drawn[-1] == pytest.approx(list(at), abs=1e-7)
             shot(page, "draw")
@@ -321,14 +325,14 @@ class EngineerEditorTests:
             page.click("#attr-save")
             assert "E" in message(page, "success")
             settle(page)
-            pipe_id = page.evaluate("window.LianzhouEditor.state.selected")
+            pipe_id = page.evaluate("window.__lianzhouTest.editor.state.selected")
             pipe = PipeSegment.objects.get(pk=pipe_id)
             assert pipe.end_node_id == node.id and pipe.diameter_mm == 110
             # One new node: the junction at the free start; none for the snapped end.
             assert PipeNode.objects.count() == nodes_before + 1
             assert PipeSegment.objects.filter(start_node_id=pipe.start_node_id).count() == 1
             shown = page.evaluate(
-                "(id) => window.LianzhouEditor.feature(id).geometry.coordinates", pipe_id
+                "(id) => window.__lianzhouTest.editor.feature(id).geometry.coordinates", pipe_id
             )
             assert shown[-1] == pytest.approx(list(at), abs=1e-6)  # the server's answer
             shot(page, "drawn")
@@ -345,7 +349,7 @@ class EngineerEditorTests:
             page.mouse.click(*pixel(page, along(pipe, 0.3)))
             text = message(page, "success")
             settle(page)
-            answer = page.evaluate("window.LianzhouEditor.state.lastAnswer")
+            answer = page.evaluate("window.__lianzhouTest.editor.state.lastAnswer")
             ids = [f["id"] for f in answer["features"] if f["geometry"]["type"] == "LineString"]
             assert len(ids) == 2 and ids[0] == pipe.id
             first, second = (PipeSegment.objects.get(pk=i) for i in ids)
@@ -355,7 +359,7 @@ class EngineerEditorTests:
             assert first.length_m + second.length_m == pytest.approx(pipe.length_m, abs=0.05)
             assert first.length_m == pytest.approx(0.3 * pipe.length_m, abs=1.0)
             assert page.evaluate(
-                "(ids) => ids.every(id => !!window.LianzhouEditor.feature(id))", ids
+                "(ids) => ids.every(id => !!window.__lianzhouTest.editor.feature(id))", ids
             )
             shot(page, "split")
             settle(page)
@@ -386,11 +390,11 @@ class EngineerEditorTests:
             # Both geometries are drawn, in two colours: what is stored now, and this edit.
             drawn = page.evaluate(
                 """() => { const out = [];
-                  window.LianzhouEditor.state.marks.eachLayer(g => g.eachLayer(l => out.push(
+                  window.__lianzhouTest.editor.state.marks.eachLayer(g => g.eachLayer(l => out.push(
                     {color: l.options.color, n: l.getLatLngs().length})));
                   return out; }"""
             )
-            colors = page.evaluate("window.LianzhouEditor.COLORS")
+            colors = page.evaluate("window.__lianzhouTest.editor.COLORS")
             assert sorted((d["color"], d["n"]) for d in drawn) == sorted(
                 [(colors["current"], 2), (colors["yours"], 3)]
             )
@@ -406,7 +410,7 @@ class EngineerEditorTests:
             stored = PipeSegment.objects.get(pk=pipe.id)
             assert stored.geom.num_points == 3 and stored.version == pipe.version + 2
             shown = page.evaluate(
-                "(id) => window.LianzhouEditor.feature(id).properties.version", pipe.id
+                "(id) => window.__lianzhouTest.editor.feature(id).properties.version", pipe.id
             )
             assert shown == pipe.version + 2
             assert_clean_but(page, 409)
@@ -445,6 +449,32 @@ class EngineerEditorTests:
             assert PipeSegment.objects.get(pk=pipe.id).diameter_mm == pipe.diameter_mm
             shot(page, "history")
             settle(page)
+            page.watch.assert_clean()
+
+    def test_a_write_carries_the_csrf_token_of_the_page(self, page, site):
+        """The CSRF cookie is HttpOnly: the shared API client (api.js) sends the token the page
+        holds (<meta name="csrf-token">), and the server accepts the write."""
+        pipe = quiet_pipes(1)[0]
+        new_dn = other_diameter(pipe.diameter_mm)
+        with network_restored():
+            open_editor(page, site, along(pipe, 0.5), 19)
+            cookie = next(c for c in page.context.cookies() if c["name"] == "csrftoken")
+            assert cookie["httpOnly"] and "csrftoken" not in page.evaluate("document.cookie")
+            token = page.get_attribute('meta[name="csrf-token"]', "content")
+            assert token
+            sent = []
+            page.on(
+                "request",
+                lambda r: r.method == "PATCH" and sent.append(r.headers.get("x-csrftoken")),
+            )
+            select_pipe(page, pipe)
+            page.click("#pipe-actions [data-action=attributes]")
+            page.select_option("#attr-diameter_mm", str(new_dn))
+            page.click("#attr-save")
+            message(page, "success", label(page, "saved"))
+            settle(page)
+            assert sent == [token]
+            assert PipeSegment.objects.get(pk=pipe.id).diameter_mm == new_dn
             page.watch.assert_clean()
 
     def test_retire_restore_leak_split_merge_and_nodes(self, page, site):
@@ -503,7 +533,7 @@ class EngineerEditorTests:
             message(page, "success")
             settle(page)
             valve = PipeNode.objects.get(
-                pk=page.evaluate("window.LianzhouEditor.state.lastAnswer.id")
+                pk=page.evaluate("window.__lianzhouTest.editor.state.lastAnswer.id")
             )
             assert valve.kind == "valve"
             assert PipeSegment.objects.filter(end_node_id=valve.id).count() == 1
@@ -515,7 +545,7 @@ class EngineerEditorTests:
             page.mouse.click(x + 150, y - 120)
             message(page, "success")
             settle(page)
-            meter_id = page.evaluate("window.LianzhouEditor.state.lastAnswer.id")
+            meter_id = page.evaluate("window.__lianzhouTest.editor.state.lastAnswer.id")
             assert PipeNode.objects.get(pk=meter_id).kind == "meter"
             page.mouse.click(x + 150, y - 120)
             page.wait_for_selector("#node-selection:not([hidden])")
@@ -547,7 +577,7 @@ class EngineerEditorTests:
             assert PipeSegment.objects.count() == count
             shot(page, "refusal")
             page.click("#attr-cancel")
-            assert page.evaluate("window.LianzhouEditor.state.pending") is None
+            assert page.evaluate("window.__lianzhouTest.editor.state.pending") is None
             settle(page)
             assert_clean_but(page, 400)
 
@@ -559,7 +589,8 @@ class EngineerEditorTests:
         # The whole county: the network from the tiles only, and a request to zoom in.
         settle(page)
         assert page.inner_text("#zoom-hint") == label(page, "zoom_in")
-        assert page.evaluate("Object.keys(window.LianzhouEditor.state.pipeLayers).length") == 0
+        loaded = "Object.keys(window.__lianzhouTest.editor.state.pipeLayers).length"
+        assert page.evaluate(loaded) == 0
         shot(page, "county")
         page.evaluate(SET_VIEW, [problem.location[0], problem.location[1], 17])
         settle(page)

@@ -10,7 +10,7 @@ from tests.e2e.conftest import ARTIFACTS, committed_sql, login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 FEATURE_JS = """([slug, code]) => {
-  const entry = window.lianzhouMapState.geojson[slug];
+  const entry = window.__lianzhouTest.map.geojson[slug];
   let found = null;
   entry.layer.eachLayer(l => { if (l.feature.properties.code === code) found = l; });
   if (!found) return null;
@@ -20,7 +20,7 @@ FEATURE_JS = """([slug, code]) => {
           width: found._path.getAttribute('stroke-width')};
 }"""
 COUNT_JS = """(slug) => { let n = 0;
-  window.lianzhouMapState.geojson[slug].layer.eachLayer(() => n++); return n; }"""
+  window.__lianzhouTest.map.geojson[slug].layer.eachLayer(() => n++); return n; }"""
 
 
 def open_map(page, site):
@@ -36,7 +36,7 @@ class OfficialMapTests:
         switcher = page.locator(".leaflet-control-layers-overlays label")
         assert switcher.count() == 8
         styles = json.loads(
-            page.evaluate("JSON.stringify(window.lianzhouMapState.styles.compliance)")
+            page.evaluate("JSON.stringify(window.__lianzhouTest.map.styles.compliance)")
         )
         assert styles
 

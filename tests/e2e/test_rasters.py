@@ -37,7 +37,7 @@ class RasterMapTests:
         assert page.evaluate(OVERLAY_JS)["opacity"] == "0.3"
 
         # A click in the county's north-west hills (no vector feature needs to be there).
-        page.evaluate("window.lianzhouMapState.map.setView([25.05, 112.25], 12)")
+        page.evaluate("window.__lianzhouTest.map.map.setView([25.05, 112.25], 12)")
         box = page.locator("#map").bounding_box()
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         value = page.wait_for_selector("#raster-value [data-raster=elevation]")

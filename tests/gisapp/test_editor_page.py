@@ -53,7 +53,7 @@ class EditorPageTests:
         assert 100 in config["choices"]["diameter_mm"]
         assert config["labels"]["conflict"] and config["labels"]["refused"]
         assert b'id="tool-draw"' in response.content
-        assert b"csrfmiddlewaretoken" in response.content
+        assert b'<meta name="csrf-token" content="' in response.content
 
     @pytest.mark.parametrize("username", ["official", "planner"])
     def test_others_get_403_and_no_edit_control(self, as_user, username):
@@ -75,5 +75,6 @@ class EditorPageTests:
         urls = re.findall(r'(?:src|href)="([^"]+)"', html)
         assert any(u.endswith("vendor/geoman/leaflet-geoman.min.js") for u in urls)
         assert any(u.endswith("vendor/geoman/leaflet-geoman.css") for u in urls)
-        assert any(u.endswith("gisapp/vectorgrid-shim.js") for u in urls)
+        assert any(u.endswith("gisapp/editor.js") for u in urls)
+        assert '<script type="module" src="/static/gisapp/editor.js">' in html
         assert [u for u in urls if not u.startswith(("/", "#"))] == []

@@ -60,7 +60,7 @@ class ShippedStylesTests:
         assert validate_styles_dir(STYLES, layers) == []
         rasters = [f"raster-{slug}.json" for slug in ("elevation", "rainfall", "land-use")]
         assert sorted(p.name for p in STYLES.glob("*.json")) == sorted(
-            [f"{slug}.json" for slug in LAYERS] + ["compliance.json", *rasters]
+            [f"{slug}.json" for slug in LAYERS] + ["compliance.json", "_defaults.json", *rasters]
         )
 
     def test_styles_dir_is_the_project_folder(self):

@@ -1,329 +1,321 @@
 /* The officials' map: every layer, verdicts styled from the style files, failures listed.
    All text from the data is inserted with textContent (never innerHTML), so markup in a
    feature's name shows as text. */
-(function () {
-  "use strict";
+import { getJSON, withQuery } from "./api.js";
+import { el } from "./dom.js";
+import { metaContent, onMapInit, readConfig, translator } from "./page.js";
+import { initRasters, rasterPopup } from "./rasters.js";
+import { installPatterns, legendBlock, leafletStyle, loadStyles as readStyles, withStatus } from "./styles.js";
+import { expose } from "./test-hook.js";
+import "./vectorgrid-shim.js";
 
-  var config = JSON.parse(document.getElementById("map-config").textContent);
-  var state = {
-    map: null,
-    year: config.year,
-    onlyFailures: false,
-    styles: {},
-    geojson: {},    // slug -> {data, layer}
-    tiles: {},      // slug -> VectorGrid layer
-    overlays: {},   // title -> layer (for the switcher)
-  };
+const config = readConfig("map-config");
+const state = {
+  map: null,
+  year: config.year,
+  onlyFailures: false,
+  styles: {},
+  geojson: {},    // slug -> {data, layer}
+  tiles: {},      // slug -> VectorGrid layer
+  overlays: {},   // title -> layer (for the switcher)
+};
 
-  function t(key) { return config.labels[key] || key; }
+const t = translator(config.labels);
 
-  var el = LianzhouDom.el;
+/* ---- styles ------------------------------------------------------------------------ */
+/* The layers' style files and the compliance file (config.styleUrls), with the defaults the
+   template names (<meta name="style-defaults">). */
+function loadStyles() {
+  return readStyles(config.styleUrls, metaContent("style-defaults")).then(function (styles) {
+    state.styles = styles;
+  });
+}
 
-  function getJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) {
-        if (!r.ok) { throw new Error(url + " → " + r.status); }
-        return r.json();
-      });
+function statusOf(props) {
+  if (props.compliance && props.compliance.status) { return props.compliance.status; }
+  return props.status || null;
+}
+
+function featureStyle(slug, props) {
+  var base = leafletStyle(state.styles[slug], props);
+  var status = statusOf(props);
+  if (status && state.styles.compliance) {
+    base = withStatus(base, state.styles.compliance, status);
   }
+  return base;
+}
 
-  function q(params) {
-    return Object.keys(params).map(function (k) {
-      return encodeURIComponent(k) + "=" + encodeURIComponent(params[k]);
-    }).join("&");
-  }
+function visible(props) {
+  return !state.onlyFailures || statusOf(props) === "non_compliant";
+}
 
-  /* ---- styles ------------------------------------------------------------------------ */
-  function loadStyles() {
-    var slugs = config.layers.map(function (l) { return l.slug; }).concat(["compliance"]);
-    return Promise.all(slugs.map(function (slug) {
-      return getJSON(config.styleUrls[slug]).then(function (s) { state.styles[slug] = s; });
-    }));
-  }
+/* One feature with its verdicts of the year shown. */
+function featureOf(slug, id) {
+  return getJSON(config.urls.api + "layers/" + slug + "/features/" + id + "/", { year: state.year });
+}
 
-  function statusOf(props) {
-    if (props.compliance && props.compliance.status) { return props.compliance.status; }
-    return props.status || null;
-  }
+/* ---- popups -------------------------------------------------------------------------- */
+function valueText(value, unit) {
+  if (value === null || value === undefined) { return "—"; }
+  var n = Math.abs(value) >= 100 ? value.toFixed(0) : Number(value.toPrecision(4)).toString();
+  if (unit === "0–1") { return (value * 100).toFixed(1) + "%"; }
+  return n + (unit ? " " + unit : "");
+}
 
-  function featureStyle(slug, props, zoom) {
-    var base = LianzhouStyles.leafletStyle(state.styles[slug], props, zoom);
-    var status = statusOf(props);
-    if (status && state.styles.compliance) {
-      base = LianzhouStyles.withStatus(base, state.styles.compliance, status);
-    }
-    return base;
-  }
-
-  function visible(props) {
-    return !state.onlyFailures || statusOf(props) === "non_compliant";
-  }
-
-  /* ---- popups -------------------------------------------------------------------------- */
-  function valueText(value, unit) {
-    if (value === null || value === undefined) { return "—"; }
-    var n = Math.abs(value) >= 100 ? value.toFixed(0) : Number(value.toPrecision(4)).toString();
-    if (unit === "0–1") { return (value * 100).toFixed(1) + "%"; }
-    return n + (unit ? " " + unit : "");
-  }
-
-  function popupContent(slug, feature) {
-    var p = feature.properties || {};
-    var title = (p.code || "") + (p.name ? " " + p.name : "");
-    var box = el("div", { class: "popup" }, el("strong", { text: title }),
-      el("div", { text: config.layerTitles[slug] || slug }));
-    var results = (p.compliance && p.compliance.results) || [];
-    if (!results.length) {
-      box.appendChild(el("p", { class: "status-no_data", text: t("no_results") }));
-      return box;
-    }
-    var table = el("table", {},
-      el("tr", {}, el("th", { text: t("indicator") }), el("th", { text: t("value") }),
-        el("th", { text: t("threshold") }), el("th", { text: t("status") })));
-    results.forEach(function (r) {
-      table.appendChild(el("tr", { "data-indicator": r.indicator },
-        el("td", { text: r.name }),
-        el("td", { text: valueText(r.value, r.unit) }),
-        el("td", { text: valueText(r.threshold, r.unit) }),
-        el("td", { class: "status-" + r.status, text: t(r.status) })));
-      table.appendChild(el("tr", {}, el("td", { colspan: "4", class: "explanation",
-        text: r.explanation + (r.source ? " [" + r.source + "]" : "") })));
-    });
-    box.appendChild(el("div", { text: t("year") + " " + p.compliance.year }));
-    box.appendChild(table);
+function popupContent(slug, feature) {
+  var p = feature.properties || {};
+  var title = (p.code || "") + (p.name ? " " + p.name : "");
+  var box = el("div", { class: "popup" }, el("strong", { text: title }),
+    el("div", { text: config.layerTitles[slug] || slug }));
+  var results = (p.compliance && p.compliance.results) || [];
+  if (!results.length) {
+    box.appendChild(el("p", { class: "status-no_data", text: t("no_results") }));
     return box;
   }
+  var table = el("table", {},
+    el("tr", {}, el("th", { text: t("indicator") }), el("th", { text: t("value") }),
+      el("th", { text: t("threshold") }), el("th", { text: t("status") })));
+  results.forEach(function (r) {
+    table.appendChild(el("tr", { "data-indicator": r.indicator },
+      el("td", { text: r.name }),
+      el("td", { text: valueText(r.value, r.unit) }),
+      el("td", { text: valueText(r.threshold, r.unit) }),
+      el("td", { class: "status-" + r.status, text: t(r.status) })));
+    table.appendChild(el("tr", {}, el("td", { colspan: "4", class: "explanation",
+      text: r.explanation + (r.source ? " [" + r.source + "]" : "") })));
+  });
+  box.appendChild(el("div", { text: t("year") + " " + p.compliance.year }));
+  box.appendChild(table);
+  return box;
+}
 
-  function openPopup(slug, id, latlng) {
-    return getJSON(config.urls.api + "layers/" + slug + "/features/" + id + "/?" + q({ year: state.year }))
-      .then(function (feature) {
-        var where = latlng || L.geoJSON(feature).getBounds().getCenter();
-        var content = popupContent(slug, feature);
-        L.popup({ maxWidth: 460 }).setLatLng(where).setContent(content).openOn(state.map);
-        if (window.LianzhouRasters) { LianzhouRasters.popup(slug, feature, content); }
-        return feature;
-      });
-  }
+function openPopup(slug, id, latlng) {
+  return featureOf(slug, id).then(function (feature) {
+    var where = latlng || L.geoJSON(feature).getBounds().getCenter();
+    var content = popupContent(slug, feature);
+    L.popup({ maxWidth: 460 }).setLatLng(where).setContent(content).openOn(state.map);
+    rasterPopup(slug, feature, content);
+    return feature;
+  });
+}
 
-  function zoomTo(slug, id) {
-    return getJSON(config.urls.api + "layers/" + slug + "/features/" + id + "/?" + q({ year: state.year }))
-      .then(function (feature) {
-        var bounds = L.geoJSON(feature).getBounds();
-        state.map.fitBounds(bounds, { maxZoom: 16, padding: [30, 30] });
-        return openPopup(slug, id, bounds.getCenter());
-      });
-  }
+function zoomTo(slug, id) {
+  return featureOf(slug, id).then(function (feature) {
+    var bounds = L.geoJSON(feature).getBounds();
+    state.map.fitBounds(bounds, { maxZoom: 16, padding: [30, 30] });
+    return openPopup(slug, id, bounds.getCenter());
+  });
+}
 
-  /* ---- layers -------------------------------------------------------------------------- */
-  function geojsonLayer(slug, data) {
-    return L.geoJSON(data, {
-      style: function (f) { return featureStyle(slug, f.properties, state.map.getZoom()); },
-      pointToLayer: function (f, latlng) {
-        return L.circleMarker(latlng, featureStyle(slug, f.properties, state.map.getZoom()));
-      },
-      filter: function (f) { return visible(f.properties); },
-      onEachFeature: function (f, layer) {
-        layer.on("click", function (e) { openPopup(slug, f.id, e.latlng); });
-        layer.feature.slug = slug;
-      },
-    });
-  }
+/* ---- layers -------------------------------------------------------------------------- */
+function geojsonLayer(slug, data) {
+  return L.geoJSON(data, {
+    style: function (f) { return featureStyle(slug, f.properties); },
+    pointToLayer: function (f, latlng) {
+      return L.circleMarker(latlng, featureStyle(slug, f.properties));
+    },
+    filter: function (f) { return visible(f.properties); },
+    onEachFeature: function (f, layer) {
+      layer.on("click", function (e) { openPopup(slug, f.id, e.latlng); });
+      layer.feature.slug = slug;
+    },
+  });
+}
 
-  function loadGeoJSON(spec) {
-    var url = config.urls.api + "layers/" + spec.slug + "/features/?" +
-      q({ page_size: 5000, year: state.year });
-    return getJSON(url).then(function (data) {
-      var entry = state.geojson[spec.slug] || {};
-      entry.data = data;
-      var fresh = geojsonLayer(spec.slug, data);
-      if (entry.layer) {
-        entry.layer.clearLayers();
-        fresh.eachLayer(function (l) { entry.layer.addLayer(l); });
-      } else {
-        entry.layer = fresh;
-        state.overlays[spec.title] = fresh;
-        if (spec.default_on) { fresh.addTo(state.map); }
-      }
-      state.geojson[spec.slug] = entry;
-      return entry;
-    });
-  }
-
-  function refilterGeoJSON() {
-    Object.keys(state.geojson).forEach(function (slug) {
-      var entry = state.geojson[slug];
-      var fresh = geojsonLayer(slug, entry.data);
+function loadGeoJSON(spec) {
+  var url = config.urls.api + "layers/" + spec.slug + "/features/";
+  return getJSON(url, { page_size: 5000, year: state.year }).then(function (data) {
+    var entry = state.geojson[spec.slug] || {};
+    entry.data = data;
+    var fresh = geojsonLayer(spec.slug, data);
+    if (entry.layer) {
       entry.layer.clearLayers();
       fresh.eachLayer(function (l) { entry.layer.addLayer(l); });
-    });
-  }
-
-  function tileUrl(slug) {
-    return config.urls.tiles + slug + "/{z}/{x}/{y}.pbf?" + q({ year: state.year });
-  }
-
-  function tileLayer(spec) {
-    var styles = {};
-    styles[spec.slug] = function (props, zoom) {
-      if (!visible(props)) { return []; }
-      return featureStyle(spec.slug, props, zoom);
-    };
-    var layer = L.vectorGrid.protobuf(tileUrl(spec.slug), {
-      rendererFactory: L.canvas.tile,
-      interactive: true,
-      vectorTileLayerStyles: styles,
-      getFeatureId: function (f) { return f.properties.id; },
-      minZoom: spec.min_zoom || 0,
-      maxNativeZoom: 18,
-      maxZoom: 20,
-      fetchOptions: { credentials: "same-origin" },
-    });
-    layer.on("click", function (e) {
-      var props = e.layer && e.layer.properties;
-      if (props) { openPopup(spec.slug, props.id, e.latlng); }
-    });
-    state.tiles[spec.slug] = layer;
-    state.overlays[spec.title] = layer;
-    if (spec.default_on) { layer.addTo(state.map); }
-    return layer;
-  }
-
-  /* ---- side panel ---------------------------------------------------------------------- */
-  function renderScorecard(card) {
-    var box = document.getElementById("scorecard");
-    box.textContent = "";
-    var verdict = card.passed ? t("passed") : t("not_passed");
-    box.appendChild(el("div", {}, t("scorecard") + " " + card.area_name + " " + card.year));
-    box.appendChild(el("div", { class: "total" },
-      card.total + " / " + card.max_total + " " + t("points")));
-    box.appendChild(el("div", {}, t("pass_line") + " " + card.pass_line + " " + t("points")));
-    box.appendChild(el("div", { class: card.passed ? "passed" : "failed", id: "verdict", text: verdict }));
-    if (card.vetoed_by && card.vetoed_by.length) {
-      box.appendChild(el("div", { class: "failed", text: t("vetoed_by") + " " + card.vetoed_by.join(", ") }));
+    } else {
+      entry.layer = fresh;
+      state.overlays[spec.title] = fresh;
+      if (spec.default_on) { fresh.addTo(state.map); }
     }
-    var failing = card.lines.filter(function (l) { return l.status === "non_compliant"; });
-    var list = el("ul", { class: "list" });
-    failing.forEach(function (l) {
-      list.appendChild(el("li", { class: "status-non_compliant", title: l.explanation,
-        text: l.name + ": " + valueText(l.value, l.unit) }));
+    state.geojson[spec.slug] = entry;
+    return entry;
+  });
+}
+
+function refilterGeoJSON() {
+  Object.keys(state.geojson).forEach(function (slug) {
+    var entry = state.geojson[slug];
+    var fresh = geojsonLayer(slug, entry.data);
+    entry.layer.clearLayers();
+    fresh.eachLayer(function (l) { entry.layer.addLayer(l); });
+  });
+}
+
+function tileUrl(slug) {
+  return withQuery(config.urls.tiles + slug + "/{z}/{x}/{y}.pbf", { year: state.year });
+}
+
+function tileLayer(spec) {
+  var styles = {};
+  styles[spec.slug] = function (props) {
+    if (!visible(props)) { return []; }
+    return featureStyle(spec.slug, props);
+  };
+  var layer = L.vectorGrid.protobuf(tileUrl(spec.slug), {
+    rendererFactory: L.canvas.tile,
+    interactive: true,
+    vectorTileLayerStyles: styles,
+    getFeatureId: function (f) { return f.properties.id; },
+    minZoom: spec.min_zoom || 0,
+    maxNativeZoom: 18,
+    maxZoom: 20,
+    fetchOptions: { credentials: "same-origin" },
+  });
+  layer.on("click", function (e) {
+    var props = e.layer && e.layer.properties;
+    if (props) { openPopup(spec.slug, props.id, e.latlng); }
+  });
+  state.tiles[spec.slug] = layer;
+  state.overlays[spec.title] = layer;
+  if (spec.default_on) { layer.addTo(state.map); }
+  return layer;
+}
+
+/* ---- side panel ---------------------------------------------------------------------- */
+function renderScorecard(card) {
+  var box = document.getElementById("scorecard");
+  box.textContent = "";
+  var verdict = card.passed ? t("passed") : t("not_passed");
+  box.appendChild(el("div", {}, t("scorecard") + " " + card.area_name + " " + card.year));
+  box.appendChild(el("div", { class: "total" },
+    card.total + " / " + card.max_total + " " + t("points")));
+  box.appendChild(el("div", {}, t("pass_line") + " " + card.pass_line + " " + t("points")));
+  box.appendChild(el("div", { class: card.passed ? "passed" : "failed", id: "verdict", text: verdict }));
+  if (card.vetoed_by && card.vetoed_by.length) {
+    box.appendChild(el("div", { class: "failed", text: t("vetoed_by") + " " + card.vetoed_by.join(", ") }));
+  }
+  var failing = card.lines.filter(function (l) { return l.status === "non_compliant"; });
+  var list = el("ul", { class: "list" });
+  failing.forEach(function (l) {
+    list.appendChild(el("li", { class: "status-non_compliant", title: l.explanation,
+      text: l.name + ": " + valueText(l.value, l.unit) }));
+  });
+  box.appendChild(list);
+}
+
+function renderFailures(data) {
+  var box = document.getElementById("failures");
+  box.textContent = "";
+  var byLayer = {};
+  data.results.forEach(function (r) {
+    if (r.layer === "county" || r.kind === "bonus") { return; }  // bonus items never fail
+    (byLayer[r.layer] = byLayer[r.layer] || []).push(r);
+  });
+  config.layers.forEach(function (spec) {
+    var items = byLayer[spec.slug];
+    if (!items) { return; }
+    box.appendChild(el("h3", { text: spec.title + " (" + items.length + ")" }));
+    var list = el("ul", { class: "list", "data-layer": spec.slug });
+    items.forEach(function (r) {
+      var li = el("li", { tabindex: "0", "data-feature": String(r.feature_id),
+        text: r.feature_code + " · " + r.name + " " + valueText(r.value, r.unit) });
+      li.addEventListener("click", function () { zoomTo(spec.slug, r.feature_id); });
+      li.addEventListener("keydown", function (e) { if (e.key === "Enter") { zoomTo(spec.slug, r.feature_id); } });
+      list.appendChild(li);
     });
     box.appendChild(list);
-  }
+  });
+}
 
-  function renderFailures(data) {
-    var box = document.getElementById("failures");
-    box.textContent = "";
-    var byLayer = {};
-    data.results.forEach(function (r) {
-      if (r.layer === "county" || r.kind === "bonus") { return; }  // bonus items never fail
-      (byLayer[r.layer] = byLayer[r.layer] || []).push(r);
-    });
-    config.layers.forEach(function (spec) {
-      var items = byLayer[spec.slug];
-      if (!items) { return; }
-      box.appendChild(el("h3", { text: spec.title + " (" + items.length + ")" }));
-      var list = el("ul", { class: "list", "data-layer": spec.slug });
-      items.forEach(function (r) {
-        var li = el("li", { tabindex: "0", "data-feature": String(r.feature_id),
-          text: r.feature_code + " · " + r.name + " " + valueText(r.value, r.unit) });
-        li.addEventListener("click", function () { zoomTo(spec.slug, r.feature_id); });
-        li.addEventListener("keydown", function (e) { if (e.key === "Enter") { zoomTo(spec.slug, r.feature_id); } });
-        list.appendChild(li);
-      });
-      box.appendChild(list);
-    });
-  }
+function loadPanel() {
+  return Promise.all([
+    getJSON(config.urls.api + "compliance/scorecard/", { year: state.year }).then(renderScorecard),
+    getJSON(config.urls.api + "compliance/results/",
+      { year: state.year, status: "non_compliant", page_size: 1000 }).then(renderFailures),
+  ]);
+}
 
-  function loadPanel() {
-    return Promise.all([
-      getJSON(config.urls.api + "compliance/scorecard/?" + q({ year: state.year })).then(renderScorecard),
-      getJSON(config.urls.api + "compliance/results/?" +
-        q({ year: state.year, status: "non_compliant", page_size: 1000 })).then(renderFailures),
-    ]);
-  }
+function updateLinks() {
+  document.getElementById("export-map").href = withQuery(config.urls.export_map, { year: state.year });
+  document.getElementById("report").href = withQuery(config.urls.report, { year: state.year });
+}
 
-  function updateLinks() {
-    document.getElementById("export-map").href = config.urls.export_map + "?" + q({ year: state.year });
-    document.getElementById("report").href = config.urls.report + "?" + q({ year: state.year });
+/* ---- legend -------------------------------------------------------------------------- */
+function renderLegend() {
+  var box = document.getElementById("legend");
+  box.textContent = "";
+  config.layers.forEach(function (spec) {
+    var layer = state.geojson[spec.slug] ? state.geojson[spec.slug].layer : state.tiles[spec.slug];
+    if (!layer || !state.map.hasLayer(layer)) { return; }
+    box.appendChild(legendBlock(state.styles[spec.slug], spec.title, config.lang));
+  });
+  if (state.styles.compliance) {
+    box.appendChild(legendBlock(state.styles.compliance, t("verdicts"), config.lang));
   }
+}
 
-  /* ---- legend -------------------------------------------------------------------------- */
-  function renderLegend() {
-    var box = document.getElementById("legend");
-    box.textContent = "";
-    config.layers.forEach(function (spec) {
-      var layer = state.geojson[spec.slug] ? state.geojson[spec.slug].layer : state.tiles[spec.slug];
-      if (!layer || !state.map.hasLayer(layer)) { return; }
-      box.appendChild(LianzhouStyles.legendBlock(state.styles[spec.slug], spec.title, config.lang));
+/* ---- search -------------------------------------------------------------------------- */
+function search(term) {
+  var list = document.getElementById("search-results");
+  list.textContent = "";
+  if (!term) { return Promise.resolve(); }
+  return getJSON(config.urls.api + "search/", { q: term }).then(function (data) {
+    if (!data.results.length) { list.appendChild(el("li", { text: t("nothing_found") })); }
+    data.results.forEach(function (hit) {
+      var li = el("li", { tabindex: "0",
+        text: hit.code + " " + (hit.name || "") + " · " + (config.layerTitles[hit.layer] || hit.layer) });
+      li.addEventListener("click", function () { zoomTo(hit.layer, hit.id); });
+      list.appendChild(li);
     });
-    if (state.styles.compliance) {
-      box.appendChild(LianzhouStyles.legendBlock(state.styles.compliance, t("verdicts"), config.lang));
-    }
-  }
+  });
+}
 
-  /* ---- search -------------------------------------------------------------------------- */
-  function search(term) {
-    var list = document.getElementById("search-results");
-    list.textContent = "";
-    if (!term) { return Promise.resolve(); }
-    return getJSON(config.urls.api + "search/?" + q({ q: term })).then(function (data) {
-      if (!data.results.length) { list.appendChild(el("li", { text: t("nothing_found") })); }
-      data.results.forEach(function (hit) {
-        var li = el("li", { tabindex: "0",
-          text: hit.code + " " + (hit.name || "") + " · " + (config.layerTitles[hit.layer] || hit.layer) });
-        li.addEventListener("click", function () { zoomTo(hit.layer, hit.id); });
-        list.appendChild(li);
-      });
-    });
-  }
+/* ---- wiring -------------------------------------------------------------------------- */
+function reloadYear() {
+  updateLinks();
+  Object.keys(state.tiles).forEach(function (slug) { state.tiles[slug].setUrl(tileUrl(slug)); });
+  return Promise.all(config.layers.filter(function (s) { return !s.tiled; }).map(loadGeoJSON)
+    .concat([loadPanel()]));
+}
 
-  /* ---- wiring -------------------------------------------------------------------------- */
-  function reloadYear() {
-    updateLinks();
-    Object.keys(state.tiles).forEach(function (slug) { state.tiles[slug].setUrl(tileUrl(slug)); });
-    return Promise.all(config.layers.filter(function (s) { return !s.tiled; }).map(loadGeoJSON)
-      .concat([loadPanel()]));
-  }
+function init(map) {
+  state.map = map;
+  initRasters(map, config);
+  var b = config.county_bbox;
+  map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
+  loadStyles().then(function () {
+    installPatterns(state.styles.compliance || {});
+    config.layers.forEach(function (spec) { if (spec.tiled) { tileLayer(spec); } });
+    return Promise.all(config.layers.filter(function (s) { return !s.tiled; }).map(loadGeoJSON));
+  }).then(function () {
+    L.control.layers(null, state.overlays, { collapsed: false, position: "topright" }).addTo(map);
+    map.on("overlayadd overlayremove", renderLegend);
+    renderLegend();
+    document.body.setAttribute("data-map-ready", "1");
+  }).catch(function (err) { console.warn(err); });
+  loadPanel();
+  updateLinks();
+  document.getElementById("year").addEventListener("change", function (e) {
+    state.year = parseInt(e.target.value, 10);
+    document.body.removeAttribute("data-map-ready");
+    reloadYear().then(function () { document.body.setAttribute("data-map-ready", "1"); });
+  });
+  document.getElementById("only-failures").addEventListener("change", function (e) {
+    state.onlyFailures = e.target.checked;
+    refilterGeoJSON();
+    Object.keys(state.tiles).forEach(function (slug) { state.tiles[slug].redraw(); });
+  });
+  var timer = null;
+  document.getElementById("search-q").addEventListener("input", function (e) {
+    clearTimeout(timer);
+    var term = e.target.value.trim();
+    timer = setTimeout(function () { search(term); }, 250);
+  });
+  document.getElementById("search").addEventListener("submit", function (e) {
+    e.preventDefault();
+    search(document.getElementById("search-q").value.trim());
+  });
+}
 
-  function init(map) {
-    state.map = map;
-    if (window.LianzhouRasters) { LianzhouRasters.init(map, config); }  // rasters.js
-    var b = config.county_bbox;
-    map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
-    loadStyles().then(function () {
-      LianzhouStyles.installPatterns(state.styles.compliance || {});
-      config.layers.forEach(function (spec) { if (spec.tiled) { tileLayer(spec); } });
-      return Promise.all(config.layers.filter(function (s) { return !s.tiled; }).map(loadGeoJSON));
-    }).then(function () {
-      L.control.layers(null, state.overlays, { collapsed: false, position: "topright" }).addTo(map);
-      map.on("overlayadd overlayremove", renderLegend);
-      renderLegend();
-      document.body.setAttribute("data-map-ready", "1");
-    }).catch(function (err) { console.warn(err); });
-    loadPanel();
-    updateLinks();
-    document.getElementById("year").addEventListener("change", function (e) {
-      state.year = parseInt(e.target.value, 10);
-      document.body.removeAttribute("data-map-ready");
-      reloadYear().then(function () { document.body.setAttribute("data-map-ready", "1"); });
-    });
-    document.getElementById("only-failures").addEventListener("change", function (e) {
-      state.onlyFailures = e.target.checked;
-      refilterGeoJSON();
-      Object.keys(state.tiles).forEach(function (slug) { state.tiles[slug].redraw(); });
-    });
-    var timer = null;
-    document.getElementById("search-q").addEventListener("input", function (e) {
-      clearTimeout(timer);
-      var term = e.target.value.trim();
-      timer = setTimeout(function () { search(term); }, 250);
-    });
-    document.getElementById("search").addEventListener("submit", function (e) {
-      e.preventDefault();
-      search(document.getElementById("search-q").value.trim());
-    });
-  }
-
-  window.lianzhouMap = function (map) { init(map); };
-  window.lianzhouMapState = state;  // for the browser tests
-})();
+/* ---- start --------------------------------------------------------------------------- */
+onMapInit("map", init);
+expose("map", state);
