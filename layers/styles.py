@@ -44,7 +44,7 @@ The value of each of these paint keys where a paint leaves it out, for every ren
 file), so that folium and the live map cannot drift apart. Exactly these six keys.
 
 Raster files (`styles/raster-<slug>.json`, a colour ramp or a class table) have their own
-schema, in `layers/styles_raster.py`; `validate_file` and `validate_styles_dir` check them too.
+schema, in `rasters/styles.py`; `validate_file` and `validate_styles_dir` check them too.
 
 Paint keys, renderer-neutral (`leaflet_options()` maps them to Leaflet path options):
 `stroke_color`, `stroke_width` (px), `stroke_opacity` (0–1), `dash` (SVG dash array, px,
@@ -442,8 +442,8 @@ def validate_styles_dir(directory: Path, layers: dict[str, LayerExpectation]) ->
 
 
 def styles_dir() -> Path:
-    """BASE_DIR/styles, where the style files live (served as /static/styles/)."""
-    return Path(settings.BASE_DIR) / "styles"
+    """settings.STYLES_DIR (BASE_DIR/styles), where the style files live (/static/styles/)."""
+    return Path(settings.STYLES_DIR)
 
 
 def style_for(slug: str, directory: Path | None = None) -> dict:

@@ -100,7 +100,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Login throttling (audit/throttling.py): after this many failed logins for one user name, or
+# Login throttling (accounts/throttling.py): after this many failed logins for one user name, or
 # from one address, within the window, attempts are refused until the window has passed.
 LOGIN_FAILURE_LIMIT = int(env_float("LOGIN_FAILURE_LIMIT", 5))
 # Per address: higher, as a bureau's office shares one address behind NAT and five colleagues'
@@ -111,7 +111,7 @@ LOGIN_FAILURE_WINDOW_S = int(env_float("LOGIN_FAILURE_WINDOW_S", 15 * 60))
 NUM_PROXIES = int(env_float("NUM_PROXIES", 0))
 # A government office's shared machines: sessions end with the browser and after 8 hours.
 # Sessions in the database: every worker process sees a logout at once (a per-process cache
-# would not); the same query reads the data versions (gisapp/sessions.py).
+# would not); the same query reads the data versions (accounts/sessions.py).
 SESSION_ENGINE = "accounts.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = int(env_float("SESSION_COOKIE_AGE", 8 * 3600))
@@ -146,6 +146,8 @@ STATICFILES_DIRS = [
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
     ("styles", BASE_DIR / "styles"),
 ]
+# One JSON style file per layer (styles/<slug>.json), read by the map and by folium.
+STYLES_DIR = BASE_DIR / "styles"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 

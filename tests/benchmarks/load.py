@@ -32,7 +32,7 @@ DATABASE = "lianzhou_load"
 TEMPLATE = "lianzhou_bench_s1"
 PORT = 8190
 USERS = {"official": 50, "engineer": 5, "planner": 5}
-# The demo accounts (gisapp/demo.py): the virtual users of a role share one account, each
+# The demo accounts (demo/load.py): the virtual users of a role share one account, each
 # with its own session.
 ACCOUNTS = {
     "official": ("official", "Official#Lianzhou2026"),

@@ -55,7 +55,7 @@ TARGETS = [
         lambda f: _per_scale(f, lambda s: s["warm"]["median"] * 1000),
         2.0,
         "ms",
-        "A hit makes one query (the session with the data versions, gisapp/sessions.py) so "
+        "A hit makes one query (the session with the data versions, accounts/sessions.py) so "
         "every gunicorn worker sees another's edit or logout at once; large low-zoom tiles "
         "(100–770 KiB at scale 10) then cost their copy out of the cache. Fix: tiles kept as "
         "bytes without pickling, sessions signed so the hit needs only the versions.",

@@ -4,7 +4,7 @@ The editor's writes and the CSRF token from the page: tests/e2e/test_editor.py."
 
 import pytest
 
-from gisapp.demo import DEMO_ACCOUNTS
+from demo.load import DEMO_ACCOUNTS
 from tests.e2e.conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]

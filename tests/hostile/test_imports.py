@@ -1,9 +1,9 @@
 """Hostile import files: each refused (the command fails with a reason) and nothing stored.
 
-Already proved elsewhere (not repeated): a `../` member (tests/layers/test_import_layer.py::
+Already proved elsewhere (not repeated): a `../` member (tests/dataio/test_import_layer.py::
 ShapefileTests::test_unsafe_zip_member_refused), a non-UTF-8 CSV (tests/layers/
 test_import_records.py::CsvTests::test_not_utf8), a CRS outside the allow-list
-(tests/layers/test_import_layer.py::BadRowTests unknown_srid, tests/layers/test_rasters.py).
+(tests/dataio/test_import_layer.py::BadRowTests unknown_srid, tests/rasters/test_rasters.py).
 """
 
 from __future__ import annotations

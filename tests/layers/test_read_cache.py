@@ -1,5 +1,5 @@
 """Hot read paths: a warm tile makes one small query (the session and the data versions
-together, gisapp/sessions.py), yet access changes and edits show at once, also when another
+together, accounts/sessions.py), yet access changes and edits show at once, also when another
 worker process made them."""
 
 from __future__ import annotations

@@ -7,10 +7,12 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
-from network.models import NetworkChange, PipeNode, PipeSegment
+from network.models import NetworkChange, PipeCrossing, PipeNode, PipeSegment
 from tests.helpers import evaluate_pending
 from tests.network.test_services import (
     draw,
@@ -428,6 +430,28 @@ class NetworkValidateApiTests:
             again["counts"]["crossing_without_node"] == data["counts"]["crossing_without_node"] - 1
         )
         assert not any(f["properties"]["pipe_ids"] == pair for f in again["features"])
+
+    def test_crossing_list_costs_the_same_queries_for_2_or_20_marks(self, eng, engineer):
+        """Before, each mark looked its pipes' codes up in a query of its own (N+1)."""
+        pipes = list(PipeSegment.objects.order_by("id")[:40])
+
+        def mark(n: int) -> None:
+            PipeCrossing.objects.all().delete()
+            PipeCrossing.objects.bulk_create(
+                PipeCrossing(pipe_a=pipes[2 * i], pipe_b=pipes[2 * i + 1], confirmed_by=engineer)
+                for i in range(n)
+            )
+
+        counts = []
+        for n in (2, 20):
+            mark(n)
+            eng.get("/api/v1/network/crossings/")  # warm: the session's user
+            with CaptureQueriesContext(connection) as ctx:
+                body = eng.get("/api/v1/network/crossings/").json()
+            assert len(body["results"]) == n
+            assert body["results"][0]["pipe_codes"] == [pipes[0].code, pipes[1].code]
+            counts.append(len(ctx.captured_queries))
+        assert counts[0] == counts[1]
 
     def test_bad_bbox_is_a_400(self, eng):
         response = eng.get("/api/v1/network/validate/?bbox=1,2,3")
