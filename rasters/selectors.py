@@ -17,7 +17,7 @@ from layers.services.versions import layer_versions
 from layers.styles import styles_dir
 from rasters.models import RasterLayer
 from rasters.raster import SQ_M_PER_MU, Zonal, sample, zonal
-from rasters.styles import default_style, raster_style_for
+from layers.styles_raster import default_style, raster_style_for
 
 ZONAL_CACHE_SECONDS = 24 * 3600
 

@@ -33,7 +33,7 @@ from layers.styles import styles_dir
 from layers.text_rules import TextRefused, text_checked
 from rasters.models import RasterLayer
 from rasters.raster import band_statistics
-from rasters.styles import RasterStyleError, raster_style_for
+from layers.styles_raster import RasterStyleError, raster_style_for
 
 RASTER_SUBDIR = "rasters"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")

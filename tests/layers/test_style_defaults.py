@@ -44,10 +44,10 @@ def shipped() -> dict:
 
 @pytest.fixture
 def odd_styles(settings, tmp_path):
-    """The project's style files, with ODD as the paint defaults (BASE_DIR moved there)."""
+    """The project's style files, with ODD as the paint defaults (STYLES_DIR moved there)."""
     shutil.copytree(STYLES, tmp_path / "styles")
     (tmp_path / "styles" / "_defaults.json").write_text(json.dumps(ODD), encoding="utf-8")
-    settings.BASE_DIR = tmp_path
+    settings.STYLES_DIR = tmp_path / "styles"
     return tmp_path / "styles"
 
 

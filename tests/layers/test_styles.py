@@ -219,7 +219,7 @@ class SystemCheckTests:
         broken = pipes() | {"stroke_color": "blue"}
         (tmp_path / "styles" / "pipes.json").write_text(json.dumps(broken), encoding="utf-8")
         (tmp_path / "styles" / "wells.json").write_text(json.dumps(pipes()), encoding="utf-8")
-        settings.BASE_DIR = tmp_path
+        settings.STYLES_DIR = tmp_path / "styles"
         errors = check_styles()
         assert {e.id for e in errors} == {"layers.E001"}
         messages = [e.msg for e in errors]
@@ -229,7 +229,7 @@ class SystemCheckTests:
     def test_a_missing_file_fails_the_check(self, settings, tmp_path):
         shutil.copytree(STYLES, tmp_path / "styles")
         (tmp_path / "styles" / "towns.json").unlink()
-        settings.BASE_DIR = tmp_path
+        settings.STYLES_DIR = tmp_path / "styles"
         messages = [e.msg for e in check_styles()]
         assert any(m.startswith("towns.json: file not found") for m in messages)
 

@@ -26,7 +26,7 @@ from rasters.raster import (
     write_geotiff,
     zonal,
 )
-from rasters.styles import default_style, validate_raster_style
+from layers.styles_raster import default_style, validate_raster_style
 
 STYLES = Path(__file__).resolve().parents[2] / "styles"
 # A 10 x 8 grid of 0.01° cells in Lianzhou: west 112.00, north 25.00 (EPSG:4326).
