@@ -15,9 +15,9 @@ from layers.geometry import STORAGE_SRID
 from layers.registry import LAYERS
 from layers.services.versions import layer_versions
 from layers.styles import styles_dir
+from layers.styles_raster import default_style, raster_style_for
 from rasters.models import RasterLayer
 from rasters.raster import SQ_M_PER_MU, Zonal, sample, zonal
-from layers.styles_raster import default_style, raster_style_for
 
 ZONAL_CACHE_SECONDS = 24 * 3600
 

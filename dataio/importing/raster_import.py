@@ -30,10 +30,10 @@ from dataio.importing.errors import ImportFailed, ImportReport, RowError
 from layers.geometry import STORAGE_SRID, GeometryError, lonlat_in_range, reproject, srid_from_crs
 from layers.models import AdminArea
 from layers.styles import styles_dir
+from layers.styles_raster import RasterStyleError, raster_style_for
 from layers.text_rules import TextRefused, text_checked
 from rasters.models import RasterLayer
 from rasters.raster import band_statistics
-from layers.styles_raster import RasterStyleError, raster_style_for
 
 RASTER_SUBDIR = "rasters"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")

@@ -1,7 +1,7 @@
 """Derived zone membership: each feature's town and supply zone, kept equal to a spatial join."""
 
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 
 from django.db import connection
 
@@ -51,47 +51,39 @@ def _rules() -> list[_Rule]:
     ]
 
 
-def membership_refresh() -> int:
-    """Recompute every derived town / supply-zone link by a live spatial join.
-
-    Only rows whose membership really changes are written. Returns the number of rows changed.
-    """
+def _refresh(rules: list[_Rule], ids: Sequence[int] | None) -> int:
+    """One set-based UPDATE per rule (the zone lookup uses the zones' spatial index); only rows
+    whose membership really changes are written. ids None: every row."""
     changed = 0
+    only = "WHERE f.id = ANY(%s)" if ids is not None else ""
+    params = [list(ids)] if ids is not None else []
     with connection.cursor() as cur:
-        for table, point, column, zones, zone_filter in (astuple(r) for r in _rules()):
-            # One set-based UPDATE per rule; the zone lookup uses the zones' spatial index.
+        for r in rules:
             cur.execute(
-                f"UPDATE {table} f SET {column} = m.zone_id FROM ("  # noqa: S608 - fixed names
-                f"  SELECT f.id, (SELECT z.id FROM {zones} z WHERE {zone_filter}"
-                f"    AND ST_Intersects(z.geom, {point}) ORDER BY z.id LIMIT 1) AS zone_id"
-                f"  FROM {table} f) m "
-                f"WHERE f.id = m.id AND f.{column} IS DISTINCT FROM m.zone_id"
+                f"UPDATE {r.table} f SET {r.column} = m.zone_id FROM ("  # noqa: S608 - spec names
+                f"  SELECT f.id, (SELECT z.id FROM {r.zones} z WHERE {r.zone_filter}"
+                f"    AND ST_Intersects(z.geom, {r.point}) ORDER BY z.id LIMIT 1) AS zone_id"
+                f"  FROM {r.table} f {only}) m "
+                f"WHERE f.id = m.id AND f.{r.column} IS DISTINCT FROM m.zone_id",
+                params,
             )
             changed += cur.rowcount
     return changed
+
+
+def membership_refresh() -> int:
+    """Recompute every derived town / supply-zone link by a live spatial join; returns the
+    number of rows changed."""
+    return _refresh(_rules(), None)
 
 
 def membership_refresh_rows(table: str, ids: Sequence[int]) -> int:
     """membership_refresh for the given rows of one table only (after an edit of those rows).
 
-    table is a layer table named in the rules (e.g. "layers_pipesegment"); returns the
-    number of rows whose membership changed.
+    table is a layer table with memberships in its spec (e.g. "layers_pipesegment"); returns
+    the number of rows whose membership changed.
     """
-    rules = [astuple(rule) for rule in _rules() if rule.table == table]
+    rules = [rule for rule in _rules() if rule.table == table]
     if not rules:
         raise ValueError(f"no derived membership for {table}")
-    changed = 0
-    if not ids:
-        return changed
-    with connection.cursor() as cur:
-        for _table, point, column, zones, zone_filter in rules:
-            cur.execute(
-                f"UPDATE {table} f SET {column} = m.zone_id FROM ("  # noqa: S608 - fixed names
-                f"  SELECT f.id, (SELECT z.id FROM {zones} z WHERE {zone_filter}"
-                f"    AND ST_Intersects(z.geom, {point}) ORDER BY z.id LIMIT 1) AS zone_id"
-                f"  FROM {table} f WHERE f.id = ANY(%s)) m "
-                f"WHERE f.id = m.id AND f.{column} IS DISTINCT FROM m.zone_id",
-                [list(ids)],
-            )
-            changed += cur.rowcount
-    return changed
+    return _refresh(rules, ids) if ids else 0

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import shapely
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from layers.services.membership import membership_refresh_rows
 from network.models import NetworkChange, PipeNode, PipeSegment
@@ -108,6 +109,31 @@ class EditResult:
     node_ids: tuple[int, ...] = ()
 
 
+_CHANGED_BY_OTHERS = {
+    "pipe": gettext_lazy(
+        "Pipe %(code)s was changed by someone else (version %(current)s, not %(sent)s)."
+    ),
+    "node": gettext_lazy(
+        "Node %(code)s was changed by someone else (version %(current)s, not %(sent)s)."
+    ),
+}
+
+
+def _locked(model, pk: int, version: int | None, missing, kind: str):
+    """A pipe or node row-locked; the optimistic-locking check of every network write."""
+    row = model.objects.select_for_update().filter(pk=pk).first()
+    if row is None:
+        raise missing(pk)
+    if version is not None and version != row.version:
+        raise NetworkConflict(
+            _CHANGED_BY_OTHERS[kind] % {"code": row.code, "current": row.version, "sent": version},
+            kind=kind,
+            object_id=pk,
+            current_version=row.version,
+        )
+    return row
+
+
 class NetworkEdit:
     """A write to the network in progress (open it inside transaction.atomic).
 
@@ -126,33 +152,13 @@ class NetworkEdit:
     # --- what the operation touches ---------------------------------------------------------
     def pipe_locked(self, pipe_id: int, version: int | None = None) -> PipeSegment:
         """The pipe, row-locked; NetworkConflict when `version` is given and stale."""
-        pipe = PipeSegment.objects.select_for_update().filter(pk=pipe_id).first()
-        if pipe is None:
-            raise pipe_missing(pipe_id)
-        if version is not None and version != pipe.version:
-            raise NetworkConflict(
-                _("Pipe %(code)s was changed by someone else (version %(current)s, not %(sent)s).")
-                % {"code": pipe.code, "current": pipe.version, "sent": version},
-                kind="pipe",
-                object_id=pipe_id,
-                current_version=pipe.version,
-            )
+        pipe = _locked(PipeSegment, pipe_id, version, pipe_missing, "pipe")
         self.touch_pipes([pipe_id])
         return pipe
 
     def node_locked(self, node_id: int, version: int | None = None) -> PipeNode:
         """The node, row-locked; NetworkConflict when `version` is given and stale."""
-        node = PipeNode.objects.select_for_update().filter(pk=node_id).first()
-        if node is None:
-            raise node_missing(node_id)
-        if version is not None and version != node.version:
-            raise NetworkConflict(
-                _("Node %(code)s was changed by someone else (version %(current)s, not %(sent)s).")
-                % {"code": node.code, "current": node.version, "sent": version},
-                kind="node",
-                object_id=node_id,
-                current_version=node.version,
-            )
+        node = _locked(PipeNode, node_id, version, node_missing, "node")
         self.touch_nodes([node_id])
         return node
 

@@ -17,6 +17,7 @@ from shapely.geometry import Polygon, box
 
 from layers.geometry import reproject
 from layers.styles import validate_file
+from layers.styles_raster import default_style, validate_raster_style
 from rasters.raster import (
     SQ_M_PER_MU,
     band_statistics,
@@ -26,7 +27,6 @@ from rasters.raster import (
     write_geotiff,
     zonal,
 )
-from layers.styles_raster import default_style, validate_raster_style
 
 STYLES = Path(__file__).resolve().parents[2] / "styles"
 # A 10 x 8 grid of 0.01° cells in Lianzhou: west 112.00, north 25.00 (EPSG:4326).
