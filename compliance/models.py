@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from layers.status import VerdictStatus
+
 
 class Indicator(models.Model):
     """One indicator: its threshold and every other number of its rule, its source and clause.
@@ -122,10 +124,7 @@ class IndicatorChange(models.Model):
 class Result(models.Model):
     """The verdict of one indicator for one feature (or area) and year."""
 
-    class Status(models.TextChoices):
-        COMPLIANT = "compliant", _("compliant")
-        NON_COMPLIANT = "non_compliant", _("non-compliant")
-        NO_DATA = "no_data", _("no data")
+    Status = VerdictStatus  # one enum with the layers' API and styles
 
     indicator = models.ForeignKey(
         Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="results"

@@ -28,6 +28,7 @@ from layers.selectors import (
     feature_search,
     layer_counts,
 )
+from layers.status import VerdictStatus
 
 GEOJSON = "application/geo+json"
 
@@ -70,7 +71,7 @@ class FeatureQuerySerializer(serializers.Serializer):
     )
     status = serializers.ChoiceField(
         required=False,
-        choices=["compliant", "non_compliant", "no_data"],
+        choices=VerdictStatus.values,
         help_text="only features with this overall verdict",
     )
     exact_count = serializers.BooleanField(

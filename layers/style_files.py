@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from layers.status import VerdictStatus
 from layers.styles_raster import RASTER_PREFIX, validate_raster_style
 
 GEOMETRIES = ("Point", "LineString", "Polygon")
 COMPLIANCE_FILE = "compliance.json"
 DEFAULTS_FILE = "_defaults.json"
-STATES = ("compliant", "non_compliant", "no_data")
+STATES = tuple(VerdictStatus.values)
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _DASH = re.compile(r"^\d+(\.\d+)?([ ,]+\d+(\.\d+)?)*$")

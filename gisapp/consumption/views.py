@@ -10,13 +10,13 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from compliance.evaluation import county_of
 from compliance.users_plans import STATUSES, users_plans, users_plans_parse
 from consumption.columns import COLUMNS
 from consumption.models import Consumption, WaterUser
 from consumption.params import GROUP_KEYS, QueryError
 from consumption.sql import ZONE_KINDS
 from layers.models import AdminArea, IrrigationDistrict, WaterFunctionZone
+from layers.selectors import county_find
 from network.models import SupplyZone
 
 # Figures the map can colour the zones by (the first is the default).
@@ -105,7 +105,7 @@ class ConsumptionQueryView(ConsumptionViewerMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        county = county_of(None) if AdminArea.objects.filter(level="county").exists() else None
+        county = county_find()
         latest = Consumption.objects.order_by("-month").values_list("month", flat=True).first()
         year = latest.year if latest else None
         columns = {

@@ -11,7 +11,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
 
-from compliance.evaluation import county_of
 from gisapp.reports.csp import standalone_map_csp
 from gisapp.reports.folium_map import failures_map_html
 from gisapp.reports.looks import COUNTY_OUTLINE, failing_look, failing_paint, label, legend_rows
@@ -20,6 +19,7 @@ from gisapp.reports.selectors import MAP_LAYERS, CountyReport, county_report, fa
 from gisapp.reports.svg_map import SvgFeature, SvgLayer, svg_map, swatch_svg
 from layers.models import AdminArea
 from layers.permissions import can_view_layer
+from layers.selectors import county_find
 from layers.styles import feature_paint, style_for
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
@@ -62,7 +62,9 @@ class ReportBaseView(PermissionRequiredMixin, View):
         try:
             if code is not None and "\x00" in code:  # no code holds one; PostgreSQL refuses it
                 raise AdminArea.DoesNotExist
-            area = county_of(code)
+            area = county_find(code)
+            if area is None:
+                raise AdminArea.DoesNotExist
         except AdminArea.DoesNotExist:
             raise Http404(_("No such county.")) from None
         layers = [slug for slug in MAP_LAYERS if can_view_layer(request.user, slug)]

@@ -64,7 +64,8 @@ def database_state(scale: int) -> dict:
         "shell",
         "-c",
         "from demo.load import demo_is_loaded;"
-        "from layers.models import PipeSegment, RasterLayer, WaterUser;"
+        "from network.models import PipeSegment;from rasters.models import RasterLayer;"
+        "from consumption.models import WaterUser;"
         "print(int(demo_is_loaded()), RasterLayer.objects.count(),"
         " PipeSegment.objects.count(), WaterUser.objects.count())",
         capture=True,
