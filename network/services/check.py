@@ -14,6 +14,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from layers.geometry import METRIC_SRID, STORAGE_SRID
 from network.models import PipeCrossing, PipeSegment
 from network.services.rules import NetworkError, NetworkNotFound, text_clean, tolerance_m
 from network.services.session import OVERLAP_FACTOR
@@ -66,14 +67,14 @@ def _rows(sql: str, params: dict) -> list[tuple]:
 
 def _nodes_by_degree(params: dict) -> list[Problem]:
     rows = _rows(
-        "WITH ends AS (SELECT start_node_id AS n FROM layers_pipesegment "
+        "WITH ends AS (SELECT start_node_id AS n FROM layers_pipesegment "  # noqa: S608 (constants)
         " UNION ALL SELECT end_node_id FROM layers_pipesegment), "
         "deg AS (SELECT n, count(*) AS d FROM ends WHERE n IS NOT NULL GROUP BY n) "
         "SELECT x.id, x.code, x.kind, coalesce(deg.d, 0), ST_X(x.geom), ST_Y(x.geom) "
         "FROM layers_pipenode x LEFT JOIN deg ON deg.n = x.id "
         "WHERE (deg.d IS NULL OR (deg.d = 1 AND x.kind <> ALL(%(end_kinds)s))) "
         " AND (%(x0)s::float8 IS NULL "
-        "  OR x.geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)) "
+        f"  OR x.geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, {STORAGE_SRID})) "
         "ORDER BY x.code",
         {**params, "end_kinds": list(END_KINDS)},
     )
@@ -140,8 +141,8 @@ def _disconnected(params: dict) -> list[Problem]:
     shown = {
         r[0]: (r[1], r[2], r[3])
         for r in _rows(
-            "SELECT id, ST_X(m), ST_Y(m), (%(x0)s::float8 IS NULL "
-            " OR geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)) "
+            "SELECT id, ST_X(m), ST_Y(m), (%(x0)s::float8 IS NULL "  # noqa: S608 (constants)
+            f" OR geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, {STORAGE_SRID})) "
             "FROM layers_pipesegment, LATERAL ST_LineInterpolatePoint(geom, 0.5) m "
             "WHERE id = ANY(%(ids)s)",
             {**params, "ids": ids[unfed].tolist()},
@@ -162,20 +163,20 @@ def _overlaps(params: dict) -> list[Problem]:
     # A cheap pass in degrees keeps the candidate pairs (radius and length bounds chosen so
     # that no pair overlapping in metres is missed), then the exact test in EPSG:4546.
     rows = _rows(
-        "WITH c AS MATERIALIZED (SELECT a.id AS aid, b.id AS bid, a.code AS ac, b.code AS bc, "
+        "WITH c AS MATERIALIZED (SELECT a.id AS aid, b.id AS bid, a.code AS ac, b.code AS bc, "  # noqa: S608 (constants)
         " a.geom AS ag, b.geom AS bg FROM layers_pipesegment a JOIN layers_pipesegment b "
         " ON a.id < b.id AND b.geom && ST_Expand(a.geom, %(deg)s) "
         " AND ST_DWithin(a.geom, b.geom, %(deg)s) "
         " WHERE a.status = 'in_service' AND b.status = 'in_service' "
         " AND (%(x0)s::float8 IS NULL "
-        "  OR a.geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)) "
+        f"  OR a.geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, {STORAGE_SRID})) "
         " AND ST_Length(ST_Intersection(a.geom, ST_Buffer(b.geom, %(deg)s, 'quad_segs=2'))) "
         "  > %(min_deg)s) "
         "SELECT aid, bid, ac, bc, y.ov, ST_X(y.loc), ST_Y(y.loc) FROM c, "
-        "LATERAL (SELECT ST_Intersection(ST_Transform(ag, 4546), "
-        " ST_Buffer(ST_Transform(bg, 4546), %(tol)s)) AS part) x, "
+        f"LATERAL (SELECT ST_Intersection(ST_Transform(ag, {METRIC_SRID}), "
+        f" ST_Buffer(ST_Transform(bg, {METRIC_SRID}), %(tol)s)) AS part) x, "
         "LATERAL (SELECT ST_Length(x.part) AS ov, "
-        " ST_Transform(ST_PointOnSurface(x.part), 4326) AS loc) y "
+        f" ST_Transform(ST_PointOnSurface(x.part), {STORAGE_SRID}) AS loc) y "
         "WHERE y.ov > %(min_m)s ORDER BY aid, bid",
         params,
     )
@@ -193,7 +194,7 @@ def _overlaps(params: dict) -> list[Problem]:
 
 def _crossings(params: dict) -> list[Problem]:
     rows = _rows(
-        "SELECT a.id, b.id, a.code, b.code, ST_X(p), ST_Y(p) FROM layers_pipesegment a "
+        "SELECT a.id, b.id, a.code, b.code, ST_X(p), ST_Y(p) FROM layers_pipesegment a "  # noqa: S608 (constants)
         "JOIN layers_pipesegment b ON a.id < b.id AND a.geom && b.geom "
         " AND ST_Crosses(a.geom, b.geom), "
         "LATERAL ST_PointOnSurface(ST_Intersection(a.geom, b.geom)) p "
@@ -203,7 +204,7 @@ def _crossings(params: dict) -> list[Problem]:
         " AND NOT EXISTS (SELECT 1 FROM layers_pipecrossing k "
         "  WHERE k.pipe_a_id = a.id AND k.pipe_b_id = b.id) "
         " AND (%(x0)s::float8 IS NULL "
-        "  OR a.geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)) "
+        f"  OR a.geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, {STORAGE_SRID})) "
         "ORDER BY a.id, b.id",
         params,
     )

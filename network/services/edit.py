@@ -10,10 +10,11 @@ from collections.abc import Mapping, Sequence
 
 import shapely
 from django.contrib.gis.geos import GEOSGeometry
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from shapely.geometry import LineString, Point
 
+from layers.geometry import STORAGE_SRID
 from network.models import NetworkChange, PipeNode, PipeSegment
 from network.services import topology
 from network.services.geometry import (
@@ -43,7 +44,7 @@ ABANDONED = PipeSegment.Status.ABANDONED
 
 
 def _geos(line: LineString) -> GEOSGeometry:
-    return GEOSGeometry(memoryview(shapely.to_wkb(line)), srid=4326)
+    return GEOSGeometry(memoryview(shapely.to_wkb(line)), srid=STORAGE_SRID)
 
 
 def _shapely(pipe: PipeSegment) -> LineString:
@@ -256,16 +257,8 @@ def pipe_merge(
         raise fault_error(
             GeometryFault(fault.code, fault.location or at, **fault.params), field="ids"
         )
-    with connection.cursor() as cur:
-        cur.execute("UPDATE layers_leakrecord SET pipe_id = %s WHERE pipe_id = %s", [a.pk, b.pk])
-        cur.execute(
-            "INSERT INTO layers_pipecrossing (pipe_a_id, pipe_b_id, confirmed_by_id, "
-            " confirmed_at, note) SELECT least(%(a)s, o), greatest(%(a)s, o), confirmed_by_id, "
-            " confirmed_at, note FROM layers_pipecrossing c, LATERAL (SELECT CASE WHEN "
-            " c.pipe_a_id = %(b)s THEN c.pipe_b_id ELSE c.pipe_a_id END AS o) x "
-            "WHERE %(b)s IN (c.pipe_a_id, c.pipe_b_id) AND o <> %(a)s ON CONFLICT DO NOTHING",
-            {"a": a.pk, "b": b.pk},
-        )
+    topology.leaks_to_nearest([b.pk], [a.pk])
+    topology.crossings_copy(b.pk, a.pk)
     edit.touch_nodes([node.pk])
     b.delete()
     a.geom = _geos(line)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 from django.contrib.gis.geos import GEOSGeometry
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from layers.geometry import STORAGE_SRID
 from network.models import NetworkChange, PipeNode, PipeSegment
+from network.services import topology
 from network.services.rules import NetworkConflict, NetworkNotFound
 from network.services.session import EditResult, NetworkEdit
 
@@ -82,7 +84,7 @@ def _code_free(model, object_id: int, code: str, kind: str) -> None:
 def _put(model, object_id: int, feature: dict, exists: bool, fields: tuple[str, ...]) -> None:
     props = feature["properties"]
     values = {name: props[name] for name in fields}
-    values["geom"] = GEOSGeometry(json.dumps(feature["geometry"]), srid=4326)
+    values["geom"] = GEOSGeometry(json.dumps(feature["geometry"]), srid=STORAGE_SRID)
     _code_free(model, object_id, props["code"], "pipe" if model is PipeSegment else "node")
     if exists:
         model.objects.filter(pk=object_id).update(**values, updated_at=timezone.now())
@@ -154,20 +156,9 @@ def change_revert(
         if feature["properties"]["status"] != PipeSegment.Status.ABANDONED:
             edit.reshape(object_id)
     restored, created = sorted(bp), sorted(ap.keys() - bp.keys())
-    with connection.cursor() as cur:
-        # Ends exactly on their nodes; leaks onto the nearest pipe that stays.
-        cur.execute(
-            "UPDATE layers_pipesegment p SET geom = ST_SetPoint(ST_SetPoint(p.geom, 0, s.geom), "
-            " ST_NPoints(p.geom) - 1, e.geom) FROM layers_pipenode s, layers_pipenode e "
-            "WHERE p.id = ANY(%s) AND s.id = p.start_node_id AND e.id = p.end_node_id",
-            [restored],
-        )
-        cur.execute(
-            "UPDATE layers_leakrecord l SET pipe_id = (SELECT p.id FROM layers_pipesegment p "
-            " WHERE p.id = ANY(%(keep)s) ORDER BY ST_Distance(p.geom, l.geom), p.id LIMIT 1) "
-            "WHERE l.pipe_id = ANY(%(all)s) AND cardinality(%(keep)s::bigint[]) > 0",
-            {"keep": restored, "all": restored + created},
-        )
+    # Ends exactly on their nodes; leaks onto the nearest pipe that stays.
+    topology.pipe_ends_on_nodes(restored)
+    topology.leaks_to_nearest(restored + created, restored)
     if leaky := PipeSegment.objects.filter(pk__in=created, leaks__isnull=False).first():
         raise NetworkConflict(
             _("Leaks are recorded on pipe %(code)s; it cannot be removed.") % {"code": leaky.code},

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry import Point
 
+from layers.geometry import STORAGE_SRID
 from network.models import LeakRecord, PipeSegment
 from network.services import topology
 from network.services.geometry import GeometryFault, LonLat, position
@@ -103,7 +104,7 @@ def _on_pipe(pipe: PipeSegment, at: Point | None) -> tuple[GeosPoint, LonLat]:
     """The leak point snapped onto the pipe (its midpoint when no point is given)."""
     if at is None:
         middle = pipe.geom.interpolate_normalized(0.5)
-        return GeosPoint(middle.x, middle.y, srid=4326), (middle.x, middle.y)
+        return GeosPoint(middle.x, middle.y, srid=STORAGE_SRID), (middle.x, middle.y)
     try:
         point = position([at.x, at.y])
     except GeometryFault as fault:
@@ -116,7 +117,7 @@ def _on_pipe(pipe: PipeSegment, at: Point | None) -> tuple[GeosPoint, LonLat]:
             % {"d": distance, "code": pipe.code, "max": leak_snap_max_m()},
             location=point,
         )
-    return GeosPoint(lon, lat, srid=4326), (lon, lat)
+    return GeosPoint(lon, lat, srid=STORAGE_SRID), (lon, lat)
 
 
 def _checked(leak: LeakRecord, where: LonLat) -> None:

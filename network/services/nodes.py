@@ -9,11 +9,12 @@ from collections.abc import Mapping
 
 import shapely
 from django.contrib.gis.geos import Point as GeosPoint
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from shapely.geometry import Point
 
+from layers.geometry import STORAGE_SRID
 from network.models import NetworkChange, PipeNode, PipeSegment
 from network.services import topology
 from network.services.geometry import GeometryFault, LonLat, position
@@ -107,21 +108,9 @@ def _move(edit: NetworkEdit, node: PipeNode, point: LonLat) -> None:
     _no_node_near(point, [node.pk])
     where, joins = _join_pipes(point, attached)
     edit.touch_pipes(attached)
-    node.geom = GeosPoint(where[0], where[1], srid=4326)
+    node.geom = GeosPoint(where[0], where[1], srid=STORAGE_SRID)
     node.save()
-    with connection.cursor() as cur:
-        cur.execute(
-            "UPDATE layers_pipesegment p SET geom = ST_SetPoint(p.geom, 0, n.geom), "
-            "updated_at = now() FROM layers_pipenode n "
-            "WHERE n.id = %(n)s AND p.start_node_id = n.id",
-            {"n": node.pk},
-        )
-        cur.execute(
-            "UPDATE layers_pipesegment p SET geom = ST_SetPoint(p.geom, ST_NPoints(p.geom) - 1, "
-            "n.geom), updated_at = now() FROM layers_pipenode n "
-            "WHERE n.id = %(n)s AND p.end_node_id = n.id",
-            {"n": node.pk},
-        )
+    topology.pipe_ends_on_nodes(attached)
     for pipe_id in attached:
         edit.reshape(pipe_id)
     for pipe_id in joins:

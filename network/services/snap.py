@@ -11,6 +11,7 @@ from django.contrib.gis.geos import Point as GeosPoint
 from django.db import connection
 from django.db.models import Q
 
+from layers.geometry import STORAGE_SRID
 from network.models import PipeNode, PipeSegment
 from network.services import topology
 from network.services.geometry import LonLat
@@ -52,7 +53,7 @@ def node_insert(
     node = PipeNode.objects.create(
         code=code or next_code("layers_pipenode_auto_code", NODE_PREFIX[kind], PipeNode),
         kind=kind,
-        geom=GeosPoint(at[0], at[1], srid=4326),
+        geom=GeosPoint(at[0], at[1], srid=STORAGE_SRID),
         elevation_m=elevation_m,
     )
     edit.node_created(node.pk)
@@ -69,51 +70,11 @@ def pipe_split_at(edit: NetworkEdit, pipe_id: int, node_id: int) -> int:
     """
     edit.touch_pipes([pipe_id])
     code = next_code("layers_pipesegment_auto_code", PIPE_PREFIX, PipeSegment)
-    ids = {"pipe": pipe_id, "node": node_id, "code": code}
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT ST_LineLocatePoint(p.geom, n.geom) FROM layers_pipesegment p, "
-            "layers_pipenode n WHERE p.id = %(pipe)s AND n.id = %(node)s",
-            ids,
-        )
-        ids["f"] = cur.fetchone()[0]
-        cur.execute(
-            "INSERT INTO layers_pipesegment (code, geom, start_node_id, end_node_id, "
-            " diameter_mm, material, install_year, status, length_m, supply_zone_id, town_id, "
-            " version, updated_at) "
-            "SELECT %(code)s, ST_SetPoint(ST_LineSubstring(p.geom, %(f)s, 1), 0, n.geom), n.id, "
-            " p.end_node_id, p.diameter_mm, p.material, p.install_year, p.status, 0, "
-            " p.supply_zone_id, p.town_id, 1, now() "
-            "FROM layers_pipesegment p, layers_pipenode n "
-            "WHERE p.id = %(pipe)s AND n.id = %(node)s RETURNING id",
-            ids,
-        )
-        ids["new"] = cur.fetchone()[0]
-        cur.execute(
-            "UPDATE layers_pipesegment p SET geom = ST_SetPoint(x.part, ST_NPoints(x.part) - 1, "
-            " n.geom), end_node_id = n.id, updated_at = now() "
-            "FROM layers_pipenode n, (SELECT ST_LineSubstring(geom, 0, %(f)s) AS part "
-            " FROM layers_pipesegment WHERE id = %(pipe)s) x "
-            "WHERE p.id = %(pipe)s AND n.id = %(node)s",
-            ids,
-        )
-        cur.execute(
-            "UPDATE layers_leakrecord l SET pipe_id = %(new)s FROM layers_pipesegment a, "
-            " layers_pipesegment b WHERE l.pipe_id = %(pipe)s AND a.id = %(pipe)s "
-            " AND b.id = %(new)s AND ST_Distance(l.geom, b.geom) < ST_Distance(l.geom, a.geom)",
-            ids,
-        )
-        cur.execute(
-            "INSERT INTO layers_pipecrossing (pipe_a_id, pipe_b_id, confirmed_by_id, "
-            " confirmed_at, note) "
-            "SELECT least(%(new)s, o.other), greatest(%(new)s, o.other), c.confirmed_by_id, "
-            " c.confirmed_at, c.note FROM layers_pipecrossing c, LATERAL (SELECT CASE WHEN "
-            " c.pipe_a_id = %(pipe)s THEN c.pipe_b_id ELSE c.pipe_a_id END AS other) o "
-            "WHERE %(pipe)s IN (c.pipe_a_id, c.pipe_b_id) ON CONFLICT DO NOTHING",
-            ids,
-        )
-    edit.pipe_created(ids["new"], reshaped=False)
-    return ids["new"]
+    new_id = topology.pipe_split_rows(pipe_id, node_id, code)
+    topology.leaks_to_nearest([pipe_id], [pipe_id, new_id])
+    topology.crossings_copy(pipe_id, new_id)
+    edit.pipe_created(new_id, reshaped=False)
+    return new_id
 
 
 def end_attach(

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import connection
 from psycopg import Cursor, sql
 
+from layers.geometry import METRIC_SRID, STORAGE_SRID
+
 # Degrees that safely cover a metre tolerance for the bounding-box prefilter at lat ≤ 60°
 # (1° of longitude is ≥ 55 km there); the exact test is ST_DWithin on geography.
 _DEG_PER_M = 1 / 55_000.0
@@ -54,9 +56,10 @@ def staged_pipes_bind_nodes(
     # junctions' codes, are numbered in that order whatever plan the database picks.
     cur.execute(
         sql.SQL(
-            "CREATE TEMP TABLE _bind_ends ON COMMIT DROP AS "
+            "CREATE TEMP TABLE _bind_ends ON COMMIT DROP AS "  # noqa: S608 (constants)
             "SELECT e.x, e.y, e.ord, e.pt, n.id AS node_id, n.geom AS node_geom FROM ("
-            " SELECT x, y, min(ord) AS ord, ST_SetSRID(ST_MakePoint(x, y), 4326) AS pt FROM ("
+            " SELECT x, y, min(ord) AS ord, "
+            f" ST_SetSRID(ST_MakePoint(x, y), {STORAGE_SRID}) AS pt FROM ("
             "  SELECT ST_X(ST_StartPoint(geom)) AS x, ST_Y(ST_StartPoint(geom)) AS y,"
             "   row_number() OVER () AS ord FROM {s}"
             "  UNION ALL SELECT ST_X(ST_EndPoint(geom)), ST_Y(ST_EndPoint(geom)),"
@@ -67,8 +70,9 @@ def staged_pipes_bind_nodes(
     )
     cur.execute("ANALYZE _bind_ends")
     cur.execute(
-        "CREATE TEMP TABLE _bind_loose ON COMMIT DROP AS SELECT x, y, pt, "
-        "ST_ClusterDBSCAN(ST_Transform(pt, 4546), eps := %(tol)s, minpoints := 1) OVER () AS cid "
+        "CREATE TEMP TABLE _bind_loose ON COMMIT DROP AS SELECT x, y, pt, "  # noqa: S608 (constants)
+        f"ST_ClusterDBSCAN(ST_Transform(pt, {METRIC_SRID}), eps := %(tol)s, minpoints := 1) "
+        " OVER () AS cid "
         "FROM (SELECT * FROM _bind_ends WHERE node_id IS NULL ORDER BY ord) e",
         params,
     )
@@ -123,7 +127,7 @@ def staged_pipes_bind_nodes(
 # --- single-feature queries used by the editing services -----------------------------------
 # Points are (lon, lat) in EPSG:4326; distances are metres on the ellipsoid (geography), the
 # same test the import binding above uses, so an edit and an import snap alike.
-_PT = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
+_PT = f"ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), {STORAGE_SRID})"
 
 
 @dataclass(frozen=True)
@@ -171,8 +175,8 @@ def pipes_near(
             "LEFT JOIN layers_pipenode e ON e.id = p.end_node_id, "
             # The foot of the perpendicular in metres (EPSG:4546), not in degrees: at 25°N a
             # closest point found in degrees is centimetres away along the pipe.
-            "LATERAL (SELECT ST_Transform(ST_ClosestPoint(ST_Transform(p.geom, 4546), "
-            " ST_Transform(pt.g, 4546)), 4326) AS cp) c "
+            f"LATERAL (SELECT ST_Transform(ST_ClosestPoint(ST_Transform(p.geom, {METRIC_SRID}), "
+            f" ST_Transform(pt.g, {METRIC_SRID})), {STORAGE_SRID}) AS cp) c "
             "WHERE p.status <> 'abandoned' AND p.geom && ST_Expand(pt.g, %(deg)s) "
             "AND ST_DWithin(p.geom::geography, pt.g::geography, %(tol)s) "
             "AND NOT p.id = ANY(%(exclude)s) ORDER BY 5, p.id",
@@ -191,14 +195,14 @@ def pipe_overlaps(
     """
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT b.id, y.ov, ST_X(y.loc), ST_Y(y.loc) FROM layers_pipesegment a "
+            "SELECT b.id, y.ov, ST_X(y.loc), ST_Y(y.loc) FROM layers_pipesegment a "  # noqa: S608 (constants)
             "JOIN layers_pipesegment b ON b.id <> a.id AND b.status = 'in_service' "
             " AND b.geom && ST_Expand(a.geom, %(deg)s) "
             " AND ST_DWithin(a.geom::geography, b.geom::geography, %(tol)s), "
-            "LATERAL (SELECT ST_Intersection(ST_Transform(a.geom, 4546), "
-            "  ST_Buffer(ST_Transform(b.geom, 4546), %(tol)s)) AS part) x, "
+            f"LATERAL (SELECT ST_Intersection(ST_Transform(a.geom, {METRIC_SRID}), "
+            f"  ST_Buffer(ST_Transform(b.geom, {METRIC_SRID}), %(tol)s)) AS part) x, "
             "LATERAL (SELECT ST_Length(x.part) AS ov, "
-            "  ST_Transform(ST_PointOnSurface(x.part), 4326) AS loc) y "
+            f"  ST_Transform(ST_PointOnSurface(x.part), {STORAGE_SRID}) AS loc) y "
             "WHERE a.id = %(id)s AND y.ov > %(min)s ORDER BY y.ov DESC, b.id",
             {"id": pipe_id, "tol": tol_m, "deg": tol_m * _DEG_PER_M, "min": min_overlap_m},
         )
@@ -218,7 +222,7 @@ def outside_county(table: str, row_id: int) -> tuple[float, float] | None:
             " OR EXISTS (SELECT 1 FROM c, f WHERE ST_Covers(c.geom, f.g)), "
             " ST_X(p), ST_Y(p) FROM f, LATERAL (SELECT ST_PointOnSurface(ST_Difference(f.g, "
             "  coalesce((SELECT ST_Union(c.geom) FROM c WHERE c.geom && f.g), "
-            "  ST_GeomFromText('POLYGON EMPTY', 4326)))) AS p) d",
+            f"  ST_GeomFromText('POLYGON EMPTY', {STORAGE_SRID})))) AS p) d",
             [row_id],
         )
         covered, lon, lat = cur.fetchone()
@@ -240,9 +244,85 @@ def pipe_closest_point(
             "ST_Distance(p.geom::geography, pt.g::geography) "
             f"FROM (SELECT {_PT} AS g) pt, "
             "layers_pipesegment p, "
-            "LATERAL (SELECT ST_Transform(ST_ClosestPoint(ST_Transform(p.geom, 4546), "
-            " ST_Transform(pt.g, 4546)), 4326) AS cp) c WHERE p.id = %(id)s",
+            f"LATERAL (SELECT ST_Transform(ST_ClosestPoint(ST_Transform(p.geom, {METRIC_SRID}), "
+            f" ST_Transform(pt.g, {METRIC_SRID})), {STORAGE_SRID}) AS cp) c WHERE p.id = %(id)s",
             {"lon": point[0], "lat": point[1], "id": pipe_id},
         )
         row = cur.fetchone()
     return None if row is None else ((row[0], row[1]), row[2])
+
+
+# --- rewiring after an edit: ends on nodes, leaks and crossing marks follow the pipes ---------
+def pipe_ends_on_nodes(pipe_ids: list[int]) -> None:
+    """Put both ends of each pipe exactly on its start and end nodes."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "UPDATE layers_pipesegment p SET geom = ST_SetPoint(ST_SetPoint(p.geom, 0, s.geom), "
+            " ST_NPoints(p.geom) - 1, e.geom), updated_at = now() "
+            "FROM layers_pipenode s, layers_pipenode e "
+            "WHERE p.id = ANY(%s) AND s.id = p.start_node_id AND e.id = p.end_node_id",
+            [list(pipe_ids)],
+        )
+
+
+def leaks_to_nearest(from_pipe_ids: list[int], onto_pipe_ids: list[int]) -> None:
+    """Leaks recorded on `from_pipe_ids` go to the nearest of `onto_pipe_ids` (ties: the lower
+    id, so after a split a leak as near to both parts stays on the original)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "UPDATE layers_leakrecord l SET pipe_id = (SELECT p.id FROM layers_pipesegment p "
+            " WHERE p.id = ANY(%(onto)s) ORDER BY ST_Distance(p.geom, l.geom), p.id LIMIT 1) "
+            "WHERE l.pipe_id = ANY(%(from)s) AND cardinality(%(onto)s::bigint[]) > 0",
+            {"onto": list(onto_pipe_ids), "from": list(from_pipe_ids)},
+        )
+
+
+def crossings_copy(from_pipe_id: int, to_pipe_id: int) -> None:
+    """The crossing marks of one pipe, copied to another (a split's new part, a merge's
+    survivor); never a mark of a pipe with itself."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO layers_pipecrossing (pipe_a_id, pipe_b_id, confirmed_by_id, "
+            " confirmed_at, note) SELECT least(%(to)s, x.o), greatest(%(to)s, x.o), "
+            " c.confirmed_by_id, c.confirmed_at, c.note FROM layers_pipecrossing c, "
+            " LATERAL (SELECT CASE WHEN c.pipe_a_id = %(from)s THEN c.pipe_b_id "
+            " ELSE c.pipe_a_id END AS o) x "
+            "WHERE %(from)s IN (c.pipe_a_id, c.pipe_b_id) AND x.o <> %(to)s "
+            "ON CONFLICT DO NOTHING",
+            {"from": from_pipe_id, "to": to_pipe_id},
+        )
+
+
+def pipe_split_rows(pipe_id: int, node_id: int, code: str) -> int:
+    """Cut a pipe where a node lies on it: the pipe keeps the part up to the node, a new pipe
+    `code` (same attributes) runs from the node to the old end; both ends exactly on the
+    node. Returns the new pipe's id."""
+    ids = {"pipe": pipe_id, "node": node_id, "code": code}
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT ST_LineLocatePoint(p.geom, n.geom) FROM layers_pipesegment p, "
+            "layers_pipenode n WHERE p.id = %(pipe)s AND n.id = %(node)s",
+            ids,
+        )
+        ids["f"] = cur.fetchone()[0]
+        cur.execute(
+            "INSERT INTO layers_pipesegment (code, geom, start_node_id, end_node_id, "
+            " diameter_mm, material, install_year, status, length_m, supply_zone_id, town_id, "
+            " version, updated_at) "
+            "SELECT %(code)s, ST_SetPoint(ST_LineSubstring(p.geom, %(f)s, 1), 0, n.geom), n.id, "
+            " p.end_node_id, p.diameter_mm, p.material, p.install_year, p.status, 0, "
+            " p.supply_zone_id, p.town_id, 1, now() "
+            "FROM layers_pipesegment p, layers_pipenode n "
+            "WHERE p.id = %(pipe)s AND n.id = %(node)s RETURNING id",
+            ids,
+        )
+        new_id = cur.fetchone()[0]
+        cur.execute(
+            "UPDATE layers_pipesegment p SET geom = ST_SetPoint(x.part, ST_NPoints(x.part) - 1, "
+            " n.geom), end_node_id = n.id, updated_at = now() "
+            "FROM layers_pipenode n, (SELECT ST_LineSubstring(geom, 0, %(f)s) AS part "
+            " FROM layers_pipesegment WHERE id = %(pipe)s) x "
+            "WHERE p.id = %(pipe)s AND n.id = %(node)s",
+            ids,
+        )
+    return new_id
