@@ -3,9 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from layers.text_rules import text_checked
+
+
+class AttrInvalid(ValueError):
+    """The value is not of the attribute's kind (not a number, not a date...)."""
+
+
+class AttrImplausible(ValueError):
+    """The value is of the right kind but outside what the attribute allows.
+
+    reason: "choices" | "range" | "check", for callers that word the refusal themselves.
+    """
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -23,6 +39,9 @@ class Attr:
     choices: tuple[str, ...] = ()
     min_value: float | None = None
     max_value: float | None = None
+    # A further domain rule: value -> None, or the reason it is refused (e.g. a pipe diameter
+    # off every nominal series). Import, API and admin share it through parse().
+    check: Callable[[object], str | None] | None = None
 
     def parse(self, raw: object) -> object:
         """The value as stored; ValueError with a readable reason when it does not fit."""
@@ -36,11 +55,13 @@ class Attr:
             return None
         value = self._convert(raw)
         if self.choices and value not in self.choices:
-            raise ValueError(f"{value!r} is not one of {', '.join(self.choices)}")
+            raise AttrImplausible(f"{value!r} is not one of {', '.join(self.choices)}", "choices")
         if self.min_value is not None and value < self.min_value:
-            raise ValueError(f"{value} is below the minimum {self.min_value:g}")
+            raise AttrImplausible(f"{value} is below the minimum {self.min_value:g}", "range")
         if self.max_value is not None and value > self.max_value:
-            raise ValueError(f"{value} is above the maximum {self.max_value:g}")
+            raise AttrImplausible(f"{value} is above the maximum {self.max_value:g}", "range")
+        if self.check is not None and (problem := self.check(value)) is not None:
+            raise AttrImplausible(problem, "check")
         return value
 
     def _convert(self, raw: object) -> object:
@@ -50,17 +71,17 @@ class Attr:
             try:
                 number = float(str(raw).strip()) if not isinstance(raw, int | float) else raw
             except ValueError:
-                raise ValueError(f"{raw!r} is not a whole number") from None
+                raise AttrInvalid(f"{raw!r} is not a whole number") from None
             if number != int(number):
-                raise ValueError(f"{raw!r} is not a whole number")
+                raise AttrInvalid(f"{raw!r} is not a whole number")
             return int(number)
         if self.kind == "float":
             try:
                 number = float(str(raw).strip()) if not isinstance(raw, int | float) else raw
             except ValueError:
-                raise ValueError(f"{raw!r} is not a number") from None
+                raise AttrInvalid(f"{raw!r} is not a number") from None
             if number != number or number in (float("inf"), float("-inf")):
-                raise ValueError(f"{raw!r} is not a finite number")
+                raise AttrInvalid(f"{raw!r} is not a finite number")
             return float(number)
         if self.kind == "bool":
             text = str(raw).strip().lower()
@@ -68,7 +89,7 @@ class Attr:
                 return True
             if text in {"false", "0", "no", "n", "否"}:
                 return False
-            raise ValueError(f"{raw!r} is not true or false")
+            raise AttrInvalid(f"{raw!r} is not true or false")
         if self.kind == "month":
             if isinstance(raw, dt.date):
                 return dt.date(raw.year, raw.month, 1)
@@ -77,7 +98,7 @@ class Attr:
                 year, month = text.split("-")[:2]
                 return dt.date(int(year), int(month), 1)
             except ValueError:
-                raise ValueError(f"{raw!r} is not a month (YYYY-MM)") from None
+                raise AttrInvalid(f"{raw!r} is not a month (YYYY-MM)") from None
         if self.kind == "date":
             if isinstance(raw, dt.datetime):
                 return raw.date()
@@ -86,5 +107,5 @@ class Attr:
             try:
                 return dt.date.fromisoformat(str(raw).strip()[:10])
             except ValueError:
-                raise ValueError(f"{raw!r} is not a date (YYYY-MM-DD)") from None
+                raise AttrInvalid(f"{raw!r} is not a date (YYYY-MM-DD)") from None
         raise AssertionError(self.kind)

@@ -10,7 +10,7 @@ from layers.records import RecordKind, m3
 from layers.spec import LayerSpec, TileRule, TileSpec
 from network import models as m
 from network.models import PipeNode, PipeSegment, SupplyZone
-from network.services.rules import DIAMETER_ATTR
+from network.services.rules import DIAMETER_ATTR, INSTALL_YEAR_ATTR
 
 SUPPLY_ZONE = ("supply_zone_id", "supply-zones")
 
@@ -32,7 +32,7 @@ SPECS = (
             Attr("code", required=True),
             DIAMETER_ATTR,
             Attr("material", required=True, choices=tuple(PipeSegment.Material.values)),
-            Attr("install_year", "int", min_value=1900, max_value=2100),
+            INSTALL_YEAR_ATTR,
             Attr("status", choices=tuple(PipeSegment.Status.values)),
         ),
         order=50,

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from layers.attributes import Attr
+from layers.attributes import Attr, AttrImplausible
 from layers.text_rules import text_problem, text_problem_message
 from network.models import PipeNode, PipeSegment
 from network.services.geometry import GeometryFault, LonLat
@@ -24,15 +24,32 @@ NOMINAL_DIAMETERS_MM = frozenset(
     + (2800, 3000, 3200, 3400, 3600, 3800, 4000)
 )
 DIAMETER_RANGE_MM = (1, 4000)  # the database's CHECK constraint pipe_diameter_plausible
-# The diameter as an import attribute: the same range as the CHECK constraint.
+
+
+def diameters_allowed() -> frozenset[int]:
+    return frozenset(getattr(settings, "NETWORK_DIAMETERS_MM", NOMINAL_DIAMETERS_MM))
+
+
+def _nominal_problem(dn: object) -> str | None:
+    if dn in diameters_allowed():
+        return None
+    return _("DN %(dn)s is not a nominal pipe diameter.") % {"dn": dn}
+
+
+# The one rule of a pipe's diameter, for the import, the editor's API and the admin: a whole
+# number in the range of the database's CHECK constraint, on a nominal series.
 DIAMETER_ATTR = Attr(
     "diameter_mm",
     "int",
     required=True,
     min_value=DIAMETER_RANGE_MM[0],
     max_value=DIAMETER_RANGE_MM[1],
+    check=_nominal_problem,
 )
 INSTALL_YEARS = (1900, 2100)
+INSTALL_YEAR_ATTR = Attr(
+    "install_year", "int", min_value=INSTALL_YEARS[0], max_value=INSTALL_YEARS[1]
+)
 ELEVATION_RANGE_M = (-500.0, 9000.0)
 # Properties the server derives; a client may send them back unchanged and they are ignored.
 DERIVED_PROPERTIES = frozenset(
@@ -136,10 +153,6 @@ def fault_error(fault: GeometryFault, field: str = "geometry") -> NetworkError:
     )
 
 
-def diameters_allowed() -> frozenset[int]:
-    return frozenset(getattr(settings, "NETWORK_DIAMETERS_MM", NOMINAL_DIAMETERS_MM))
-
-
 def _choice(properties: dict, name: str, choices: list[str], message: str, location) -> str:
     """properties[name] if it is one of choices, else `<name>_invalid` naming them."""
     value = properties[name]
@@ -153,23 +166,33 @@ def _choice(properties: dict, name: str, choices: list[str], message: str, locat
     return value
 
 
-def _int(name: str, raw: object, low: float, high: float, location: LonLat | None) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw):
+def _by_attr(attr: Attr, raw: object, location: LonLat | None) -> object:
+    """A JSON number checked by the attribute's own rule (the import's): NetworkError
+    `<name>_invalid` when it is not a whole number, `<name>_implausible` when refused."""
+    field = f"properties.{attr.name}"
+    if isinstance(raw, bool) or not isinstance(raw, int | float):  # JSON text is not a number
+        raw = object()
+    try:
+        return attr.parse(raw)
+    except AttrImplausible as exc:
+        message = str(exc)
+        if exc.reason == "range":
+            message = _("%(name)s %(value)s is outside %(low)s–%(high)s.") % {
+                "name": attr.name,
+                "value": raw,
+                "low": f"{attr.min_value:g}",
+                "high": f"{attr.max_value:g}",
+            }
         raise NetworkError(
-            f"{name}_invalid",
-            _("%(name)s must be a whole number.") % {"name": name},
-            field=f"properties.{name}",
-            location=location,
-        )
-    if not low <= raw <= high:
+            f"{attr.name}_implausible", message, field=field, location=location
+        ) from None
+    except ValueError:
         raise NetworkError(
-            f"{name}_implausible",
-            _("%(name)s %(value)s is outside %(low)s–%(high)s.")
-            % {"name": name, "value": raw, "low": low, "high": high},
-            field=f"properties.{name}",
+            f"{attr.name}_invalid",
+            _("%(name)s must be a whole number.") % {"name": attr.name},
+            field=field,
             location=location,
-        )
-    return int(raw)
+        ) from None
 
 
 def _unknown(properties: Mapping, known: set[str], location: LonLat | None) -> None:
@@ -221,15 +244,7 @@ def pipe_attrs_clean(properties: Mapping, *, partial: bool, location: LonLat | N
                 location=location,
             )
     if "diameter_mm" in properties:
-        dn = _int("diameter_mm", properties["diameter_mm"], *DIAMETER_RANGE_MM, location)
-        if dn not in diameters_allowed():
-            raise NetworkError(
-                "diameter_mm_implausible",
-                _("DN %(dn)s is not a nominal pipe diameter.") % {"dn": dn},
-                field="properties.diameter_mm",
-                location=location,
-            )
-        out["diameter_mm"] = dn
+        out["diameter_mm"] = _by_attr(DIAMETER_ATTR, properties["diameter_mm"], location)
     if "material" in properties:
         out["material"] = _choice(
             properties,
@@ -239,9 +254,7 @@ def pipe_attrs_clean(properties: Mapping, *, partial: bool, location: LonLat | N
             location,
         )
     if properties.get("install_year") is not None:
-        out["install_year"] = _int(
-            "install_year", properties["install_year"], *INSTALL_YEARS, location
-        )
+        out["install_year"] = _by_attr(INSTALL_YEAR_ATTR, properties["install_year"], location)
     elif "install_year" in properties:
         out["install_year"] = None
     if "status" in properties:

@@ -7,9 +7,12 @@ import shapely
 from django.core.management import CommandError, call_command
 from shapely.geometry import LineString, Point, Polygon
 
+from dataio.importing import ImportFailed
+from dataio.importing.layer_import import layer_import
 from layers.geometry import reproject
 from layers.models import SewagePlant, WaterFunctionZone
 from network.models import PipeNode, PipeSegment
+from network.services.rules import NetworkError, pipe_attrs_clean
 from tests.helpers import tables_fingerprint, write_layer
 
 pytestmark = pytest.mark.django_db
@@ -239,3 +242,35 @@ class PipeTopologyImportTests:
         assert p1.geom.coords[0] == pytest.approx((112.45, 24.80))  # snapped onto the node
         expected = shapely.LineString([(112.45, 24.80), (112.452, 24.80)])
         assert p1.length_m == pytest.approx(reproject(expected, 4326, 4546).length, rel=2e-3)
+
+
+class OneDiameterRuleTests:
+    """The import refuses what the editor refuses: one rule (network.services.rules.
+    DIAMETER_ATTR) for a pipe's diameter: whole, 1–4000 mm, on a nominal series."""
+
+    def test_a_diameter_off_every_nominal_series_is_a_row_error_and_nothing_is_stored(
+        self, tmp_path
+    ):
+        write_layer(
+            tmp_path / "pipes.gpkg",
+            [LineString([(112.45, 24.80), (112.451, 24.80)])] * 2,
+            {
+                "code": ["T-DN-1", "T-DN-2"],
+                "diameter_mm": [100, 123],
+                "material": ["PE", "PE"],
+                "install_year": [2020, 2020],
+                "status": ["in_service", "in_service"],
+            },
+        )
+        before = tables_fingerprint()
+        with pytest.raises(ImportFailed) as refused:
+            layer_import(slug="pipes", path=tmp_path / "pipes.gpkg")
+        assert [(e.row, e.column) for e in refused.value.errors] == [(2, "diameter_mm")]
+        assert "DN 123" in refused.value.errors[0].reason
+        assert tables_fingerprint() == before
+
+    def test_the_editor_api_gives_the_same_verdict(self):
+        with pytest.raises(NetworkError) as refused:
+            pipe_attrs_clean({"diameter_mm": 123}, partial=True)
+        assert refused.value.problem == "diameter_mm_implausible"
+        assert pipe_attrs_clean({"diameter_mm": 100}, partial=True) == {"diameter_mm": 100}
