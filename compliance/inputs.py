@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from consumption.periods import monthly_volumes_sql, year_period
 from dataio.importing.raster_import import RasterFileMissing
 from layers.models import AdminArea
 from rasters.selectors import zonal_by_id
@@ -160,11 +161,7 @@ ORDER BY f.code"""
 _USERS = """
 SELECT f.id, f.code, f.name, f.sector, f.carrier, f.annual_plan_m3, f.town_id,
        f.supply_zone_id,
-       ARRAY(SELECT coalesce(sum(c.volume_m3), 0)
-             FROM generate_series(%(start)s::date, %(end)s::date - 1, interval '1 month')
-                  AS m(month)
-             LEFT JOIN layers_consumption c ON c.user_id = f.id AND c.month = m.month::date
-             GROUP BY m.month ORDER BY m.month) AS monthly_m3,
+       {monthly} AS monthly_m3,
        (SELECT coalesce(sum(c.volume_m3), 0) FROM layers_consumption c
         WHERE c.user_id = f.id AND c.metered
           AND c.month >= %(start)s AND c.month < %(end)s) AS metered_m3
@@ -215,8 +212,7 @@ def county_input(
     p = {
         "area": area.id,
         "year": year,
-        "start": dt.date(year, 1, 1),
-        "end": dt.date(year + 1, 1, 1),
+        **year_period(year),
         "min_dn": min_diameter_mm,
     }
     zones = [ZoneInput(**r) for r in _rows(_ZONES, p)] if "zones" in parts else []
@@ -255,7 +251,8 @@ def county_input(
     ]
     if districts:
         _district_rasters(districts, land_use_raster, rainfall_raster)
-    users = [UserInput(**r) for r in _rows(_USERS, p)] if "users" in parts else []
+    users_sql = _USERS.format(monthly=monthly_volumes_sql("f"))
+    users = [UserInput(**r) for r in _rows(users_sql, p)] if "users" in parts else []
     stats = _rows(_STATS, p) if "stats" in parts else []
     return CountyInput(
         area_id=area.id,

@@ -17,6 +17,7 @@ from compliance.rules import Verdict
 from compliance.rules import users as rules
 from consumption.models import Consumption, WaterUser
 from consumption.params import QueryError, parse_choice
+from consumption.periods import monthly_volumes_sql, year_period
 from layers.models import AdminArea
 
 PLAN_CODE, OVER_CODE, KEY_CODE = "user.planned_use", "user.over_plan", "user.key_monitored"
@@ -31,16 +32,13 @@ YEARS = (2000, 2100)
 _USERS = """
 SELECT u.id, u.code, u.name, u.sector, u.source, u.annual_plan_m3,
        t.code AS town_code, t.name AS town_name, s.code AS supply_zone_code,
-       ARRAY(SELECT coalesce(c.volume_m3, 0)
-             FROM generate_series(%(start)s::date, %(end)s::date, interval '1 month') AS m
-             LEFT JOIN layers_consumption c ON c.user_id = u.id AND c.month = m::date
-             ORDER BY m) AS monthly_m3
+       {monthly} AS monthly_m3
 FROM layers_wateruser u
 LEFT JOIN layers_adminarea t ON t.id = u.town_id
 LEFT JOIN layers_supplyzone s ON s.id = u.supply_zone_id
 WHERE u.id IN (
     SELECT c.user_id FROM layers_consumption c
-    WHERE c.month BETWEEN %(start)s AND %(end)s
+    WHERE c.month >= %(start)s AND c.month < %(end)s
     GROUP BY c.user_id
     HAVING sum(c.volume_m3) >= %(key_line)s OR max(c.volume_m3) > %(month_line)s)
   AND (%(town)s::text IS NULL OR t.code = %(town)s)
@@ -174,15 +172,14 @@ def users_plans(q: UsersPlansQuery) -> dict:
     ind = _indicators()
     month_line = float(ind[PLAN_CODE].params["monthly_threshold_m3"])
     params = {
-        "start": dt.date(q.year, 1, 1),
-        "end": dt.date(q.year, 12, 1),
+        **year_period(q.year),
         "key_line": float(ind[KEY_CODE].threshold or 0),
         "month_line": month_line,
         "town": q.town,
         "sector": q.sector,
     }
     with connection.cursor() as cur:
-        cur.execute(_USERS, params)
+        cur.execute(_USERS.format(monthly=monthly_volumes_sql("u")), params)
         names = [c.name for c in cur.description]
         raw = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
     rows = [u for u in (_user_row(r, q.year, ind) for r in raw) if u]
