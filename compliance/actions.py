@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
-from django.db import connection
 from django.utils.translation import gettext as _
 
 from compliance.evaluation import evaluate_inputs, indicators_data, names_of, read_inputs
@@ -19,6 +18,7 @@ from compliance.rules import COMPLIANT, NON_COMPLIANT
 from compliance.scenarios import OVERRIDES
 from compliance.scorecard import PASS_LINE, ScoreLine, line_points, score
 from layers.models import AdminArea
+from network.selectors import pipes_worth_replacing
 
 # Relative failure risk of pipe materials for ranking replacements (grey cast iron and
 # concrete mains fail most in Chinese network studies; PE and ductile iron least).
@@ -133,35 +133,11 @@ def _candidates(data: CountyInput, rows: list[Row], ind) -> list[Candidate]:
     return out
 
 
-_SEGMENTS = """
-SELECT p.id, p.code, p.material, p.diameter_mm, p.install_year, p.length_m,
-       count(l.id) * 1000.0 / greatest(p.length_m, 1) AS leaks_per_km
-FROM layers_pipesegment p
-LEFT JOIN layers_leakrecord l ON l.pipe_id = p.id
-LEFT JOIN unnest(%(materials)s::text[], %(risks)s::float[]) AS r(material, risk)
-       ON r.material = p.material
-WHERE p.supply_zone_id = %(zone)s AND p.status = 'in_service'
-GROUP BY p.id, r.risk
-ORDER BY count(l.id) * 1000.0 / greatest(p.length_m, 1) * 10
-         + (extract(year FROM now()) - coalesce(p.install_year, 2000)) / 50.0
-         + coalesce(r.risk, 0.5) DESC, p.code
-LIMIT %(limit)s"""
-
-
 def _segments_to_replace(zone_id: int) -> list[dict]:
     """The zone's in-service pipes most worth replacing: leaks per km, age, material."""
-    with connection.cursor() as cur:
-        cur.execute(
-            _SEGMENTS,
-            {
-                "materials": list(MATERIAL_RISK),
-                "risks": list(MATERIAL_RISK.values()),
-                "zone": zone_id,
-                "limit": SEGMENTS_PER_ZONE,
-            },
-        )
-        names = [c.name for c in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return pipes_worth_replacing(
+        zone_id=zone_id, material_risk=MATERIAL_RISK, limit=SEGMENTS_PER_ZONE
+    )
 
 
 def _score(rows: list[Row], ind) -> float:

@@ -19,18 +19,18 @@ from compliance.evaluators import FEATURE_FAMILIES
 from compliance.models import EvaluationRun, Indicator
 from compliance.year_data import year_has_data
 from layers.models import AdminArea
+from layers.services.versions import VERSIONS_SQL
 
-# One statement: the county (the first by code, as county_of(None)), every data version, and
-# for each family the versions its stored verdicts of the year were computed from and when.
+# One statement: the county (the first by code, as county_of(None), from layers' own query),
+# every data version (layers' VERSIONS_SQL), and for each family the versions its stored
+# verdicts of the year were computed from and when.
 _STATE_SQL = """
-SELECT a.id,
-  (SELECT coalesce(json_object_agg(v.key, v.version), json_build_object())
-   FROM layers_layerversion v)::text,
+SELECT a.id, {versions}::text,
   (SELECT coalesce(json_object_agg(r.family, r.versions), json_build_object())
    FROM compliance_evaluationrun r WHERE r.area_id = a.id AND r.year = %s)::text,
   (SELECT coalesce(json_object_agg(r.family, r.evaluated_at), json_build_object())
    FROM compliance_evaluationrun r WHERE r.area_id = a.id AND r.year = %s)::text
-FROM layers_adminarea a WHERE a.level = 'county' {where} ORDER BY a.code LIMIT 1"""
+FROM ({county}) a"""
 
 
 @dataclass(frozen=True)
@@ -43,10 +43,13 @@ class FreshnessState:
 
 def freshness_state(year: int, area_id: int | None = None) -> FreshnessState | None:
     """The county's data versions and evaluation runs of a year, in one query (None: no county)."""
-    where = "AND a.id = %s" if area_id is not None else ""
-    params = [year, year] if area_id is None else [year, year, area_id]
+    county = AdminArea.objects.filter(level=AdminArea.Level.COUNTY)
+    if area_id is not None:
+        county = county.filter(id=area_id)
+    county_sql, county_params = county.order_by("code").values("id")[:1].query.sql_with_params()
+    sql = _STATE_SQL.format(versions=VERSIONS_SQL, county=county_sql)
     with connection.cursor() as cur:
-        cur.execute(_STATE_SQL.format(where=where), params)
+        cur.execute(sql, [year, year, *county_params])
         row = cur.fetchone()
     if row is None:
         return None

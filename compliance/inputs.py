@@ -8,11 +8,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import connection
-
-from consumption.periods import monthly_volumes_sql, year_period
+from consumption.periods import year_period
+from consumption.selectors import users_with_monthly_volumes
 from dataio.importing.raster_import import RasterFileMissing
 from layers.models import AdminArea
+from layers.yearly import (
+    area_stats,
+    districts_with_record,
+    plant_months,
+    plants_in_area,
+    towns_with_plants,
+    wfz_in_area,
+    wfz_samples,
+)
+from network.selectors import supply_zones_with_balance
 from rasters.selectors import zonal_by_id
 
 
@@ -102,75 +111,6 @@ class CountyInput:
     stats: dict | None  # AreaYearStats of the county for the year
 
 
-def _rows(sql: str, params: dict) -> list[dict]:
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        names = [c.name for c in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
-# Features belong to the county when they intersect its boundary (towns by their parent).
-# The queries are constants; every value is a parameter.
-_ZONES = """
-SELECT id, code, name, water_body, target_class FROM layers_waterfunctionzone f
-WHERE ST_Intersects(f.geom, (SELECT geom FROM layers_adminarea WHERE id = %(area)s))
-ORDER BY code"""
-_SAMPLES = """
-SELECT zone_id, sampled_on, "do", codmn, cod, bod5, nh3n, tp, tn
-FROM layers_waterqualitysample
-WHERE zone_id = ANY(%(ids)s) AND sampled_on >= %(start)s AND sampled_on < %(end)s
-ORDER BY sampled_on"""
-# Pipe length comes from the pipe layer itself (CJJ 92-2016: in-service pipes ≥ DN75).
-_SUPPLY = """
-SELECT f.id, f.code, f.name, b.system_input_m3, b.billed_authorized_m3,
-       b.unbilled_authorized_m3, b.household_metered_residential_m3,
-       b.mean_outlet_pressure_mpa, b.max_frost_depth_m,
-       (SELECT sum(p.length_m) / 1000.0 FROM layers_pipesegment p
-        WHERE p.supply_zone_id = f.id AND p.status = 'in_service'
-          AND p.diameter_mm >= %(min_dn)s) AS km
-FROM layers_supplyzone f
-LEFT JOIN layers_waterbalance b ON b.zone_id = f.id AND b.year = %(year)s
-WHERE ST_Intersects(f.geom, (SELECT geom FROM layers_adminarea WHERE id = %(area)s))
-ORDER BY f.code"""
-_PLANTS = """
-SELECT id, code, name, town_id, status, design_capacity_m3d, effluent_grade, built_on
-FROM layers_sewageplant f
-WHERE ST_Intersects(f.geom, (SELECT geom FROM layers_adminarea WHERE id = %(area)s))
-ORDER BY code"""
-_PLANT_MONTHS = """
-SELECT plant_id, month, treated_m3, cod, bod5, ss, nh3n, tn, tp, water_temp_c, reclaimed_m3
-FROM layers_sewageplantmonth
-WHERE plant_id = ANY(%(ids)s) AND month >= %(start)s AND month < %(end)s ORDER BY month"""
-# One town, one plant: counted by a live spatial join, not the derived town link.
-_TOWNS = """
-SELECT t.id, t.code, t.name, s.population,
-       (SELECT count(*) FROM layers_sewageplant p
-        WHERE p.status = 'operating' AND ST_Intersects(t.geom, p.geom))::int AS operating_plants
-FROM layers_adminarea t
-LEFT JOIN layers_areayearstats s ON s.area_id = t.id AND s.year = %(year)s
-WHERE t.parent_id = %(area)s AND t.level = 'town' ORDER BY t.code"""
-_DISTRICTS = """
-SELECT f.id, f.code, f.name, f.main_crop, f.effective_area_mu, r.gross_withdrawal_m3,
-       r.net_field_m3,
-       r.irrigated_area_mu, r.metered_withdrawal_m3
-FROM layers_irrigationdistrict f
-LEFT JOIN layers_irrigationrecord r ON r.district_id = f.id AND r.year = %(year)s
-WHERE ST_Intersects(f.geom, (SELECT geom FROM layers_adminarea WHERE id = %(area)s))
-ORDER BY f.code"""
-# Twelve monthly volumes per user (0 where nothing was recorded) and the metered part.
-_USERS = """
-SELECT f.id, f.code, f.name, f.sector, f.carrier, f.annual_plan_m3, f.town_id,
-       f.supply_zone_id,
-       {monthly} AS monthly_m3,
-       (SELECT coalesce(sum(c.volume_m3), 0) FROM layers_consumption c
-        WHERE c.user_id = f.id AND c.metered
-          AND c.month >= %(start)s AND c.month < %(end)s) AS metered_m3
-FROM layers_wateruser f
-WHERE ST_Intersects(f.geom, (SELECT geom FROM layers_adminarea WHERE id = %(area)s))
-ORDER BY f.code"""
-_STATS = """
-SELECT population, gdp_10k_yuan, industrial_value_added_10k_yuan, water_use_cap_m3
-FROM layers_areayearstats WHERE area_id = %(area)s AND year = %(year)s"""
 _BALANCE_FIELDS = (
     "system_input_m3",
     "billed_authorized_m3",
@@ -200,7 +140,8 @@ def county_input(
     rainfall_raster: str | None = None,
     parts: frozenset[str] = INPUT_PARTS,
 ) -> CountyInput:
-    """Read the inputs of the county's evaluation for `year` (nine queries, plus rasters).
+    """Read the inputs of the county's evaluation for `year` (nine queries, plus rasters),
+    through the selectors of the apps that own the data (no table names here).
 
     parts: which of INPUT_PARTS to read (the others are left empty), so re-evaluating one
     stale family reads only what that family uses.
@@ -209,15 +150,10 @@ def county_input(
     land_use_raster / rainfall_raster: slugs of the rasters whose zonal statistics over each
     irrigation district feed the land and demand rules (from the indicators' data).
     """
-    p = {
-        "area": area.id,
-        "year": year,
-        **year_period(year),
-        "min_dn": min_diameter_mm,
-    }
-    zones = [ZoneInput(**r) for r in _rows(_ZONES, p)] if "zones" in parts else []
+    period = year_period(year)
+    zones = [ZoneInput(**r) for r in wfz_in_area(area.id)] if "zones" in parts else []
     by_zone = {z.id: z for z in zones}
-    for s in _rows(_SAMPLES, {**p, "ids": list(by_zone)}) if by_zone else []:
+    for s in wfz_samples(list(by_zone), **period) if by_zone else []:
         by_zone[s.pop("zone_id")].samples.append(s)
     supply_zones = [
         SupplyZoneInput(
@@ -229,13 +165,17 @@ def county_input(
                 {k: r[k] for k in _BALANCE_FIELDS} if r["system_input_m3"] is not None else None
             ),
         )
-        for r in (_rows(_SUPPLY, p) if "supply_zones" in parts else [])
+        for r in (
+            supply_zones_with_balance(area.id, year, min_diameter_mm)
+            if "supply_zones" in parts
+            else []
+        )
     ]
-    plants = [PlantInput(**r) for r in _rows(_PLANTS, p)] if "plants" in parts else []
+    plants = [PlantInput(**r) for r in plants_in_area(area.id)] if "plants" in parts else []
     by_plant = {pl.id: pl for pl in plants}
-    for m in _rows(_PLANT_MONTHS, {**p, "ids": list(by_plant)}) if by_plant else []:
+    for m in plant_months(list(by_plant), **period) if by_plant else []:
         by_plant[m.pop("plant_id")].months.append(m)
-    towns = [TownInput(**r) for r in _rows(_TOWNS, p)] if "towns" in parts else []
+    towns = [TownInput(**r) for r in towns_with_plants(area.id, year)] if "towns" in parts else []
     districts = [
         DistrictInput(
             id=r["id"],
@@ -247,13 +187,16 @@ def county_input(
                 {k: r[k] for k in _RECORD_FIELDS} if r["gross_withdrawal_m3"] is not None else None
             ),
         )
-        for r in (_rows(_DISTRICTS, p) if "districts" in parts else [])
+        for r in (districts_with_record(area.id, year) if "districts" in parts else [])
     ]
     if districts:
         _district_rasters(districts, land_use_raster, rainfall_raster)
-    users_sql = _USERS.format(monthly=monthly_volumes_sql("f"))
-    users = [UserInput(**r) for r in _rows(users_sql, p)] if "users" in parts else []
-    stats = _rows(_STATS, p) if "stats" in parts else []
+    users = (
+        [UserInput(**r) for r in users_with_monthly_volumes(area.id, **period)]
+        if "users" in parts
+        else []
+    )
+    stats = area_stats(area.id, year) if "stats" in parts else None
     return CountyInput(
         area_id=area.id,
         area_code=area.code,
@@ -265,7 +208,7 @@ def county_input(
         towns=towns,
         districts=districts,
         users=users,
-        stats=stats[0] if stats else None,
+        stats=stats,
     )
 
 

@@ -8,7 +8,6 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db import connection
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -17,7 +16,8 @@ from compliance.rules import Verdict
 from compliance.rules import users as rules
 from consumption.models import Consumption, WaterUser
 from consumption.params import QueryError, parse_choice
-from consumption.periods import monthly_volumes_sql, year_period
+from consumption.periods import year_period
+from consumption.selectors import users_to_plan
 from layers.models import AdminArea
 
 PLAN_CODE, OVER_CODE, KEY_CODE = "user.planned_use", "user.over_plan", "user.key_monitored"
@@ -29,21 +29,6 @@ YEARS = (2000, 2100)
 # Users whose year could put them on a list: annual use ≥ the key-user line or a month over the
 # planned-use line; the rules then decide (sector exemptions, plans). Twelve months per user,
 # 0 where nothing was recorded. Values are parameters.
-_USERS = """
-SELECT u.id, u.code, u.name, u.sector, u.source, u.annual_plan_m3,
-       t.code AS town_code, t.name AS town_name, s.code AS supply_zone_code,
-       {monthly} AS monthly_m3
-FROM layers_wateruser u
-LEFT JOIN layers_adminarea t ON t.id = u.town_id
-LEFT JOIN layers_supplyzone s ON s.id = u.supply_zone_id
-WHERE u.id IN (
-    SELECT c.user_id FROM layers_consumption c
-    WHERE c.month >= %(start)s AND c.month < %(end)s
-    GROUP BY c.user_id
-    HAVING sum(c.volume_m3) >= %(key_line)s OR max(c.volume_m3) > %(month_line)s)
-  AND (%(town)s::text IS NULL OR t.code = %(town)s)
-  AND (%(sector)s::text IS NULL OR u.sector = %(sector)s)
-ORDER BY t.code NULLS LAST, u.code"""
 
 
 @dataclass(frozen=True)
@@ -178,10 +163,7 @@ def users_plans(q: UsersPlansQuery) -> dict:
         "town": q.town,
         "sector": q.sector,
     }
-    with connection.cursor() as cur:
-        cur.execute(_USERS.format(monthly=monthly_volumes_sql("u")), params)
-        names = [c.name for c in cur.description]
-        raw = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    raw = users_to_plan(**params)
     rows = [u for u in (_user_row(r, q.year, ind) for r in raw) if u]
     if q.status:
         rows = [u for u in rows if u["status"] == q.status]

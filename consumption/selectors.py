@@ -23,6 +23,7 @@ when any month's year lacks the statistic.
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import json
 from dataclasses import dataclass
 
@@ -33,7 +34,9 @@ from shapely.geometry.base import BaseGeometry
 
 from consumption.columns import BY_KEY
 from consumption.params import ConsumptionQuery, Period, QueryError
+from consumption.periods import monthly_volumes_sql
 from consumption.sql import ZONE_KINDS, area_sql, zone_sql
+from layers.yearly import IN_AREA, dict_rows
 
 AREA_LIMIT_FACTOR = 1.5  # a drawn area may cover at most 1.5 × the county's bounding box
 
@@ -188,3 +191,58 @@ def consumption_in_area(
         by_sector=[_area_row(r) for r in rows if r["level"] == 2],
         by_month_sector=[_area_row(r) for r in rows if r["level"] == 0],
     )
+
+
+def users_with_monthly_volumes(area_id: int, start: dt.date, end: dt.date) -> list[dict]:
+    """The water users of an area with their monthly volumes over the period (monthly_m3, in
+    month order) and the metered part (metered_m3), for evaluations."""
+    return dict_rows(
+        "SELECT f.id, f.code, f.name, f.sector, f.carrier, f.annual_plan_m3, f.town_id, "  # noqa: S608
+        f" f.supply_zone_id, {monthly_volumes_sql('f')} AS monthly_m3, "
+        " (SELECT coalesce(sum(c.volume_m3), 0) FROM layers_consumption c "
+        "  WHERE c.user_id = f.id AND c.metered "
+        "  AND c.month >= %(start)s AND c.month < %(end)s) AS metered_m3 "
+        f"FROM layers_wateruser f WHERE {IN_AREA} ORDER BY f.code",  # constants; values: params
+        {"area": area_id, "start": start, "end": end},
+    )
+
+
+# Users whose year's use reaches the key-user line or whose peak month passes the planned-use
+# line, with their twelve monthly volumes; optionally of one town and sector.
+_TO_PLAN = """
+SELECT u.id, u.code, u.name, u.sector, u.source, u.annual_plan_m3,
+       t.code AS town_code, t.name AS town_name, s.code AS supply_zone_code,
+       {monthly} AS monthly_m3
+FROM layers_wateruser u
+LEFT JOIN layers_adminarea t ON t.id = u.town_id
+LEFT JOIN layers_supplyzone s ON s.id = u.supply_zone_id
+WHERE u.id IN (
+    SELECT c.user_id FROM layers_consumption c
+    WHERE c.month >= %(start)s AND c.month < %(end)s
+    GROUP BY c.user_id
+    HAVING sum(c.volume_m3) >= %(key_line)s OR max(c.volume_m3) > %(month_line)s)
+  AND (%(town)s::text IS NULL OR t.code = %(town)s)
+  AND (%(sector)s::text IS NULL OR u.sector = %(sector)s)
+ORDER BY t.code NULLS LAST, u.code"""
+
+
+def users_to_plan(
+    *,
+    start: dt.date,
+    end: dt.date,
+    key_line: float,
+    month_line: float,
+    town: str | None,
+    sector: str | None,
+) -> list[dict]:
+    """Water users that must be monitored or planned over the period [start, end): code, name,
+    sector, source, plan, town and supply zone, and monthly_m3 in month order."""
+    params = {
+        "start": start,
+        "end": end,
+        "key_line": key_line,
+        "month_line": month_line,
+        "town": town,
+        "sector": sector,
+    }
+    return dict_rows(_TO_PLAN.format(monthly=monthly_volumes_sql("u")), params)
