@@ -14,11 +14,12 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.contrib.gis.db.models.functions import Transform
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import CharField, F, Q, Value
+from django.db.models import CharField, F, Value
 
 from layers.extensions import tile_status
 from layers.functions import WEB_MERCATOR_SRID, AsMVTGeom, Simplify, TileEnvelope
@@ -48,15 +49,6 @@ DEFAULT_YEAR_SECONDS = 60
 def tiled_layers() -> dict[str, LayerSpec]:
     """The layers served as vector tiles (their spec has a `tile`), in map order."""
     return {slug: spec for slug, spec in LAYERS.items() if spec.tile is not None}
-
-
-def _detail(spec: LayerSpec, z: int) -> Q:
-    """The condition that thins the layer at zoom z (empty: everything)."""
-    for rule in spec.tile.generalise:
-        if z <= rule.max_zoom:
-            lookup = "gte" if rule.op == ">=" else "in"
-            return Q(**{f"{rule.column}__{lookup}": rule.value})
-    return Q()
 
 
 def tile_out_of_range(z: int, x: int, y: int) -> str | None:
@@ -96,30 +88,41 @@ def lonlat_to_tile(lon: float, lat: float, z: int) -> tuple[int, int]:
     return min(max(x, 0), 2**z - 1), min(max(y, 0), 2**z - 1)
 
 
-def tile_sql(
-    slug: str, z: int, x: int, y: int, *, include_hidden: bool, year: int | None
-) -> tuple[str, list]:
-    """The one query giving the tile as MVT bytes (empty when no feature falls in it).
+# Values that stand for the tile address while a query shape is compiled once (tile_sql):
+# impossible as real ones, so their places in the parameter list are found by equality.
+_Z, _X, _Y, _TOLERANCE = -7_000_001, -7_000_002, -7_000_003, -7_000_004.5
 
-    Built with the ORM from the layer's spec, and the status expression an extension (the
-    compliance app) provides. The filter `geom && ST_Transform(ST_TileEnvelope(...), 4326)` is
-    a constant box in the column's own SRID, so PostgreSQL uses the GiST index; rows are
-    transformed to 3857 only for output. No ORDER BY/LIMIT: it could make the planner walk
-    the primary key instead. Rows whose geometry ST_AsMVTGeom drops (NULL: outside, or
-    collapsed by simplification) are skipped by ST_AsMVT itself.
-    """
+
+def _rule_index(spec: LayerSpec, z: int) -> int:
+    """Which generalisation rule applies at zoom z (len(rules): none)."""
+    for index, rule in enumerate(spec.tile.generalise):
+        if z <= rule.max_zoom:
+            return index
+    return len(spec.tile.generalise)
+
+
+@lru_cache(maxsize=512)
+def _tile_shape(
+    slug: str, spec_id: int, rule_index: int, include_hidden: bool, year: int | None
+) -> tuple[str, tuple]:
+    """The tile query of one shape (layer, thinning rule, hidden rows, status year), compiled
+    by the ORM once, with stand-ins for z, x, y and the simplification tolerance."""
     spec = LAYERS[slug]
     tile = spec.tile
     geom = Transform("geom", WEB_MERCATOR_SRID)
     if spec.geometry_type == "LineString":
-        geom = Simplify(geom, Value(simplify_tolerance_3857(z)))
-    margin_box = Transform(TileEnvelope(z, x, y, margin=BUFFER / EXTENT), STORAGE_SRID)
-    qs = spec.queryset().order_by().filter(_detail(spec, z), geom__bboverlaps=margin_box)
+        geom = Simplify(geom, Value(_TOLERANCE))
+    margin_box = Transform(TileEnvelope(_Z, _X, _Y, margin=BUFFER / EXTENT), STORAGE_SRID)
+    qs = spec.queryset().order_by().filter(geom__bboverlaps=margin_box)
+    if rule_index < len(tile.generalise):
+        rule = tile.generalise[rule_index]
+        lookup = "gte" if rule.op == ">=" else "in"
+        qs = qs.filter(**{f"{rule.column}__{lookup}": rule.value})
     if tile.hidden is not None and not include_hidden:
         qs = qs.exclude(**{tile.hidden[0]: tile.hidden[1]})
     status = tile_status(slug, year)
     qs = qs.annotate(
-        mvt_geom=AsMVTGeom(geom, TileEnvelope(z, x, y), EXTENT, BUFFER),
+        mvt_geom=AsMVTGeom(geom, TileEnvelope(_Z, _X, _Y), EXTENT, BUFFER),
         mvt_id=F("id"),
         verdict_status=status.expression if status else Value(None, CharField()),
     )
@@ -139,7 +142,29 @@ def tile_sql(
         "SELECT ST_AsMVT(q, %s, %s, 'mvt_geom', 'mvt_id') "  # noqa: S608
         f"FROM (SELECT {columns} FROM ({inner}) i) q"
     )
-    return sql, [slug, EXTENT, *params]
+    return sql, (slug, EXTENT, *params)
+
+
+def tile_sql(
+    slug: str, z: int, x: int, y: int, *, include_hidden: bool, year: int | None
+) -> tuple[str, list]:
+    """The one query giving the tile as MVT bytes (empty when no feature falls in it).
+
+    Built with the ORM from the layer's spec, and the status expression an extension (the
+    compliance app) provides; compiled once per shape (_tile_shape), the tile's address put
+    in its places. The filter `geom && ST_Transform(ST_TileEnvelope(...), 4326)` is a
+    constant box in the column's own SRID, so PostgreSQL uses the GiST index; rows are
+    transformed to 3857 only for output. No ORDER BY/LIMIT: it could make the planner walk
+    the primary key instead. Rows whose geometry ST_AsMVTGeom drops (NULL: outside, or
+    collapsed by simplification) are skipped by ST_AsMVT itself.
+    """
+    spec = LAYERS[slug]
+    sql, params = _tile_shape(slug, id(spec), _rule_index(spec, z), include_hidden, year)
+    actual = {_Z: z, _X: x, _Y: y, _TOLERANCE: simplify_tolerance_3857(z)}
+    return sql, [
+        actual.get(p, p) if isinstance(p, int | float) and not isinstance(p, bool) else p
+        for p in params
+    ]
 
 
 def tile_build(
