@@ -16,9 +16,9 @@ def test_pages_answer_without_a_county(client, official, path):
     assert response.status_code == 200, response.content[:300]
 
 
-def test_the_scorecard_of_no_county_is_a_404_in_the_error_shape(client, official):
+def test_the_scorecard_of_no_county_is_a_400_naming_the_area(client, official):
     AdminArea.objects.filter(level=AdminArea.Level.COUNTY).update(level=AdminArea.Level.CITY)
     client.force_login(official)
     response = client.get("/api/v1/compliance/scorecard/?year=2024")
-    assert response.status_code == 404
-    assert set(response.json()) == {"error"}
+    assert response.status_code == 400
+    assert "area" in response.json()["error"]["details"]
