@@ -6,261 +6,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("layers", "0002_network_sequences"),
+        ('layers', '0002_network_sequences'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Indicator",
+            name='Indicator',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=60, unique=True, verbose_name="code")),
-                ("name_zh", models.CharField(max_length=100, verbose_name="name (Chinese)")),
-                ("name_en", models.CharField(max_length=150, verbose_name="name (English)")),
-                (
-                    "family",
-                    models.CharField(
-                        choices=[
-                            ("wfz", "water-function zones"),
-                            ("supply", "supply networks"),
-                            ("sewage", "sewage plants"),
-                            ("town", "towns"),
-                            ("irrigation", "irrigation districts"),
-                            ("user", "water users"),
-                            ("county", "county scorecard"),
-                        ],
-                        max_length=12,
-                        verbose_name="family",
-                    ),
-                ),
-                ("layer", models.CharField(max_length=40, verbose_name="layer")),
-                ("unit", models.CharField(blank=True, max_length=20, verbose_name="unit")),
-                (
-                    "comparator",
-                    models.CharField(
-                        choices=[("lte", "≤"), ("gte", "≥"), ("eq", "="), ("none", "—")],
-                        max_length=4,
-                        verbose_name="comparator",
-                    ),
-                ),
-                ("threshold", models.FloatField(blank=True, null=True, verbose_name="threshold")),
-                (
-                    "params",
-                    models.JSONField(
-                        blank=True,
-                        default=dict,
-                        help_text="Class limits, bands, tiers, quotas of the rule.",
-                        verbose_name="rule parameters",
-                    ),
-                ),
-                (
-                    "points",
-                    models.FloatField(
-                        default=0,
-                        help_text="Maximum points on the county scorecard.",
-                        verbose_name="points",
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("feature", "feature indicator"),
-                            ("scorecard", "scorecard line"),
-                            ("prerequisite", "prerequisite (vetoes the pass)"),
-                            ("bonus", "bonus item"),
-                        ],
-                        max_length=12,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("source", models.CharField(max_length=200, verbose_name="source document")),
-                ("clause", models.CharField(blank=True, max_length=200, verbose_name="clause")),
-                (
-                    "verified",
-                    models.BooleanField(
-                        default=False,
-                        help_text="Checked against the official text; unverified values are defaults.",
-                        verbose_name="verified",
-                    ),
-                ),
-                ("notes", models.TextField(blank=True, verbose_name="notes")),
-                (
-                    "seed_version",
-                    models.PositiveIntegerField(default=1, verbose_name="seed version"),
-                ),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=60, unique=True, verbose_name='code')),
+                ('name_zh', models.CharField(max_length=100, verbose_name='name (Chinese)')),
+                ('name_en', models.CharField(max_length=150, verbose_name='name (English)')),
+                ('family', models.CharField(choices=[('wfz', 'water-function zones'), ('supply', 'supply networks'), ('sewage', 'sewage plants'), ('town', 'towns'), ('irrigation', 'irrigation districts'), ('user', 'water users'), ('county', 'county scorecard')], max_length=12, verbose_name='family')),
+                ('layer', models.CharField(max_length=40, verbose_name='layer')),
+                ('unit', models.CharField(blank=True, max_length=20, verbose_name='unit')),
+                ('comparator', models.CharField(choices=[('lte', '≤'), ('gte', '≥'), ('eq', '='), ('none', '—')], max_length=4, verbose_name='comparator')),
+                ('threshold', models.FloatField(blank=True, null=True, verbose_name='threshold')),
+                ('params', models.JSONField(blank=True, default=dict, help_text='Class limits, bands, tiers, quotas of the rule.', verbose_name='rule parameters')),
+                ('points', models.FloatField(default=0, help_text='Maximum points on the county scorecard.', verbose_name='points')),
+                ('kind', models.CharField(choices=[('feature', 'feature indicator'), ('scorecard', 'scorecard line'), ('prerequisite', 'prerequisite (vetoes the pass)'), ('bonus', 'bonus item')], max_length=12, verbose_name='kind')),
+                ('source', models.CharField(max_length=200, verbose_name='source document')),
+                ('clause', models.CharField(blank=True, max_length=200, verbose_name='clause')),
+                ('verified', models.BooleanField(default=False, help_text='Checked against the official text; unverified values are defaults.', verbose_name='verified')),
+                ('notes', models.TextField(blank=True, verbose_name='notes')),
+                ('seed_version', models.PositiveIntegerField(default=1, verbose_name='seed version')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
             ],
             options={
-                "verbose_name": "indicator",
-                "verbose_name_plural": "indicators",
-                "ordering": ["family", "code"],
+                'verbose_name': 'indicator',
+                'verbose_name_plural': 'indicators',
+                'ordering': ['family', 'code'],
             },
         ),
         migrations.CreateModel(
-            name="IndicatorChange",
+            name='IndicatorChange',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("changed_at", models.DateTimeField(auto_now_add=True, verbose_name="changed at")),
-                ("before", models.JSONField(verbose_name="before")),
-                ("after", models.JSONField(verbose_name="after")),
-                (
-                    "changed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="changed by",
-                    ),
-                ),
-                (
-                    "indicator",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="changes",
-                        to="compliance.indicator",
-                        verbose_name="indicator",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('changed_at', models.DateTimeField(auto_now_add=True, verbose_name='changed at')),
+                ('before', models.JSONField(verbose_name='before')),
+                ('after', models.JSONField(verbose_name='after')),
+                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='changed by')),
+                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='compliance.indicator', verbose_name='indicator')),
             ],
             options={
-                "verbose_name": "indicator change",
-                "verbose_name_plural": "indicator changes",
-                "ordering": ["-changed_at"],
+                'verbose_name': 'indicator change',
+                'verbose_name_plural': 'indicator changes',
+                'ordering': ['-changed_at'],
             },
         ),
         migrations.CreateModel(
-            name="EvaluationRun",
+            name='EvaluationRun',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "family",
-                    models.CharField(
-                        choices=[
-                            ("wfz", "water-function zones"),
-                            ("supply", "supply networks"),
-                            ("sewage", "sewage plants"),
-                            ("town", "towns"),
-                            ("irrigation", "irrigation districts"),
-                            ("user", "water users"),
-                            ("county", "county scorecard"),
-                        ],
-                        max_length=12,
-                        verbose_name="family",
-                    ),
-                ),
-                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
-                ("versions", models.JSONField(default=dict, verbose_name="data versions")),
-                ("evaluated_at", models.DateTimeField(verbose_name="evaluated at")),
-                (
-                    "duration_ms",
-                    models.PositiveIntegerField(default=0, help_text="ms", verbose_name="duration"),
-                ),
-                (
-                    "area",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="layers.adminarea",
-                        verbose_name="area",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('family', models.CharField(choices=[('wfz', 'water-function zones'), ('supply', 'supply networks'), ('sewage', 'sewage plants'), ('town', 'towns'), ('irrigation', 'irrigation districts'), ('user', 'water users'), ('county', 'county scorecard')], max_length=12, verbose_name='family')),
+                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
+                ('versions', models.JSONField(default=dict, verbose_name='data versions')),
+                ('evaluated_at', models.DateTimeField(verbose_name='evaluated at')),
+                ('duration_ms', models.PositiveIntegerField(default=0, help_text='ms', verbose_name='duration')),
+                ('area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='layers.adminarea', verbose_name='area')),
             ],
             options={
-                "verbose_name": "evaluation run",
-                "verbose_name_plural": "evaluation runs",
-                "ordering": ["-evaluated_at"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("family", "area", "year"), name="evalrun_unique"
-                    )
-                ],
+                'verbose_name': 'evaluation run',
+                'verbose_name_plural': 'evaluation runs',
+                'ordering': ['-evaluated_at'],
+                'constraints': [models.UniqueConstraint(fields=('family', 'area', 'year'), name='evalrun_unique')],
             },
         ),
         migrations.CreateModel(
-            name="Result",
+            name='Result',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("layer", models.CharField(max_length=40, verbose_name="layer")),
-                ("feature_id", models.BigIntegerField(verbose_name="feature id")),
-                ("feature_code", models.CharField(max_length=32, verbose_name="feature code")),
-                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
-                ("value", models.FloatField(blank=True, null=True, verbose_name="value")),
-                ("threshold", models.FloatField(blank=True, null=True, verbose_name="threshold")),
-                ("unit", models.CharField(blank=True, max_length=20, verbose_name="unit")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("compliant", "compliant"),
-                            ("non_compliant", "non-compliant"),
-                            ("no_data", "no data"),
-                        ],
-                        max_length=14,
-                        verbose_name="status",
-                    ),
-                ),
-                ("explanation_zh", models.TextField(verbose_name="explanation (Chinese)")),
-                ("explanation_en", models.TextField(verbose_name="explanation (English)")),
-                ("details", models.JSONField(default=dict, verbose_name="details")),
-                ("evaluated_at", models.DateTimeField(verbose_name="evaluated at")),
-                (
-                    "area",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="layers.adminarea",
-                        verbose_name="evaluated area",
-                    ),
-                ),
-                (
-                    "indicator",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="results",
-                        to="compliance.indicator",
-                        verbose_name="indicator",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('layer', models.CharField(max_length=40, verbose_name='layer')),
+                ('feature_id', models.BigIntegerField(verbose_name='feature id')),
+                ('feature_code', models.CharField(max_length=32, verbose_name='feature code')),
+                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
+                ('value', models.FloatField(blank=True, null=True, verbose_name='value')),
+                ('threshold', models.FloatField(blank=True, null=True, verbose_name='threshold')),
+                ('unit', models.CharField(blank=True, max_length=20, verbose_name='unit')),
+                ('status', models.CharField(choices=[('compliant', 'compliant'), ('non_compliant', 'non-compliant'), ('no_data', 'no data')], max_length=14, verbose_name='status')),
+                ('explanation_zh', models.TextField(verbose_name='explanation (Chinese)')),
+                ('explanation_en', models.TextField(verbose_name='explanation (English)')),
+                ('details', models.JSONField(default=dict, verbose_name='details')),
+                ('evaluated_at', models.DateTimeField(verbose_name='evaluated at')),
+                ('area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='layers.adminarea', verbose_name='evaluated area')),
+                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='compliance.indicator', verbose_name='indicator')),
             ],
             options={
-                "verbose_name": "result",
-                "verbose_name_plural": "results",
-                "ordering": ["indicator__code", "feature_code", "year"],
-                "indexes": [
-                    models.Index(fields=["layer", "feature_id", "year"], name="result_feature_idx"),
-                    models.Index(fields=["year", "status"], name="result_year_status_idx"),
-                ],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("indicator", "layer", "feature_id", "year"), name="result_unique"
-                    )
-                ],
+                'verbose_name': 'result',
+                'verbose_name_plural': 'results',
+                'ordering': ['indicator__code', 'feature_code', 'year'],
+                'indexes': [models.Index(fields=['layer', 'feature_id', 'year'], name='result_feature_idx'), models.Index(fields=['year', 'status'], name='result_year_status_idx')],
+                'constraints': [models.UniqueConstraint(fields=('indicator', 'layer', 'feature_id', 'year'), name='result_unique')],
             },
         ),
     ]

@@ -4,21 +4,14 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("compliance", "0001_initial"),
+        ('compliance', '0001_initial'),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name="result",
-            options={
-                "ordering": ["indicator__code", "feature_code", "year"],
-                "permissions": [
-                    ("run_scenario", "Can run what-if scenarios"),
-                    ("evaluate", "Can start an evaluation"),
-                ],
-                "verbose_name": "result",
-                "verbose_name_plural": "results",
-            },
+            name='result',
+            options={'ordering': ['indicator__code', 'feature_code', 'year'], 'permissions': [('run_scenario', 'Can run what-if scenarios'), ('evaluate', 'Can start an evaluation')], 'verbose_name': 'result', 'verbose_name_plural': 'results'},
         ),
     ]

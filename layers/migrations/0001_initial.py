@@ -7,6 +7,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -15,1375 +16,516 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="LayerVersion",
+            name='LayerVersion',
             fields=[
-                (
-                    "key",
-                    models.CharField(
-                        max_length=40,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="layer or record kind",
-                    ),
-                ),
-                ("version", models.BigIntegerField(default=0, verbose_name="version")),
-                ("changed_at", models.DateTimeField(auto_now=True, verbose_name="changed at")),
+                ('key', models.CharField(max_length=40, primary_key=True, serialize=False, verbose_name='layer or record kind')),
+                ('version', models.BigIntegerField(default=0, verbose_name='version')),
+                ('changed_at', models.DateTimeField(auto_now=True, verbose_name='changed at')),
             ],
             options={
-                "verbose_name": "data version",
-                "verbose_name_plural": "data versions",
+                'verbose_name': 'data version',
+                'verbose_name_plural': 'data versions',
             },
         ),
         migrations.CreateModel(
-            name="AdminArea",
+            name='AdminArea',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=12, unique=True, verbose_name="code")),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                (
-                    "level",
-                    models.CharField(
-                        choices=[
-                            ("province", "province"),
-                            ("city", "city"),
-                            ("county", "county"),
-                            ("town", "town"),
-                        ],
-                        max_length=10,
-                        verbose_name="level",
-                    ),
-                ),
-                (
-                    "geom",
-                    django.contrib.gis.db.models.fields.MultiPolygonField(
-                        srid=4326, verbose_name="boundary"
-                    ),
-                ),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
-                (
-                    "parent",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="children",
-                        to="layers.adminarea",
-                        verbose_name="parent area",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=12, unique=True, verbose_name='code')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('level', models.CharField(choices=[('province', 'province'), ('city', 'city'), ('county', 'county'), ('town', 'town')], max_length=10, verbose_name='level')),
+                ('geom', django.contrib.gis.db.models.fields.MultiPolygonField(srid=4326, verbose_name='boundary')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='layers.adminarea', verbose_name='parent area')),
             ],
             options={
-                "verbose_name": "administrative area",
-                "verbose_name_plural": "administrative areas",
-                "ordering": ["code"],
+                'verbose_name': 'administrative area',
+                'verbose_name_plural': 'administrative areas',
+                'ordering': ['code'],
             },
         ),
         migrations.CreateModel(
-            name="AreaYearStats",
+            name='AreaYearStats',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
-                (
-                    "population",
-                    models.PositiveIntegerField(
-                        blank=True, help_text="persons", null=True, verbose_name="population"
-                    ),
-                ),
-                (
-                    "gdp_10k_yuan",
-                    models.FloatField(
-                        blank=True, help_text="10,000 yuan", null=True, verbose_name="GDP"
-                    ),
-                ),
-                (
-                    "industrial_value_added_10k_yuan",
-                    models.FloatField(
-                        blank=True,
-                        help_text="10,000 yuan",
-                        null=True,
-                        verbose_name="industrial value added",
-                    ),
-                ),
-                (
-                    "water_use_cap_m3",
-                    models.FloatField(
-                        blank=True, help_text="m³ per year", null=True, verbose_name="water-use cap"
-                    ),
-                ),
-                (
-                    "area",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="stats",
-                        to="layers.adminarea",
-                        verbose_name="area",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
+                ('population', models.PositiveIntegerField(blank=True, help_text='persons', null=True, verbose_name='population')),
+                ('gdp_10k_yuan', models.FloatField(blank=True, help_text='10,000 yuan', null=True, verbose_name='GDP')),
+                ('industrial_value_added_10k_yuan', models.FloatField(blank=True, help_text='10,000 yuan', null=True, verbose_name='industrial value added')),
+                ('water_use_cap_m3', models.FloatField(blank=True, help_text='m³ per year', null=True, verbose_name='water-use cap')),
+                ('area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stats', to='layers.adminarea', verbose_name='area')),
             ],
             options={
-                "verbose_name": "area statistics",
-                "verbose_name_plural": "area statistics",
-                "ordering": ["area__code", "year"],
+                'verbose_name': 'area statistics',
+                'verbose_name_plural': 'area statistics',
+                'ordering': ['area__code', 'year'],
             },
         ),
         migrations.CreateModel(
-            name="IrrigationDistrict",
+            name='IrrigationDistrict',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
-                ("name", models.CharField(blank=True, max_length=200, verbose_name="name")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
-                (
-                    "size",
-                    models.CharField(
-                        choices=[("large", "large"), ("medium", "medium"), ("small", "small")],
-                        max_length=10,
-                        verbose_name="size",
-                    ),
-                ),
-                (
-                    "design_area_mu",
-                    models.FloatField(
-                        blank=True, help_text="亩", null=True, verbose_name="design irrigated area"
-                    ),
-                ),
-                (
-                    "effective_area_mu",
-                    models.FloatField(help_text="亩", verbose_name="effective irrigated area"),
-                ),
-                (
-                    "efficient_area_mu",
-                    models.FloatField(
-                        default=0,
-                        help_text="亩 under pipe, sprinkler or drip",
-                        verbose_name="efficient-irrigation area",
-                    ),
-                ),
-                (
-                    "main_crop",
-                    models.CharField(blank=True, max_length=40, verbose_name="main crop"),
-                ),
-                (
-                    "geom",
-                    django.contrib.gis.db.models.fields.MultiPolygonField(
-                        srid=4326, verbose_name="district"
-                    ),
-                ),
-                (
-                    "town",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="Derived from the geometry; not edited by hand.",
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="layers.adminarea",
-                        verbose_name="town",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
+                ('name', models.CharField(blank=True, max_length=200, verbose_name='name')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('size', models.CharField(choices=[('large', 'large'), ('medium', 'medium'), ('small', 'small')], max_length=10, verbose_name='size')),
+                ('design_area_mu', models.FloatField(blank=True, help_text='亩', null=True, verbose_name='design irrigated area')),
+                ('effective_area_mu', models.FloatField(help_text='亩', verbose_name='effective irrigated area')),
+                ('efficient_area_mu', models.FloatField(default=0, help_text='亩 under pipe, sprinkler or drip', verbose_name='efficient-irrigation area')),
+                ('main_crop', models.CharField(blank=True, max_length=40, verbose_name='main crop')),
+                ('geom', django.contrib.gis.db.models.fields.MultiPolygonField(srid=4326, verbose_name='district')),
+                ('town', models.ForeignKey(blank=True, help_text='Derived from the geometry; not edited by hand.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='layers.adminarea', verbose_name='town')),
             ],
             options={
-                "verbose_name": "irrigation district",
-                "verbose_name_plural": "irrigation districts",
-                "ordering": ["code"],
-                "abstract": False,
+                'verbose_name': 'irrigation district',
+                'verbose_name_plural': 'irrigation districts',
+                'ordering': ['code'],
+                'abstract': False,
             },
         ),
         migrations.CreateModel(
-            name="IrrigationRecord",
+            name='IrrigationRecord',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
-                (
-                    "gross_withdrawal_m3",
-                    models.FloatField(help_text="m³ per year", verbose_name="gross withdrawal"),
-                ),
-                (
-                    "net_field_m3",
-                    models.FloatField(help_text="m³ per year", verbose_name="net water to fields"),
-                ),
-                (
-                    "irrigated_area_mu",
-                    models.FloatField(help_text="亩", verbose_name="irrigated area"),
-                ),
-                (
-                    "metered_withdrawal_m3",
-                    models.FloatField(
-                        blank=True,
-                        help_text="m³ per year",
-                        null=True,
-                        verbose_name="metered withdrawal",
-                    ),
-                ),
-                (
-                    "district",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="records",
-                        to="layers.irrigationdistrict",
-                        verbose_name="district",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
+                ('gross_withdrawal_m3', models.FloatField(help_text='m³ per year', verbose_name='gross withdrawal')),
+                ('net_field_m3', models.FloatField(help_text='m³ per year', verbose_name='net water to fields')),
+                ('irrigated_area_mu', models.FloatField(help_text='亩', verbose_name='irrigated area')),
+                ('metered_withdrawal_m3', models.FloatField(blank=True, help_text='m³ per year', null=True, verbose_name='metered withdrawal')),
+                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='records', to='layers.irrigationdistrict', verbose_name='district')),
             ],
             options={
-                "verbose_name": "irrigation record",
-                "verbose_name_plural": "irrigation records",
-                "ordering": ["district__code", "year"],
+                'verbose_name': 'irrigation record',
+                'verbose_name_plural': 'irrigation records',
+                'ordering': ['district__code', 'year'],
             },
         ),
         migrations.CreateModel(
-            name="PipeNode",
+            name='PipeNode',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("junction", "junction"),
-                            ("valve", "valve"),
-                            ("hydrant", "hydrant"),
-                            ("meter", "meter"),
-                            ("source", "source"),
-                            ("plant", "plant"),
-                            ("end_cap", "end cap"),
-                        ],
-                        default="junction",
-                        max_length=10,
-                        verbose_name="kind",
-                    ),
-                ),
-                (
-                    "geom",
-                    django.contrib.gis.db.models.fields.PointField(
-                        srid=4326, verbose_name="location"
-                    ),
-                ),
-                (
-                    "elevation_m",
-                    models.FloatField(
-                        blank=True, help_text="m", null=True, verbose_name="elevation"
-                    ),
-                ),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
-                (
-                    "town",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="Derived from the geometry; not edited by hand.",
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="layers.adminarea",
-                        verbose_name="town",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
+                ('kind', models.CharField(choices=[('junction', 'junction'), ('valve', 'valve'), ('hydrant', 'hydrant'), ('meter', 'meter'), ('source', 'source'), ('plant', 'plant'), ('end_cap', 'end cap')], default='junction', max_length=10, verbose_name='kind')),
+                ('geom', django.contrib.gis.db.models.fields.PointField(srid=4326, verbose_name='location')),
+                ('elevation_m', models.FloatField(blank=True, help_text='m', null=True, verbose_name='elevation')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('town', models.ForeignKey(blank=True, help_text='Derived from the geometry; not edited by hand.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='layers.adminarea', verbose_name='town')),
             ],
             options={
-                "verbose_name": "pipe node",
-                "verbose_name_plural": "pipe nodes",
-                "ordering": ["code"],
+                'verbose_name': 'pipe node',
+                'verbose_name_plural': 'pipe nodes',
+                'ordering': ['code'],
             },
         ),
         migrations.CreateModel(
-            name="PipeSegment",
+            name='PipeSegment',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
-                (
-                    "geom",
-                    django.contrib.gis.db.models.fields.LineStringField(
-                        srid=4326, verbose_name="route"
-                    ),
-                ),
-                (
-                    "diameter_mm",
-                    models.PositiveIntegerField(help_text="mm (DN)", verbose_name="diameter"),
-                ),
-                (
-                    "material",
-                    models.CharField(
-                        choices=[
-                            ("PE", "polyethylene"),
-                            ("PVC", "PVC"),
-                            ("ductile_iron", "ductile iron"),
-                            ("steel", "steel"),
-                            ("cast_iron", "grey cast iron"),
-                            ("concrete", "concrete"),
-                            ("other", "other"),
-                        ],
-                        max_length=15,
-                        verbose_name="material",
-                    ),
-                ),
-                (
-                    "install_year",
-                    models.PositiveSmallIntegerField(
-                        blank=True, null=True, verbose_name="install year"
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("in_service", "in service"),
-                            ("abandoned", "abandoned"),
-                            ("planned", "planned"),
-                        ],
-                        default="in_service",
-                        max_length=12,
-                        verbose_name="status",
-                    ),
-                ),
-                (
-                    "length_m",
-                    models.FloatField(
-                        default=0,
-                        help_text="m, computed on the ellipsoid from the route",
-                        verbose_name="length",
-                    ),
-                ),
-                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
-                (
-                    "end_node",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="layers.pipenode",
-                        verbose_name="end node",
-                    ),
-                ),
-                (
-                    "start_node",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="layers.pipenode",
-                        verbose_name="start node",
-                    ),
-                ),
-                (
-                    "town",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="Derived from the geometry; not edited by hand.",
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="layers.adminarea",
-                        verbose_name="town",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
+                ('geom', django.contrib.gis.db.models.fields.LineStringField(srid=4326, verbose_name='route')),
+                ('diameter_mm', models.PositiveIntegerField(help_text='mm (DN)', verbose_name='diameter')),
+                ('material', models.CharField(choices=[('PE', 'polyethylene'), ('PVC', 'PVC'), ('ductile_iron', 'ductile iron'), ('steel', 'steel'), ('cast_iron', 'grey cast iron'), ('concrete', 'concrete'), ('other', 'other')], max_length=15, verbose_name='material')),
+                ('install_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='install year')),
+                ('status', models.CharField(choices=[('in_service', 'in service'), ('abandoned', 'abandoned'), ('planned', 'planned')], default='in_service', max_length=12, verbose_name='status')),
+                ('length_m', models.FloatField(default=0, help_text='m, computed on the ellipsoid from the route', verbose_name='length')),
+                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('end_node', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='layers.pipenode', verbose_name='end node')),
+                ('start_node', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='layers.pipenode', verbose_name='start node')),
+                ('town', models.ForeignKey(blank=True, help_text='Derived from the geometry; not edited by hand.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='layers.adminarea', verbose_name='town')),
             ],
             options={
-                "verbose_name": "pipe segment",
-                "verbose_name_plural": "pipe segments",
-                "ordering": ["code"],
+                'verbose_name': 'pipe segment',
+                'verbose_name_plural': 'pipe segments',
+                'ordering': ['code'],
             },
         ),
         migrations.CreateModel(
-            name="LeakRecord",
+            name='LeakRecord',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "geom",
-                    django.contrib.gis.db.models.fields.PointField(
-                        srid=4326, verbose_name="location"
-                    ),
-                ),
-                ("found_on", models.DateField(verbose_name="found on")),
-                (
-                    "repaired_on",
-                    models.DateField(blank=True, null=True, verbose_name="repaired on"),
-                ),
-                (
-                    "estimated_loss_m3",
-                    models.FloatField(default=0, help_text="m³", verbose_name="estimated loss"),
-                ),
-                ("cause", models.CharField(blank=True, max_length=200, verbose_name="cause")),
-                (
-                    "recorded_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="recorded by",
-                    ),
-                ),
-                (
-                    "pipe",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="leaks",
-                        to="layers.pipesegment",
-                        verbose_name="pipe",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('geom', django.contrib.gis.db.models.fields.PointField(srid=4326, verbose_name='location')),
+                ('found_on', models.DateField(verbose_name='found on')),
+                ('repaired_on', models.DateField(blank=True, null=True, verbose_name='repaired on')),
+                ('estimated_loss_m3', models.FloatField(default=0, help_text='m³', verbose_name='estimated loss')),
+                ('cause', models.CharField(blank=True, max_length=200, verbose_name='cause')),
+                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
+                ('pipe', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='leaks', to='layers.pipesegment', verbose_name='pipe')),
             ],
             options={
-                "verbose_name": "leak record",
-                "verbose_name_plural": "leak records",
-                "ordering": ["-found_on"],
+                'verbose_name': 'leak record',
+                'verbose_name_plural': 'leak records',
+                'ordering': ['-found_on'],
             },
         ),
         migrations.CreateModel(
-            name="SewagePlant",
+            name='SewagePlant',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
-                ("name", models.CharField(blank=True, max_length=200, verbose_name="name")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
-                (
-                    "geom",
-                    django.contrib.gis.db.models.fields.PointField(
-                        srid=4326, verbose_name="location"
-                    ),
-                ),
-                (
-                    "design_capacity_m3d",
-                    models.FloatField(help_text="m³ per day", verbose_name="design capacity"),
-                ),
-                (
-                    "effluent_grade",
-                    models.CharField(
-                        choices=[("1A", "Grade 1-A"), ("1B", "Grade 1-B"), ("2", "Grade 2")],
-                        max_length=2,
-                        verbose_name="effluent grade",
-                    ),
-                ),
-                ("built_on", models.DateField(blank=True, null=True, verbose_name="built on")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("operating", "operating"),
-                            ("building", "under construction"),
-                            ("closed", "closed"),
-                        ],
-                        default="operating",
-                        max_length=10,
-                        verbose_name="status",
-                    ),
-                ),
-                (
-                    "town",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="Derived from the geometry; not edited by hand.",
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="layers.adminarea",
-                        verbose_name="town",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
+                ('name', models.CharField(blank=True, max_length=200, verbose_name='name')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('geom', django.contrib.gis.db.models.fields.PointField(srid=4326, verbose_name='location')),
+                ('design_capacity_m3d', models.FloatField(help_text='m³ per day', verbose_name='design capacity')),
+                ('effluent_grade', models.CharField(choices=[('1A', 'Grade 1-A'), ('1B', 'Grade 1-B'), ('2', 'Grade 2')], max_length=2, verbose_name='effluent grade')),
+                ('built_on', models.DateField(blank=True, null=True, verbose_name='built on')),
+                ('status', models.CharField(choices=[('operating', 'operating'), ('building', 'under construction'), ('closed', 'closed')], default='operating', max_length=10, verbose_name='status')),
+                ('town', models.ForeignKey(blank=True, help_text='Derived from the geometry; not edited by hand.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='layers.adminarea', verbose_name='town')),
             ],
             options={
-                "verbose_name": "sewage plant",
-                "verbose_name_plural": "sewage plants",
-                "ordering": ["code"],
-                "abstract": False,
+                'verbose_name': 'sewage plant',
+                'verbose_name_plural': 'sewage plants',
+                'ordering': ['code'],
+                'abstract': False,
             },
         ),
         migrations.CreateModel(
-            name="SewagePlantMonth",
+            name='SewagePlantMonth',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "month",
-                    models.DateField(help_text="first day of the month", verbose_name="month"),
-                ),
-                (
-                    "treated_m3",
-                    models.FloatField(help_text="m³ per month", verbose_name="treated volume"),
-                ),
-                (
-                    "cod",
-                    models.FloatField(blank=True, help_text="mg/L", null=True, verbose_name="COD"),
-                ),
-                (
-                    "bod5",
-                    models.FloatField(blank=True, help_text="mg/L", null=True, verbose_name="BOD5"),
-                ),
-                (
-                    "ss",
-                    models.FloatField(
-                        blank=True, help_text="mg/L", null=True, verbose_name="suspended solids"
-                    ),
-                ),
-                (
-                    "nh3n",
-                    models.FloatField(
-                        blank=True, help_text="mg/L", null=True, verbose_name="ammonia nitrogen"
-                    ),
-                ),
-                (
-                    "tn",
-                    models.FloatField(
-                        blank=True, help_text="mg/L", null=True, verbose_name="total nitrogen"
-                    ),
-                ),
-                (
-                    "tp",
-                    models.FloatField(
-                        blank=True, help_text="mg/L", null=True, verbose_name="total phosphorus"
-                    ),
-                ),
-                (
-                    "water_temp_c",
-                    models.FloatField(
-                        blank=True, help_text="°C", null=True, verbose_name="water temperature"
-                    ),
-                ),
-                (
-                    "reclaimed_m3",
-                    models.FloatField(
-                        default=0, help_text="m³ per month", verbose_name="reclaimed water"
-                    ),
-                ),
-                (
-                    "plant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="months",
-                        to="layers.sewageplant",
-                        verbose_name="plant",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('month', models.DateField(help_text='first day of the month', verbose_name='month')),
+                ('treated_m3', models.FloatField(help_text='m³ per month', verbose_name='treated volume')),
+                ('cod', models.FloatField(blank=True, help_text='mg/L', null=True, verbose_name='COD')),
+                ('bod5', models.FloatField(blank=True, help_text='mg/L', null=True, verbose_name='BOD5')),
+                ('ss', models.FloatField(blank=True, help_text='mg/L', null=True, verbose_name='suspended solids')),
+                ('nh3n', models.FloatField(blank=True, help_text='mg/L', null=True, verbose_name='ammonia nitrogen')),
+                ('tn', models.FloatField(blank=True, help_text='mg/L', null=True, verbose_name='total nitrogen')),
+                ('tp', models.FloatField(blank=True, help_text='mg/L', null=True, verbose_name='total phosphorus')),
+                ('water_temp_c', models.FloatField(blank=True, help_text='°C', null=True, verbose_name='water temperature')),
+                ('reclaimed_m3', models.FloatField(default=0, help_text='m³ per month', verbose_name='reclaimed water')),
+                ('plant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='months', to='layers.sewageplant', verbose_name='plant')),
             ],
             options={
-                "verbose_name": "sewage plant month",
-                "verbose_name_plural": "sewage plant months",
-                "ordering": ["plant__code", "month"],
+                'verbose_name': 'sewage plant month',
+                'verbose_name_plural': 'sewage plant months',
+                'ordering': ['plant__code', 'month'],
             },
         ),
         migrations.CreateModel(
-            name="SupplyZone",
+            name='SupplyZone',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
-                ("name", models.CharField(blank=True, max_length=200, verbose_name="name")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
-                (
-                    "company",
-                    models.CharField(blank=True, max_length=200, verbose_name="water company"),
-                ),
-                (
-                    "geom",
-                    django.contrib.gis.db.models.fields.MultiPolygonField(
-                        srid=4326, verbose_name="zone"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
+                ('name', models.CharField(blank=True, max_length=200, verbose_name='name')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('company', models.CharField(blank=True, max_length=200, verbose_name='water company')),
+                ('geom', django.contrib.gis.db.models.fields.MultiPolygonField(srid=4326, verbose_name='zone')),
             ],
             options={
-                "verbose_name": "supply zone",
-                "verbose_name_plural": "supply zones",
-                "ordering": ["code"],
-                "abstract": False,
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(("geom__isvalid", True)), name="supplyzone_geom_valid"
-                    )
-                ],
+                'verbose_name': 'supply zone',
+                'verbose_name_plural': 'supply zones',
+                'ordering': ['code'],
+                'abstract': False,
+                'constraints': [models.CheckConstraint(condition=models.Q(('geom__isvalid', True)), name='supplyzone_geom_valid')],
             },
         ),
         migrations.AddField(
-            model_name="pipesegment",
-            name="supply_zone",
-            field=models.ForeignKey(
-                blank=True,
-                help_text="Derived from the route.",
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="pipes",
-                to="layers.supplyzone",
-                verbose_name="supply zone",
-            ),
+            model_name='pipesegment',
+            name='supply_zone',
+            field=models.ForeignKey(blank=True, help_text='Derived from the route.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='pipes', to='layers.supplyzone', verbose_name='supply zone'),
         ),
         migrations.CreateModel(
-            name="WaterBalance",
+            name='WaterBalance',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
-                (
-                    "system_input_m3",
-                    models.FloatField(help_text="m³ per year", verbose_name="system input volume"),
-                ),
-                (
-                    "billed_authorized_m3",
-                    models.FloatField(
-                        help_text="m³ per year", verbose_name="billed authorised consumption"
-                    ),
-                ),
-                (
-                    "unbilled_authorized_m3",
-                    models.FloatField(
-                        help_text="m³ per year", verbose_name="unbilled authorised consumption"
-                    ),
-                ),
-                (
-                    "household_metered_residential_m3",
-                    models.FloatField(
-                        help_text="m³ per year",
-                        verbose_name="residential use metered to households",
-                    ),
-                ),
-                (
-                    "mean_outlet_pressure_mpa",
-                    models.FloatField(help_text="MPa", verbose_name="mean outlet pressure"),
-                ),
-                (
-                    "max_frost_depth_m",
-                    models.FloatField(default=0, help_text="m", verbose_name="maximum frost depth"),
-                ),
-                (
-                    "zone",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="balances",
-                        to="layers.supplyzone",
-                        verbose_name="supply zone",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
+                ('system_input_m3', models.FloatField(help_text='m³ per year', verbose_name='system input volume')),
+                ('billed_authorized_m3', models.FloatField(help_text='m³ per year', verbose_name='billed authorised consumption')),
+                ('unbilled_authorized_m3', models.FloatField(help_text='m³ per year', verbose_name='unbilled authorised consumption')),
+                ('household_metered_residential_m3', models.FloatField(help_text='m³ per year', verbose_name='residential use metered to households')),
+                ('mean_outlet_pressure_mpa', models.FloatField(help_text='MPa', verbose_name='mean outlet pressure')),
+                ('max_frost_depth_m', models.FloatField(default=0, help_text='m', verbose_name='maximum frost depth')),
+                ('zone', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='balances', to='layers.supplyzone', verbose_name='supply zone')),
             ],
             options={
-                "verbose_name": "water balance",
-                "verbose_name_plural": "water balances",
-                "ordering": ["zone__code", "year"],
+                'verbose_name': 'water balance',
+                'verbose_name_plural': 'water balances',
+                'ordering': ['zone__code', 'year'],
             },
         ),
         migrations.CreateModel(
-            name="WaterFunctionZone",
+            name='WaterFunctionZone',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
-                ("name", models.CharField(blank=True, max_length=200, verbose_name="name")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
-                ("river", models.CharField(blank=True, max_length=100, verbose_name="river")),
-                (
-                    "level1_type",
-                    models.CharField(blank=True, max_length=50, verbose_name="level-1 type"),
-                ),
-                (
-                    "level2_type",
-                    models.CharField(blank=True, max_length=50, verbose_name="level-2 type"),
-                ),
-                (
-                    "water_body",
-                    models.CharField(
-                        choices=[("river", "river"), ("lake", "lake or reservoir")],
-                        max_length=10,
-                        verbose_name="water body",
-                    ),
-                ),
-                (
-                    "target_class",
-                    models.PositiveSmallIntegerField(
-                        help_text="GB 3838-2002 class I–V stored as 1–5",
-                        verbose_name="target class",
-                    ),
-                ),
-                (
-                    "geom",
-                    django.contrib.gis.db.models.fields.MultiPolygonField(
-                        srid=4326, verbose_name="zone"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
+                ('name', models.CharField(blank=True, max_length=200, verbose_name='name')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('river', models.CharField(blank=True, max_length=100, verbose_name='river')),
+                ('level1_type', models.CharField(blank=True, max_length=50, verbose_name='level-1 type')),
+                ('level2_type', models.CharField(blank=True, max_length=50, verbose_name='level-2 type')),
+                ('water_body', models.CharField(choices=[('river', 'river'), ('lake', 'lake or reservoir')], max_length=10, verbose_name='water body')),
+                ('target_class', models.PositiveSmallIntegerField(help_text='GB 3838-2002 class I–V stored as 1–5', verbose_name='target class')),
+                ('geom', django.contrib.gis.db.models.fields.MultiPolygonField(srid=4326, verbose_name='zone')),
             ],
             options={
-                "verbose_name": "water-function zone",
-                "verbose_name_plural": "water-function zones",
-                "ordering": ["code"],
-                "abstract": False,
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(("geom__isvalid", True)), name="wfz_geom_valid"
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("target_class__gte", 1), ("target_class__lte", 5)),
-                        name="wfz_target_class_1_5",
-                    ),
-                ],
+                'verbose_name': 'water-function zone',
+                'verbose_name_plural': 'water-function zones',
+                'ordering': ['code'],
+                'abstract': False,
+                'constraints': [models.CheckConstraint(condition=models.Q(('geom__isvalid', True)), name='wfz_geom_valid'), models.CheckConstraint(condition=models.Q(('target_class__gte', 1), ('target_class__lte', 5)), name='wfz_target_class_1_5')],
             },
         ),
         migrations.CreateModel(
-            name="WaterQualitySample",
+            name='WaterQualitySample',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("sampled_on", models.DateField(verbose_name="sampled on")),
-                (
-                    "do",
-                    models.FloatField(
-                        blank=True, help_text="mg/L", null=True, verbose_name="dissolved oxygen"
-                    ),
-                ),
-                (
-                    "codmn",
-                    models.FloatField(
-                        blank=True, help_text="mg/L", null=True, verbose_name="permanganate index"
-                    ),
-                ),
-                (
-                    "cod",
-                    models.FloatField(blank=True, help_text="mg/L", null=True, verbose_name="COD"),
-                ),
-                (
-                    "bod5",
-                    models.FloatField(blank=True, help_text="mg/L", null=True, verbose_name="BOD5"),
-                ),
-                (
-                    "nh3n",
-                    models.FloatField(
-                        blank=True, help_text="mg/L", null=True, verbose_name="ammonia nitrogen"
-                    ),
-                ),
-                (
-                    "tp",
-                    models.FloatField(
-                        blank=True, help_text="mg/L", null=True, verbose_name="total phosphorus"
-                    ),
-                ),
-                (
-                    "tn",
-                    models.FloatField(
-                        blank=True, help_text="mg/L", null=True, verbose_name="total nitrogen"
-                    ),
-                ),
-                (
-                    "zone",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="samples",
-                        to="layers.waterfunctionzone",
-                        verbose_name="zone",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('sampled_on', models.DateField(verbose_name='sampled on')),
+                ('do', models.FloatField(blank=True, help_text='mg/L', null=True, verbose_name='dissolved oxygen')),
+                ('codmn', models.FloatField(blank=True, help_text='mg/L', null=True, verbose_name='permanganate index')),
+                ('cod', models.FloatField(blank=True, help_text='mg/L', null=True, verbose_name='COD')),
+                ('bod5', models.FloatField(blank=True, help_text='mg/L', null=True, verbose_name='BOD5')),
+                ('nh3n', models.FloatField(blank=True, help_text='mg/L', null=True, verbose_name='ammonia nitrogen')),
+                ('tp', models.FloatField(blank=True, help_text='mg/L', null=True, verbose_name='total phosphorus')),
+                ('tn', models.FloatField(blank=True, help_text='mg/L', null=True, verbose_name='total nitrogen')),
+                ('zone', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='samples', to='layers.waterfunctionzone', verbose_name='zone')),
             ],
             options={
-                "verbose_name": "water-quality sample",
-                "verbose_name_plural": "water-quality samples",
-                "ordering": ["zone__code", "sampled_on"],
+                'verbose_name': 'water-quality sample',
+                'verbose_name_plural': 'water-quality samples',
+                'ordering': ['zone__code', 'sampled_on'],
             },
         ),
         migrations.CreateModel(
-            name="WaterUser",
+            name='WaterUser',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
-                ("name", models.CharField(blank=True, max_length=200, verbose_name="name")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
-                (
-                    "geom",
-                    django.contrib.gis.db.models.fields.PointField(
-                        srid=4326, verbose_name="location"
-                    ),
-                ),
-                (
-                    "sector",
-                    models.CharField(
-                        choices=[
-                            ("agriculture", "agriculture"),
-                            ("industry", "industry"),
-                            ("services", "services"),
-                            ("public_institution", "public institution"),
-                            ("residential", "residential"),
-                            ("ecological", "ecological"),
-                        ],
-                        max_length=20,
-                        verbose_name="sector",
-                    ),
-                ),
-                (
-                    "source",
-                    models.CharField(
-                        choices=[
-                            ("public_network", "public supply network"),
-                            ("surface", "surface water"),
-                            ("groundwater", "groundwater"),
-                        ],
-                        default="public_network",
-                        max_length=20,
-                        verbose_name="source",
-                    ),
-                ),
-                (
-                    "annual_plan_m3",
-                    models.FloatField(
-                        blank=True,
-                        help_text="m³ per year; empty = no plan",
-                        null=True,
-                        verbose_name="annual plan",
-                    ),
-                ),
-                (
-                    "carrier",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("", "not recognised"),
-                            ("enterprise", "water-saving enterprise"),
-                            ("institution", "water-saving institution"),
-                            ("community", "water-saving residential community"),
-                        ],
-                        default="",
-                        max_length=12,
-                        verbose_name="water-saving carrier",
-                    ),
-                ),
-                (
-                    "carrier_year",
-                    models.PositiveSmallIntegerField(
-                        blank=True, null=True, verbose_name="recognised in"
-                    ),
-                ),
-                (
-                    "supply_zone",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="Derived from the location.",
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="users",
-                        to="layers.supplyzone",
-                        verbose_name="supply zone",
-                    ),
-                ),
-                (
-                    "town",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="Derived from the geometry; not edited by hand.",
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="layers.adminarea",
-                        verbose_name="town",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
+                ('name', models.CharField(blank=True, max_length=200, verbose_name='name')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('geom', django.contrib.gis.db.models.fields.PointField(srid=4326, verbose_name='location')),
+                ('sector', models.CharField(choices=[('agriculture', 'agriculture'), ('industry', 'industry'), ('services', 'services'), ('public_institution', 'public institution'), ('residential', 'residential'), ('ecological', 'ecological')], max_length=20, verbose_name='sector')),
+                ('source', models.CharField(choices=[('public_network', 'public supply network'), ('surface', 'surface water'), ('groundwater', 'groundwater')], default='public_network', max_length=20, verbose_name='source')),
+                ('annual_plan_m3', models.FloatField(blank=True, help_text='m³ per year; empty = no plan', null=True, verbose_name='annual plan')),
+                ('carrier', models.CharField(blank=True, choices=[('', 'not recognised'), ('enterprise', 'water-saving enterprise'), ('institution', 'water-saving institution'), ('community', 'water-saving residential community')], default='', max_length=12, verbose_name='water-saving carrier')),
+                ('carrier_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='recognised in')),
+                ('supply_zone', models.ForeignKey(blank=True, help_text='Derived from the location.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='users', to='layers.supplyzone', verbose_name='supply zone')),
+                ('town', models.ForeignKey(blank=True, help_text='Derived from the geometry; not edited by hand.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='layers.adminarea', verbose_name='town')),
             ],
             options={
-                "verbose_name": "water user",
-                "verbose_name_plural": "water users",
-                "ordering": ["code"],
-                "abstract": False,
+                'verbose_name': 'water user',
+                'verbose_name_plural': 'water users',
+                'ordering': ['code'],
+                'abstract': False,
             },
         ),
         migrations.CreateModel(
-            name="Consumption",
+            name='Consumption',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "month",
-                    models.DateField(help_text="first day of the month", verbose_name="month"),
-                ),
-                ("volume_m3", models.FloatField(help_text="m³ per month", verbose_name="volume")),
-                ("metered", models.BooleanField(default=True, verbose_name="metered")),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="consumption",
-                        to="layers.wateruser",
-                        verbose_name="user",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('month', models.DateField(help_text='first day of the month', verbose_name='month')),
+                ('volume_m3', models.FloatField(help_text='m³ per month', verbose_name='volume')),
+                ('metered', models.BooleanField(default=True, verbose_name='metered')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consumption', to='layers.wateruser', verbose_name='user')),
             ],
             options={
-                "verbose_name": "consumption",
-                "verbose_name_plural": "consumption",
-                "ordering": ["user__code", "month"],
+                'verbose_name': 'consumption',
+                'verbose_name_plural': 'consumption',
+                'ordering': ['user__code', 'month'],
             },
         ),
         migrations.AddConstraint(
-            model_name="adminarea",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("geom__isvalid", True)), name="adminarea_geom_valid"
-            ),
+            model_name='adminarea',
+            constraint=models.CheckConstraint(condition=models.Q(('geom__isvalid', True)), name='adminarea_geom_valid'),
         ),
         migrations.AddConstraint(
-            model_name="areayearstats",
-            constraint=models.UniqueConstraint(
-                fields=("area", "year"), name="areayearstats_unique"
-            ),
+            model_name='areayearstats',
+            constraint=models.UniqueConstraint(fields=('area', 'year'), name='areayearstats_unique'),
         ),
         migrations.AddConstraint(
-            model_name="areayearstats",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("gdp_10k_yuan__gte", 0), ("gdp_10k_yuan__isnull", True), _connector="OR"
-                ),
-                name="areayearstats_gdp_10k_yuan_non_negative",
-            ),
+            model_name='areayearstats',
+            constraint=models.CheckConstraint(condition=models.Q(('gdp_10k_yuan__gte', 0), ('gdp_10k_yuan__isnull', True), _connector='OR'), name='areayearstats_gdp_10k_yuan_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="areayearstats",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("industrial_value_added_10k_yuan__gte", 0),
-                    ("industrial_value_added_10k_yuan__isnull", True),
-                    _connector="OR",
-                ),
-                name="areayearstats_industrial_value_added_10k_yuan_non_negative",
-            ),
+            model_name='areayearstats',
+            constraint=models.CheckConstraint(condition=models.Q(('industrial_value_added_10k_yuan__gte', 0), ('industrial_value_added_10k_yuan__isnull', True), _connector='OR'), name='areayearstats_industrial_value_added_10k_yuan_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="areayearstats",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("water_use_cap_m3__gte", 0),
-                    ("water_use_cap_m3__isnull", True),
-                    _connector="OR",
-                ),
-                name="areayearstats_water_use_cap_m3_non_negative",
-            ),
+            model_name='areayearstats',
+            constraint=models.CheckConstraint(condition=models.Q(('water_use_cap_m3__gte', 0), ('water_use_cap_m3__isnull', True), _connector='OR'), name='areayearstats_water_use_cap_m3_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="irrigationdistrict",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("geom__isvalid", True)), name="irrdistrict_geom_valid"
-            ),
+            model_name='irrigationdistrict',
+            constraint=models.CheckConstraint(condition=models.Q(('geom__isvalid', True)), name='irrdistrict_geom_valid'),
         ),
         migrations.AddConstraint(
-            model_name="irrigationdistrict",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("design_area_mu__gte", 0), ("design_area_mu__isnull", True), _connector="OR"
-                ),
-                name="irrdistrict_design_area_mu_non_negative",
-            ),
+            model_name='irrigationdistrict',
+            constraint=models.CheckConstraint(condition=models.Q(('design_area_mu__gte', 0), ('design_area_mu__isnull', True), _connector='OR'), name='irrdistrict_design_area_mu_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="irrigationdistrict",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("effective_area_mu__gte", 0),
-                    ("effective_area_mu__isnull", True),
-                    _connector="OR",
-                ),
-                name="irrdistrict_effective_area_mu_non_negative",
-            ),
+            model_name='irrigationdistrict',
+            constraint=models.CheckConstraint(condition=models.Q(('effective_area_mu__gte', 0), ('effective_area_mu__isnull', True), _connector='OR'), name='irrdistrict_effective_area_mu_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="irrigationdistrict",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("efficient_area_mu__gte", 0),
-                    ("efficient_area_mu__isnull", True),
-                    _connector="OR",
-                ),
-                name="irrdistrict_efficient_area_mu_non_negative",
-            ),
+            model_name='irrigationdistrict',
+            constraint=models.CheckConstraint(condition=models.Q(('efficient_area_mu__gte', 0), ('efficient_area_mu__isnull', True), _connector='OR'), name='irrdistrict_efficient_area_mu_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="irrigationrecord",
-            constraint=models.UniqueConstraint(
-                fields=("district", "year"), name="irrrecord_unique"
-            ),
+            model_name='irrigationrecord',
+            constraint=models.UniqueConstraint(fields=('district', 'year'), name='irrrecord_unique'),
         ),
         migrations.AddConstraint(
-            model_name="irrigationrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("gross_withdrawal_m3__gte", 0),
-                    ("gross_withdrawal_m3__isnull", True),
-                    _connector="OR",
-                ),
-                name="irrrecord_gross_withdrawal_m3_non_negative",
-            ),
+            model_name='irrigationrecord',
+            constraint=models.CheckConstraint(condition=models.Q(('gross_withdrawal_m3__gte', 0), ('gross_withdrawal_m3__isnull', True), _connector='OR'), name='irrrecord_gross_withdrawal_m3_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="irrigationrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("net_field_m3__gte", 0), ("net_field_m3__isnull", True), _connector="OR"
-                ),
-                name="irrrecord_net_field_m3_non_negative",
-            ),
+            model_name='irrigationrecord',
+            constraint=models.CheckConstraint(condition=models.Q(('net_field_m3__gte', 0), ('net_field_m3__isnull', True), _connector='OR'), name='irrrecord_net_field_m3_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="irrigationrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("irrigated_area_mu__gte", 0),
-                    ("irrigated_area_mu__isnull", True),
-                    _connector="OR",
-                ),
-                name="irrrecord_irrigated_area_mu_non_negative",
-            ),
+            model_name='irrigationrecord',
+            constraint=models.CheckConstraint(condition=models.Q(('irrigated_area_mu__gte', 0), ('irrigated_area_mu__isnull', True), _connector='OR'), name='irrrecord_irrigated_area_mu_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="irrigationrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("metered_withdrawal_m3__gte", 0),
-                    ("metered_withdrawal_m3__isnull", True),
-                    _connector="OR",
-                ),
-                name="irrrecord_metered_withdrawal_m3_non_negative",
-            ),
+            model_name='irrigationrecord',
+            constraint=models.CheckConstraint(condition=models.Q(('metered_withdrawal_m3__gte', 0), ('metered_withdrawal_m3__isnull', True), _connector='OR'), name='irrrecord_metered_withdrawal_m3_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="irrigationrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("net_field_m3__lte", models.F("gross_withdrawal_m3"))),
-                name="irrrecord_net_le_gross",
-            ),
+            model_name='irrigationrecord',
+            constraint=models.CheckConstraint(condition=models.Q(('net_field_m3__lte', models.F('gross_withdrawal_m3'))), name='irrrecord_net_le_gross'),
         ),
         migrations.AddConstraint(
-            model_name="leakrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("estimated_loss_m3__gte", 0),
-                    ("estimated_loss_m3__isnull", True),
-                    _connector="OR",
-                ),
-                name="leak_estimated_loss_m3_non_negative",
-            ),
+            model_name='leakrecord',
+            constraint=models.CheckConstraint(condition=models.Q(('estimated_loss_m3__gte', 0), ('estimated_loss_m3__isnull', True), _connector='OR'), name='leak_estimated_loss_m3_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="leakrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("repaired_on__isnull", True),
-                    ("repaired_on__gte", models.F("found_on")),
-                    _connector="OR",
-                ),
-                name="leak_repaired_after_found",
-            ),
+            model_name='leakrecord',
+            constraint=models.CheckConstraint(condition=models.Q(('repaired_on__isnull', True), ('repaired_on__gte', models.F('found_on')), _connector='OR'), name='leak_repaired_after_found'),
         ),
         migrations.AddConstraint(
-            model_name="sewageplant",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("design_capacity_m3d__gt", 0)),
-                name="sewageplant_capacity_positive",
-            ),
+            model_name='sewageplant',
+            constraint=models.CheckConstraint(condition=models.Q(('design_capacity_m3d__gt', 0)), name='sewageplant_capacity_positive'),
         ),
         migrations.AddConstraint(
-            model_name="sewageplantmonth",
-            constraint=models.UniqueConstraint(fields=("plant", "month"), name="plantmonth_unique"),
+            model_name='sewageplantmonth',
+            constraint=models.UniqueConstraint(fields=('plant', 'month'), name='plantmonth_unique'),
         ),
         migrations.AddConstraint(
-            model_name="sewageplantmonth",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("treated_m3__gte", 0), ("treated_m3__isnull", True), _connector="OR"
-                ),
-                name="plantmonth_treated_m3_non_negative",
-            ),
+            model_name='sewageplantmonth',
+            constraint=models.CheckConstraint(condition=models.Q(('treated_m3__gte', 0), ('treated_m3__isnull', True), _connector='OR'), name='plantmonth_treated_m3_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="sewageplantmonth",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("reclaimed_m3__gte", 0), ("reclaimed_m3__isnull", True), _connector="OR"
-                ),
-                name="plantmonth_reclaimed_m3_non_negative",
-            ),
+            model_name='sewageplantmonth',
+            constraint=models.CheckConstraint(condition=models.Q(('reclaimed_m3__gte', 0), ('reclaimed_m3__isnull', True), _connector='OR'), name='plantmonth_reclaimed_m3_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="sewageplantmonth",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("cod__gte", 0), ("cod__isnull", True), _connector="OR"),
-                name="plantmonth_cod_non_negative",
-            ),
+            model_name='sewageplantmonth',
+            constraint=models.CheckConstraint(condition=models.Q(('cod__gte', 0), ('cod__isnull', True), _connector='OR'), name='plantmonth_cod_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="sewageplantmonth",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("bod5__gte", 0), ("bod5__isnull", True), _connector="OR"),
-                name="plantmonth_bod5_non_negative",
-            ),
+            model_name='sewageplantmonth',
+            constraint=models.CheckConstraint(condition=models.Q(('bod5__gte', 0), ('bod5__isnull', True), _connector='OR'), name='plantmonth_bod5_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="sewageplantmonth",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("ss__gte", 0), ("ss__isnull", True), _connector="OR"),
-                name="plantmonth_ss_non_negative",
-            ),
+            model_name='sewageplantmonth',
+            constraint=models.CheckConstraint(condition=models.Q(('ss__gte', 0), ('ss__isnull', True), _connector='OR'), name='plantmonth_ss_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="sewageplantmonth",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("nh3n__gte", 0), ("nh3n__isnull", True), _connector="OR"),
-                name="plantmonth_nh3n_non_negative",
-            ),
+            model_name='sewageplantmonth',
+            constraint=models.CheckConstraint(condition=models.Q(('nh3n__gte', 0), ('nh3n__isnull', True), _connector='OR'), name='plantmonth_nh3n_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="sewageplantmonth",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("tn__gte", 0), ("tn__isnull", True), _connector="OR"),
-                name="plantmonth_tn_non_negative",
-            ),
+            model_name='sewageplantmonth',
+            constraint=models.CheckConstraint(condition=models.Q(('tn__gte', 0), ('tn__isnull', True), _connector='OR'), name='plantmonth_tn_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="sewageplantmonth",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("tp__gte", 0), ("tp__isnull", True), _connector="OR"),
-                name="plantmonth_tp_non_negative",
-            ),
+            model_name='sewageplantmonth',
+            constraint=models.CheckConstraint(condition=models.Q(('tp__gte', 0), ('tp__isnull', True), _connector='OR'), name='plantmonth_tp_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="sewageplantmonth",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("reclaimed_m3__lte", models.F("treated_m3"))),
-                name="plantmonth_reclaimed_le_treated",
-            ),
+            model_name='sewageplantmonth',
+            constraint=models.CheckConstraint(condition=models.Q(('reclaimed_m3__lte', models.F('treated_m3'))), name='plantmonth_reclaimed_le_treated'),
         ),
         migrations.AddConstraint(
-            model_name="pipesegment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("geom__isvalid", True)), name="pipe_geom_valid"
-            ),
+            model_name='pipesegment',
+            constraint=models.CheckConstraint(condition=models.Q(('geom__isvalid', True)), name='pipe_geom_valid'),
         ),
         migrations.AddConstraint(
-            model_name="pipesegment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("diameter_mm__gt", 0), ("diameter_mm__lte", 4000)),
-                name="pipe_diameter_plausible",
-            ),
+            model_name='pipesegment',
+            constraint=models.CheckConstraint(condition=models.Q(('diameter_mm__gt', 0), ('diameter_mm__lte', 4000)), name='pipe_diameter_plausible'),
         ),
         migrations.AddConstraint(
-            model_name="pipesegment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("status", "in_service"), _negated=True),
-                    models.Q(("end_node__isnull", False), ("start_node__isnull", False)),
-                    _connector="OR",
-                ),
-                name="pipe_in_service_has_nodes",
-            ),
+            model_name='pipesegment',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'in_service'), _negated=True), models.Q(('end_node__isnull', False), ('start_node__isnull', False)), _connector='OR'), name='pipe_in_service_has_nodes'),
         ),
         migrations.AddConstraint(
-            model_name="waterbalance",
-            constraint=models.UniqueConstraint(fields=("zone", "year"), name="waterbalance_unique"),
+            model_name='waterbalance',
+            constraint=models.UniqueConstraint(fields=('zone', 'year'), name='waterbalance_unique'),
         ),
         migrations.AddConstraint(
-            model_name="waterbalance",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("system_input_m3__gte", 0), ("system_input_m3__isnull", True), _connector="OR"
-                ),
-                name="waterbalance_system_input_m3_non_negative",
-            ),
+            model_name='waterbalance',
+            constraint=models.CheckConstraint(condition=models.Q(('system_input_m3__gte', 0), ('system_input_m3__isnull', True), _connector='OR'), name='waterbalance_system_input_m3_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="waterbalance",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("billed_authorized_m3__gte", 0),
-                    ("billed_authorized_m3__isnull", True),
-                    _connector="OR",
-                ),
-                name="waterbalance_billed_authorized_m3_non_negative",
-            ),
+            model_name='waterbalance',
+            constraint=models.CheckConstraint(condition=models.Q(('billed_authorized_m3__gte', 0), ('billed_authorized_m3__isnull', True), _connector='OR'), name='waterbalance_billed_authorized_m3_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="waterbalance",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("unbilled_authorized_m3__gte", 0),
-                    ("unbilled_authorized_m3__isnull", True),
-                    _connector="OR",
-                ),
-                name="waterbalance_unbilled_authorized_m3_non_negative",
-            ),
+            model_name='waterbalance',
+            constraint=models.CheckConstraint(condition=models.Q(('unbilled_authorized_m3__gte', 0), ('unbilled_authorized_m3__isnull', True), _connector='OR'), name='waterbalance_unbilled_authorized_m3_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="waterbalance",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("household_metered_residential_m3__gte", 0),
-                    ("household_metered_residential_m3__isnull", True),
-                    _connector="OR",
-                ),
-                name="waterbalance_household_metered_residential_m3_non_negative",
-            ),
+            model_name='waterbalance',
+            constraint=models.CheckConstraint(condition=models.Q(('household_metered_residential_m3__gte', 0), ('household_metered_residential_m3__isnull', True), _connector='OR'), name='waterbalance_household_metered_residential_m3_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="waterbalance",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("mean_outlet_pressure_mpa__gte", 0),
-                    ("mean_outlet_pressure_mpa__isnull", True),
-                    _connector="OR",
-                ),
-                name="waterbalance_mean_outlet_pressure_mpa_non_negative",
-            ),
+            model_name='waterbalance',
+            constraint=models.CheckConstraint(condition=models.Q(('mean_outlet_pressure_mpa__gte', 0), ('mean_outlet_pressure_mpa__isnull', True), _connector='OR'), name='waterbalance_mean_outlet_pressure_mpa_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="waterbalance",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("max_frost_depth_m__gte", 0),
-                    ("max_frost_depth_m__isnull", True),
-                    _connector="OR",
-                ),
-                name="waterbalance_max_frost_depth_m_non_negative",
-            ),
+            model_name='waterbalance',
+            constraint=models.CheckConstraint(condition=models.Q(('max_frost_depth_m__gte', 0), ('max_frost_depth_m__isnull', True), _connector='OR'), name='waterbalance_max_frost_depth_m_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="waterqualitysample",
-            constraint=models.UniqueConstraint(fields=("zone", "sampled_on"), name="wqs_unique"),
+            model_name='waterqualitysample',
+            constraint=models.UniqueConstraint(fields=('zone', 'sampled_on'), name='wqs_unique'),
         ),
         migrations.AddConstraint(
-            model_name="waterqualitysample",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("do__gte", 0), ("do__isnull", True), _connector="OR"),
-                name="wqs_do_non_negative",
-            ),
+            model_name='waterqualitysample',
+            constraint=models.CheckConstraint(condition=models.Q(('do__gte', 0), ('do__isnull', True), _connector='OR'), name='wqs_do_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="waterqualitysample",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("codmn__gte", 0), ("codmn__isnull", True), _connector="OR"),
-                name="wqs_codmn_non_negative",
-            ),
+            model_name='waterqualitysample',
+            constraint=models.CheckConstraint(condition=models.Q(('codmn__gte', 0), ('codmn__isnull', True), _connector='OR'), name='wqs_codmn_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="waterqualitysample",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("cod__gte", 0), ("cod__isnull", True), _connector="OR"),
-                name="wqs_cod_non_negative",
-            ),
+            model_name='waterqualitysample',
+            constraint=models.CheckConstraint(condition=models.Q(('cod__gte', 0), ('cod__isnull', True), _connector='OR'), name='wqs_cod_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="waterqualitysample",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("bod5__gte", 0), ("bod5__isnull", True), _connector="OR"),
-                name="wqs_bod5_non_negative",
-            ),
+            model_name='waterqualitysample',
+            constraint=models.CheckConstraint(condition=models.Q(('bod5__gte', 0), ('bod5__isnull', True), _connector='OR'), name='wqs_bod5_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="waterqualitysample",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("nh3n__gte", 0), ("nh3n__isnull", True), _connector="OR"),
-                name="wqs_nh3n_non_negative",
-            ),
+            model_name='waterqualitysample',
+            constraint=models.CheckConstraint(condition=models.Q(('nh3n__gte', 0), ('nh3n__isnull', True), _connector='OR'), name='wqs_nh3n_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="waterqualitysample",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("tp__gte", 0), ("tp__isnull", True), _connector="OR"),
-                name="wqs_tp_non_negative",
-            ),
+            model_name='waterqualitysample',
+            constraint=models.CheckConstraint(condition=models.Q(('tp__gte', 0), ('tp__isnull', True), _connector='OR'), name='wqs_tp_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="waterqualitysample",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("tn__gte", 0), ("tn__isnull", True), _connector="OR"),
-                name="wqs_tn_non_negative",
-            ),
+            model_name='waterqualitysample',
+            constraint=models.CheckConstraint(condition=models.Q(('tn__gte', 0), ('tn__isnull', True), _connector='OR'), name='wqs_tn_non_negative'),
         ),
         migrations.AddConstraint(
-            model_name="wateruser",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("annual_plan_m3__gte", 0), ("annual_plan_m3__isnull", True), _connector="OR"
-                ),
-                name="wateruser_annual_plan_m3_non_negative",
-            ),
+            model_name='wateruser',
+            constraint=models.CheckConstraint(condition=models.Q(('annual_plan_m3__gte', 0), ('annual_plan_m3__isnull', True), _connector='OR'), name='wateruser_annual_plan_m3_non_negative'),
         ),
         migrations.AddIndex(
-            model_name="consumption",
-            index=models.Index(fields=["month"], name="consumption_month_idx"),
+            model_name='consumption',
+            index=models.Index(fields=['month'], name='consumption_month_idx'),
         ),
         migrations.AddConstraint(
-            model_name="consumption",
-            constraint=models.UniqueConstraint(fields=("user", "month"), name="consumption_unique"),
+            model_name='consumption',
+            constraint=models.UniqueConstraint(fields=('user', 'month'), name='consumption_unique'),
         ),
         migrations.AddConstraint(
-            model_name="consumption",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("volume_m3__gte", 0), ("volume_m3__isnull", True), _connector="OR"
-                ),
-                name="consumption_volume_m3_non_negative",
-            ),
+            model_name='consumption',
+            constraint=models.CheckConstraint(condition=models.Q(('volume_m3__gte', 0), ('volume_m3__isnull', True), _connector='OR'), name='consumption_volume_m3_non_negative'),
         ),
     ]

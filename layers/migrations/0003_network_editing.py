@@ -9,8 +9,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("layers", "0002_network_sequences"),
+        ('layers', '0002_network_sequences'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -21,223 +22,63 @@ class Migration(migrations.Migration):
             "DROP SEQUENCE IF EXISTS layers_pipesegment_auto_code",
         ),
         migrations.AddField(
-            model_name="pipenode",
-            name="version",
-            field=models.PositiveIntegerField(
-                db_default=1,
-                default=1,
-                help_text="Optimistic locking: bumped by every edit.",
-                verbose_name="version",
-            ),
+            model_name='pipenode',
+            name='version',
+            field=models.PositiveIntegerField(db_default=1, default=1, help_text='Optimistic locking: bumped by every edit.', verbose_name='version'),
         ),
         migrations.CreateModel(
-            name="IdempotentRequest",
+            name='IdempotentRequest',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("key", models.CharField(max_length=200, verbose_name="idempotency key")),
-                (
-                    "fingerprint",
-                    models.CharField(
-                        help_text="SHA-256 of method, path, body",
-                        max_length=64,
-                        verbose_name="request fingerprint",
-                    ),
-                ),
-                ("status_code", models.PositiveSmallIntegerField(verbose_name="status code")),
-                ("body", models.TextField(verbose_name="response body")),
-                ("content_type", models.CharField(max_length=100, verbose_name="content type")),
-                (
-                    "created_at",
-                    models.DateTimeField(
-                        auto_now_add=True, db_index=True, verbose_name="created at"
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="user",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key', models.CharField(max_length=200, verbose_name='idempotency key')),
+                ('fingerprint', models.CharField(help_text='SHA-256 of method, path, body', max_length=64, verbose_name='request fingerprint')),
+                ('status_code', models.PositiveSmallIntegerField(verbose_name='status code')),
+                ('body', models.TextField(verbose_name='response body')),
+                ('content_type', models.CharField(max_length=100, verbose_name='content type')),
+                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created at')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL, verbose_name='user')),
             ],
             options={
-                "verbose_name": "idempotent request",
-                "verbose_name_plural": "idempotent requests",
-                "constraints": [
-                    models.UniqueConstraint(fields=("user", "key"), name="idempotentrequest_unique")
-                ],
+                'verbose_name': 'idempotent request',
+                'verbose_name_plural': 'idempotent requests',
+                'constraints': [models.UniqueConstraint(fields=('user', 'key'), name='idempotentrequest_unique')],
             },
         ),
         migrations.CreateModel(
-            name="NetworkChange",
+            name='NetworkChange',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "operation",
-                    models.CharField(
-                        choices=[
-                            ("pipe_create", "pipe drawn"),
-                            ("pipe_update", "pipe edited"),
-                            ("pipe_move", "pipe moved"),
-                            ("pipe_split", "pipe split"),
-                            ("pipe_merge", "pipes merged"),
-                            ("pipe_retire", "pipe retired"),
-                            ("pipe_restore", "pipe restored"),
-                            ("node_create", "node added"),
-                            ("node_update", "node edited"),
-                            ("node_move", "node moved"),
-                            ("node_delete", "node deleted"),
-                            ("revert", "change reverted"),
-                        ],
-                        max_length=20,
-                        verbose_name="operation",
-                    ),
-                ),
-                (
-                    "created_at",
-                    models.DateTimeField(
-                        auto_now_add=True, db_index=True, verbose_name="changed at"
-                    ),
-                ),
-                (
-                    "pipe_ids",
-                    django.contrib.postgres.fields.ArrayField(
-                        base_field=models.BigIntegerField(),
-                        blank=True,
-                        default=list,
-                        size=None,
-                        verbose_name="pipe segments",
-                    ),
-                ),
-                (
-                    "node_ids",
-                    django.contrib.postgres.fields.ArrayField(
-                        base_field=models.BigIntegerField(),
-                        blank=True,
-                        default=list,
-                        size=None,
-                        verbose_name="pipe nodes",
-                    ),
-                ),
-                (
-                    "before",
-                    models.JSONField(
-                        default=dict, help_text="GeoJSON, EPSG:4326", verbose_name="before"
-                    ),
-                ),
-                (
-                    "after",
-                    models.JSONField(
-                        default=dict, help_text="GeoJSON, EPSG:4326", verbose_name="after"
-                    ),
-                ),
-                (
-                    "reverts",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="reverted_by",
-                        to="layers.networkchange",
-                        verbose_name="reverts",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="user",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('operation', models.CharField(choices=[('pipe_create', 'pipe drawn'), ('pipe_update', 'pipe edited'), ('pipe_move', 'pipe moved'), ('pipe_split', 'pipe split'), ('pipe_merge', 'pipes merged'), ('pipe_retire', 'pipe retired'), ('pipe_restore', 'pipe restored'), ('node_create', 'node added'), ('node_update', 'node edited'), ('node_move', 'node moved'), ('node_delete', 'node deleted'), ('revert', 'change reverted')], max_length=20, verbose_name='operation')),
+                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='changed at')),
+                ('pipe_ids', django.contrib.postgres.fields.ArrayField(base_field=models.BigIntegerField(), blank=True, default=list, size=None, verbose_name='pipe segments')),
+                ('node_ids', django.contrib.postgres.fields.ArrayField(base_field=models.BigIntegerField(), blank=True, default=list, size=None, verbose_name='pipe nodes')),
+                ('before', models.JSONField(default=dict, help_text='GeoJSON, EPSG:4326', verbose_name='before')),
+                ('after', models.JSONField(default=dict, help_text='GeoJSON, EPSG:4326', verbose_name='after')),
+                ('reverts', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reverted_by', to='layers.networkchange', verbose_name='reverts')),
+                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
             ],
             options={
-                "verbose_name": "network change",
-                "verbose_name_plural": "network changes",
-                "ordering": ["-created_at", "-id"],
-                "indexes": [
-                    django.contrib.postgres.indexes.GinIndex(
-                        fields=["pipe_ids"], name="networkchange_pipe_ids"
-                    ),
-                    django.contrib.postgres.indexes.GinIndex(
-                        fields=["node_ids"], name="networkchange_node_ids"
-                    ),
-                ],
+                'verbose_name': 'network change',
+                'verbose_name_plural': 'network changes',
+                'ordering': ['-created_at', '-id'],
+                'indexes': [django.contrib.postgres.indexes.GinIndex(fields=['pipe_ids'], name='networkchange_pipe_ids'), django.contrib.postgres.indexes.GinIndex(fields=['node_ids'], name='networkchange_node_ids')],
             },
         ),
         migrations.CreateModel(
-            name="PipeCrossing",
+            name='PipeCrossing',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "confirmed_at",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, verbose_name="confirmed at"
-                    ),
-                ),
-                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
-                (
-                    "confirmed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="confirmed by",
-                    ),
-                ),
-                (
-                    "pipe_a",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="layers.pipesegment",
-                        verbose_name="pipe A",
-                    ),
-                ),
-                (
-                    "pipe_b",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="layers.pipesegment",
-                        verbose_name="pipe B",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('confirmed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='confirmed at')),
+                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
+                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='confirmed by')),
+                ('pipe_a', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='layers.pipesegment', verbose_name='pipe A')),
+                ('pipe_b', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='layers.pipesegment', verbose_name='pipe B')),
             ],
             options={
-                "verbose_name": "confirmed pipe crossing",
-                "verbose_name_plural": "confirmed pipe crossings",
-                "ordering": ["pipe_a", "pipe_b"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("pipe_a", "pipe_b"), name="pipecrossing_unique"
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("pipe_a__lt", models.F("pipe_b"))),
-                        name="pipecrossing_ordered",
-                    ),
-                ],
+                'verbose_name': 'confirmed pipe crossing',
+                'verbose_name_plural': 'confirmed pipe crossings',
+                'ordering': ['pipe_a', 'pipe_b'],
+                'constraints': [models.UniqueConstraint(fields=('pipe_a', 'pipe_b'), name='pipecrossing_unique'), models.CheckConstraint(condition=models.Q(('pipe_a__lt', models.F('pipe_b'))), name='pipecrossing_ordered')],
             },
         ),
     ]
