@@ -16,7 +16,7 @@ from compliance.evaluators import Row
 from compliance.inputs import CountyInput
 from compliance.rules import COMPLIANT, NON_COMPLIANT
 from compliance.scenarios import OVERRIDES
-from compliance.scorecard import PASS_LINE, ScoreLine, line_points, score
+from compliance.scorecard import score_rows
 from layers.models import AdminArea
 from network.selectors import pipes_worth_replacing
 
@@ -141,21 +141,7 @@ def _segments_to_replace(zone_id: int) -> list[dict]:
 
 
 def _score(rows: list[Row], ind) -> float:
-    lines = [
-        ScoreLine(
-            r.indicator,
-            ind[r.indicator].kind,
-            r.verdict.value,
-            r.verdict.unit,
-            line_points(ind[r.indicator].kind, r.verdict.status, ind[r.indicator].points),
-            ind[r.indicator].points,
-            r.verdict.status,
-        )
-        for r in rows
-        if r.layer == "county"
-    ]
-    pass_line = ind[PASS_LINE].threshold if PASS_LINE in ind else 0
-    return score(lines, pass_line)["total"]
+    return score_rows(rows, ind)["total"]
 
 
 def action_list(*, area: AdminArea, year: int) -> list[dict]:

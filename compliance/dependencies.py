@@ -28,12 +28,12 @@ def family_dependencies(family: str) -> tuple[str, ...]:
 
 # The part of the inputs each feature family reads (compliance/inputs.py INPUT_PARTS).
 FAMILY_INPUTS = {
-    "wfz": "zones",
-    "supply": "supply_zones",
-    "sewage": "plants",
-    "town": "towns",
-    "irrigation": "districts",
-    "user": "users",
+    "wfz": ("zones",),
+    "supply": ("supply_zones",),
+    "sewage": ("plants",),
+    "town": ("towns", "users"),  # town caps compare the towns' users' use
+    "irrigation": ("districts",),
+    "user": ("users",),
 }
 # The layer (API slug) whose features each family judges; a layer no family judges (pipes,
 # pipe nodes) carries no verdict, so reading it never waits for an evaluation.
@@ -50,20 +50,25 @@ FAMILY_LAYERS = {
 # inputs or verdicts it reads, and whether it reads the county's statistics of the year. A
 # line changes only when one of these changes; a line not listed depends on everything.
 COUNTY_LINE_SOURCES: dict[str, tuple[tuple[str, ...], bool]] = {
-    "county.total_use_vs_cap": (("user", "irrigation"), True),
+    # the cap line reads the consumption and the networks' supply as its cross-check
+    "county.total_use_vs_cap": (("user", "irrigation", "supply"), True),
+    "county.gdp_intensity_decline": ((), True),
+    "county.industrial_intensity_decline": ((), True),
     "county.planned_use_coverage": (("user",), False),
     "county.irrigation_metering": (("irrigation",), False),
-    "county.user_metering": (("user",), False),
+    "county.industry_metering": (("user",), False),
+    "county.services_metering": (("user",), False),
     "county.carrier_enterprise_share": (("user",), False),
     "county.carrier_institution_share": (("user",), False),
     "county.carrier_community_share": (("user",), False),
     "county.supply_leakage": (("supply",), False),
     "county.irrigation_coefficient": (("irrigation",), False),
+    "county.nonconventional_use": ((), True),
+    "county.efficient_irrigation": (("irrigation",), False),
     "county.wfz_compliance_rate": (("wfz",), False),
+    "county.town_cap_compliance": (("town",), False),
     "county.sewage_coverage": (("town",), False),
     "county.sewage_effluent": (("sewage",), False),
-    "county.use_per_10k_gdp": (("user", "irrigation"), True),
-    "county.use_per_10k_industrial_value_added": (("user",), True),
     "county.reclaimed_water_rate": (("sewage",), False),
 }
 

@@ -22,7 +22,7 @@ from compliance.dependencies import (
     family_dependencies,
 )
 from compliance.evaluators import FEATURE_FAMILIES, IndicatorData, Row
-from compliance.inputs import CountyInput, county_input
+from compliance.inputs import RECEIVING_RADIUS_M, CountyInput, county_input
 from compliance.models import Indicator, Result
 from compliance.scorecard import county_rows
 from compliance.services import results_store
@@ -47,6 +47,8 @@ def indicators_data() -> tuple[dict[str, IndicatorData], dict[str, Indicator]]:
             points=i.points,
             kind=i.kind,
             ref=f"{i.source} {i.clause}".strip(),
+            assessment=i.assessment,
+            category=i.category,
         )
         for code, i in rows.items()
     }
@@ -122,13 +124,19 @@ def county_of(area_code: str | None, *, with_geometry: bool = True) -> AdminArea
 
 def read_inputs(area: AdminArea, year: int, ind: dict[str, IndicatorData]) -> CountyInput:
     """The county's inputs for a year (the pipe-diameter line comes from the leakage rule)."""
-    return county_input(
-        area,
-        year,
-        ind["supply.leakage"].params.get("min_diameter_mm", 0),
-        land_use_raster=ind["irrigation.paddy_area"].params.get("raster"),
-        rainfall_raster=ind["irrigation.net_demand"].params.get("raster"),
-    )
+    return county_input(area, year, **input_options(ind))
+
+
+def input_options(ind: dict[str, IndicatorData]) -> dict:
+    """The reading options the rules' data name: DN75 line, rasters, receiving-water radius."""
+    return {
+        "min_diameter_mm": ind["supply.leakage"].params.get("min_diameter_mm", 0),
+        "land_use_raster": ind["irrigation.paddy_area"].params.get("raster"),
+        "rainfall_raster": ind["irrigation.net_demand"].params.get("raster"),
+        "receiving_radius_m": ind["sewage.receiving_grade"].params.get(
+            "search_radius_m", RECEIVING_RADIUS_M
+        ),
+    }
 
 
 def names_of(indicators: dict[str, Indicator]) -> dict[str, str]:
@@ -195,17 +203,10 @@ def evaluate_plan(area: AdminArea, year: int, plan: EvaluationPlan) -> list[Row]
     started = time.monotonic()
     versions = layer_versions()
     ind, rows_by_code = indicators_data()
-    parts = {FAMILY_INPUTS[f] for f in plan.families}
+    parts = {p for f in plan.families for p in FAMILY_INPUTS[f]}
     if any(county_line_sources(c)[1] for c in plan.county_lines):
         parts.add("stats")
-    data = county_input(
-        area,
-        year,
-        ind["supply.leakage"].params.get("min_diameter_mm", 0),
-        land_use_raster=ind["irrigation.paddy_area"].params.get("raster"),
-        rainfall_raster=ind["irrigation.net_demand"].params.get("raster"),
-        parts=frozenset(parts),
-    )
+    data = county_input(area, year, **input_options(ind), parts=frozenset(parts))
     rows: list[Row] = []
     for family in plan.families:
         rows += FEATURE_FAMILIES[family][0](data, ind)

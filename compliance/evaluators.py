@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from compliance.inputs import CountyInput
 from compliance.rules import (
     Verdict,
+    caps,
     irrigation,
     irrigation_land,
     leakage,
@@ -29,6 +30,8 @@ class IndicatorData:
     points: float
     kind: str
     ref: str  # source and clause, cited in explanations
+    assessment: str = ""  # standard_2017 | strictest | county_plan ("" for feature rules)
+    category: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,11 +97,26 @@ def supply_rows(data: CountyInput, ind: Indicators) -> list[Row]:
 def sewage_rows(data: CountyInput, ind: Indicators) -> list[Row]:
     """GB 18918-2002 effluent by grade, load rate and reclaimed rate per operating plant."""
     eff, load, reuse = ind["sewage.effluent"], ind["sewage.load"], ind["sewage.reclaimed"]
+    grade = ind["sewage.receiving_grade"]
     rows = []
     for p in data.plants:
         if p.status != "operating":
             continue  # a plant being built or closed treats nothing; towns still count it out
         rows += [
+            Row(
+                grade.code,
+                "sewage-plants",
+                p.id,
+                p.code,
+                sewage.receiving_grade(
+                    p.effluent_grade,
+                    p.receiving_zone_code,
+                    p.receiving_class,
+                    p.receiving_water_body,
+                    grade.params,
+                    ref=grade.ref,
+                ),
+            ),
             Row(
                 eff.code,
                 "sewage-plants",
@@ -127,18 +145,40 @@ def sewage_rows(data: CountyInput, ind: Indicators) -> list[Row]:
 
 
 def town_rows(data: CountyInput, ind: Indicators) -> list[Row]:
-    """One town, one plant (the county plan): operating plants inside each town."""
-    i = ind["town.sewage_plant"]
-    return [
-        Row(
-            i.code,
-            "towns",
-            t.id,
-            t.code,
-            sewage.town_plant(t.operating_plants, i.threshold, ref=i.ref),
+    """One town, one plant (the county plan); each town's users' use against its cap."""
+    i, cap = ind["town.sewage_plant"], ind["town.water_use_cap"]
+    excluded = set(cap.params.get("sectors_excluded", []))
+    use: dict[int, float] = {}
+    for u in data.users:
+        if u.town_id is not None and u.sector not in excluded:
+            use[u.town_id] = use.get(u.town_id, 0.0) + sum(u.monthly_m3)
+    rows = []
+    for t in data.towns:
+        rows.append(
+            Row(
+                i.code,
+                "towns",
+                t.id,
+                t.code,
+                sewage.town_plant(t.operating_plants, i.threshold, ref=i.ref),
+            )
         )
-        for t in data.towns
-    ]
+        rows.append(
+            Row(
+                cap.code,
+                "towns",
+                t.id,
+                t.code,
+                caps.town_cap(
+                    use.get(t.id, 0.0),
+                    t.water_use_cap_m3,
+                    sorted(excluded),
+                    cap.threshold,
+                    ref=cap.ref,
+                ),
+            )
+        )
+    return rows
 
 
 def irrigation_rows(data: CountyInput, ind: Indicators) -> list[Row]:
@@ -239,7 +279,9 @@ def user_rows(data: CountyInput, ind: Indicators) -> list[Row]:
                     "water-users",
                     u.id,
                     u.code,
-                    users.over_plan(annual, u.annual_plan_m3, over.params, ref=over.ref),
+                    users.over_plan(
+                        annual, u.annual_plan_m3, over.params, source=u.source, ref=over.ref
+                    ),
                 )
             )
         if annual >= (key.threshold or 0):
@@ -261,8 +303,11 @@ FEATURE_FAMILIES: dict[
 ] = {
     "wfz": (wfz_rows, ("water-function-zones", "water-quality-samples")),
     "supply": (supply_rows, ("supply-zones", "water-balance", "pipes")),
-    "sewage": (sewage_rows, ("sewage-plants", "sewage-plant-months")),
-    "town": (town_rows, ("towns", "sewage-plants")),
+    "sewage": (sewage_rows, ("sewage-plants", "sewage-plant-months", "water-function-zones")),
+    "town": (
+        town_rows,
+        ("towns", "sewage-plants", "area-stats", "water-users", "consumption"),
+    ),
     # "rasters": a re-imported raster (land use, rainfall) makes these verdicts stale.
     "irrigation": (irrigation_rows, ("irrigation-districts", "irrigation-records", "rasters")),
     "user": (user_rows, ("water-users", "consumption")),

@@ -13,7 +13,7 @@ from consumption.selectors import users_with_monthly_volumes
 from dataio.importing.raster_import import RasterFileMissing
 from layers.models import AdminArea
 from layers.yearly import (
-    area_stats,
+    area_stats_history,
     districts_with_record,
     plant_months,
     plants_in_area,
@@ -55,6 +55,10 @@ class PlantInput:
     effluent_grade: str
     built_on: dt.date | None
     months: list[dict] = field(default_factory=list)
+    # The water-function zone nearest the plant (its receiving water), None when none is near.
+    receiving_zone_code: str | None = None
+    receiving_class: int | None = None
+    receiving_water_body: str | None = None
 
 
 @dataclass
@@ -64,6 +68,7 @@ class TownInput:
     name: str
     population: int | None
     operating_plants: int
+    water_use_cap_m3: float | None = None
 
 
 @dataclass
@@ -74,6 +79,7 @@ class DistrictInput:
     main_crop: str
     record: dict | None
     declared_area_mu: float | None = None  # the district's effective irrigated area (亩)
+    efficient_area_mu: float = 0.0  # 亩 under pipe, sprinkler or drip irrigation
     land_use_mu: dict[str, float] | None = None  # 亩 per land-use class code; None: no raster
     rainfall_mm: float | None = None  # mean annual rainfall over the district; None: no raster
     land_use_file_missing: bool = False  # the land-use raster is registered, its file is not
@@ -92,6 +98,8 @@ class UserInput:
     supply_zone_id: int | None
     monthly_m3: list[float]
     metered_m3: float  # the year's volume read from meters (the rest is estimated)
+    source: str = "public_network"  # public_network | surface | groundwater (self-supplied)
+    carrier_year: int | None = None  # the year the carrier was recognised (None: not known)
 
 
 @dataclass
@@ -109,6 +117,7 @@ class CountyInput:
     districts: list[DistrictInput]
     users: list[UserInput]
     stats: dict | None  # AreaYearStats of the county for the year
+    stats_history: dict[int, dict] = field(default_factory=dict)  # every year's, for base years
 
 
 _BALANCE_FIELDS = (
@@ -129,6 +138,7 @@ _RECORD_FIELDS = (
 
 # The parts of CountyInput that can be read on their own (each rule family uses one).
 INPUT_PARTS = frozenset({"zones", "supply_zones", "plants", "towns", "districts", "users", "stats"})
+RECEIVING_RADIUS_M = 5000.0  # default search radius of a plant's receiving water
 
 
 def county_input(
@@ -138,6 +148,7 @@ def county_input(
     *,
     land_use_raster: str | None = None,
     rainfall_raster: str | None = None,
+    receiving_radius_m: float = RECEIVING_RADIUS_M,
     parts: frozenset[str] = INPUT_PARTS,
 ) -> CountyInput:
     """Read the inputs of the county's evaluation for `year` (nine queries, plus rasters),
@@ -171,7 +182,11 @@ def county_input(
             else []
         )
     ]
-    plants = [PlantInput(**r) for r in plants_in_area(area.id)] if "plants" in parts else []
+    plants = (
+        [PlantInput(**r) for r in plants_in_area(area.id, receiving_radius_m)]
+        if "plants" in parts
+        else []
+    )
     by_plant = {pl.id: pl for pl in plants}
     for m in plant_months(list(by_plant), **period) if by_plant else []:
         by_plant[m.pop("plant_id")].months.append(m)
@@ -183,6 +198,7 @@ def county_input(
             name=r["name"],
             main_crop=r["main_crop"],
             declared_area_mu=r["effective_area_mu"],
+            efficient_area_mu=r["efficient_area_mu"] or 0.0,
             record=(
                 {k: r[k] for k in _RECORD_FIELDS} if r["gross_withdrawal_m3"] is not None else None
             ),
@@ -196,7 +212,8 @@ def county_input(
         if "users" in parts
         else []
     )
-    stats = area_stats(area.id, year) if "stats" in parts else None
+    history = area_stats_history(area.id) if "stats" in parts else {}
+    stats = history.get(year)
     return CountyInput(
         area_id=area.id,
         area_code=area.code,
@@ -209,6 +226,7 @@ def county_input(
         districts=districts,
         users=users,
         stats=stats,
+        stats_history=history,
     )
 
 

@@ -29,6 +29,12 @@ class Indicator(models.Model):
         PREREQUISITE = "prerequisite", _("prerequisite (vetoes the pass)")
         BONUS = "bonus", _("bonus item")
 
+    class Assessment(models.TextChoices):
+        NONE = "", _("none (a feature rule)")
+        STANDARD_2017 = "standard_2017", _("county water-saving society standard (2017)")
+        STRICTEST = "strictest", _("strictest water-resources management assessment")
+        COUNTY_PLAN = "county_plan", _("the county's implementation plan")
+
     class Comparator(models.TextChoices):
         LTE = "lte", "≤"
         GTE = "gte", "≥"
@@ -53,6 +59,23 @@ class Indicator(models.Model):
         _("points"), default=0, help_text=_("Maximum points on the county scorecard.")
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    assessment = models.CharField(
+        _("assessment"),
+        max_length=16,
+        choices=Assessment.choices,
+        blank=True,
+        default="",
+        help_text=_("Only lines of the 2017 standard count towards the pass total."),
+    )
+    category = models.CharField(
+        _("category"),
+        max_length=32,
+        blank=True,
+        default="",
+        help_text=_("The standard's category of the line (compliance/indicators.json)."),
+    )
+    needs_zh = models.TextField(_("data needed (Chinese)"), blank=True)
+    needs_en = models.TextField(_("data needed (English)"), blank=True)
     source = models.CharField(_("source document"), max_length=200)
     clause = models.CharField(_("clause"), max_length=200, blank=True)
     verified = models.BooleanField(
@@ -76,6 +99,11 @@ class Indicator(models.Model):
     def name(self) -> str:
         """The name in the active language."""
         return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+
+    @property
+    def needs(self) -> str:
+        """What the county must supply to judge the line, in the active language."""
+        return self.needs_en if (get_language() or "").startswith("en") else self.needs_zh
 
     def snapshot(self) -> dict:
         """The editable values, for the change history."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import get_language
 
 from compliance.dependencies import COUNTY_FAMILY
 from compliance.freshness import verdict_freshness
 from compliance.models import Indicator, Result
-from compliance.scorecard import PASS_LINE, ScoreLine, line_points, score
+from compliance.scorecard import PASS_LINE, STANDARD, ScoreLine, line_points, score
+from compliance.seed import categories
 from layers.models import AdminArea
 
 
@@ -57,37 +59,103 @@ def result_as_dict(r: Result) -> dict:
     }
 
 
+def _line(i: Indicator, r: Result) -> dict:
+    return {
+        "code": i.code,
+        "name": i.name,
+        "kind": i.kind,
+        "assessment": i.assessment,
+        "category": i.category,
+        "value": r.value,
+        "unit": r.unit,
+        "threshold": r.threshold,
+        "points": line_points(i.kind, r.status, i.points),
+        "max_points": i.points,
+        "status": r.status,
+        "explanation": r.explanation,
+        "source": i.source,
+        "clause": i.clause,
+        "verified": i.verified,
+        "needs": i.needs,
+    }
+
+
 def scorecard_from_results(
     area: AdminArea, year: int, results: list[Result], indicators: dict[str, Indicator]
 ) -> dict:
-    """The scorecard document from county results (stored, or a scenario's unsaved ones)."""
-    lines, score_lines = [], []
-    for r in sorted(results, key=lambda r: r.indicator.code):
-        i = indicators[r.indicator.code]
-        points = line_points(i.kind, r.status, i.points)
-        score_lines.append(ScoreLine(i.code, i.kind, r.value, r.unit, points, i.points, r.status))
-        lines.append(
-            {
-                "code": i.code,
-                "name": i.name,
-                "kind": i.kind,
-                "value": r.value,
-                "unit": r.unit,
-                "threshold": r.threshold,
-                "points": points,
-                "max_points": i.points,
-                "status": r.status,
-                "explanation": r.explanation,
-                "verified": i.verified,
-            }
+    """The scorecard document from county results (stored, or a scenario's unsaved ones).
+
+    lines: every county line (flat); categories: the 2017 standard's scored lines by category
+    in the standard's order; prerequisites and bonus apart; other_assessments: the lines that
+    are judged but never count towards the pass (最严格水资源管理考核, the county plan);
+    unjudged: the standard's lines without data, with the points at stake and what the county
+    must supply. Every line carries its `verified` flag; `unverified` counts those in use.
+    """
+    lines = [_line(indicators[r.indicator.code], r) for r in results]
+    lines.sort(key=lambda line: line["code"])
+    score_lines = [
+        ScoreLine(
+            line["code"],
+            line["kind"],
+            line["assessment"],
+            line["value"],
+            line["unit"],
+            line["points"],
+            line["max_points"],
+            line["status"],
         )
-    pass_line = indicators[PASS_LINE].threshold if PASS_LINE in indicators else None
+        for line in lines
+    ]
+    pass_ind = indicators.get(PASS_LINE)
+    pass_line = pass_ind.threshold if pass_ind and pass_ind.threshold is not None else float("inf")
+    bonus_cap = (pass_ind.params or {}).get("bonus_cap", 0) if pass_ind else 0
+    std = [line for line in lines if line["assessment"] == STANDARD]
+    names = {c["code"]: c for c in categories()}
+    lang_en = (get_language() or "").startswith("en")
+    by_category = [
+        {
+            "code": code,
+            "name": c["name_en"] if lang_en else c["name_zh"],
+            "confirmed": c.get("confirmed", False),
+            "lines": [
+                line for line in std if line["category"] == code and line["kind"] == "scorecard"
+            ],
+        }
+        for code, c in names.items()
+    ]
+    others = [
+        {
+            "code": code,
+            "name": str(label),
+            "lines": [line for line in lines if line["assessment"] == code],
+        }
+        for code, label in Indicator.Assessment.choices
+        if code not in ("", STANDARD)
+    ]
     return {
         "area": area.code,
         "area_name": area.name,
         "year": year,
-        **score(score_lines, pass_line if pass_line is not None else float("inf")),
+        **score(score_lines, pass_line, bonus_cap),
+        "pass_line_verified": bool(pass_ind and pass_ind.verified),
+        "unverified": sum(1 for line in std if not line["verified"])
+        + (0 if pass_ind and pass_ind.verified else 1),
         "lines": lines,
+        "prerequisites": [line for line in std if line["kind"] == "prerequisite"],
+        "categories": [c for c in by_category if c["lines"]],
+        "bonus": [line for line in std if line["kind"] == "bonus"],
+        "other_assessments": [o for o in others if o["lines"]],
+        "unjudged": [
+            {
+                "code": line["code"],
+                "name": line["name"],
+                "kind": line["kind"],
+                "points": line["max_points"],
+                "needs": line["needs"],
+            }
+            for line in std
+            if line["status"] == "no_data"
+        ],
     }
 
 

@@ -6,28 +6,48 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.models import EvaluationRun, Indicator, IndicatorChange, Result
-from compliance.seed import FIELDS, seed_data
+from compliance.seed import FIELDS, STRUCTURE, seed_data
 
 INDICATORS_KEY = "indicators"  # the data version every verdict depends on
 
 
-def indicators_seed() -> int:
-    """Create the indicators of the seed file that do not exist yet; never overwrite an edit.
+def _seed_value(item: dict, f: str):
+    return item.get(
+        f, "" if f in ("notes", "assessment", "category", "needs_zh", "needs_en") else None
+    )
 
-    Returns how many were created. Runs after every migrate.
+
+@transaction.atomic
+def indicators_seed() -> int:
+    """Bring the indicators to the seed file's version; never overwrite a user's edit.
+
+    New codes are created. An indicator seeded from an older version is upgraded: wholly when
+    nobody has edited it, else only its place in the scorecard (STRUCTURE), keeping the edited
+    values. Codes the seed no longer has are rules the engine no longer computes: removed with
+    their results. Returns how many were created. Runs after every migrate.
     """
     version, items = seed_data()
-    existing = set(Indicator.objects.values_list("code", flat=True))
+    existing = {i.code: i for i in Indicator.objects.all()}
     new = [
         Indicator(
-            code=item["code"],
-            seed_version=version,
-            **{f: item.get(f, "" if f == "notes" else None) for f in FIELDS},
+            code=item["code"], seed_version=version, **{f: _seed_value(item, f) for f in FIELDS}
         )
         for item in items
         if item["code"] not in existing
     ]
     Indicator.objects.bulk_create(new)
+    edited = set(IndicatorChange.objects.values_list("indicator__code", flat=True))
+    for item in items:
+        old = existing.get(item["code"])
+        if old is None or old.seed_version >= version:
+            continue
+        for f in FIELDS if old.code not in edited else STRUCTURE:
+            setattr(old, f, _seed_value(item, f))
+        old.seed_version = version
+        old.save()
+    retired = set(existing) - {item["code"] for item in items}
+    if retired:
+        Indicator.objects.filter(code__in=retired).delete()
     return len(new)
 
 

@@ -102,7 +102,11 @@ def _user_row(r: dict, year: int, ind: dict[str, Indicator]) -> dict | None:
     is_key = bool(key.details.get("key_monitored"))
     if not (must_plan or is_key):
         return None
-    over = rules.over_plan(annual, plan, over_i.params, ref=_ref(over_i)) if plan else None
+    over = (
+        rules.over_plan(annual, plan, over_i.params, source=r["source"], ref=_ref(over_i))
+        if plan
+        else None
+    )
     over_m3 = over.value if over and over.value is not None else 0.0
     if plan is None:
         status = "no_plan" if must_plan else "not_required"
@@ -128,7 +132,8 @@ def _user_row(r: dict, year: int, ind: dict[str, Indicator]) -> dict | None:
         "over_plan_m3": round(over_m3, 3),
         "over_plan_share": over.details.get("over_share") if over else None,
         "surcharge_tiers": over.details.get("tiers", []) if over else [],
-        "surcharge_base_price_m3": over.details.get("surcharge_multiples") if over else None,
+        "surcharge_base_price_m3": _surcharge(over, "water_price"),
+        "surcharge_resource_tax_m3": _surcharge(over, "resource_tax"),
         "months": [
             {
                 "month": f"{year}-{k:02d}",
@@ -144,6 +149,13 @@ def _user_row(r: dict, year: int, ind: dict[str, Indicator]) -> dict | None:
             "key_monitored": _text(key),
         },
     }
+
+
+def _surcharge(over, basis: str) -> float | None:
+    """The surcharge in m³ of `basis` (water price or resource tax), None when on the other."""
+    if over is None or over.details.get("surcharge_basis") != basis:
+        return None
+    return over.details.get("surcharge_multiples")
 
 
 def users_plans(q: UsersPlansQuery) -> dict:
@@ -184,6 +196,9 @@ def users_plans(q: UsersPlansQuery) -> dict:
             "over_plan_m3": round(sum(u["over_plan_m3"] for u in rows), 3),
             "surcharge_base_price_m3": round(
                 sum(u["surcharge_base_price_m3"] or 0 for u in rows), 3
+            ),
+            "surcharge_resource_tax_m3": round(
+                sum(u["surcharge_resource_tax_m3"] or 0 for u in rows), 3
             ),
         },
         "results": rows,

@@ -145,6 +145,11 @@ RECORD_SPECS = (
             Attr("gdp_10k_yuan", "float", min_value=0),
             Attr("industrial_value_added_10k_yuan", "float", min_value=0),
             Attr("water_use_cap_m3", "float", min_value=0),
+            Attr("abstraction_surface_m3", "float", min_value=0),
+            Attr("abstraction_groundwater_m3", "float", min_value=0),
+            Attr("abstraction_public_supply_m3", "float", min_value=0),
+            Attr("abstraction_nonconventional_m3", "float", min_value=0),
+            Attr("industrial_use_m3", "float", min_value=0),
         ),
     ),
 )

@@ -42,12 +42,19 @@ def wfz_samples(zone_ids: list[int], start: dt.date, end: dt.date) -> list[dict]
     )
 
 
-def plants_in_area(area_id: int) -> list[dict]:
-    """Sewage plants of an area with their grade, capacity (m³/d) and status."""
+def plants_in_area(area_id: int, receiving_radius_m: float) -> list[dict]:
+    """Sewage plants of an area with their grade, capacity (m³/d) and status, and their
+    receiving water: the water-function zone nearest the plant within the radius (metres)."""
     return dict_rows(
-        "SELECT id, code, name, town_id, status, design_capacity_m3d, effluent_grade, built_on "  # noqa: S608 (constants)
-        f"FROM layers_sewageplant f WHERE {IN_AREA} ORDER BY code",
-        {"area": area_id},
+        "SELECT f.id, f.code, f.name, f.town_id, f.status, f.design_capacity_m3d, "  # noqa: S608 (constants)
+        " f.effluent_grade, f.built_on, z.code AS receiving_zone_code, "
+        " z.target_class AS receiving_class, z.water_body AS receiving_water_body "
+        "FROM layers_sewageplant f LEFT JOIN LATERAL ("
+        " SELECT code, target_class, water_body FROM layers_waterfunctionzone w "
+        " WHERE ST_DWithin(w.geom::geography, f.geom::geography, %(radius)s) "
+        " ORDER BY w.geom <-> f.geom LIMIT 1) z ON true "
+        f"WHERE {IN_AREA} ORDER BY f.code",
+        {"area": area_id, "radius": receiving_radius_m},
     )
 
 
@@ -62,10 +69,11 @@ def plant_months(plant_ids: list[int], start: dt.date, end: dt.date) -> list[dic
 
 
 def towns_with_plants(area_id: int, year: int) -> list[dict]:
-    """The area's towns with their population of the year and operating plants inside them
-    (one town, one plant: counted by a live spatial join, not the derived town link)."""
+    """The area's towns with their population and water-use cap of the year and operating
+    plants inside them (one town, one plant: counted by a live spatial join, not the derived
+    town link)."""
     return dict_rows(
-        "SELECT t.id, t.code, t.name, s.population, "
+        "SELECT t.id, t.code, t.name, s.population, s.water_use_cap_m3, "
         " (SELECT count(*) FROM layers_sewageplant p "
         "  WHERE p.status = 'operating' AND ST_Intersects(t.geom, p.geom))::int "
         "  AS operating_plants "
@@ -79,7 +87,8 @@ def towns_with_plants(area_id: int, year: int) -> list[dict]:
 def districts_with_record(area_id: int, year: int) -> list[dict]:
     """Irrigation districts of an area with their record of the year (None columns: none)."""
     return dict_rows(
-        "SELECT f.id, f.code, f.name, f.main_crop, f.effective_area_mu, r.gross_withdrawal_m3, "  # noqa: S608 (constants)
+        "SELECT f.id, f.code, f.name, f.main_crop, f.effective_area_mu, f.efficient_area_mu, "  # noqa: S608 (constants)
+        " r.gross_withdrawal_m3, "
         " r.net_field_m3, r.irrigated_area_mu, r.metered_withdrawal_m3 "
         "FROM layers_irrigationdistrict f "
         "LEFT JOIN layers_irrigationrecord r ON r.district_id = f.id AND r.year = %(year)s "
@@ -88,11 +97,18 @@ def districts_with_record(area_id: int, year: int) -> list[dict]:
     )
 
 
-def area_stats(area_id: int, year: int) -> dict | None:
-    """An area's statistics of a year (population, GDP, industry, cap), or None."""
+_STATS_COLUMNS = (
+    "population, gdp_10k_yuan, industrial_value_added_10k_yuan, water_use_cap_m3, "
+    "abstraction_surface_m3, abstraction_groundwater_m3, abstraction_public_supply_m3, "
+    "abstraction_nonconventional_m3, industrial_use_m3"
+)
+
+
+def area_stats_history(area_id: int) -> dict[int, dict]:
+    """An area's statistics of every year, by year (a few rows: base years of decline rates)."""
     rows = dict_rows(
-        "SELECT population, gdp_10k_yuan, industrial_value_added_10k_yuan, water_use_cap_m3 "
-        "FROM layers_areayearstats WHERE area_id = %(area)s AND year = %(year)s",
-        {"area": area_id, "year": year},
+        f"SELECT year, {_STATS_COLUMNS} FROM layers_areayearstats "  # noqa: S608 (constants)
+        "WHERE area_id = %(area)s ORDER BY year",
+        {"area": area_id},
     )
-    return rows[0] if rows else None
+    return {r.pop("year"): r for r in rows}

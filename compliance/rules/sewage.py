@@ -12,6 +12,7 @@ from typing import Any
 
 from compliance.rules import (
     COMPLIANT,
+    NON_COMPLIANT,
     Verdict,
     clean,
     fmt,
@@ -32,6 +33,13 @@ RECLAIMED_REF = "《水污染防治行动计划》（国发〔2015〕17号）"
 RECLAIMED_REF_EN = "Water Pollution Prevention Action Plan, Guofa [2015] No. 17"
 TOWN_REF = "连州市县域节水型社会达标建设实施方案 三（四）6 一镇一污水处理厂"
 TOWN_REF_EN = "Lianzhou water-saving plan III(4)6: one sewage plant per town"
+# GB 18918 limits are daily means; the plants report monthly means (said in every sentence).
+MONTHLY_NOTE_ZH = "注：GB 18918 限值为日均值，本评价以月报月均值对照，月内个别超标日可能未体现。"
+MONTHLY_NOTE_EN = (
+    "Note: GB 18918 limits are daily means; monthly means are compared with them, so a month's "
+    "mean can hide days over the limit."
+)
+RECEIVING_REF = "GB 18918-2002 §4.1.2.2–§4.1.2.3"
 GRADE_NAMES = {"1A": ("一级A", "1A"), "1B": ("一级B", "1B"), "2": ("二级", "2")}
 PARAMETER_NAMES = {
     "cod": ("COD", "COD"),
@@ -192,12 +200,14 @@ def effluent_year(
             "built_on": _iso(built_on),
         },
         explanation_zh=(
-            f"{assessed} 个月中 {compliant} 个月出水达到{grade_zh}标准，达标率 {pct(value)} "
+            f"{assessed} 个月中 {compliant} 个月出水月均值达到{grade_zh}标准，达标率 {pct(value)} "
             f"{sign} {pct(threshold)}，{word_zh}（{'；'.join([*notes_zh, ref_zh])}）。"
+            f"{MONTHLY_NOTE_ZH}"
         ),
         explanation_en=(
-            f"{compliant} of {assessed} months meet grade {grade_en}: rate {pct(value)} {sign} "
-            f"{pct(threshold)}, {word_en} ({'; '.join([*notes_en, ref_en])})."
+            f"{compliant} of {assessed} months meet grade {grade_en} on their monthly mean: rate "
+            f"{pct(value)} {sign} {pct(threshold)}, {word_en} ({'; '.join([*notes_en, ref_en])})."
+            f" {MONTHLY_NOTE_EN}"
         ),
     )
 
@@ -352,8 +362,87 @@ def town_plant(
     )
 
 
+def receiving_grade(
+    grade: str,
+    zone_code: str | None,
+    zone_class: int | None,
+    water_body: str | None,
+    params: Mapping,
+    *,
+    ref: str | None = None,
+) -> Verdict:
+    """Whether the plant's declared effluent grade is at least what its receiving water needs.
+
+    GB 18918-2002 §4.1.2.2: discharge into a GB 3838 class III zone (drinking-water protection
+    areas and bathing waters aside) or into a lake or reservoir needs grade 1B at least;
+    §4.1.2.3: classes IV–V need grade 2. Class I–II zones take no new discharge
+    (params.min_grade_by_class maps them to None: non-compliant whatever the grade). No zone
+    near the plant: no_data. Value: the required grade's rank minus the plant's (> 0 fails).
+    """
+    ref_zh, ref_en = refs(ref, RECEIVING_REF, RECEIVING_REF)
+    rank = params["grade_rank"]
+    grade_zh, grade_en = GRADE_NAMES.get(grade, (grade, grade))
+    if zone_code is None or zone_class is None:
+        return no_data(
+            "",
+            None,
+            f"附近无水功能区，无法判定受纳水体（{ref_zh}）。",
+            f"No water-function zone near the plant: receiving water unknown ({ref_en}).",
+        )
+    by_class = params["min_grade_by_class"]
+    required = by_class.get(str(zone_class))
+    closed = water_body in ("lake", "reservoir")
+    if closed and required is not None and rank[params["closed_water_min_grade"]] > rank[required]:
+        required = params["closed_water_min_grade"]
+    roman = "Ⅰ Ⅱ Ⅲ Ⅳ Ⅴ".split()[zone_class - 1] if 1 <= zone_class <= 5 else str(zone_class)
+    details = {
+        "grade": grade,
+        "receiving_zone": zone_code,
+        "zone_class": zone_class,
+        "required_grade": required,
+    }
+    if required is None:
+        return Verdict(
+            value=None,
+            threshold=None,
+            unit="",
+            status=NON_COMPLIANT,
+            details=details,
+            explanation_zh=(
+                f"出水排入{roman}类水功能区 {zone_code}，该类水域不得新设排污口，"
+                f"不达标（{ref_zh}）。"
+            ),
+            explanation_en=(
+                f"Discharges into class {roman} zone {zone_code}, which takes no new discharge: "
+                f"non-compliant ({ref_en})."
+            ),
+        )
+    gap = float(rank[required] - rank.get(grade, 0))
+    status = COMPLIANT if gap <= 0 else NON_COMPLIANT
+    word_zh, word_en = verdict_text(status)
+    need_zh, need_en = GRADE_NAMES[required]
+    where_zh = "湖库（封闭水域）" if closed else f"{roman}类水功能区"
+    where_en = "a lake or reservoir" if closed else f"a class {roman} zone"
+    return Verdict(
+        value=gap,
+        threshold=0.0,
+        unit="",
+        status=status,
+        details=details,
+        explanation_zh=(
+            f"执行{grade_zh}标准，出水排入{where_zh} {zone_code}，要求不低于{need_zh}，"
+            f"{word_zh}（{ref_zh}）。"
+        ),
+        explanation_en=(
+            f"Grade {grade_en}, discharging into {where_en} ({zone_code}) that needs at least "
+            f"{need_en}: {word_en} ({ref_en})."
+        ),
+    )
+
+
 __all__ = [
     "effluent_year",
+    "receiving_grade",
     "grade_limits",
     "load_year",
     "month_label",

@@ -28,6 +28,15 @@ OVER_PLAN_REF = "超计划累进加价（默认分档，待核）"
 OVER_PLAN_REF_EN = "over-plan progressive surcharge, default tiers unverified"
 KEY_USER_REF = "国家重点监控用水单位名录"
 KEY_USER_REF_EN = "national list of key monitored water users"
+# What an over-plan surcharge multiplies: the water price (public network) or, for a
+# self-supplied user who buys no water, the water-resource tax (水资源税) per m³.
+BASIS_NAMES = {
+    "water_price": ("基本水价", "the base water price"),
+    "resource_tax": (
+        "水资源税（费）（自备水源不缴水费）",
+        "the water-resource tax (self-supplied: no water price)",
+    ),
+}
 SECTOR_NAMES = {
     "agriculture": ("农业", "agriculture"),
     "industry": ("工业", "industry"),
@@ -140,13 +149,16 @@ def over_plan(
     plan_m3: float | None,
     params: dict,
     *,
+    source: str = "public_network",
     ref: str | None = None,
 ) -> Verdict:
     """Volume used over the annual plan (m³) and its progressive surcharge.
 
     details: tiers (surcharge_tiers) and surcharge_multiples = Σ volume × multiple, i.e. the
-    surcharge expressed as m³ charged at the base price. No plan (or a plan ≤ 0) -> no_data;
-    any volume over plan -> non_compliant.
+    surcharge expressed as m³ charged at the basis; surcharge_basis: a public-network user's
+    surcharge is on the water price it pays ("water_price"), a self-supplied user (surface or
+    groundwater) pays no water price, so its surcharge is on the water-resource tax per m³
+    ("resource_tax"). No plan (or a plan ≤ 0) -> no_data; any volume over plan -> non_compliant.
     """
     ref_zh, ref_en = refs(ref, OVER_PLAN_REF, OVER_PLAN_REF_EN)
     plan = num(plan_m3)
@@ -162,6 +174,8 @@ def over_plan(
             plan_m3=plan,
         )
     over = clean(max(0.0, use - plan))
+    basis = "water_price" if source == "public_network" else "resource_tax"
+    basis_zh, basis_en = BASIS_NAMES[basis]
     tiers = surcharge_tiers(over, plan, params["tiers"])
     multiples = clean(sum(t["volume_m3"] * t["multiple"] for t in tiers))
     status = NON_COMPLIANT if over > 0 else COMPLIANT
@@ -176,8 +190,8 @@ def over_plan(
         bands_en = ", ".join(
             f"{fmt(t['volume_m3'], 0)} m³ in {_band(t)} at +{fmt(t['multiple'])}×" for t in used
         )
-        tail_zh = f"：{bands_zh}，加价合计相当于 {fmt(multiples, 0)} m³ 基本水价"
-        tail_en = f": {bands_en}; surcharge = base price × {fmt(multiples, 0)} m³"
+        tail_zh = f"：{bands_zh}，加价合计相当于 {fmt(multiples, 0)} m³ {basis_zh}"
+        tail_en = f": {bands_en}; surcharge = {basis_en} × {fmt(multiples, 0)} m³"
     else:
         tail_zh = tail_en = ""
     return Verdict(
@@ -191,6 +205,7 @@ def over_plan(
             "over_share": clean(share),
             "tiers": tiers,
             "surcharge_multiples": multiples,
+            "surcharge_basis": basis,
         },
         explanation_zh=(
             f"年用水量 {fmt(use, 0)} m³，年度计划 {fmt(plan, 0)} m³，超计划 {fmt(over, 0)} m³"

@@ -40,7 +40,8 @@ class AdminArea(models.Model):
 
 
 class AreaYearStats(models.Model):
-    """Yearly statistics of an area: population, GDP, industrial value added, water-use cap."""
+    """Yearly statistics of an area: population, GDP, industrial value added, water-use cap,
+    abstractions by source and industrial water use."""
 
     area = models.ForeignKey(
         AdminArea, verbose_name=_("area"), on_delete=models.CASCADE, related_name="stats"
@@ -56,6 +57,38 @@ class AreaYearStats(models.Model):
     water_use_cap_m3 = models.FloatField(
         _("water-use cap"), null=True, blank=True, help_text=_("m³ per year")
     )
+    # Abstractions by source (取水量), as the water-resources bulletin reports them: the area's
+    # total water use is their sum; end users' consumption is the cross-check.
+    abstraction_surface_m3 = models.FloatField(
+        _("self-supplied surface abstraction"),
+        null=True,
+        blank=True,
+        help_text=_("m³ per year, irrigation included; the water works' intake excluded"),
+    )
+    abstraction_groundwater_m3 = models.FloatField(
+        _("self-supplied groundwater abstraction"),
+        null=True,
+        blank=True,
+        help_text=_("m³ per year; the water works' wells excluded"),
+    )
+    abstraction_public_supply_m3 = models.FloatField(
+        _("public water works' abstraction"),
+        null=True,
+        blank=True,
+        help_text=_("m³ per year taken by the public water works from rivers, reservoirs, wells"),
+    )
+    abstraction_nonconventional_m3 = models.FloatField(
+        _("non-conventional water used"),
+        null=True,
+        blank=True,
+        help_text=_("m³ per year: reclaimed water, harvested rainwater"),
+    )
+    industrial_use_m3 = models.FloatField(
+        _("industrial water use"),
+        null=True,
+        blank=True,
+        help_text=_("m³ per year, as the water-resources bulletin reports it"),
+    )
 
     class Meta:
         ordering = ["area__code", "year"]
@@ -67,6 +100,11 @@ class AreaYearStats(models.Model):
                 "gdp_10k_yuan",
                 "industrial_value_added_10k_yuan",
                 "water_use_cap_m3",
+                "abstraction_surface_m3",
+                "abstraction_groundwater_m3",
+                "abstraction_public_supply_m3",
+                "abstraction_nonconventional_m3",
+                "industrial_use_m3",
                 prefix="areayearstats",
             ),
         ]
