@@ -50,8 +50,8 @@ FAMILY_LAYERS = {
 # inputs or verdicts it reads, and whether it reads the county's statistics of the year. A
 # line changes only when one of these changes; a line not listed depends on everything.
 COUNTY_LINE_SOURCES: dict[str, tuple[tuple[str, ...], bool]] = {
-    # the cap line reads the consumption and the networks' supply as its cross-check
-    "county.total_use_vs_cap": (("user", "irrigation", "supply"), True),
+    # the cap line reads users' consumption and irrigation withdrawals as its cross-check
+    "county.total_use_vs_cap": (("user", "irrigation"), True),
     "county.gdp_intensity_decline": ((), True),
     "county.industrial_intensity_decline": ((), True),
     "county.planned_use_coverage": (("user",), False),

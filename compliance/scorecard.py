@@ -128,7 +128,6 @@ def _cap(data: CountyInput) -> Figure:
     if not cap:
         return _none("未设用水总量控制指标", "no water-use cap set")
     consumed = consumption_total(data)
-    supplied = sum((z.balance or {}).get("system_input_m3") or 0 for z in data.supply_zones)
     src_zh, src_en = _sources_text(parts)
     check_zh = f"；用水户用水量与灌区取水量合计 {fmt(consumed, 0)} m³（核对）"
     check_en = (
@@ -143,7 +142,6 @@ def _cap(data: CountyInput) -> Figure:
             "use_m3": use,
             "cap_m3": cap,
             "consumption_m3": consumed,
-            "network_supply_m3": supplied,
         },
     )
 

@@ -80,12 +80,14 @@ def records_import(
     while header and header[-1] == "":
         header.pop()
     _check_header(spec, header)
+    present = [a for a in spec.columns if a.name in header]
     parents = dict(spec.parent_model.objects.values_list("code", "id"))
     parsed, errors = _parse(spec, header, rows, parents, progress)
     if errors:
         raise ImportFailed(errors[:MAX_REPORTED_ERRORS])
     report = ImportReport(target=kind, rows=len(parsed), dry_run=dry_run)
-    columns = [spec.parent_field, *(a.name for a in spec.columns)]
+    # A column left out of the file is left as it is on the records it updates.
+    columns = [spec.parent_field, *(a.name for a in present)]
     key = [spec.parent_field, *spec.key]
     try:
         with transaction.atomic():
@@ -102,13 +104,25 @@ def records_import(
     return report
 
 
+def optional_columns(spec: RecordKind) -> set[str]:
+    """Columns a file may leave out: not required, not part of the key, nullable in the table
+    (on insert the database leaves them empty; on update they keep their value)."""
+    fields = {f.name: f for f in spec.model._meta.get_fields() if hasattr(f, "null")}
+    return {
+        a.name
+        for a in spec.columns
+        if not a.required and a.name not in spec.key and a.name in fields and fields[a.name].null
+    }
+
+
 def _check_header(spec: RecordKind, header: list[str]) -> None:
     if not header:
         raise _fail("the file is empty: no header row")
+    optional = optional_columns(spec)
     errors = [
         RowError(1, name, "required column is missing")
         for name in spec.headers
-        if name not in header
+        if name not in header and name not in optional
     ]
     errors += [
         RowError(1, name, f"unexpected column (expected: {', '.join(spec.headers)})")
@@ -128,7 +142,8 @@ def _parse(
     parents: dict[str, int],
     progress: Progress | None,
 ) -> tuple[list[tuple], list[RowError]]:
-    index = {name: header.index(name) for name in spec.headers}
+    index = {name: header.index(name) for name in spec.headers if name in header}
+    present = [a for a in spec.columns if a.name in index]
     parsed: list[tuple] = []
     errors: list[RowError] = []
     seen: dict[tuple, int] = {}
@@ -145,7 +160,8 @@ def _parse(
         parent_id = parents.get(code)
         if parent_id is None:
             row_errors.append(RowError(number, spec.parent_column, f"unknown code {code!r}"))
-        for attr in spec.columns:
+        row = {a.name: None for a in spec.columns if a.name not in index}  # left as they are
+        for attr in present:
             try:
                 row[attr.name] = attr.parse(cells[index[attr.name]])
             except (ValueError, TypeError) as exc:
@@ -162,7 +178,7 @@ def _parse(
             seen[natural] = number
         errors.extend(row_errors)
         if not row_errors:
-            parsed.append((parent_id, *(row[a.name] for a in spec.columns)))
+            parsed.append((parent_id, *(row[a.name] for a in present)))
         if progress and number % 5000 == 0:
             progress(f"{spec.kind}: validate", number, 0)
         if len(errors) > MAX_REPORTED_ERRORS:

@@ -64,8 +64,18 @@ DESIGN_CODES = {
     "county.carrier_institution_share",
     "county.carrier_community_share",
     "county.total_use_vs_cap",
-    "county.use_per_10k_gdp",
-    "county.use_per_10k_industrial_value_added",
+    "county.gdp_intensity_decline",
+    "county.industrial_intensity_decline",
+    "county.industry_metering",
+    "county.services_metering",
+    "county.nonconventional_use",
+    "county.water_saving_appliances",
+    "county.bonus_benchmark",
+    "county.bonus_incentives",
+    "county.efficient_irrigation",
+    "county.town_cap_compliance",
+    "town.water_use_cap",
+    "sewage.receiving_grade",
     "county.reclaimed_water_rate",
     "county.water_price_mechanism",
     "county.three_simultaneities",
@@ -88,6 +98,11 @@ KEYS = {
     "source",
     "clause",
     "verified",
+    "notes",
+    "assessment",
+    "category",
+    "needs_zh",
+    "needs_en",
 }
 FAMILIES = {"wfz", "supply", "sewage", "town", "irrigation", "user", "county"}
 LAYERS = {
@@ -103,8 +118,8 @@ LAYERS = {
 
 class IndicatorSeedTests:
     def test_version_and_shape(self):
-        assert SEED["version"] == 1
-        assert set(SEED) == {"version", "indicators"}
+        assert SEED["version"] == 2
+        assert set(SEED) == {"version", "indicators", "categories"}
 
     def test_every_design_code_is_seeded(self):
         assert DESIGN_CODES - set(INDICATORS) == set()
@@ -115,7 +130,7 @@ class IndicatorSeedTests:
 
     def test_each_indicator_has_exactly_the_contract_keys(self):
         for ind in SEED["indicators"]:
-            assert set(ind) - {"notes"} == KEYS, ind["code"]
+            assert set(ind) == KEYS, ind["code"]
 
     def test_enumerations(self):
         for ind in SEED["indicators"]:
@@ -151,12 +166,46 @@ class IndicatorSeedTests:
             assert ind["clause"].strip(), ind["code"]
 
     def test_scorecard_points_sum_to_100_bonus_extra(self):
-        lines = [i for i in SEED["indicators"] if i["kind"] in ("scorecard", "prerequisite")]
-        assert sum(i["points"] for i in lines) == 100
+        """The 2017 standard's scored lines carry the 100 points; prerequisites veto and carry
+        none; bonus items are apart (capped by the pass line's bonus_cap); lines of other
+        assessments (最严格水资源管理, the county plan) carry none."""
+        std = [i for i in SEED["indicators"] if i["assessment"] == "standard_2017"]
+        assert sum(i["points"] for i in std if i["kind"] == "scorecard") == 100
+        assert all(i["points"] == 0 for i in std if i["kind"] == "prerequisite")
+        assert {i["code"] for i in std if i["kind"] == "prerequisite"} == {
+            "county.total_use_vs_cap",
+            "county.gdp_intensity_decline",
+            "county.industrial_intensity_decline",
+        }
+        assert {i["code"] for i in std if i["kind"] == "bonus"} == {
+            "county.bonus_benchmark",
+            "county.bonus_incentives",
+            "county.efficient_irrigation",
+        }
+        assert INDICATORS["county.pass_line"]["params"]["bonus_cap"] > 0
         assert all(i["points"] == 0 for i in SEED["indicators"] if i["kind"] == "feature")
-        assert INDICATORS["county.reclaimed_water_rate"]["kind"] == "bonus"
-        assert INDICATORS["county.reclaimed_water_rate"]["points"] > 0
-        assert INDICATORS["county.total_use_vs_cap"]["kind"] == "prerequisite"
+        others = {
+            i["code"]
+            for i in SEED["indicators"]
+            if i["assessment"] in ("strictest", "county_plan")
+        }
+        assert others == {
+            "county.wfz_compliance_rate",
+            "county.town_cap_compliance",
+            "county.sewage_coverage",
+            "county.sewage_effluent",
+            "county.reclaimed_water_rate",
+        }
+        assert all(INDICATORS[c]["points"] == 0 for c in others)
+
+    def test_every_standard_line_has_a_category_and_says_what_data_it_needs(self):
+        categories = {c["code"] for c in SEED["categories"]}
+        assert len(categories - {"bonus"}) == 11  # the 2017 standard's 11 categories
+        for i in SEED["indicators"]:
+            if i["assessment"] == "standard_2017" and i["code"] != "county.pass_line":
+                assert i["category"] in categories, i["code"]
+                assert i["needs_zh"].strip() and i["needs_en"].strip(), i["code"]
+                assert i["verified"] is False, i["code"]  # the official table was not found
 
     def test_pass_line_is_90_unverified(self):
         line = INDICATORS["county.pass_line"]
@@ -166,7 +215,13 @@ class IndicatorSeedTests:
 
     def test_only_standard_values_are_verified(self):
         verified = {i["code"] for i in SEED["indicators"] if i["verified"]}
-        assert verified == {"wfz.quality", "supply.leakage", "sewage.effluent", "town.sewage_plant"}
+        assert verified == {
+            "wfz.quality",
+            "supply.leakage",
+            "sewage.effluent",
+            "sewage.receiving_grade",
+            "town.sewage_plant",
+        }
         for code in ("user.over_plan", "irrigation.quota", "county.pass_line"):
             assert INDICATORS[code]["verified"] is False
 
@@ -191,6 +246,7 @@ class IndicatorSeedTests:
             "import sys\n"
             "import compliance.rules.water_quality, compliance.rules.leakage\n"
             "import compliance.rules.sewage, compliance.rules.irrigation, compliance.rules.users\n"
+            "import compliance.rules.caps\n"
             "assert not [m for m in sys.modules if m.split('.')[0] == 'django'], 'django'\n"
         )
         done = subprocess.run(  # noqa: S603 (our own interpreter, fixed code)
