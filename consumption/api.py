@@ -65,7 +65,10 @@ class ConsumptionListApi(JsonOnlyApi):
     yearly record (zone_type=irrigation-district) or each record × the share of the district's
     area inside the town; none for supply zones and water-function zones. Yearly records are
     spread over months by the agricultural users' monthly profile of that year (1/12 each when
-    there is none) and count as surface water. per_capita_l_per_day: litres per person per day;
+    there is none) and count as surface water. capped_volume_m3: the use a town's cap covers
+    (its users outside agriculture; irrigation districts never), and cap_used_percent its
+    share of the cap; per_capita_l_per_day: the users' litres per person per day (irrigation
+    withdrawals feed fields, not people);
     per_10k_gdp_m3: m³ per 10,000 yuan; caps, plans and GDP scaled by 1/12 per month."""
 
     @extend_schema(

@@ -48,6 +48,7 @@ COLUMNS = [
     Column("plan_m3", "用水计划", _("plans"), M3, 3),
     Column("plan_used_percent", "计划执行率", _("plan used"), "%", 2),
     Column("cap_m3", "用水总量控制指标", _("cap"), M3, 3),
+    Column("capped_volume_m3", "控制指标范围内用水量", _("use under the cap"), M3, 3),
     Column("cap_used_percent", "占控制指标", _("cap used"), "%", 2),
     Column("population", "人口", _("population"), _("persons"), 0, unit_zh="人"),
     Column(
@@ -90,6 +91,7 @@ def columns_for(group_by: tuple[str, ...], *, stats: bool, compare: bool) -> lis
     if stats:
         keys += [
             "cap_m3",
+            "capped_volume_m3",
             "cap_used_percent",
             "population",
             "per_capita_l_per_day",

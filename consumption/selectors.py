@@ -103,11 +103,14 @@ def _derive(row: dict, q: ConsumptionQuery, stats: bool) -> dict:
     if stats:
         person_days, gdp, cap = row["person_days"], row["gdp_10k_yuan"], row["cap_m3"]
         days = _days(row.get("month"), q.period)
+        # Caps cover the users outside CAP_EXCLUDED_SECTORS; per-capita use, the users (the
+        # irrigation districts' withdrawals feed fields, not people).
         out.update(
             cap_m3=cap,
-            cap_used_percent=_ratio(volume, cap, 100),
+            capped_volume_m3=row["capped_volume_m3"],
+            cap_used_percent=_ratio(row["capped_volume_m3"], cap, 100),
             population=None if person_days is None else person_days / days,
-            per_capita_l_per_day=_ratio(volume * 1000, person_days),
+            per_capita_l_per_day=_ratio(row["users_volume_m3"] * 1000, person_days),
             gdp_10k_yuan=gdp,
             per_10k_gdp_m3=_ratio(volume, gdp),
         )

@@ -65,7 +65,9 @@ user_facts AS (
   SELECT mb.zone_id, mb.sector::text AS sector, {tag_month},
          c.volume_m3 AS users_m3,
          CASE WHEN mb.annual_plan_m3 IS NULL THEN 0 ELSE c.volume_m3 END AS planned_m3,
-         0::float8 AS irrigation_m3
+         0::float8 AS irrigation_m3,
+         CASE WHEN mb.sector::text = ANY(%(cap_excluded)s) THEN 0 ELSE c.volume_m3 END
+           AS capped_m3
   FROM layers_consumption c
   JOIN members mb ON mb.user_id = c.user_id{expand}
   WHERE c.month BETWEEN %(lo)s AND %(end)s{expand_filter})"""
@@ -118,7 +120,7 @@ _IRRIGATION_FACTS = """
 irrigation_facts AS (
   SELECT ds.zone_id, 'agriculture'::text AS sector, mo.tag, mo.month_key,
          0::float8 AS users_m3, 0::float8 AS planned_m3,
-         r.gross_withdrawal_m3 * ds.share * p.share AS irrigation_m3
+         r.gross_withdrawal_m3 * ds.share * p.share AS irrigation_m3, 0::float8 AS capped_m3
   FROM district_share ds
   JOIN layers_irrigationrecord r ON r.district_id = ds.district_id
   JOIN months mo ON r.year = extract(year FROM mo.month)::int
@@ -128,6 +130,7 @@ _SUMS = """
     sum(users_m3) FILTER (WHERE tag = 'cur') AS users_volume_m3,
     sum(irrigation_m3) FILTER (WHERE tag = 'cur') AS irrigation_volume_m3,
     sum(planned_m3) FILTER (WHERE tag = 'cur') AS planned_users_volume_m3,
+    sum(capped_m3) FILTER (WHERE tag = 'cur') AS capped_volume_m3,
     sum(users_m3 + irrigation_m3) FILTER (WHERE tag = 'prev') AS previous_volume_m3"""
 # Annual statistics scaled to months: person-days for per-capita use, 1/12 of GDP and cap.
 _STATS = """
@@ -205,6 +208,7 @@ _FIGURES = [
     "coalesce(a.users_volume_m3, 0) AS users_volume_m3",
     "coalesce(a.irrigation_volume_m3, 0) AS irrigation_volume_m3",
     "coalesce(a.planned_users_volume_m3, 0) AS planned_users_volume_m3",
+    "coalesce(a.capped_volume_m3, 0) AS capped_volume_m3",
     "coalesce(a.previous_volume_m3, 0) AS previous_volume_m3",
     "p.annual_plan_m3",
 ]
@@ -270,12 +274,18 @@ def _facts(irrigation: list) -> str:
     )
 
 
+# What a town's water-use cap covers: its users' use, these sectors and the irrigation
+# districts' withdrawals left out (the default of the town.water_use_cap rule, tested equal).
+CAP_EXCLUDED_SECTORS = ("agriculture",)
+
+
 def _base_params(period: Period, compare: bool) -> dict:
     lo = period.shifted(-12).start if compare else period.start
     return {
         "start": period.start,
         "end": period.end,
         "lo": lo,
+        "cap_excluded": list(CAP_EXCLUDED_SECTORS),
         "year_end": add_months(period.end.replace(month=1), 11),
     }
 

@@ -185,9 +185,7 @@ class IndicatorSeedTests:
         assert INDICATORS["county.pass_line"]["params"]["bonus_cap"] > 0
         assert all(i["points"] == 0 for i in SEED["indicators"] if i["kind"] == "feature")
         others = {
-            i["code"]
-            for i in SEED["indicators"]
-            if i["assessment"] in ("strictest", "county_plan")
+            i["code"] for i in SEED["indicators"] if i["assessment"] in ("strictest", "county_plan")
         }
         assert others == {
             "county.wfz_compliance_rate",

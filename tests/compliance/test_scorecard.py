@@ -478,3 +478,11 @@ class ScoreTests:
         assert card["total"] == 0
         assert card["unjudged_points"] == 100
         assert card["verdict"] == CANNOT_BE_JUDGED
+
+
+def test_the_consumption_api_caps_cover_what_the_town_cap_rule_covers():
+    """The consumption API's cap_used_percent and the town.water_use_cap rule leave out the
+    same sectors (irrigation districts never count in either)."""
+    from consumption.sql import CAP_EXCLUDED_SECTORS
+
+    assert list(CAP_EXCLUDED_SECTORS) == IND["town.water_use_cap"].params["sectors_excluded"]

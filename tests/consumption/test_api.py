@@ -65,11 +65,16 @@ class HandComputedTests:
             100,
         )
         assert t2["plan_used_percent"] == pytest.approx(120)
-        # 2024 has 366 days: 78,000 m³ × 1000 L ÷ (1,000 persons × 366 d).
-        assert t1["per_capita_l_per_day"] == pytest.approx(78_000_000 / 366_000, abs=0.01)
+        # Per capita counts the users, not the district's withdrawal (it feeds fields):
+        # 2024 has 366 days: 18,000 m³ × 1000 L ÷ (1,000 persons × 366 d) = 49.18 L/d
+        # (counting the irrigation it would read 213 L/d).
+        assert t1["per_capita_l_per_day"] == pytest.approx(18_000_000 / 366_000, abs=0.01)
         assert t1["population"] == 1000
         assert t1["per_10k_gdp_m3"] == pytest.approx(78_000 / 5000, abs=1e-4)
-        assert (t1["cap_m3"], t1["cap_used_percent"]) == (120_000, 65)
+        # The cap covers the users outside agriculture (U1 12,000 + U2 6,000 = 18,000 m³):
+        # 18,000 ÷ 120,000 = 15 % (with the irrigation it would read 65 %).
+        assert t1["capped_volume_m3"] == pytest.approx(18_000)
+        assert (t1["cap_m3"], t1["cap_used_percent"]) == (120_000, 15)
         # No statistics for T2: the figures are absent (null), not zero.
         assert t2["per_capita_l_per_day"] is None and t2["cap_m3"] is None
 
@@ -86,7 +91,7 @@ class HandComputedTests:
             assert rows[key]["plan_m3"] == pytest.approx(1000)
             assert rows[key]["cap_m3"] == pytest.approx(10_000)
             days = calendar.monthrange(2024, month.month)[1]
-            expected = rows[key]["volume_m3"] * 1000 / (1000 * days)
+            expected = rows[key]["users_volume_m3"] * 1000 / (1000 * days)
             assert rows[key]["per_capita_l_per_day"] == pytest.approx(expected, abs=0.01)
 
     def test_filters_sector_and_source(self, planner, world):
@@ -294,8 +299,10 @@ class DemoSpatialJoinTests:
         )
         for stats in models.AreaYearStats.objects.filter(year=2024, area__level="town"):
             row = rows[(stats.area.code,)]
-            volume = row["volume_m3"]
+            volume = row["users_volume_m3"]
             assert row["per_capita_l_per_day"] == pytest.approx(
                 volume * 1000 / (stats.population * 366), abs=0.01
             )
-            assert row["per_10k_gdp_m3"] == pytest.approx(volume / stats.gdp_10k_yuan, abs=1e-4)
+            assert row["per_10k_gdp_m3"] == pytest.approx(
+                row["volume_m3"] / stats.gdp_10k_yuan, abs=1e-4
+            )
