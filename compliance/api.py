@@ -15,6 +15,7 @@ from compliance.actions import action_list
 from compliance.evaluation import county_of, evaluate
 from compliance.freshness import verdict_freshness
 from compliance.models import Indicator, Result
+from compliance.scenario_presets import PRESETS, preset_list
 from compliance.scenarios import ScenarioError, scenario_run
 from compliance.selectors import result_as_dict, results_filtered, results_stored, scorecard
 from layers.models import AdminArea
@@ -51,8 +52,13 @@ class ResultQuerySerializer(AreaYearSerializer):
 
 class ScenarioSerializer(AreaYearSerializer):
     overrides = serializers.ListField(
-        child=serializers.DictField(), max_length=200, allow_empty=True
+        child=serializers.DictField(),
+        max_length=200,
+        allow_empty=True,
+        required=False,
+        default=list,
     )
+    preset = serializers.ChoiceField(choices=list(PRESETS), required=False)
 
 
 def _area(code: str | None) -> AdminArea:
@@ -171,7 +177,12 @@ class ScenarioApi(APIView):
     Overrides: {"type": "supply_zone", "code", "loss_m3" | "r_wl_delta", "km_dn75_plus"},
     {"type": "new_plant", "town"}, {"type": "irrigation_district", "code", "net_field_m3",
     "gross_withdrawal_m3", "metered_withdrawal_m3", "irrigated_area_mu"},
-    {"type": "water_user", "code", "annual_plan_m3"}.
+    {"type": "water_user", "code", "annual_plan_m3"}; county-wide: {"type": "leakage_target",
+    "r_bl"}, {"type": "plan_obliged_users", "headroom"}, {"type": "carriers", "sector", "share"},
+    {"type": "metering", "sectors", "share"}, {"type": "nonconventional_share", "share"},
+    {"type": "county_stats", <statistic>: value}, {"type": "scorecard_line", "code", "status"}
+    (lines without a data path only). `preset` (e.g. "road_to_90", see GET
+    scenarios/presets/) runs a named set of overrides before the given ones.
     """
 
     permission_classes = [IsAuthenticated, HasPerm]
@@ -180,10 +191,13 @@ class ScenarioApi(APIView):
     @extend_schema(request=ScenarioSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         q = _valid(ScenarioSerializer, request.data)
+        overrides = (
+            [*PRESETS[q["preset"]]["overrides"], *q["overrides"]]
+            if q.get("preset")
+            else q["overrides"]
+        )
         try:
-            outcome = scenario_run(
-                area=_area(q.get("area")), year=q["year"], overrides=q["overrides"]
-            )
+            outcome = scenario_run(area=_area(q.get("area")), year=q["year"], overrides=overrides)
         except ScenarioError as exc:
             raise ValidationError({"overrides": [str(exc)], **exc.details}) from None
         return Response(
@@ -193,6 +207,17 @@ class ScenarioApi(APIView):
                 "changed": outcome.changed,
             }
         )
+
+
+class ScenarioPresetsApi(APIView):
+    """The named scenarios (e.g. the road to 90 points) with their overrides."""
+
+    permission_classes = [IsAuthenticated, HasPerm]
+    required_perm = "compliance.run_scenario"
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response({"presets": preset_list()})
 
 
 class ActionListApi(APIView):

@@ -118,6 +118,8 @@ class CountyInput:
     users: list[UserInput]
     stats: dict | None  # AreaYearStats of the county for the year
     stats_history: dict[int, dict] = field(default_factory=dict)  # every year's, for base years
+    # Scenarios only: scorecard lines without a data path assumed met or not (code → status).
+    assumed: dict[str, str] = field(default_factory=dict)
 
 
 _BALANCE_FIELDS = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -14,7 +15,9 @@ from compliance.evaluation import (
     read_inputs,
     rows_as_results,
 )
+from compliance.evaluators import supply_rows
 from compliance.inputs import CountyInput
+from compliance.scorecard import FIGURES, PASS_LINE, abstraction_total
 from compliance.selectors import scorecard_from_results
 from layers.models import AdminArea
 
@@ -110,12 +113,169 @@ def _user(data: CountyInput, entry: dict, i: int) -> None:
     )
 
 
+def _share_arg(entry: dict, i: int) -> float:
+    share = _number(entry, "share", i)
+    if share > 1:
+        raise ScenarioError(_("A share lies between 0 and 1."), {f"overrides[{i}].share": share})
+    return share
+
+
+def _sectors_arg(entry: dict, key: str, i: int) -> list[str]:
+    sectors = entry.get(key)
+    if isinstance(sectors, str):
+        sectors = [sectors]
+    if not isinstance(sectors, list) or not sectors or not set(sectors) <= set(SECTORS):
+        raise ScenarioError(
+            _("Sectors among: %(s)s.") % {"s": ", ".join(SECTORS)},
+            {f"overrides[{i}].{key}": sectors},
+        )
+    return sectors
+
+
+def _carriers(data: CountyInput, entry: dict, i: int) -> None:
+    """Recognise the largest users of a sector as carriers this year until `share` is reached."""
+    sector = _sectors_arg(entry, "sector", i)[0]
+    if sector not in CARRIER_OF:
+        raise ScenarioError(_("No carrier for this sector."), {f"overrides[{i}].sector": sector})
+    share, kind = _share_arg(entry, i), CARRIER_OF[sector]
+    members = [u for u in data.users if u.sector == sector]
+    counted = [u for u in members if u.carrier == kind and (u.carrier_year or 0) <= data.year]
+    rest = sorted(
+        (u for u in members if u not in counted), key=lambda u: (-sum(u.monthly_m3), u.code)
+    )
+    need = math.ceil(share * len(members) - 1e-9) - len(counted)
+    for u in rest[: max(0, need)]:
+        u.carrier, u.carrier_year = kind, data.year
+
+
+def _metering(data: CountyInput, entry: dict, i: int) -> None:
+    """Meters on the users of the sectors: at least `share` of each one's use read from meters."""
+    sectors, share = set(_sectors_arg(entry, "sectors", i)), _share_arg(entry, i)
+    for u in data.users:
+        if u.sector in sectors:
+            u.metered_m3 = max(u.metered_m3, share * sum(u.monthly_m3))
+
+
+def _plans(data: CountyInput, entry: dict, i: int) -> None:
+    """An annual plan (use × (1 + headroom)) for every user that must have one and has none:
+    over the monthly planned-use line or self-supplied, outside the exempt sectors."""
+    headroom = _number(entry, "headroom", i) if "headroom" in entry else 0.1
+    line, exempt = entry["_line"], set(entry["_exempt"])
+    for u in data.users:
+        if u.annual_plan_m3 is not None or u.sector in exempt:
+            continue
+        if u.source != "public_network" or max(u.monthly_m3, default=0) > line:
+            u.annual_plan_m3 = round(sum(u.monthly_m3) * (1 + headroom), -2)
+
+
+def _leakage_target(data: CountyInput, entry: dict, i: int) -> None:
+    """Cut every zone's real losses until its corrected loss rate R_BL is at most `r_bl` (%)."""
+    target = _number(entry, "r_bl", i)
+    current = {r.feature_id: r.verdict.value for r in entry["_supply_rows"](data)}
+    for z in data.supply_zones:
+        r_bl = current.get(z.id)
+        if z.balance is None or r_bl is None or r_bl <= target:
+            continue
+        b = z.balance
+        cut = (r_bl - target) / 100 * b["system_input_m3"]
+        b["billed_authorized_m3"] = min(
+            b["billed_authorized_m3"] + cut, b["system_input_m3"] - b["unbilled_authorized_m3"]
+        )
+
+
+def _county_stats(data: CountyInput, entry: dict, i: int) -> None:
+    """The county's statistics of the year: abstractions by source, GDP, industry, cap."""
+    stats = dict(data.stats or {})
+    for key, value in entry.items():
+        if key == "type" or key.startswith("_"):
+            continue
+        if key not in STATS_FIELDS:
+            raise ScenarioError(
+                _("Unknown statistic %(k)s.") % {"k": key}, {f"overrides[{i}].{key}": value}
+            )
+        stats[key] = _number(entry, key, i)
+    data.stats = stats
+    data.stats_history[data.year] = stats
+
+
+def _nonconventional_share(data: CountyInput, entry: dict, i: int) -> None:
+    """Raise non-conventional water (reclaimed, rainwater) to `share` of total use; it replaces
+    as much self-supplied surface water, so the total stays the same."""
+    share = _share_arg(entry, i)
+    stats = dict(data.stats or {})
+    total, _parts = abstraction_total(stats)
+    if total is None:
+        raise ScenarioError(
+            _("The year has no abstractions by source to change."), {f"overrides[{i}]": entry}
+        )
+    now = stats.get("abstraction_nonconventional_m3") or 0.0
+    extra = max(0.0, share * total - now)
+    extra = min(extra, stats.get("abstraction_surface_m3") or 0.0)
+    stats["abstraction_nonconventional_m3"] = now + extra
+    stats["abstraction_surface_m3"] = (stats.get("abstraction_surface_m3") or 0.0) - extra
+    data.stats = stats
+    data.stats_history[data.year] = stats
+
+
+def _scorecard_line(data: CountyInput, entry: dict, i: int) -> None:
+    """Assume a line without a data path met (its evidence in place) or not."""
+    code, status = entry.get("code"), entry.get("status", "compliant")
+    if code not in entry["_assumable"]:
+        raise ScenarioError(
+            _("Only lines without a data path can be assumed: %(codes)s.")
+            % {"codes": ", ".join(sorted(entry["_assumable"]))},
+            {f"overrides[{i}].code": code},
+        )
+    if status not in ("compliant", "non_compliant"):
+        raise ScenarioError(
+            _("status: compliant or non_compliant."), {f"overrides[{i}].status": status}
+        )
+    data.assumed[code] = status
+
+
 OVERRIDES = {
     "supply_zone": _supply_zone,
     "new_plant": _new_plant,
     "irrigation_district": _district,
     "water_user": _user,
+    "carriers": _carriers,
+    "metering": _metering,
+    "plan_obliged_users": _plans,
+    "leakage_target": _leakage_target,
+    "county_stats": _county_stats,
+    "nonconventional_share": _nonconventional_share,
+    "scorecard_line": _scorecard_line,
 }
+SECTORS = ("agriculture", "industry", "services", "public_institution", "residential", "ecological")
+CARRIER_OF = {
+    "industry": "enterprise",
+    "public_institution": "institution",
+    "residential": "community",
+}
+STATS_FIELDS = (
+    "abstraction_surface_m3",
+    "abstraction_groundwater_m3",
+    "abstraction_public_supply_m3",
+    "abstraction_nonconventional_m3",
+    "industrial_use_m3",
+    "gdp_10k_yuan",
+    "industrial_value_added_10k_yuan",
+    "water_use_cap_m3",
+    "population",
+)
+
+
+def _context(ind) -> dict:
+    """What some overrides need from the rules' data (kept out of the user's entry)."""
+    plan = ind["user.planned_use"].params
+    return {
+        "_line": float(plan["monthly_threshold_m3"]),
+        "_exempt": plan.get("sectors_exempt", []),
+        "_supply_rows": lambda d: supply_rows(d, ind),
+        "_assumable": {
+            c for c in ind if c.startswith("county.") and c not in FIGURES and c != PASS_LINE
+        },
+    }
 
 
 @dataclass
@@ -145,7 +305,7 @@ def scenario_run(*, area: AdminArea, year: int, overrides: list[dict]) -> Scenar
                 _("Each override needs a type among: %(types)s.") % {"types": ", ".join(OVERRIDES)},
                 {f"overrides[{i}]": entry},
             )
-        OVERRIDES[entry["type"]](changed_inputs, entry, i)
+        OVERRIDES[entry["type"]](changed_inputs, {**entry, **_context(ind)}, i)
     before = rows_as_results(evaluate_inputs(base_inputs, ind, names), area, year, rows_by_code)
     after = rows_as_results(evaluate_inputs(changed_inputs, ind, names), area, year, rows_by_code)
     old = {(r.indicator.code, r.layer, r.feature_id): r for r in before}

@@ -358,6 +358,21 @@ FIGURES: dict[str, Figures] = {
 }
 
 
+def _assumed(i: IndicatorData, status: str, name_zh: str) -> Verdict:
+    word_zh, word_en = verdict_text(status)
+    return Verdict(
+        None,
+        i.threshold,
+        i.unit,
+        status,
+        {"assumed": True},
+        f"{name_zh}：情景假设（佐证材料{'齐备' if status == COMPLIANT else '不足'}），"
+        f"{word_zh}（{i.ref}）。",
+        f"Scenario assumption (evidence {'in place' if status == COMPLIANT else 'lacking'}): "
+        f"{word_en} ({i.ref}).",
+    )
+
+
 def _line_verdict(i: IndicatorData, figure: Figure | None, name_zh: str) -> Verdict:
     if figure is None:
         zh = f"{name_zh}：本系统暂无可计算该项的数据，不能评分（{i.ref}）。"
@@ -394,16 +409,12 @@ def county_rows(
         if not code.startswith("county.") or code == PASS_LINE:
             continue
         figure_fn = FIGURES.get(code)
-        figure = figure_fn(data, rows, ind) if figure_fn else None
-        out.append(
-            Row(
-                code,
-                "county",
-                data.area_id,
-                data.area_code,
-                _line_verdict(i, figure, names_zh.get(code, code)),
-            )
-        )
+        name = names_zh.get(code, code)
+        if figure_fn is None and code in data.assumed:
+            verdict = _assumed(i, data.assumed[code], name)
+        else:
+            verdict = _line_verdict(i, figure_fn(data, rows, ind) if figure_fn else None, name)
+        out.append(Row(code, "county", data.area_id, data.area_code, verdict))
     return out
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("scorecard/", api.ScorecardApi.as_view(), name="scorecard"),
     path("evaluate/", api.EvaluateApi.as_view(), name="evaluate"),
     path("scenarios/", api.ScenarioApi.as_view(), name="scenarios"),
+    path("scenarios/presets/", api.ScenarioPresetsApi.as_view(), name="scenario-presets"),
     path("actions/", api.ActionListApi.as_view(), name="actions"),
     path("users/", api_users.UsersPlansApi.as_view(), name="users-plans"),
 ]
