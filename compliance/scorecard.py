@@ -168,8 +168,12 @@ def _decline(data: CountyInput, i: IndicatorData, per: str) -> Figure:
     base, use_base = intensity(base_year)
     if now is None or base is None:
         missing = data.year if now is None else base_year
-        return _none(
-            f"{missing} 年缺少用水量或{label_zh}统计", f"no use or {label_en} for {missing}"
+        return Figure(
+            None,
+            f"{missing} 年缺少用水量或{label_zh}统计",
+            f"no use or {label_en} for {missing}",
+            {"base_year": base_year, "target": target},
+            threshold=target,
         )
     value = 1 - now / base
     return Figure(

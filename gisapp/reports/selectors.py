@@ -94,6 +94,8 @@ class CountyReport:
     year: int
     scorecard: dict
     lines: list[dict]
+    sections: list[dict]  # the standard's lines by section (prerequisites, categories, bonus)
+    other_sections: list[dict]  # other assessments' lines, never in the pass total
     outline: shapely.Geometry
     towns: list[ReportFeature]
     failing: list[LayerFailures]
@@ -186,10 +188,57 @@ def county_report(area: AdminArea, year: int, layers: Iterable[str] = MAP_LAYERS
         year=year,
         scorecard=card,
         lines=[_line(line, comparators.get(line["code"], "")) for line in card["lines"]],
+        sections=_sections(card, comparators),
+        other_sections=[
+            {
+                "title": o["name"],
+                "lines": [_line(x, comparators.get(x["code"], "")) for x in o["lines"]],
+            }
+            for o in card.get("other_assessments", [])
+        ],
         outline=_shape(area.geom),
         towns=towns,
         failing=failing,
     )
+
+
+def _sections(card: dict, comparators: dict) -> list[dict]:
+    """The 2017 standard's lines in the scorecard's order: prerequisites (veto, no points),
+    each category's scored lines, then the bonus items (capped)."""
+
+    def lines(items: list[dict]) -> list[dict]:
+        return [_line(x, comparators.get(x["code"], "")) for x in items]
+
+    sections = [
+        {
+            "title": _("Prerequisites (veto, no points)"),
+            "lines": lines(card.get("prerequisites", [])),
+        }
+    ]
+    sections += [
+        {"title": c["name"], "lines": lines(c["lines"])} for c in card.get("categories", [])
+    ]
+    cap = card.get("bonus_cap", 0)
+    sections.append(
+        {
+            "title": _("Bonus items (at most %(cap)s points)") % {"cap": f"{cap:g}"},
+            "lines": lines(card.get("bonus", [])),
+        }
+    )
+    return [s for s in sections if s["lines"]]
+
+
+VERDICTS = {
+    "passed": _("Passed"),
+    "failed": _("Not passed"),
+    "cannot_be_judged": _("Cannot be judged yet"),
+    "no_data": _("No data"),
+}
+
+
+def verdict_label(verdict: str | None) -> str:
+    """The county verdict in the active language."""
+    return str(VERDICTS.get(verdict or "no_data", VERDICTS["no_data"]))
 
 
 def _line(line: dict, comparator: str) -> dict:

@@ -15,7 +15,13 @@ from gisapp.reports.csp import standalone_map_csp
 from gisapp.reports.folium_map import failures_map_html
 from gisapp.reports.looks import COUNTY_OUTLINE, failing_look, failing_paint, label, legend_rows
 from gisapp.reports.pdf import html_to_pdf
-from gisapp.reports.selectors import MAP_LAYERS, CountyReport, county_report, failing_title
+from gisapp.reports.selectors import (
+    MAP_LAYERS,
+    CountyReport,
+    county_report,
+    failing_title,
+    verdict_label,
+)
 from gisapp.reports.svg_map import SvgFeature, SvgLayer, svg_map, swatch_svg
 from layers.models import AdminArea
 from layers.permissions import can_view_layer
@@ -133,6 +139,9 @@ class CountyReportDetailView(ReportBaseView):
             "report": report,
             "card": report.scorecard,
             "lines": report.lines,
+            "sections": report.sections,
+            "other_sections": report.other_sections,
+            "verdict_text": verdict_label(report.scorecard.get("verdict")),
             "failing": [layer for layer in report.failing if layer.features],
             "map_svg": mark_safe(report_map_svg(report)),  # noqa: S308 - every text escaped in svg_map
             "legend": report_legend(report),

@@ -181,25 +181,65 @@ function tileLayer(spec) {
 }
 
 /* ---- side panel ---------------------------------------------------------------------- */
+var VERDICT_CLASS = { passed: "passed", failed: "failed", cannot_be_judged: "open", no_data: "open" };
+
+function lineNames(card, codes) {
+  var names = {};
+  (card.lines || []).forEach(function (l) { names[l.code] = l.name; });
+  return (codes || []).map(function (c) { return names[c] || c; }).join("、");
+}
+
+function lineList(lines, cls) {
+  var list = el("ul", { class: "list" });
+  lines.forEach(function (l) {
+    list.appendChild(el("li", { class: cls || "status-" + l.status, title: l.explanation,
+      text: l.name + ": " + valueText(l.value, l.unit) + (l.verified ? "" : " (" + t("unverified") + ")") }));
+  });
+  return list;
+}
+
 function renderScorecard(card) {
   var box = document.getElementById("scorecard");
   box.textContent = "";
-  var verdict = card.passed ? t("passed") : t("not_passed");
+  var verdict = card.verdict || "no_data";
   box.appendChild(el("div", {}, t("scorecard") + " " + card.area_name + " " + card.year));
   box.appendChild(el("div", { class: "total" },
     card.total + " / " + card.max_total + " " + t("points")));
-  box.appendChild(el("div", {}, t("pass_line") + " " + card.pass_line + " " + t("points")));
-  box.appendChild(el("div", { class: card.passed ? "passed" : "failed", id: "verdict", text: verdict }));
-  if (card.vetoed_by && card.vetoed_by.length) {
-    box.appendChild(el("div", { class: "failed", text: t("vetoed_by") + " " + card.vetoed_by.join(", ") }));
+  box.appendChild(el("div", {}, t("pass_line") + " " + card.pass_line + " " + t("points") +
+    (card.pass_line_verified ? "" : " (" + t("unverified") + ")")));
+  box.appendChild(el("div", { class: VERDICT_CLASS[verdict] || "open", id: "verdict",
+    "data-verdict": verdict, text: t("verdict_" + verdict) }));
+  if (card.evaluated !== false) {
+    box.appendChild(el("div", { class: "attainable", text: t("maximum_attainable") + " " +
+      card.maximum_attainable + " " + t("points") + " · " + t("unjudged_points") + " " +
+      card.unjudged_points + " " + t("points") }));
   }
-  var failing = card.lines.filter(function (l) { return l.status === "non_compliant"; });
-  var list = el("ul", { class: "list" });
-  failing.forEach(function (l) {
-    list.appendChild(el("li", { class: "status-non_compliant", title: l.explanation,
-      text: l.name + ": " + valueText(l.value, l.unit) }));
+  if (card.vetoed_by && card.vetoed_by.length) {
+    box.appendChild(el("div", { class: "failed", text: t("vetoed_by") + " " + lineNames(card, card.vetoed_by) }));
+  }
+  if (card.prerequisites_without_data && card.prerequisites_without_data.length) {
+    box.appendChild(el("div", { class: "open", text: t("prerequisites_without_data") + " " +
+      lineNames(card, card.prerequisites_without_data) }));
+  }
+  var standard = (card.lines || []).filter(function (l) {
+    return l.assessment === "standard_2017" && l.status === "non_compliant";
   });
-  box.appendChild(list);
+  box.appendChild(lineList(standard));
+  if (card.unjudged && card.unjudged.length) {
+    box.appendChild(el("h3", { text: t("unjudged") }));
+    var list = el("ul", { class: "list unjudged" });
+    card.unjudged.forEach(function (u) {
+      list.appendChild(el("li", { class: "status-no_data", title: u.needs,
+        text: u.name + " (" + u.points + " " + t("points") + ")" }));
+    });
+    box.appendChild(list);
+  }
+  (card.other_assessments || []).forEach(function (group) {
+    var failing = group.lines.filter(function (l) { return l.status === "non_compliant"; });
+    if (!failing.length) { return; }
+    box.appendChild(el("h3", { text: group.name + " · " + t("not_counted") }));
+    box.appendChild(lineList(failing));
+  });
 }
 
 function renderFailures(data) {
