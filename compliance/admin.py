@@ -25,15 +25,25 @@ class IndicatorAdmin(admin.ModelAdmin):
         "code",
         "name_zh",
         "kind",
+        "assessment",
         "comparator",
         "threshold",
         "unit",
         "points",
         "verified",
     )
-    list_filter = ("family", "kind", "verified")
+    list_filter = ("family", "kind", "assessment", "verified")
     search_fields = ("code", "name_zh", "name_en", "source")
-    readonly_fields = ("code", "family", "layer", "seed_version", "updated_at")
+    # Where a line sits in the scorecard comes from the seed (compliance/indicators.json).
+    readonly_fields = (
+        "code",
+        "family",
+        "layer",
+        "assessment",
+        "category",
+        "seed_version",
+        "updated_at",
+    )
     inlines = [IndicatorChangeInline]
 
     def save_model(self, request, obj, form, change) -> None:
