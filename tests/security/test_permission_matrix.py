@@ -71,6 +71,7 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "compliance:scorecard": R,
     "compliance:evaluate": {"post": ADMINS},
     "compliance:scenarios": {"post": PLANNERS},
+    "compliance:scenario-presets": {"get": PLANNERS},
     "compliance:actions": R,
     "compliance:users-plans": R,
     "rasters:raster-list": R,
