@@ -14,10 +14,26 @@ from demo.records import GB3838, GB18918, r2_for_a, r3_for_pressure
 
 Row = Mapping[str, str]
 WFZ_REQUIRED_FREQUENCY = 0.8  # GB 3838 assessment: compliant samples / samples >= 80%
-LEAKAGE_GRADES = (10.0, 12.0)  # CJJ 92-2016: <= 10 一级, <= 12 二级, else fails
+LEAKAGE_GRADES = (10.0, 12.0)  # CJJ 92-2016: <= 10 一级, <= 12 二级
+LEAKAGE_REQUIRED = LEAKAGE_GRADES[0]  # the app's default: 一级 required
+RECLAIMED_TARGET = 0.2  # reclaimed / treated; the app flags plants below it (a bonus line)
 LOAD_MIN = 0.6  # a plant-year below 60% load is under-loaded
 COLD_C = 12.0  # GB 18918: NH3-N bracket limit applies at water temperature <= 12 degC
 TP_NEW_PLANT_DATE = "2006-01-01"
+IRRIGATION_METERING_MIN = 0.9  # metered share of a district's gross withdrawal
+# GB 18918-2002 4.1.2.2-3: the least grade by the receiving zone's class (None: class I-II take
+# no new discharge); lakes and reservoirs need 1B at least.
+MIN_GRADE_BY_CLASS = {1: None, 2: None, 3: "1B", 4: "2", 5: "2"}
+GRADE_RANK = {"1A": 3, "1B": 2, "2": 1}
+RECEIVING_RADIUS_M = 5000.0
+
+
+def required_grade(zone_class: int, water_body: str) -> str | None:
+    """The least effluent grade a plant discharging into such a zone must meet."""
+    need = MIN_GRADE_BY_CLASS.get(zone_class)
+    if need is not None and water_body == "lake" and GRADE_RANK["1B"] > GRADE_RANK[need]:
+        need = "1B"
+    return need
 
 
 def as_dicts(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[dict[str, str]]:
@@ -112,6 +128,17 @@ def plant_load(rows: Iterable[Row], capacity: Mapping[str, float]) -> dict[tuple
         treated[key] += float(row["treated_m3"])
         days[key] += calendar.monthrange(y, m)[1]
     return {k: treated[k] / days[k] / capacity[k[0]] for k in treated}
+
+
+def plant_reclaimed(rows: Iterable[Row]) -> dict[tuple[str, int], float]:
+    """(plant, year) -> reclaimed / treated over the year."""
+    treated: dict[tuple[str, int], float] = defaultdict(float)
+    reclaimed: dict[tuple[str, int], float] = defaultdict(float)
+    for row in rows:
+        key = (row["plant_code"], int(row["month"][:4]))
+        treated[key] += float(row["treated_m3"])
+        reclaimed[key] += float(row["reclaimed_m3"] or 0)
+    return {k: reclaimed[k] / treated[k] for k in treated if treated[k] > 0}
 
 
 # --- irrigation ---------------------------------------------------------------------------------

@@ -25,6 +25,17 @@ from demo.common import (
     write_csv,
     write_gpkg,
 )
+from demo import checks
+from demo.budget import (
+    BASE_YEAR,
+    abstractions,
+    base_year_row,
+    county_caps,
+    economy,
+    intensity_story,
+    total_use,
+    user_targets,
+)
 from demo.manifest import build_manifest, water_use_caps
 from demo.network import Network, build_network, lonlat_lines
 from demo.rasters import write_rasters
@@ -32,12 +43,14 @@ from demo.records import (
     AREA_STATS_HEADER,
     BALANCE_HEADER,
     IRRIGATION_HEADER,
+    LEAK_HEADER,
     PLANT_MONTH_HEADER,
     PLANTS,
     QUALITY_HEADER,
     area_stats_rows,
     balance_rows,
     irrigation_rows,
+    leak_rows,
     plant_month_rows,
     plant_points,
     quality_rows,
@@ -57,6 +70,7 @@ STEPS = (
     "records",
     "water-users",
     "consumption",
+    "leak-records",
     "area-stats",
     "manifest",
 )
@@ -171,7 +185,7 @@ def generate(
     report("network", 3, 3)
 
     report("sewage-plants", 0, 1)
-    points = plant_points(towns, seed, water_m)
+    points = plant_points(towns, seed, water_m, [(z[0], z[2]) for z in zs])
     counts["sewage-plants.gpkg"] = write_gpkg(
         out_dir / "sewage-plants.gpkg",
         points,
@@ -185,6 +199,7 @@ def generate(
         },
         "Point",
     )
+    receiving = _receiving(points, zs)
     report("sewage-plants", 1, 1)
 
     report("records", 0, 4)
@@ -210,7 +225,11 @@ def generate(
     report("water-users", 0, 1)
     users = build_users(towns, zones, scale, seed, water_m)
     report("water-users", 1, 1)
-    use = write_consumption(out_dir / "consumption.csv", users, seed, report)
+    billed = {
+        code: tuple(float(r[3]) for r in balance if r[0] == code) for code in pipe_km
+    }  # billed authorised consumption per zone and year: what the zone's users consume
+    targets = user_targets(users.sector, users.source, users.town, billed)
+    use = write_consumption(out_dir / "consumption.csv", users, seed, report, targets)
     counts["consumption.csv"] = use["rows"]
     assign_plans(users, use["annual"], use["peak"], seed)
     carrier, carrier_year = assign_carriers(users, seed)
@@ -229,13 +248,34 @@ def generate(
         "Point",
     )
 
+    report("leak-records", 0, 1)
+    leaks = leak_rows(net.seg_zone, net.status == "in_service", pipe_codes, balance, seed)
+    counts["leak-records.csv"] = write_csv(out_dir / "leak-records.csv", LEAK_HEADER, leaks)
+    report("leak-records", 1, 1)
+
     report("area-stats", 0, 1)
-    irrigation_total = [sum(float(r[2]) for r in irrigation if int(r[1]) == y) for y in YEARS]
-    town_use = np.zeros((len(towns), len(YEARS)))
-    np.add.at(town_use, users.town, use["annual"])
-    caps = water_use_caps(town_use, irrigation_total, seed)
-    stats = area_stats_rows(caps)
+    county = {
+        year: abstractions(
+            k=k,
+            irrigation_gross=sum(float(r[2]) for r in irrigation if int(r[1]) == year),
+            annual=use["annual"],
+            sector=users.sector,
+            source=users.source,
+            system_input=sum(float(r[2]) for r in balance if int(r[1]) == year),
+            reclaimed=sum(float(r[10]) for r in plant_months if r[1].startswith(str(year))),
+            seed=seed,
+        )
+        for k, year in enumerate(YEARS)
+    }
+    county[BASE_YEAR] = base_year_row(county[YEARS[0]])
+    town_use = np.zeros((len(towns), len(YEARS)))  # the users a town cap covers (no farms)
+    capped = users.sector != "agriculture"
+    np.add.at(town_use, users.town[capped], use["annual"][capped])
+    caps = water_use_caps(town_use, seed)
+    caps[COUNTY_CODE] = county_caps([total_use(county[y]) for y in YEARS])
+    stats = area_stats_rows(caps, county, economy(county))
     counts["area-stats.csv"] = write_csv(out_dir / "area-stats.csv", AREA_STATS_HEADER, stats)
+    declines = intensity_story(_stats_by_year(stats))
     report("area-stats", 1, 1)
 
     report("manifest", 0, 1)
@@ -254,6 +294,10 @@ def generate(
         peak=use["peak"],
         town_use=town_use,
         caps=caps,
+        county=county,
+        declines=declines,
+        leaks=leaks,
+        receiving=receiving,
         net=net,
         pipe_codes=pipe_codes,
         node_codes=node_codes,
@@ -264,6 +308,30 @@ def generate(
     )
     report("manifest", 1, 1)
     return manifest
+
+
+def _receiving(points: list, zs: list) -> list[tuple[str | None, int | None, str | None]]:
+    """Each plant's receiving water: the nearest water-function zone within the search radius
+    (metres, EPSG:4546), as (code, target class, water body), or Nones."""
+    zone_geoms = [z[2] for z in zs]
+    out: list[tuple[str | None, int | None, str | None]] = []
+    for p in to_metric(np.array(points, dtype=object)):
+        dist = shapely.distance(p, zone_geoms)
+        i = int(np.argmin(dist))
+        near = dist[i] <= checks.RECEIVING_RADIUS_M
+        spec = zs[i][0]
+        out.append((spec.code, spec.target_class, spec.water_body) if near else (None, None, None))
+    return out
+
+
+def _stats_by_year(rows: list[list[str]]) -> dict[int, dict[str, float]]:
+    """The county's area-stats rows by year, as numbers (empty cells left out)."""
+    out = {}
+    for row in rows:
+        if row[0] == COUNTY_CODE:
+            cells = zip(AREA_STATS_HEADER[2:], row[2:], strict=True)
+            out[int(row[1])] = {k: float(v) for k, v in cells if v != ""}
+    return out
 
 
 def _obj(values: Iterable[object]) -> np.ndarray:

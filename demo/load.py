@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +18,8 @@ from dataio.importing import layer_import, records_import
 from dataio.importing.raster_import import raster_import
 from demo.generator import generate
 from layers.models import LayerVersion
+from network.models import PipeSegment
+from network.services.leaks import leak_record
 from rasters.services import pipe_nodes_sample_elevation
 
 DEMO_MARKER = "demo"
@@ -74,6 +78,27 @@ def demo_accounts_create() -> None:
         user.groups.set([Group.objects.get(name=role)])
 
 
+def leaks_load(path: Path) -> int:
+    """The demo's leak ledger, each leak recorded through the network's leak service (on its
+    pipe's midpoint, with the same checks as the API). Returns the number recorded."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    pipe_ids = dict(
+        PipeSegment.objects.filter(code__in={r["pipe_code"] for r in rows}).values_list("code", "id")
+    )
+    for r in rows:
+        leak_record(
+            pipe_id=pipe_ids[r["pipe_code"]],
+            at=None,
+            found_on=dt.date.fromisoformat(r["found_on"]),
+            repaired_on=dt.date.fromisoformat(r["repaired_on"]) if r["repaired_on"] else None,
+            estimated_loss_m3=float(r["estimated_loss_m3"]),
+            cause=r["cause"],
+            user=None,
+        )
+    return len(rows)
+
+
 def demo_load(
     *,
     out_dir: Path,
@@ -92,6 +117,7 @@ def demo_load(
             log(
                 records_import(kind=kind, path=out_dir / f"{kind}.csv", progress=progress).summary()
             )
+        log(f"leak records: {leaks_load(out_dir / 'leak-records.csv')}")
         for slug in RASTER_ORDER:
             path = out_dir / f"{slug}.tif"
             log(raster_import(slug=slug, path=path, source=RASTER_SOURCE).summary())

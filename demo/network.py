@@ -47,6 +47,7 @@ REMOVE_SHARE = 0.08  # share of minor street edges left out: irregular blocks, d
 STUB_SHARE = 0.3  # share of blocks with a service stub (a cul-de-sac ending in an end cap)
 CORE_MARGIN_M = 300.0  # streets keep this far inside the zone: room for the intake main
 SOURCE_MARGIN_M = 80.0  # the intake sits this far inside the zone edge
+MAIN_STREET_M = {False: 950.0, True: 700.0}  # main streets this far apart (town, urban core)
 CHAIN_STEP_M = 150.0  # transmission main split every <= 150 m (a node per pipe length)
 
 
@@ -144,7 +145,9 @@ def _zone_part(
     core = zone.geom_m.buffer(-max(CORE_MARGIN_M, 2.5 * spacing))
     if core_factor < 1.0:
         core = affinity.scale(core, core_factor, core_factor, origin=Point(seat)).intersection(core)
-    main_every = 5 if zone.spec.density > 1 else 4  # main streets every 4-5 blocks
+    # Main streets (the mains, >= DN150) every ~MAIN_STREET_M whatever the street spacing,
+    # so the length of pipe >= DN75 (CJJ 92's A) does not grow with the scale.
+    main_every = max(2, round(MAIN_STREET_M[zone.spec.density > 1] / spacing))
     xy, local, edges, is_main = street_grid(core, seat, spacing, rng, main_every)
     length = np.hypot(*(xy[edges[:, 0]] - xy[edges[:, 1]]).T)
     min_len = MIN_LEN_M if spacing >= DENSE_SPACING_M else 0.8 * spacing

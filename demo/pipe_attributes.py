@@ -7,10 +7,13 @@ import numpy as np
 # Segment classes, used for attributes and for the problem lists.
 CHAIN, MAIN, DIST, STUB, DIAG, BLOCK, DUP = range(7)
 
-DN_CHOICES = {  # (diameters mm, probabilities) of minor pipes; realistic Chinese DN series
-    DIST: ((75, 100, 150, 200), (0.12, 0.55, 0.28, 0.05)),
-    STUB: ((50, 75), (0.6, 0.4)),
-    BLOCK: ((75, 100), (0.5, 0.5)),
+# (diameters mm, probabilities) of minor pipes. Side streets and alleys carry DN40-DN50 PE
+# distribution pipes as in most county towns; the mains on the main streets (>= DN150) and the
+# intake main make up most of the length >= DN75 that CJJ 92-2016 counts (A, km per 10,000 m3).
+DN_CHOICES = {
+    DIST: ((40, 50), (0.3, 0.7)),
+    STUB: ((25, 32, 40), (0.3, 0.4, 0.3)),
+    BLOCK: ((50, 75), (0.8, 0.2)),
 }
 
 

@@ -32,21 +32,28 @@ class TownSpec:
 
 
 # Seats are invented positions spread over the outline; 连州镇 (the county seat) is near
-# 112.38E 24.78N as the brief asks. Shares sum to 1.
+# 112.38E 24.78N as the brief asks. Population and GDP shares are invented (ordered roughly as
+# the real towns' sizes) and sum to 1; a town's population is round(county x share), the county
+# seat takes the rounding remainder (records.area_stats_rows). Townships (乡) take the 2xx series
+# of the county's town-level codes, towns (镇) the 1xx series.
 TOWNS: tuple[TownSpec, ...] = (
-    TownSpec("441882100", "连州镇", "连州", (112.380, 24.780), 0.40, 0.52),
-    TownSpec("441882101", "星子镇", "星子", (112.615, 25.015), 0.09, 0.08),
-    TownSpec("441882102", "大路边镇", "大路边", (112.520, 25.110), 0.05, 0.035),
-    TownSpec("441882103", "龙坪镇", "龙坪", (112.410, 24.680), 0.05, 0.04),
-    TownSpec("441882104", "西岸镇", "西岸", (112.305, 24.875), 0.06, 0.05),
-    TownSpec("441882105", "保安镇", "保安", (112.560, 24.860), 0.06, 0.05),
-    TownSpec("441882106", "丰阳镇", "丰阳", (112.220, 24.990), 0.05, 0.035),
-    TownSpec("441882107", "东陂镇", "东陂", (112.330, 25.100), 0.07, 0.06),
-    TownSpec("441882108", "九陂镇", "九陂", (112.520, 24.750), 0.05, 0.04),
-    TownSpec("441882109", "西江镇", "西江", (112.440, 24.935), 0.04, 0.03),
-    TownSpec("441882110", "瑶安瑶族乡", "瑶安", (112.700, 24.930), 0.025, 0.015),
-    TownSpec("441882111", "三水瑶族乡", "三水", (112.400, 25.035), 0.035, 0.025),
+    TownSpec("441882100", "连州镇", "连州", (112.380, 24.780), 0.405, 0.54),
+    TownSpec("441882101", "星子镇", "星子", (112.615, 25.015), 0.092, 0.08),
+    TownSpec("441882102", "大路边镇", "大路边", (112.520, 25.110), 0.048, 0.035),
+    TownSpec("441882103", "龙坪镇", "龙坪", (112.410, 24.680), 0.052, 0.04),
+    TownSpec("441882104", "西岸镇", "西岸", (112.305, 24.875), 0.063, 0.05),
+    TownSpec("441882105", "保安镇", "保安", (112.560, 24.860), 0.058, 0.05),
+    TownSpec("441882106", "丰阳镇", "丰阳", (112.220, 24.990), 0.046, 0.035),
+    TownSpec("441882107", "东陂镇", "东陂", (112.330, 25.100), 0.071, 0.06),
+    TownSpec("441882108", "九陂镇", "九陂", (112.520, 24.750), 0.055, 0.04),
+    TownSpec("441882109", "西江镇", "西江", (112.440, 24.935), 0.042, 0.03),
+    TownSpec("441882200", "瑶安瑶族乡", "瑶安", (112.700, 24.930), 0.027, 0.015),
+    TownSpec("441882201", "三水瑶族乡", "三水", (112.400, 25.035), 0.041, 0.025),
 )
+# Residential use per person per day (L): the people on a public network use lpd of the zone
+# (130-180, below GB/T 50331-2002 table 4.0.1 四区 (Guangdong) 150-220 for cities: county
+# towns in the northern hills use less); people outside it draw well water at RURAL_LPD.
+RURAL_LPD = 115.0
 
 # Town borders: Voronoi edges between seats, densified every 400 m and bent by a smooth
 # warp (350 m over 9 km, gradient ~0.24, so borders wiggle like ridge lines but never fold).
@@ -134,13 +141,16 @@ class SupplyZoneSpec:
     radius_m: float
     density: float  # relative street density (urban core denser)
     system_input_m3: float  # 2023 yearly system input, grows a little each year
+    coverage: float  # share of the town's people served by this zone
+    lpd: float  # their residential use, litres per person per day
     pressure_mpa: float  # mean outlet pressure; bands of CJJ 92 R3
     r_bl_target: tuple[float, float, float]  # designed R_BL per year (2023-2025), % points
 
 
 URBAN_COMPANY = "连州市供水有限公司(虚构)"
 # R_BL targets stay >= 0.7 points off the 10/12 grade limits (the balance hits them to 1e-4):
-# SZ01 fails in 2023-2024 (> 12), SZ04 fails every year, SZ02/SZ05/SZ06 are 一级.
+# 一级 (<= 10 %) is required: SZ01 fails every year (二级 by 2025), SZ03 in 2023-2024,
+# SZ04 every year (no grade); SZ02/SZ05/SZ06 are 一级.
 SUPPLY_ZONES: tuple[SupplyZoneSpec, ...] = (
     SupplyZoneSpec(
         code="SZ01",
@@ -150,6 +160,8 @@ SUPPLY_ZONES: tuple[SupplyZoneSpec, ...] = (
         radius_m=4200.0,
         density=1.25,
         system_input_m3=19_800_000.0,
+        coverage=0.92,
+        lpd=165.0,
         pressure_mpa=0.42,
         r_bl_target=(14.2, 13.4, 11.0),
     ),
@@ -161,6 +173,8 @@ SUPPLY_ZONES: tuple[SupplyZoneSpec, ...] = (
         radius_m=1900.0,
         density=1.0,
         system_input_m3=2_300_000.0,
+        coverage=0.7,
+        lpd=150.0,
         pressure_mpa=0.33,
         r_bl_target=(7.8, 7.4, 6.9),
     ),
@@ -172,6 +186,8 @@ SUPPLY_ZONES: tuple[SupplyZoneSpec, ...] = (
         radius_m=1700.0,
         density=1.0,
         system_input_m3=1_600_000.0,
+        coverage=0.65,
+        lpd=140.0,
         pressure_mpa=0.38,
         r_bl_target=(10.9, 10.7, 9.2),
     ),
@@ -183,6 +199,8 @@ SUPPLY_ZONES: tuple[SupplyZoneSpec, ...] = (
         radius_m=1700.0,
         density=1.0,
         system_input_m3=1_800_000.0,
+        coverage=0.65,
+        lpd=145.0,
         pressure_mpa=0.58,
         r_bl_target=(16.1, 15.2, 14.0),
     ),
@@ -194,6 +212,8 @@ SUPPLY_ZONES: tuple[SupplyZoneSpec, ...] = (
         radius_m=1600.0,
         density=1.0,
         system_input_m3=1_500_000.0,
+        coverage=0.65,
+        lpd=138.0,
         pressure_mpa=0.31,
         r_bl_target=(9.0, 8.6, 8.3),
     ),
@@ -205,6 +225,8 @@ SUPPLY_ZONES: tuple[SupplyZoneSpec, ...] = (
         radius_m=1500.0,
         density=1.0,
         system_input_m3=1_200_000.0,
+        coverage=0.65,
+        lpd=135.0,
         pressure_mpa=0.39,
         r_bl_target=(6.8, 7.1, 6.6),
     ),

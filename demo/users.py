@@ -9,6 +9,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from demo.budget import SELF_SUPPLIED, UserTargets, scale_factors
 from demo.common import MONTHS, YEARS, Progress, lonlat_to_xy, rng_for, xy_to_lonlat
 from demo.names import user_name
 from demo.towns import TOWNS, SupplyZone, Town
@@ -35,7 +36,7 @@ ANNUAL_SIGMA = {
 }
 # Random users stay below the key-user line (500,000 m3/yr) so the key users are the designed
 # ones; a floor keeps every user meaningful.
-ANNUAL_RANGE = (1_000.0, 400_000.0)
+ANNUAL_RANGE = (1_000.0, 300_000.0)
 # Monthly profiles (Jan..Dec, normalised below): irrigation peaks in summer, factories and
 # schools dip at the Spring Festival, schools in the summer holidays.
 PROFILE = {
@@ -160,6 +161,22 @@ def _sample_in(
     raise RuntimeError("could not place water users inside their area")
 
 
+def _anchors(towns: list[Town], zone_of_town: dict) -> list[tuple[str, str, str]]:
+    """(town code, sector, source) of the users placed first after the designed ones, so that
+    every budget group has a member at any scale: homes and a shop on each network, a
+    well-water home in each town not fully piped, one user per self-supplied (sector, source)."""
+    out = []
+    for t in towns:
+        zone = zone_of_town.get(t.code)
+        if zone is not None:
+            out += [(t.code, "residential", "public_network"), (t.code, "services", "public_network")]
+        if zone is None or zone.spec.coverage < 1:
+            out.append((t.code, "residential", "groundwater"))
+    for i, (sector, source) in enumerate(SELF_SUPPLIED):
+        out.append((towns[1 + i % (len(towns) - 1)].code, sector, source))
+    return out
+
+
 def build_users(
     towns: list[Town], zones: list[SupplyZone], scale: float, seed: int, water_m: BaseGeometry
 ) -> Users:
@@ -168,9 +185,9 @@ def build_users(
     Users stand on dry land: water_m (rivers and reservoirs, metres) is left out.
     """
     wet = water_m.buffer(USER_WATER_CLEARANCE_M)
-    n = max(len(SPECIAL_USERS), round(NOMINAL_USERS * scale))
-    rng = rng_for(seed, "users", round(scale * 1000))
     zone_of_town = {z.spec.town_code: z for z in zones}
+    n = max(len(SPECIAL_USERS) + len(_anchors(towns, zone_of_town)), round(NOMINAL_USERS * scale))
+    rng = rng_for(seed, "users", round(scale * 1000))
     town_idx = {t.code: i for i, t in enumerate(towns)}
     n_rand = n - len(SPECIAL_USERS)
     pop = np.array([t.pop_share for t in TOWNS])
@@ -183,13 +200,24 @@ def build_users(
     sector = np.concatenate(
         [[s.sector for s in SPECIAL_USERS], rng.choice(SECTORS, n_rand, p=SECTOR_SHARE)]
     ).astype(object)
+    anchors = _anchors(towns, zone_of_town)
+    fixed = slice(len(SPECIAL_USERS), len(SPECIAL_USERS) + len(anchors))
+    town[fixed] = [town_idx[code] for code, _sector, _source in anchors]
+    sector[fixed] = [a[1] for a in anchors]
     has_zone = np.array([towns[t].code in zone_of_town for t in town])
-    # Who draws from where: homes, shops and offices take the public network where there is
-    # one; factories half and half; farms and ecological users take river or well water.
+    coverage = np.array(
+        [zone_of_town[towns[t].code].spec.coverage if h else 0.0 for t, h in zip(town, has_zone)]
+    )
+    # Who draws from where: homes take the public network where there is one (as many as the
+    # zone covers; the others have wells), shops and offices too; factories half and half;
+    # farms and ecological users take river or well water.
     u = rng.random(n)
+    on_network = rng.random(n) < coverage
     source = np.select(
         [
-            np.isin(sector, ("residential", "services", "public_institution")) & has_zone,
+            (sector == "residential") & on_network,
+            sector == "residential",
+            np.isin(sector, ("services", "public_institution")) & has_zone,
             np.isin(sector, ("residential", "services", "public_institution")),
             (sector == "industry") & has_zone & (u < 0.5),
             (sector == "industry") & (u < 0.75),
@@ -201,6 +229,8 @@ def build_users(
             "public_network",
             "groundwater",
             "public_network",
+            "groundwater",
+            "public_network",
             "surface",
             "groundwater",
             "public_network",
@@ -209,6 +239,7 @@ def build_users(
         default="groundwater",
     ).astype(object)
     source[: len(SPECIAL_USERS)] = [s.source for s in SPECIAL_USERS]
+    source[fixed] = [a[2] for a in anchors]
 
     # Places: piped users inside their supply zone; others around the seat, farms anywhere.
     xy = np.zeros((n, 2))
@@ -271,8 +302,11 @@ def build_users(
     )
 
 
-def _monthly(users: Users, lo: int, hi: int, seed: int, chunk: int) -> np.ndarray:
-    """(hi-lo, 36) monthly m3, rounded to 0.1 m3 (what the CSV says)."""
+def _monthly(
+    users: Users, lo: int, hi: int, seed: int, chunk: int, factor: np.ndarray | None = None
+) -> np.ndarray:
+    """(hi-lo, 36) monthly m3 (x factor per month, designed users excepted), rounded to 0.1 m3
+    (what the CSV says)."""
     rng = rng_for(seed, "consumption", chunk)
     prof = {s: np.array(p) / np.mean(p) for s, p in PROFILE.items()}
     shape = np.stack([np.tile(prof[s], len(YEARS)) for s in users.sector[lo:hi]])
@@ -280,6 +314,8 @@ def _monthly(users: Users, lo: int, hi: int, seed: int, chunk: int) -> np.ndarra
     trend = (1 + users.growth[lo:hi, None]) ** years[None, :]
     noise = np.exp(rng.normal(0, 0.07, shape.shape))
     vol = users.base[lo:hi, None] / 12 * shape * trend * noise
+    if factor is not None:
+        vol = vol * factor
     for i in range(lo, min(hi, len(SPECIAL_USERS))):
         vol[i - lo] = _special_series(SPECIAL_USERS[i], rng)
     return np.round(vol, 1)
@@ -302,9 +338,21 @@ def _special_series(spec: SpecialUser, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate(out)
 
 
-def write_consumption(path: Path, users: Users, seed: int, progress: Progress) -> dict:
-    """Stream consumption.csv chunk by chunk; return per-user yearly totals and monthly peaks."""
+def write_consumption(
+    path: Path, users: Users, seed: int, progress: Progress, targets: UserTargets
+) -> dict:
+    """Stream consumption.csv chunk by chunk; return per-user yearly totals and monthly peaks.
+
+    Two passes over the same draws: the first sums each user's years, the second scales each
+    year so that every budget group (targets) uses its designed total, then writes.
+    """
     n = len(users.code)
+    raw = np.zeros((n, len(YEARS)))
+    for chunk, lo in enumerate(range(0, n, CHUNK)):
+        hi = min(n, lo + CHUNK)
+        raw[lo:hi] = _monthly(users, lo, hi, seed, chunk).reshape(hi - lo, len(YEARS), 12).sum(2)
+    designed = np.arange(n) < len(SPECIAL_USERS)
+    factor = scale_factors(targets, raw, designed)
     annual = np.zeros((n, len(YEARS)))
     peak = np.zeros((n, len(YEARS)))
     month_tail = [f",{m}," for m in MONTHS]
@@ -313,7 +361,7 @@ def write_consumption(path: Path, users: Users, seed: int, progress: Progress) -
         fh.write(",".join(CONSUMPTION_HEADER) + "\n")
         for chunk, lo in enumerate(range(0, n, CHUNK)):
             hi = min(n, lo + CHUNK)
-            vol = _monthly(users, lo, hi, seed, chunk)
+            vol = _monthly(users, lo, hi, seed, chunk, np.repeat(factor[lo:hi], 12, axis=1))
             by_year = vol.reshape(hi - lo, len(YEARS), 12)
             annual[lo:hi] = by_year.sum(axis=2)
             peak[lo:hi] = by_year.max(axis=2)
@@ -345,21 +393,33 @@ def assign_plans(users: Users, annual: np.ndarray, peak: np.ndarray, seed: int) 
         users.plan[i] = np.nan if spec.plan is None else spec.plan
 
 
-# Water-saving carriers (节水载体): recognised shares by sector, so that the county's carrier
-# lines have data; below typical targets for enterprises, above for public institutions.
+# Water-saving carriers (节水载体): shares of each sector recognised by 2025, below the
+# enterprise target, above the public-institution one. Recognitions picked up from 2016 and
+# quickened for the acceptance (CARRIER_YEAR_P), so in 2023-2024 fewer than half the public
+# institutions are recognised and in 2025 more than half.
 CARRIER_BY_SECTOR = {
     "industry": ("enterprise", 0.3),
     "public_institution": ("institution", 0.6),
     "residential": ("community", 0.25),
 }
+CARRIER_YEARS = tuple(range(2016, 2026))
+CARRIER_YEAR_P = (0.04, 0.05, 0.06, 0.07, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18)
 
 
 def assign_carriers(users: Users, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Carrier kind ('' = not recognised) and the year it was recognised (NaN when none)."""
     rng = rng_for(seed, "carriers", len(users.code))
-    u = rng.random(len(users.code))
-    years = rng.integers(YEARS[0] - 3, YEARS[-1] + 1, len(users.code)).astype(float)
-    carrier = np.full(len(users.code), "", dtype=object)
+    n = len(users.code)
+    years = np.full(n, np.nan)
+    carrier = np.full(n, "", dtype=object)
+    cumulative = np.cumsum(CARRIER_YEAR_P)
     for sector, (kind, share) in CARRIER_BY_SECTOR.items():
-        carrier[(users.sector == sector) & (u < share)] = kind
-    return carrier, np.where(carrier != "", years, np.nan)
+        members = np.flatnonzero(users.sector == sector)
+        # exactly round(share x members) recognised, in years split by CARRIER_YEAR_P, so the
+        # shares of every year hold at every scale
+        chosen = rng.permutation(rng.choice(members, round(share * len(members)), replace=False))
+        upto = np.round(cumulative * len(chosen)).astype(int)
+        for year, lo, hi in zip(CARRIER_YEARS, [0, *upto[:-1]], upto, strict=True):
+            years[chosen[lo:hi]] = year
+        carrier[chosen] = kind
+    return carrier, years

@@ -90,7 +90,7 @@ class ZoneSpec:
     target_class: int  # GB 3838-2002 class I-V stored 1-5
     start: float = 0.0  # fraction along the river (rivers only)
     end: float = 1.0
-    center: tuple[float, float] = (0.0, 0.0)  # lon/lat (reservoirs only)
+    on_river_at: float = 0.0  # reservoirs: where the dam's lake sits along `river` (fraction)
     radius_m: float = 0.0
 
 
@@ -103,29 +103,31 @@ WATER_FUNCTION_ZONES: tuple[ZoneSpec, ...] = (
     ZoneSpec("WFZ02", "连江连州饮用水源区", "连江", "river", 2, 0.28, 0.56),
     ZoneSpec("WFZ03", "连江连州城区景观娱乐用水区", "连江", "river", 3, 0.56, 0.72),
     ZoneSpec("WFZ04", "连江九陂过渡区", "连江", "river", 3, 0.72, 1.0),
-    ZoneSpec("WFZ05", "星子河星子保留区", "星子河", "river", 2, 0.0, 0.5),
-    ZoneSpec("WFZ06", "星子河西江农业用水区", "星子河", "river", 3, 0.5, 1.0),
-    ZoneSpec("WFZ07", "保安河保安农业用水区", "保安河", "river", 3),
-    ZoneSpec("WFZ08", "东陂河东陂饮用水源区", "东陂河", "river", 2),
+    ZoneSpec("WFZ05", "星子河星子保留区", "星子河", "river", 2, 0.0, 0.25),
+    ZoneSpec("WFZ06", "星子河星子—西江农业用水区", "星子河", "river", 3, 0.25, 1.0),
+    ZoneSpec("WFZ07", "保安河保安农业用水区", "保安河", "river", 3, 0.15, 1.0),
+    ZoneSpec("WFZ08", "东陂河东陂饮用水源区", "东陂河", "river", 2, 0.2, 0.4),
     ZoneSpec("WFZ09", "三江河丰阳农业用水区", "三江河", "river", 3),
+    # Reservoirs are dammed on a river's upper course: the lake sits on the river line.
     ZoneSpec(
         "WFZ10",
         "潭岭水库饮用水源区",
-        "潭岭水库",
+        "东陂河",
         "lake",
         2,
-        center=(112.275, 25.035),
+        on_river_at=0.1,
         radius_m=1300.0,
     ),
     ZoneSpec(
         "WFZ11",
         "龙潭水库农业用水区",
-        "龙潭水库",
+        "保安河",
         "lake",
         3,
-        center=(112.640, 24.950),
+        on_river_at=0.12,
         radius_m=1000.0,
     ),
+    ZoneSpec("WFZ12", "东陂河东陂—连州农业用水区", "东陂河", "river", 3, 0.4, 1.0),
 )
 
 
@@ -210,7 +212,8 @@ def build_water_layers(outline_m: MultiPolygon, seed: int) -> WaterLayers:
     zones = []
     for i, spec in enumerate(WATER_FUNCTION_ZONES):
         if spec.water_body == "lake":
-            center = lonlat_to_xy(np.array([spec.center]))[0]
+            at = rivers[spec.river].interpolate(spec.on_river_at, normalized=True)
+            center = np.array([at.x, at.y])
             poly = noisy_blob(center, spec.radius_m, rng_for(seed, "reservoir", i), wobble=0.14)
         else:
             half = _HALF_WIDTH_M.get(spec.river, _TRIBUTARY_HALF_WIDTH_M)
