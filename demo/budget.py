@@ -142,9 +142,7 @@ def user_targets(
     return UserTargets(group, np.array(totals), names)
 
 
-def scale_factors(
-    targets: UserTargets, raw: np.ndarray, fixed: np.ndarray
-) -> np.ndarray:
+def scale_factors(targets: UserTargets, raw: np.ndarray, fixed: np.ndarray) -> np.ndarray:
     """Per user and year, the factor that brings each group's total to its target.
 
     raw: users x years drawn volumes; fixed: True for designed users, whose volumes stay.
@@ -265,4 +263,3 @@ def county_caps(totals: list[float]) -> tuple[float, ...]:
         rounded = np.ceil if factor > 1 else np.floor
         out.append(float(rounded(total * factor / 10_000) * 10_000))
     return tuple(out)
-

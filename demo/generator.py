@@ -15,16 +15,6 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from demo.common import (
-    COUNTY_CODE,
-    YEARS,
-    Progress,
-    load_outline,
-    no_progress,
-    to_metric,
-    write_csv,
-    write_gpkg,
-)
 from demo import checks
 from demo.budget import (
     BASE_YEAR,
@@ -35,6 +25,16 @@ from demo.budget import (
     intensity_story,
     total_use,
     user_targets,
+)
+from demo.common import (
+    COUNTY_CODE,
+    YEARS,
+    Progress,
+    load_outline,
+    no_progress,
+    to_metric,
+    write_csv,
+    write_gpkg,
 )
 from demo.manifest import build_manifest, water_use_caps
 from demo.network import Network, build_network, lonlat_lines

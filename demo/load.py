@@ -84,7 +84,9 @@ def leaks_load(path: Path) -> int:
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     pipe_ids = dict(
-        PipeSegment.objects.filter(code__in={r["pipe_code"] for r in rows}).values_list("code", "id")
+        PipeSegment.objects.filter(code__in={r["pipe_code"] for r in rows}).values_list(
+            "code", "id"
+        )
     )
     for r in rows:
         leak_record(

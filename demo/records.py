@@ -11,7 +11,6 @@ import numpy as np
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from demo.common import COUNTY_CODE, YEARS, fmt, lonlat_to_xy, rng_for, xy_to_lonlat
 from demo.budget import (
     BASE_POPULATION,
     BASE_YEAR,
@@ -20,6 +19,7 @@ from demo.budget import (
     town_populations,
     zone_residential_m3,
 )
+from demo.common import COUNTY_CODE, YEARS, fmt, lonlat_to_xy, rng_for, xy_to_lonlat
 from demo.towns import SUPPLY_ZONES, TOWNS, Town
 from demo.water import IRRIGATION_DISTRICTS, ZoneSpec
 
@@ -248,6 +248,7 @@ def plant_points(
     def discharges_legally(p: Point) -> bool:
         nearest = min(zones, key=lambda z: z[1].distance(p))
         return nearest[0].target_class >= 3
+
     by_code = {t.code: t for t in towns}
     points = []
     for i, spec in enumerate(PLANTS):

@@ -169,7 +169,10 @@ def _anchors(towns: list[Town], zone_of_town: dict) -> list[tuple[str, str, str]
     for t in towns:
         zone = zone_of_town.get(t.code)
         if zone is not None:
-            out += [(t.code, "residential", "public_network"), (t.code, "services", "public_network")]
+            out += [
+                (t.code, "residential", "public_network"),
+                (t.code, "services", "public_network"),
+            ]
         if zone is None or zone.spec.coverage < 1:
             out.append((t.code, "residential", "groundwater"))
     for i, (sector, source) in enumerate(SELF_SUPPLIED):
@@ -206,7 +209,10 @@ def build_users(
     sector[fixed] = [a[1] for a in anchors]
     has_zone = np.array([towns[t].code in zone_of_town for t in town])
     coverage = np.array(
-        [zone_of_town[towns[t].code].spec.coverage if h else 0.0 for t, h in zip(town, has_zone)]
+        [
+            zone_of_town[towns[t].code].spec.coverage if h else 0.0
+            for t, h in zip(town, has_zone, strict=True)
+        ]
     )
     # Who draws from where: homes take the public network where there is one (as many as the
     # zone covers; the others have wells), shops and offices too; factories half and half;

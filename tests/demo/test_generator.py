@@ -612,7 +612,9 @@ class IrrigationTests:
         assert low == listed(manifest, "irrigation.coefficient")
 
     def test_metering_gap(self, records, manifest):
-        share = {k: r["metered_withdrawal_m3"] / r["gross_withdrawal_m3"] for k, r in records.items()}
+        share = {
+            k: r["metered_withdrawal_m3"] / r["gross_withdrawal_m3"] for k, r in records.items()
+        }
         gap = {k for k, v in share.items() if v < 0.9}
         assert gap == listed(manifest, "irrigation.metering")
         assert len({code for code, _ in gap}) == 1  # one district with a metering gap
@@ -695,7 +697,11 @@ class CapTests:
 
     def test_county_total_use_against_its_cap(self, out, manifest):
         """Total use = Σ abstractions by source; within the cap in 2023 and 2025, over in 2024."""
-        rows = {int(r["year"]): r for r in read_csv(out / "area-stats.csv") if r["area_code"] == "441882"}
+        rows = {
+            int(r["year"]): r
+            for r in read_csv(out / "area-stats.csv")
+            if r["area_code"] == "441882"
+        }
         for year in YEARS:
             r = rows[year]
             total = sum(float(r[c]) for c in ABSTRACTIONS)
@@ -737,9 +743,13 @@ class CoherenceTests:
                      "SZ04": "441882107", "SZ05": "441882104", "SZ06": "441882108"}  # fmt: skip
         for r in read_csv(out / "water-balance.csv"):
             year, town = int(r["year"]), zone_town[r["zone_code"]]
-            piped = [c for c, u in users.items() if u["source"] == "public_network" and u["town"] == town]
+            piped = [
+                c for c, u in users.items() if u["source"] == "public_network" and u["town"] == town
+            ]
             consumed = sum(use[0][(c, year)] for c in piped)
-            assert consumed == pytest.approx(float(r["billed_authorized_m3"]), abs=0.1 * 12 * len(piped) + 2)
+            assert consumed == pytest.approx(
+                float(r["billed_authorized_m3"]), abs=0.1 * 12 * len(piped) + 2
+            )
             authorised = float(r["billed_authorized_m3"]) + float(r["unbilled_authorized_m3"])
             assert authorised < float(r["system_input_m3"])
             residential = sum(
@@ -750,7 +760,11 @@ class CoherenceTests:
     def test_abstractions_cover_every_use(self, out, users, use):
         """surface = irrigation + self-supplied surface users; groundwater = well users; public
         supply >= Σ system input; non-conventional = Σ reclaimed; industrial use = industry."""
-        stats = {int(r["year"]): r for r in read_csv(out / "area-stats.csv") if r["area_code"] == "441882"}
+        stats = {
+            int(r["year"]): r
+            for r in read_csv(out / "area-stats.csv")
+            if r["area_code"] == "441882"
+        }
         irrigation = defaultdict(float)
         for r in read_csv(out / "irrigation-records.csv"):
             irrigation[int(r["year"])] += float(r["gross_withdrawal_m3"])
@@ -763,7 +777,7 @@ class CoherenceTests:
         for year in YEARS:
             s = {k: float(v) for k, v in stats[year].items() if k.endswith("_m3") and v}
 
-            def users_of(**want) -> float:
+            def users_of(year: int = year, **want) -> float:
                 return sum(
                     use[0][(c, year)] for c, u in users.items()
                     if all(u[k] == v for k, v in want.items())
@@ -772,7 +786,9 @@ class CoherenceTests:
             assert s["abstraction_surface_m3"] == pytest.approx(
                 irrigation[year] + users_of(source="surface"), abs=2
             )
-            assert s["abstraction_groundwater_m3"] == pytest.approx(users_of(source="groundwater"), abs=2)
+            assert s["abstraction_groundwater_m3"] == pytest.approx(
+                users_of(source="groundwater"), abs=2
+            )
             assert 1.0 < s["abstraction_public_supply_m3"] / system_input[year] < 1.06
             assert s["abstraction_nonconventional_m3"] == pytest.approx(reclaimed[year], abs=2)
             assert s["industrial_use_m3"] == pytest.approx(users_of(sector="industry"), abs=2)
@@ -803,10 +819,16 @@ class CoherenceTests:
         assert len(leaks) >= 50
         for r in leaks:
             assert status[r["pipe_code"]] == "in_service"
-            assert r["found_on"] <= r["repaired_on"] and r["found_on"][:4] in {"2023", "2024", "2025"}
+            assert r["found_on"] <= r["repaired_on"] and r["found_on"][:4] in {
+                "2023",
+                "2024",
+                "2025",
+            }
             assert float(r["estimated_loss_m3"]) >= 0 and r["cause"]
         lost = sum(
-            float(r["system_input_m3"]) - float(r["billed_authorized_m3"]) - float(r["unbilled_authorized_m3"])
+            float(r["system_input_m3"])
+            - float(r["billed_authorized_m3"])
+            - float(r["unbilled_authorized_m3"])
             for r in read_csv(out / "water-balance.csv")
         )
         assert 0 < sum(float(r["estimated_loss_m3"]) for r in leaks) < 0.3 * lost
