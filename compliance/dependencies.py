@@ -8,12 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from compliance.evaluators import FEATURE_FAMILIES
+from compliance.register_figures import REGISTER_KEYS
 from compliance.scorecard import FIGURES
 from compliance.services import INDICATORS_KEY
 
 COUNTY_FAMILY = "county"
 STATS_KEY = "area-stats"  # the county's statistics of a year (population, GDP, cap)
-COUNTY_EXTRA_DEPENDENCIES = (STATS_KEY,)
+REGISTERS_PART = "registers"  # CountyInput part read by the management lines
+COUNTY_EXTRA_DEPENDENCIES = (STATS_KEY, *sorted({k for ks in REGISTER_KEYS.values() for k in ks}))
 
 
 def family_dependencies(family: str) -> tuple[str, ...]:
@@ -70,6 +72,14 @@ COUNTY_LINE_SOURCES: dict[str, tuple[tuple[str, ...], bool]] = {
     "county.sewage_coverage": (("town",), False),
     "county.sewage_effluent": (("sewage",), False),
     "county.reclaimed_water_rate": (("sewage",), False),
+    # Management lines: the registers (REGISTER_KEYS); quota checks read the users' use.
+    "county.quota_management": (("user",), False),
+    "county.water_price_mechanism": ((), False),
+    "county.three_simultaneities": ((), False),
+    "county.water_saving_appliances": ((), False),
+    "county.publicity": ((), False),
+    "county.bonus_benchmark": ((), False),
+    "county.bonus_incentives": ((), False),
 }
 
 
@@ -90,6 +100,7 @@ def county_line_dependencies(code: str) -> set[str]:
     """The data versions one scorecard line depends on."""
     families, stats = county_line_sources(code)
     keys = {k for f in families for k in family_dependencies(f)} | {INDICATORS_KEY}
+    keys |= set(REGISTER_KEYS.get(code, ()))
     return keys | {STATS_KEY} if stats else keys
 
 

@@ -23,6 +23,7 @@ from layers.yearly import (
 )
 from network.selectors import supply_zones_with_balance
 from rasters.selectors import zonal_by_id
+from registers.selectors import registers_of_year
 
 
 @dataclass
@@ -118,7 +119,9 @@ class CountyInput:
     users: list[UserInput]
     stats: dict | None  # AreaYearStats of the county for the year
     stats_history: dict[int, dict] = field(default_factory=dict)  # every year's, for base years
-    # Scenarios only: scorecard lines without a data path assumed met or not (code → status).
+    # The management registers bearing on the year (registers.selectors.registers_of_year).
+    registers: dict[str, list[dict]] = field(default_factory=dict)
+    # Scenarios only: scorecard lines assumed met or not (code → status).
     assumed: dict[str, str] = field(default_factory=dict)
 
 
@@ -139,7 +142,9 @@ _RECORD_FIELDS = (
 
 
 # The parts of CountyInput that can be read on their own (each rule family uses one).
-INPUT_PARTS = frozenset({"zones", "supply_zones", "plants", "towns", "districts", "users", "stats"})
+INPUT_PARTS = frozenset(
+    {"zones", "supply_zones", "plants", "towns", "districts", "users", "stats", "registers"}
+)
 RECEIVING_RADIUS_M = 5000.0  # default search radius of a plant's receiving water
 
 
@@ -216,6 +221,7 @@ def county_input(
     )
     history = area_stats_history(area.id) if "stats" in parts else {}
     stats = history.get(year)
+    registers = registers_of_year(area.id, year) if "registers" in parts else {}
     return CountyInput(
         area_id=area.id,
         area_code=area.code,
@@ -229,6 +235,7 @@ def county_input(
         users=users,
         stats=stats,
         stats_history=history,
+        registers=registers,
     )
 
 

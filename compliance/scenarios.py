@@ -17,6 +17,7 @@ from compliance.evaluation import (
 )
 from compliance.evaluators import supply_rows
 from compliance.inputs import CountyInput
+from compliance.register_figures import REGISTER_KEYS
 from compliance.scorecard import FIGURES, PASS_LINE, abstraction_total
 from compliance.selectors import scorecard_from_results
 from layers.models import AdminArea
@@ -218,11 +219,12 @@ def _nonconventional_share(data: CountyInput, entry: dict, i: int) -> None:
 
 
 def _scorecard_line(data: CountyInput, entry: dict, i: int) -> None:
-    """Assume a line without a data path met (its evidence in place) or not."""
+    """Assume a management line met (its evidence in place) or not, whatever its register says
+    (or a line without a data path)."""
     code, status = entry.get("code"), entry.get("status", "compliant")
     if code not in entry["_assumable"]:
         raise ScenarioError(
-            _("Only lines without a data path can be assumed: %(codes)s.")
+            _("Only management lines can be assumed: %(codes)s.")
             % {"codes": ", ".join(sorted(entry["_assumable"]))},
             {f"overrides[{i}].code": code},
         )
@@ -273,7 +275,11 @@ def _context(ind) -> dict:
         "_exempt": plan.get("sectors_exempt", []),
         "_supply_rows": lambda d: supply_rows(d, ind),
         "_assumable": {
-            c for c in ind if c.startswith("county.") and c not in FIGURES and c != PASS_LINE
+            c
+            for c in ind
+            if c.startswith("county.")
+            and (c not in FIGURES or c in REGISTER_KEYS)
+            and c != PASS_LINE
         },
     }
 

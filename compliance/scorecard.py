@@ -16,7 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from compliance.evaluators import IndicatorData, Indicators, Row
+from compliance.figures import Figure
+from compliance.figures import none as _none
+from compliance.figures import share as _share
 from compliance.inputs import CountyInput, UserInput
+from compliance.register_figures import REGISTER_FIGURES
 from compliance.rules import (
     COMPLIANT,
     NO_DATA,
@@ -40,33 +44,6 @@ ABSTRACTION_SOURCES = {  # area-stats field: (Chinese, English)
     "abstraction_public_supply_m3": ("公共供水厂取水", "public water works"),
     "abstraction_nonconventional_m3": ("非常规水源", "non-conventional"),
 }
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A county figure: its value (None = no data), how it was obtained in both languages,
-    and the threshold when the year sets its own (a decline target of the year)."""
-
-    value: float | None
-    basis_zh: str
-    basis_en: str
-    details: dict
-    threshold: float | None = None
-
-
-def _none(zh: str, en: str, **details) -> Figure:
-    return Figure(None, zh, en, details)
-
-
-def _share(part: float, whole: float, zh: str, en: str, **details) -> Figure:
-    if not whole:
-        return _none(f"无{zh}数据", f"no data on {en}", **details)
-    return Figure(
-        part / whole,
-        f"{zh}：{fmt(part, 2)} / {fmt(whole, 2)}",
-        f"{en}: {fmt(part, 2)} / {fmt(whole, 2)}",
-        {**details, "part": part, "whole": whole},
-    )
 
 
 def _verdict_share(rows: list[Row], code: str, zh: str, en: str) -> Figure:
@@ -359,6 +336,8 @@ FIGURES: dict[str, Figures] = {
         r, "sewage.effluent", "出水达标的污水处理厂/运行中", "compliant / operating plants"
     ),
     "county.reclaimed_water_rate": lambda d, r, i: _reclaimed(d),
+    # Management lines, from the registers (registers app).
+    **REGISTER_FIGURES,
 }
 
 
@@ -414,7 +393,7 @@ def county_rows(
             continue
         figure_fn = FIGURES.get(code)
         name = names_zh.get(code, code)
-        if figure_fn is None and code in data.assumed:
+        if code in data.assumed:
             verdict = _assumed(i, data.assumed[code], name)
         else:
             verdict = _line_verdict(i, figure_fn(data, rows, ind) if figure_fn else None, name)

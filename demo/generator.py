@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from demo import checks
+from demo import checks, registers
 from demo.budget import (
     BASE_YEAR,
     abstractions,
@@ -71,6 +71,7 @@ STEPS = (
     "water-users",
     "consumption",
     "leak-records",
+    "registers",
     "area-stats",
     "manifest",
 )
@@ -252,6 +253,17 @@ def generate(
     leaks = leak_rows(net.seg_zone, net.status == "in_service", pipe_codes, balance, seed)
     counts["leak-records.csv"] = write_csv(out_dir / "leak-records.csv", LEAK_HEADER, leaks)
     report("leak-records", 1, 1)
+
+    report("registers", 0, 1)
+    for name, header, rows in (
+        ("policy-documents", registers.POLICY_HEADER, registers.policy_rows()),
+        ("quota-checks", registers.QUOTA_HEADER, registers.quota_rows(users, use["annual"], seed)),
+        ("construction-projects", registers.PROJECT_HEADER, registers.project_rows()),
+        ("appliance-surveys", registers.SURVEY_HEADER, registers.survey_rows(seed)),
+        ("publicity-events", registers.EVENT_HEADER, registers.event_rows()),
+    ):
+        counts[f"{name}.csv"] = write_csv(out_dir / f"{name}.csv", header, rows)
+    report("registers", 1, 1)
 
     report("area-stats", 0, 1)
     county = {

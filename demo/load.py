@@ -44,6 +44,12 @@ RECORD_ORDER = [
     "sewage-plant-months",
     "irrigation-records",
     "consumption",
+    # management registers (台账); quota checks hang off the users
+    "policy-documents",
+    "quota-checks",
+    "construction-projects",
+    "appliance-surveys",
+    "publicity-events",
 ]
 RASTER_ORDER = ["elevation", "rainfall", "land-use"]  # <slug>.tif from the generator
 RASTER_SOURCE = "synthetic demo raster (demo.rasters); invented, not real data"

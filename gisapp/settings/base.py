@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rasters",
     "dataio",
     "compliance",
+    "registers",
     "gisapp",
 ]
 

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 import shapely
 from django.contrib.staticfiles import finders
+from django.utils.html import escape
 from pypdf import PdfReader
 from shapely.geometry import Point, box
 
@@ -115,8 +116,9 @@ class CountyReportPageTests:
         response = official_client.get(f"/reports/county/?year={YEAR}")
         assert response.status_code == 200
         html = response.content.decode()
-        for line in card["lines"]:
-            assert f"<code>{line['code']}</code>" in html
+        for line in card["lines"]:  # by name, never by internal code
+            assert f'<td class="name">{escape(line["name"])}' in html
+            assert line["code"] not in html
         assert f'<strong class="total">{card["total"]:g}</strong>' in html
         assert f'<strong class="pass-line">{card["pass_line"]:g}</strong>' in html
         assert "@media print" in html
@@ -202,7 +204,8 @@ class CountyReportPdfTests:
         assert "/Pattern" in reader.pages[0]["/Resources"]
         # Printed: no site navigation, and every scorecard line is there.
         assert "Log out" not in text and "退出登录" not in text
-        assert all(line["code"] in compact.replace(" ", "") for line in card["lines"])
+        flat = compact.replace(" ", "")
+        assert all(line["name"].replace(" ", "") in flat for line in card["lines"])
 
 
 class PdfFetcherTests:

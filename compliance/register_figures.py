@@ -1,0 +1,201 @@
+"""The management lines' figures, computed from the registers (台账) of the year.
+
+Each takes the county's inputs (CountyInput.registers: registers.selectors.registers_of_year)
+and returns a Figure; None when the register holds nothing for the year (no data, listed as
+"cannot be judged" with what the county must supply). Thresholds live in the indicators' data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from compliance.evaluators import Indicators, Row
+from compliance.figures import Figure, none, share
+from compliance.inputs import CountyInput
+from compliance.rules import fmt
+
+# The four parts of the water-price mechanism the 2017 standard names (水价机制).
+TARIFF_KINDS = {
+    "tariff_residential_tiers": ("居民阶梯水价", "residential tiers"),
+    "tariff_nonresidential_progressive": (
+        "非居民超定额超计划累进加价",
+        "non-residential over-quota / over-plan surcharges",
+    ),
+    "tariff_high_use_differential": ("高耗水行业差别水价", "high-use industry differential"),
+    "tariff_agricultural_reform": ("农业水价综合改革", "agricultural water-price reform"),
+}
+
+
+def _registers(data: CountyInput) -> dict[str, list[dict]]:
+    return data.registers or {}
+
+
+def _docs(data: CountyInput, kind: str) -> list[dict]:
+    return [d for d in _registers(data).get("documents", []) if d["kind"] == kind]
+
+
+def quota_management(data: CountyInput) -> Figure:
+    """Quota-checked users within their quota ÷ users checked (use of the year ÷ output), the
+    quotas adopted by a document in force (else the line fails: no quota is being applied)."""
+    checks = _registers(data).get("quota_checks", [])
+    if not checks:
+        return none("无用水定额核查记录", "no quota checks for the year")
+    if not _docs(data, "quota_adoption"):
+        return Figure(
+            0.0,
+            "无现行的用水定额执行文件",
+            "no document in force adopting the water-use quotas",
+            {"checked": len(checks)},
+        )
+    use = {u.id: sum(u.monthly_m3) for u in data.users}
+    within, over = 0, []
+    for c in checks:
+        per_unit = use.get(c["user_id"], 0.0) / c["output_quantity"] if c["output_quantity"] else 0
+        if per_unit <= c["quota_value"]:
+            within += 1
+        else:
+            over.append(f"{c['user__code']} {fmt(per_unit, 2)} > {fmt(c['quota_value'], 2)}")
+    f = share(
+        within,
+        len(checks),
+        "定额内用水户/核查用水户",
+        "users within their quota / users checked",
+        over_quota=over,
+    )
+    if not over:
+        return f
+    return Figure(
+        f.value,
+        f"{f.basis_zh}；超定额：{'、'.join(over)}",
+        f"{f.basis_en}; over quota: {', '.join(over)}",
+        f.details,
+    )
+
+
+def water_price_mechanism(data: CountyInput) -> Figure:
+    """The mechanism's parts in force in the year ÷ 4 (TARIFF_KINDS)."""
+    docs = _registers(data).get("documents", [])
+    if not docs:
+        return none("无水价文件台账", "no tariff documents")
+    have = {d["kind"] for d in docs} & set(TARIFF_KINDS)
+    missing = [k for k in TARIFF_KINDS if k not in have]
+    f = share(len(have), len(TARIFF_KINDS), "已实施的水价机制/应实施", "parts in force / parts")
+    if not missing:
+        return f
+    return Figure(
+        f.value,
+        f"{f.basis_zh}；未实施：{'、'.join(TARIFF_KINDS[k][0] for k in missing)}",
+        f"{f.basis_en}; missing: {', '.join(TARIFF_KINDS[k][1] for k in missing)}",
+        {**f.details, "missing": missing},
+    )
+
+
+def three_simultaneities(data: CountyInput, window_years: int) -> Figure:
+    """Projects approved in the last `window_years` years whose water-saving assessment was
+    done and facilities designed, built and commissioned with the project ÷ those projects."""
+    first = data.year - window_years + 1
+    projects = [p for p in _registers(data).get("projects", []) if p["approved_on"].year >= first]
+    ok = [
+        p
+        for p in projects
+        if p["assessment_done"]
+        and p["designed_with"]
+        and p["built_with"]
+        and p["commissioned_with"]
+    ]
+    bad = [p["name"] for p in projects if p not in ok]
+    f = share(
+        len(ok),
+        len(projects),
+        f"落实“三同时”的项目/{first}–{data.year} 年审批项目",
+        f"projects with the three simultaneities / projects approved {first}–{data.year}",
+        failing=bad,
+    )
+    if not bad or f.value is None:
+        return f
+    return Figure(
+        f.value,
+        f"{f.basis_zh}；未落实：{'、'.join(bad)}",
+        f"{f.basis_en}; not met: {', '.join(bad)}",
+        f.details,
+    )
+
+
+def water_saving_appliances(data: CountyInput) -> Figure:
+    """Water-saving fixtures ÷ fixtures checked in the year's surveys of public buildings;
+    banned products found in market inspections are reported beside it."""
+    surveys = _registers(data).get("surveys", [])
+    public = [s for s in surveys if s["place"] == "public_building"]
+    banned = sum(s["banned_found"] or 0 for s in surveys if s["place"] == "market")
+    f = share(
+        sum(s["fixtures_water_saving"] for s in public),
+        sum(s["fixtures_checked"] for s in public),
+        "公共建筑节水器具/抽查器具",
+        "water-saving fixtures / fixtures checked in public buildings",
+        surveys=len(public),
+        banned_found=banned,
+    )
+    if f.value is None or not banned:
+        return f
+    return Figure(
+        f.value,
+        f"{f.basis_zh}；市场抽检发现淘汰产品 {banned} 件",
+        f"{f.basis_en}; market inspections found {banned} banned products",
+        f.details,
+    )
+
+
+def publicity(data: CountyInput) -> Figure:
+    """Publicity and education events held in the year (count), with the people reached."""
+    events = _registers(data).get("events", [])
+    if not events:
+        return none("无节水宣传活动记录", "no publicity events recorded")
+    reach = sum(e["reach_persons"] or 0 for e in events)
+    kinds = sorted({e["kind"] for e in events})
+    return Figure(
+        float(len(events)),
+        f"节水宣传教育活动 {len(events)} 次，覆盖 {fmt(reach, 0)} 人次",
+        f"{len(events)} publicity events reaching {fmt(reach, 0)} people",
+        {"events": len(events), "reach_persons": reach, "kinds": kinds},
+    )
+
+
+def _documents_count(data: CountyInput, kind: str, zh: str, en: str) -> Figure:
+    docs = _docs(data, kind)
+    if not _registers(data).get("documents"):
+        return none("无文件台账", "no documents registered")
+    titles = [d["title"] for d in docs]
+    return Figure(
+        float(len(docs)),
+        f"{zh} {len(docs)} 件" + (f"：{'、'.join(titles)}" if titles else ""),
+        f"{len(docs)} {en}" + (f": {', '.join(titles)}" if titles else ""),
+        {"documents": [d["doc_number"] for d in docs]},
+    )
+
+
+Figures = Callable[[CountyInput, list[Row], Indicators], Figure]
+REGISTER_FIGURES: dict[str, Figures] = {
+    "county.quota_management": lambda d, r, i: quota_management(d),
+    "county.water_price_mechanism": lambda d, r, i: water_price_mechanism(d),
+    "county.three_simultaneities": lambda d, r, i: three_simultaneities(
+        d, int(i["county.three_simultaneities"].params.get("window_years", 3))
+    ),
+    "county.water_saving_appliances": lambda d, r, i: water_saving_appliances(d),
+    "county.publicity": lambda d, r, i: publicity(d),
+    "county.bonus_benchmark": lambda d, r, i: _documents_count(
+        d, "benchmark_recognition", "节水标杆认定", "benchmark recognitions"
+    ),
+    "county.bonus_incentives": lambda d, r, i: _documents_count(
+        d, "incentive_policy", "节水激励政策文件", "incentive policies in force"
+    ),
+}
+# The data versions (registers' record kinds) each line reads; compliance.dependencies uses them.
+REGISTER_KEYS: dict[str, tuple[str, ...]] = {
+    "county.quota_management": ("quota-checks", "policy-documents"),
+    "county.water_price_mechanism": ("policy-documents",),
+    "county.three_simultaneities": ("construction-projects",),
+    "county.water_saving_appliances": ("appliance-surveys",),
+    "county.publicity": ("publicity-events",),
+    "county.bonus_benchmark": ("policy-documents",),
+    "county.bonus_incentives": ("policy-documents",),
+}

@@ -1,0 +1,251 @@
+"""The demo's management registers (台账): documents, quota checks, projects, surveys, events.
+
+Invented but consistent with the rest of the demo: quota checks use the users' own yearly
+consumption (output = use ÷ (quota × how efficiently the user works)), projects sit in real
+towns. The story they tell for the scorecard (2017 standard):
+* quotas adopted (2021) and checked on the 14 largest planned users; two over quota in
+  2023-2024 (12/14 < 90 % within), one in 2025 (13/14: the line is met);
+* water prices: residential tiers (2019), non-residential surcharges (2021), agricultural
+  reform (2024), but no differential price for high-use industries: the line fails;
+* 三同时: two projects approved without a water-saving assessment: the line fails;
+* appliances: 91-97 % water-saving fixtures in public buildings (the line asks 100 %);
+* publicity: 5-7 events a year: met; an incentive policy from 2025 (bonus), no benchmark.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from demo.common import COUNTY_CODE, YEARS, rng_for
+from demo.towns import TOWNS
+from demo.users import Users
+
+POLICY_HEADER = (
+    "area_code",
+    "doc_number",
+    "title",
+    "kind",
+    "issuer",
+    "issued_on",
+    "effective_from",
+    "effective_to",
+)
+POLICY_DOCUMENTS = (
+    (
+        "连水〔2019〕12号",
+        "连州市城镇居民生活用水阶梯水价实施方案",
+        "tariff_residential_tiers",
+        "连州市发展和改革局",
+        "2019-05-20",
+        "2019-07-01",
+    ),
+    (
+        "连发改价〔2021〕8号",
+        "连州市非居民用水超定额超计划累进加价实施办法",
+        "tariff_nonresidential_progressive",
+        "连州市发展和改革局",
+        "2021-08-16",
+        "2021-10-01",
+    ),
+    (
+        "连水〔2021〕35号",
+        "关于执行《广东省用水定额》（DB44/T 1461-2021）的通知",
+        "quota_adoption",
+        "连州市水利局",
+        "2021-11-22",
+        "2021-12-01",
+    ),
+    (
+        "连府办〔2024〕21号",
+        "连州市农业水价综合改革实施方案",
+        "tariff_agricultural_reform",
+        "连州市人民政府办公室",
+        "2024-04-10",
+        "2024-05-01",
+    ),
+    (
+        "连府〔2025〕5号",
+        "连州市节约用水奖励办法（试行）",
+        "incentive_policy",
+        "连州市人民政府",
+        "2025-02-18",
+        "2025-03-01",
+    ),
+)
+
+QUOTA_HEADER = (
+    "user_code",
+    "year",
+    "quota_item",
+    "quota_unit",
+    "quota_value",
+    "quota_source",
+    "output_quantity",
+)
+# Quota items by sector (demo values of the right order; the real ones are in DB44/T 1461).
+QUOTA_ITEMS = {
+    "industry": ("工业产品（综合，按产值）", "m³/万元", 18.0, "DB44/T 1461.2-2021（演示值）"),
+    "services": ("宾馆（三星级）", "m³/(床·a)", 150.0, "DB44/T 1461.3-2021 表2（演示值）"),
+    "public_institution": ("医院（综合）", "m³/(床·a)", 280.0, "DB44/T 1461.3-2021 表3（演示值）"),
+}
+# Industry users by what they make (a keyword of their name).
+INDUSTRY_ITEMS = {
+    "造纸": ("机制纸及纸板（通用值）", "m³/t", 25.0, "DB44/T 1461.2-2021 表1（演示值）"),
+    "水泥": ("水泥（通用值）", "m³/t", 0.35, "DB44/T 1461.2-2021 表1（演示值）"),
+    "纺织": ("棉印染布（通用值）", "m³/100m", 2.5, "DB44/T 1461.2-2021 表1（演示值）"),
+}
+CHECKED_PER_YEAR = 14  # users checked each year (the largest planned users)
+OVER_QUOTA = {2023: 2, 2024: 2, 2025: 1}  # how many of them exceed their quota
+
+PROJECT_HEADER = (
+    "area_code",
+    "code",
+    "name",
+    "kind",
+    "approved_on",
+    "assessment_done",
+    "designed_with",
+    "built_with",
+    "commissioned_with",
+    "accepted_on",
+)
+# (town index, name, kind, approved on, assessment done, facilities with the project)
+PROJECTS = (
+    (0, "连州市第二水厂扩建工程", "expanded", "2021-03-15", True, True),
+    (0, "连州市人民医院新院区", "new", "2022-06-08", True, True),
+    (0, "连州市城北学校", "new", "2023-02-20", True, True),
+    (0, "连州华泰造纸有限公司技改项目", "rebuilt", "2023-09-12", False, True),
+    (1, "星子镇农产品加工园", "new", "2023-05-30", True, True),
+    (7, "东陂镇卫生院改扩建", "expanded", "2024-03-18", True, True),
+    (0, "连州市体育中心游泳馆", "new", "2024-07-02", True, False),
+    (4, "西岸镇污水管网提质工程", "rebuilt", "2024-10-25", True, True),
+    (0, "连州市粤北大酒店改造", "rebuilt", "2025-01-14", True, True),
+    (8, "九陂镇水泥厂节水改造", "rebuilt", "2025-04-21", True, True),
+    (5, "保安镇中心小学", "new", "2025-06-30", False, True),
+)
+
+SURVEY_HEADER = (
+    "area_code",
+    "surveyed_on",
+    "place",
+    "sites",
+    "fixtures_checked",
+    "fixtures_water_saving",
+    "banned_found",
+    "action_taken",
+)
+PUBLIC_SAVING_SHARE = {2023: 0.91, 2024: 0.95, 2025: 0.97}
+
+EVENT_HEADER = ("area_code", "held_on", "title", "kind", "audience", "reach_persons")
+EVENTS_BY_YEAR = {
+    2023: (
+        ("03-22", "世界水日·中国水周主题宣传", "campaign", "市民", 3200),
+        ("05-14", "城市节约用水宣传周", "campaign", "市民", 2600),
+        ("06-09", "节水进校园：连州中学", "school", "师生", 1500),
+        ("09-20", "节水进社区：城南社区", "community", "居民", 800),
+        ("11-08", "用水计划管理培训班", "training", "重点用水单位", 120),
+    ),
+    2024: (
+        ("03-22", "世界水日·中国水周主题宣传", "campaign", "市民", 3500),
+        ("05-12", "城市节约用水宣传周", "campaign", "市民", 2900),
+        ("06-05", "节水进校园：星子中学", "school", "师生", 1200),
+        ("08-16", "《连州日报》节水专栏", "media", "读者", 12000),
+        ("10-11", "节水进社区：北湖社区", "community", "居民", 900),
+        ("11-20", "节水型单位创建培训", "training", "公共机构", 150),
+    ),
+    2025: (
+        ("03-22", "世界水日·中国水周主题宣传", "campaign", "市民", 3800),
+        ("05-11", "城市节约用水宣传周", "campaign", "市民", 3100),
+        ("05-28", "节水进校园：城北学校", "school", "师生", 1600),
+        ("07-15", "节水知识网络竞答", "media", "网民", 15000),
+        ("09-17", "节水进社区：东陂镇", "community", "居民", 700),
+        ("10-24", "农业节水灌溉技术培训", "training", "灌区管理人员", 180),
+        ("12-03", "节水进机关：市直单位", "community", "机关干部", 400),
+    ),
+}
+
+
+def policy_rows() -> list[list[str]]:
+    """The county's documents in force (tariffs, quota adoption, incentives)."""
+    return [[COUNTY_CODE, *doc, ""] for doc in POLICY_DOCUMENTS]
+
+
+def quota_rows(users: Users, annual: np.ndarray, seed: int) -> list[list[str]]:
+    """Each year, the CHECKED_PER_YEAR largest planned users of the quota sectors: output such
+    that use ÷ output is 80-95 % of the quota, or 108-125 % for OVER_QUOTA of them (the
+    cement works WU000002 first)."""
+    rng = rng_for(seed, "quota-checks")
+    eligible = np.flatnonzero(np.isin(users.sector, list(QUOTA_ITEMS)) & ~np.isnan(users.plan))
+    chosen = eligible[np.argsort(-annual[eligible].sum(axis=1))][:CHECKED_PER_YEAR]
+    rows = []
+    for k, year in enumerate(YEARS):
+        over = set(chosen[1 : 1 + OVER_QUOTA[year]].tolist())  # chosen[0]: the paper mill
+        for i in sorted(chosen.tolist()):
+            item, unit, quota, source = next(
+                (v for word, v in INDUSTRY_ITEMS.items() if word in users.name[i]),
+                QUOTA_ITEMS[users.sector[i]],
+            )
+            ratio = rng.uniform(1.08, 1.25) if i in over else rng.uniform(0.8, 0.95)
+            output = annual[i, k] / (quota * ratio)
+            rows.append(
+                [users.code[i], str(year), item, unit, f"{quota:g}", source, f"{output:.1f}"]
+            )
+    return rows
+
+
+def project_rows() -> list[list[str]]:
+    """Projects with their 三同时 record; accepted a year after approval when done."""
+    rows = []
+    for n, (town, name, kind, approved, assessed, with_project) in enumerate(PROJECTS, start=1):
+        accepted = f"{int(approved[:4]) + 1}{approved[4:]}" if int(approved[:4]) < 2025 else ""
+        flag = "true" if with_project else "false"
+        rows.append(
+            [
+                TOWNS[town].code,
+                f"XM{approved[:4]}{n:02d}",
+                name,
+                kind,
+                approved,
+                "true" if assessed else "false",
+                "true",
+                flag,
+                flag,
+                accepted if with_project else "",
+            ]
+        )
+    return rows
+
+
+def survey_rows(seed: int) -> list[list[str]]:
+    """Per year: public-building surveys in the county seat and 星子镇, homes, a market check."""
+    rng = rng_for(seed, "appliance-surveys")
+    rows = []
+    for year in YEARS:
+        for town, day in ((0, "04-18"), (1, "04-25")):
+            checked = int(rng.integers(300, 420))
+            saving = round(checked * PUBLIC_SAVING_SHARE[year])
+            sites = int(rng.integers(18, 30))
+            rows.append(
+                [TOWNS[town].code, f"{year}-{day}", "public_building", str(sites),
+                 str(checked), str(saving), "", "限期更换非节水器具"]
+            )  # fmt: skip
+        homes = int(rng.integers(200, 260))
+        rows.append(
+            [TOWNS[0].code, f"{year}-06-12", "residential", "60", str(homes),
+             str(round(homes * rng.uniform(0.72, 0.82))), "", ""]
+        )  # fmt: skip
+        banned = int(rng.integers(0, 4))
+        rows.append(
+            [TOWNS[0].code, f"{year}-09-06", "market", "15", "0", "0", str(banned),
+             "下架淘汰产品并立案查处" if banned else "未发现淘汰产品"]
+        )  # fmt: skip
+    return rows
+
+
+def event_rows() -> list[list[str]]:
+    """Publicity and education events of each year."""
+    return [
+        [COUNTY_CODE, f"{year}-{day}", title, kind, audience, str(reach)]
+        for year, events in EVENTS_BY_YEAR.items()
+        for day, title, kind, audience, reach in events
+    ]

@@ -1,0 +1,115 @@
+"""The registers as record kinds: imported from CSV/XLSX like every other record."""
+
+from __future__ import annotations
+
+from layers.attributes import Attr
+from layers.models import AdminArea
+from layers.records import RecordKind
+from registers import models as m
+
+AREA = ("area_code", AdminArea, "area_id")
+
+
+def _choices(model_choices) -> tuple[str, ...]:
+    return tuple(model_choices.values)
+
+
+RECORD_SPECS = (
+    RecordKind(
+        "policy-documents",
+        m.PolicyDocument,
+        *AREA,
+        ("doc_number",),
+        (
+            Attr("doc_number", required=True),
+            Attr("title", required=True),
+            Attr("kind", required=True, choices=_choices(m.PolicyDocument.Kind)),
+            Attr("issuer"),
+            Attr("issued_on", "date", required=True),
+            Attr("effective_from", "date", required=True),
+            Attr("effective_to", "date"),
+        ),
+        checks=(
+            (
+                lambda r: r.get("effective_to") is None or r["effective_to"] >= r["effective_from"],
+                "effective_to",
+                "a document cannot lapse before it takes effect",
+            ),
+        ),
+    ),
+    RecordKind(
+        "quota-checks",
+        m.QuotaCheck,
+        "user_code",
+        m.WaterUser,
+        "user_id",
+        ("year",),
+        (
+            Attr("year", "int", required=True, min_value=1900, max_value=2100),
+            Attr("quota_item", required=True),
+            Attr("quota_unit", required=True),
+            Attr("quota_value", "float", required=True, min_value=0.000001),
+            Attr("quota_source", required=True),
+            Attr("output_quantity", "float", required=True, min_value=0),
+        ),
+    ),
+    RecordKind(
+        "construction-projects",
+        m.ConstructionProject,
+        *AREA,
+        ("code",),
+        (
+            Attr("code", required=True),
+            Attr("name", required=True),
+            Attr("kind", required=True, choices=_choices(m.ConstructionProject.Kind)),
+            Attr("approved_on", "date", required=True),
+            Attr("assessment_done", "bool", required=True),
+            Attr("designed_with", "bool", required=True),
+            Attr("built_with", "bool", required=True),
+            Attr("commissioned_with", "bool", required=True),
+            Attr("accepted_on", "date"),
+        ),
+        checks=(
+            (
+                lambda r: r.get("accepted_on") is None or r["accepted_on"] >= r["approved_on"],
+                "accepted_on",
+                "a project cannot be accepted before it is approved",
+            ),
+        ),
+    ),
+    RecordKind(
+        "appliance-surveys",
+        m.ApplianceSurvey,
+        *AREA,
+        ("surveyed_on", "place"),
+        (
+            Attr("surveyed_on", "date", required=True),
+            Attr("place", required=True, choices=_choices(m.ApplianceSurvey.Place)),
+            Attr("sites", "int", required=True, min_value=0),
+            Attr("fixtures_checked", "int", required=True, min_value=0),
+            Attr("fixtures_water_saving", "int", required=True, min_value=0),
+            Attr("banned_found", "int", min_value=0),
+            Attr("action_taken"),
+        ),
+        checks=(
+            (
+                lambda r: r["fixtures_water_saving"] <= r["fixtures_checked"],
+                "fixtures_water_saving",
+                "more water-saving fixtures than fixtures checked",
+            ),
+        ),
+    ),
+    RecordKind(
+        "publicity-events",
+        m.PublicityEvent,
+        *AREA,
+        ("held_on", "title"),
+        (
+            Attr("held_on", "date", required=True),
+            Attr("title", required=True),
+            Attr("kind", required=True, choices=_choices(m.PublicityEvent.Kind)),
+            Attr("audience"),
+            Attr("reach_persons", "int", min_value=0),
+        ),
+    ),
+)

@@ -1,0 +1,199 @@
+"""The registers' tables: one row per document, check, project, survey or event."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from consumption.models import WaterUser
+from layers.models import AdminArea
+from layers.models.base import non_negative
+
+
+class PolicyDocument(models.Model):
+    """A document in force (文件台账): tariffs, quota adoption, incentives, recognitions."""
+
+    class Kind(models.TextChoices):
+        TARIFF_RESIDENTIAL_TIERS = "tariff_residential_tiers", _("Residential tiered water price")
+        TARIFF_NONRESIDENTIAL_PROGRESSIVE = (
+            "tariff_nonresidential_progressive",
+            _("Non-residential over-quota / over-plan progressive price"),
+        )
+        TARIFF_HIGH_USE_DIFFERENTIAL = (
+            "tariff_high_use_differential",
+            _("Differential price for high-water-use industries"),
+        )
+        TARIFF_AGRICULTURAL_REFORM = (
+            "tariff_agricultural_reform",
+            _("Comprehensive agricultural water-price reform"),
+        )
+        QUOTA_ADOPTION = "quota_adoption", _("Water-use quotas adopted")
+        INCENTIVE_POLICY = "incentive_policy", _("Water-saving incentive policy")
+        BENCHMARK_RECOGNITION = "benchmark_recognition", _("Water-saving benchmark recognised")
+        OTHER = "other", _("Other")
+
+    area = models.ForeignKey(AdminArea, verbose_name=_("area"), on_delete=models.CASCADE)
+    doc_number = models.CharField(_("document number"), max_length=80, help_text=_("文号"))
+    title = models.CharField(_("title"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    issuer = models.CharField(_("issued by"), max_length=120, blank=True)
+    issued_on = models.DateField(_("issued on"))
+    effective_from = models.DateField(_("in force from"))
+    effective_to = models.DateField(
+        _("in force until"), null=True, blank=True, help_text=_("empty: still in force")
+    )
+
+    class Meta:
+        ordering = ["area", "effective_from", "doc_number"]
+        verbose_name = _("policy document")
+        verbose_name_plural = _("policy documents")
+        constraints = [
+            models.UniqueConstraint(fields=["area", "doc_number"], name="policydoc_unique"),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+                name="policydoc_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doc_number} {self.title}"
+
+
+class QuotaCheck(models.Model):
+    """A user's use per unit of output against its Guangdong quota (DB44/T 1461) for a year."""
+
+    user = models.ForeignKey(WaterUser, verbose_name=_("water user"), on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField(_("year"))
+    quota_item = models.CharField(_("quota item"), max_length=120, help_text=_("product or use"))
+    quota_unit = models.CharField(_("quota unit"), max_length=30, help_text=_("e.g. m³/t"))
+    quota_value = models.FloatField(_("quota"), help_text=_("m³ per unit of output"))
+    quota_source = models.CharField(
+        _("quota source"), max_length=120, help_text=_("standard, edition and table")
+    )
+    output_quantity = models.FloatField(
+        _("output"), help_text=_("units of output in the year (tonnes, beds, persons …)")
+    )
+
+    class Meta:
+        ordering = ["year", "user"]
+        verbose_name = _("quota check")
+        verbose_name_plural = _("quota checks")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "year"], name="quotacheck_unique"),
+            *non_negative("output_quantity", prefix="quotacheck"),
+            models.CheckConstraint(condition=Q(quota_value__gt=0), name="quotacheck_quota_pos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.year} {self.quota_item}"
+
+
+class ConstructionProject(models.Model):
+    """A new, rebuilt or expanded project and its water-saving facilities (节水"三同时")."""
+
+    class Kind(models.TextChoices):
+        NEW = "new", _("New")
+        REBUILT = "rebuilt", _("Rebuilt")
+        EXPANDED = "expanded", _("Expanded")
+
+    area = models.ForeignKey(AdminArea, verbose_name=_("area"), on_delete=models.CASCADE)
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    approved_on = models.DateField(_("approved on"))
+    assessment_done = models.BooleanField(
+        _("water-saving assessment done"), help_text=_("节水评价")
+    )
+    designed_with = models.BooleanField(_("facilities designed with the project"))
+    built_with = models.BooleanField(_("facilities built with the project"))
+    commissioned_with = models.BooleanField(_("facilities commissioned with the project"))
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["area", "approved_on", "code"]
+        verbose_name = _("construction project")
+        verbose_name_plural = _("construction projects")
+        constraints = [
+            models.UniqueConstraint(fields=["area", "code"], name="project_unique"),
+            models.CheckConstraint(
+                condition=Q(accepted_on__isnull=True) | Q(accepted_on__gte=F("approved_on")),
+                name="project_accepted_after_approval",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def three_simultaneities(self) -> bool:
+        """Assessment done and facilities designed, built and commissioned with the project."""
+        return all(
+            (self.assessment_done, self.designed_with, self.built_with, self.commissioned_with)
+        )
+
+
+class ApplianceSurvey(models.Model):
+    """A sample survey of water-using fixtures, or a market inspection (节水器具)."""
+
+    class Place(models.TextChoices):
+        PUBLIC_BUILDING = "public_building", _("Public buildings")
+        RESIDENTIAL = "residential", _("Homes")
+        MARKET = "market", _("Shops (market inspection)")
+
+    area = models.ForeignKey(AdminArea, verbose_name=_("area"), on_delete=models.CASCADE)
+    surveyed_on = models.DateField(_("surveyed on"))
+    place = models.CharField(_("place"), max_length=20, choices=Place.choices)
+    sites = models.PositiveIntegerField(_("sites"), help_text=_("buildings, homes or shops"))
+    fixtures_checked = models.PositiveIntegerField(_("fixtures checked"))
+    fixtures_water_saving = models.PositiveIntegerField(_("water-saving fixtures"))
+    banned_found = models.PositiveIntegerField(
+        _("banned products found"), null=True, blank=True, help_text=_("market inspections")
+    )
+    action_taken = models.CharField(_("action taken"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["area", "surveyed_on", "place"]
+        verbose_name = _("appliance survey")
+        verbose_name_plural = _("appliance surveys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area", "surveyed_on", "place"], name="appliancesurvey_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(fixtures_water_saving__lte=F("fixtures_checked")),
+                name="appliancesurvey_saving_le_checked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.surveyed_on} {self.place}"
+
+
+class PublicityEvent(models.Model):
+    """A water-saving publicity or education event (节水宣传教育)."""
+
+    class Kind(models.TextChoices):
+        CAMPAIGN = "campaign", _("Campaign (water week, World Water Day)")
+        SCHOOL = "school", _("In schools")
+        COMMUNITY = "community", _("In communities")
+        MEDIA = "media", _("Media")
+        TRAINING = "training", _("Training")
+
+    area = models.ForeignKey(AdminArea, verbose_name=_("area"), on_delete=models.CASCADE)
+    held_on = models.DateField(_("held on"))
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    audience = models.CharField(_("audience"), max_length=200, blank=True)
+    reach_persons = models.PositiveIntegerField(_("people reached"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["area", "held_on", "title"]
+        verbose_name = _("publicity event")
+        verbose_name_plural = _("publicity events")
+        constraints = [
+            models.UniqueConstraint(fields=["area", "held_on", "title"], name="publicity_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.held_on} {self.title}"

@@ -1,0 +1,73 @@
+"""Reads of the registers for one area and year, as plain dicts for the compliance inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+
+from registers.models import (
+    ApplianceSurvey,
+    ConstructionProject,
+    PolicyDocument,
+    PublicityEvent,
+    QuotaCheck,
+)
+
+
+def _area_q(area_id: int, field: str = "area") -> Q:
+    """The area itself and its towns."""
+    return Q(**{f"{field}_id": area_id}) | Q(**{f"{field}__parent_id": area_id})
+
+
+def registers_of_year(area_id: int, year: int) -> dict[str, list[dict]]:
+    """The registers' rows of an area (the county and its towns) that bear on `year`:
+    documents in force at some time in the year, quota checks of the year, projects approved
+    by its end, surveys and events held in it. Five queries."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    docs = PolicyDocument.objects.filter(_area_q(area_id), effective_from__lte=end).filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gte=start)
+    )
+    return {
+        "documents": list(docs.values("doc_number", "title", "kind", "issued_on")),
+        "quota_checks": list(
+            QuotaCheck.objects.filter(_area_q(area_id, "user__town"), year=year).values(
+                "user_id",
+                "user__code",
+                "quota_item",
+                "quota_unit",
+                "quota_value",
+                "quota_source",
+                "output_quantity",
+            )  # fmt: skip
+        ),
+        "projects": list(
+            ConstructionProject.objects.filter(_area_q(area_id), approved_on__lte=end).values(
+                "code",
+                "name",
+                "approved_on",
+                "assessment_done",
+                "designed_with",
+                "built_with",
+                "commissioned_with",
+                "accepted_on",
+            )  # fmt: skip
+        ),
+        "surveys": list(
+            ApplianceSurvey.objects.filter(
+                _area_q(area_id), surveyed_on__range=(start, end)
+            ).values(
+                "surveyed_on",
+                "place",
+                "sites",
+                "fixtures_checked",
+                "fixtures_water_saving",
+                "banned_found",
+            )  # fmt: skip
+        ),
+        "events": list(
+            PublicityEvent.objects.filter(_area_q(area_id), held_on__range=(start, end)).values(
+                "held_on", "title", "kind", "reach_persons"
+            )
+        ),
+    }

@@ -1,0 +1,225 @@
+"""Management registers: import (good file, bad rows, XLSX), their scorecard lines on hand-made
+cases, and a register write that moves its line through the evaluation worker."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import Workbook
+
+from compliance.inputs import CountyInput, UserInput
+from compliance.register_figures import (
+    publicity,
+    quota_management,
+    three_simultaneities,
+    water_price_mechanism,
+    water_saving_appliances,
+)
+from registers.models import ConstructionProject, PublicityEvent
+from tests.helpers import evaluate_pending, tables_fingerprint
+
+TOWN = "441882105"  # 保安镇 in the demo
+
+
+def run(kind: str, path) -> None:
+    call_command("import_records", kind, str(path), verbosity=0)
+
+
+def county(registers: dict, users: list[UserInput] = (), year: int = 2025) -> CountyInput:
+    return CountyInput(
+        area_id=1, area_code="441882", area_name="t", year=year, zones=[], supply_zones=[],
+        plants=[], towns=[], districts=[], users=list(users), stats=None, registers=registers,
+    )  # fmt: skip
+
+
+def user(uid: int, code: str, annual: float) -> UserInput:
+    return UserInput(
+        id=uid, code=code, name=code, sector="industry", carrier="", annual_plan_m3=None,
+        town_id=None, supply_zone_id=None, monthly_m3=[annual / 12] * 12, metered_m3=annual,
+    )  # fmt: skip
+
+
+class FigureTests:
+    """The lines' arithmetic on small registers (no database)."""
+
+    def test_quota_management(self):
+        """Users 1 and 2 checked: 1 uses 1,000 m³ for 50 t (20 m³/t ≤ quota 25); 2 uses
+        3,000 m³ for 100 t (30 m³/t > 25). Within: 1 of 2 = 0.5. Without a document adopting
+        the quotas the line is 0 (no quota is being applied)."""
+        checks = [
+            {"user_id": 1, "user__code": "U1", "quota_value": 25.0, "output_quantity": 50.0},
+            {"user_id": 2, "user__code": "U2", "quota_value": 25.0, "output_quantity": 100.0},
+        ]
+        users = [user(1, "U1", 1000.0), user(2, "U2", 3000.0)]
+        adopted = [{"kind": "quota_adoption", "doc_number": "D1", "title": "t"}]
+        f = quota_management(county({"quota_checks": checks, "documents": adopted}, users))
+        assert f.value == pytest.approx(0.5)
+        assert "U2 30 > 25" in f.basis_en
+        assert quota_management(county({"quota_checks": checks}, users)).value == 0.0
+        assert quota_management(county({})).value is None
+
+    def test_water_price_mechanism(self):
+        """Residential tiers and agricultural reform in force: 2 of the 4 parts = 0.5."""
+        docs = [
+            {"kind": "tariff_residential_tiers", "doc_number": "A", "title": "a"},
+            {"kind": "tariff_agricultural_reform", "doc_number": "B", "title": "b"},
+            {"kind": "incentive_policy", "doc_number": "C", "title": "c"},
+        ]
+        f = water_price_mechanism(county({"documents": docs}))
+        assert f.value == 0.5
+        assert set(f.details["missing"]) == {
+            "tariff_nonresidential_progressive",
+            "tariff_high_use_differential",
+        }
+
+    def test_three_simultaneities_window(self):
+        """2025, window 3 years (2023-2025): the 2021 project is out; of 2023 (ok), 2024 (no
+        assessment) and 2025 (ok), 2 of 3 = 0.667."""
+
+        def project(year: int, assessed: bool) -> dict:
+            return {
+                "name": f"P{year}", "approved_on": dt.date(year, 5, 1),
+                "assessment_done": assessed, "designed_with": True, "built_with": True,
+                "commissioned_with": True,
+            }  # fmt: skip
+
+        projects = [project(2021, False), project(2023, True), project(2024, False)]
+        projects.append(project(2025, True))
+        f = three_simultaneities(county({"projects": projects}), window_years=3)
+        assert f.value == pytest.approx(2 / 3)
+        assert f.details["failing"] == ["P2024"]
+
+    def test_appliances_count_public_buildings_only(self):
+        """Public buildings 180 of 200 fixtures = 0.9; the homes' survey (50 of 100) is not
+        counted; 2 banned products found in a market inspection are reported."""
+        surveys = [
+            {"place": "public_building", "fixtures_checked": 200, "fixtures_water_saving": 180,
+             "banned_found": None},
+            {"place": "residential", "fixtures_checked": 100, "fixtures_water_saving": 50,
+             "banned_found": None},
+            {"place": "market", "fixtures_checked": 0, "fixtures_water_saving": 0,
+             "banned_found": 2},
+        ]  # fmt: skip
+        f = water_saving_appliances(county({"surveys": surveys}))
+        assert f.value == pytest.approx(0.9)
+        assert "2 banned" in f.basis_en
+
+    def test_publicity_counts_events(self):
+        """Three events reaching 100 + 250 + (unknown) people: 3 events, 350 people."""
+        events = [
+            {"kind": "campaign", "reach_persons": 100},
+            {"kind": "school", "reach_persons": 250},
+            {"kind": "media", "reach_persons": None},
+        ]
+        f = publicity(county({"events": events}))
+        assert f.value == 3.0 and f.details["reach_persons"] == 350
+
+
+@pytest.mark.django_db
+class ImportTests:
+    def test_projects_good_file_then_reimport_changes_nothing(self, tmp_path):
+        path = tmp_path / "p.csv"
+        path.write_text(
+            "area_code,code,name,kind,approved_on,assessment_done,designed_with,built_with,"
+            f"commissioned_with,accepted_on\n{TOWN},T-1,测试项目,new,2030-01-05,true,true,true,"
+            "true,2030-06-01\n",
+            encoding="utf-8",
+        )
+        run("construction-projects", path)
+        p = ConstructionProject.objects.get(code="T-1")
+        assert p.three_simultaneities and p.accepted_on == dt.date(2030, 6, 1)
+        before = tables_fingerprint()
+        run("construction-projects", path)
+        assert tables_fingerprint() == before
+
+    @pytest.mark.parametrize(
+        ("kind", "header", "line", "expected"),
+        [
+            (
+                "construction-projects",
+                "area_code,code,name,kind,approved_on,assessment_done,designed_with,built_with,"
+                "commissioned_with,accepted_on",
+                f"{TOWN},T-2,x,new,2030-05-01,true,true,true,true,2030-01-01",
+                "cannot be accepted before it is approved",
+            ),
+            (
+                "appliance-surveys",
+                "area_code,surveyed_on,place,sites,fixtures_checked,fixtures_water_saving,"
+                "banned_found,action_taken",
+                f"{TOWN},2030-04-01,public_building,3,10,12,,",
+                "more water-saving fixtures than fixtures checked",
+            ),
+            (
+                "policy-documents",
+                "area_code,doc_number,title,kind,issuer,issued_on,effective_from,effective_to",
+                "441882,X-1,t,price_cut,,2030-01-01,2030-02-01,",
+                "column kind",
+            ),
+            (
+                "publicity-events",
+                "area_code,held_on,title,kind,audience,reach_persons",
+                "441882,2030-13-01,t,campaign,,5",
+                "column held_on",
+            ),
+            (
+                "quota-checks",
+                "user_code,year,quota_item,quota_unit,quota_value,quota_source,output_quantity",
+                "WU000001,2030,纸,m³/t,-1,x,5",
+                "column quota_value",
+            ),
+        ],
+    )
+    def test_bad_rows_are_named_and_nothing_is_written(
+        self, tmp_path, capsys, kind, header, line, expected
+    ):
+        path = tmp_path / "bad.csv"
+        path.write_text(f"{header}\n{line}\n", encoding="utf-8")
+        before = tables_fingerprint()
+        with pytest.raises(CommandError, match="nothing was written"):
+            run(kind, path)
+        assert expected in capsys.readouterr().err
+        assert tables_fingerprint() == before
+
+    def test_xlsx_import(self, tmp_path):
+        book = Workbook()
+        sheet = book.active
+        sheet.append(["area_code", "held_on", "title", "kind", "audience", "reach_persons"])
+        sheet.append(["441882", dt.date(2030, 3, 22), "世界水日", "campaign", "市民", 500])
+        path = tmp_path / "e.xlsx"
+        book.save(path)
+        run("publicity-events", path)
+        assert PublicityEvent.objects.get(title="世界水日").reach_persons == 500
+
+
+@pytest.mark.django_db
+class LineMovesTests:
+    def test_a_register_import_moves_its_line(self, client, official, tmp_path):
+        """The demo's 2025 three-simultaneities line: 6 of the 9 projects approved 2023-2025
+        are compliant. Importing two more compliant 2025 projects makes it 8 of 11 once the
+        evaluation worker has run (the register's data version changed)."""
+        client.force_login(official)
+
+        def line() -> dict:
+            r = client.get(
+                "/api/v1/compliance/results/?year=2025&indicator=county.three_simultaneities",
+                HTTP_HOST="127.0.0.1",
+            )
+            return r.json()
+
+        before = line()["results"][0]
+        assert before["value"] == pytest.approx(6 / 9)
+        path = tmp_path / "p.csv"
+        path.write_text(
+            "area_code,code,name,kind,approved_on,assessment_done,designed_with,built_with,"
+            f"commissioned_with,accepted_on\n{TOWN},T-3,甲,new,2025-08-01,true,true,true,true,\n"
+            f"{TOWN},T-4,乙,new,2025-09-01,true,true,true,true,\n",
+            encoding="utf-8",
+        )
+        run("construction-projects", path)
+        assert line()["fresh"] is False
+        assert ("441882", 2025) in evaluate_pending()
+        after = line()
+        assert after["fresh"] is True
+        assert after["results"][0]["value"] == pytest.approx(8 / 11)
