@@ -71,3 +71,32 @@ def registers_of_year(area_id: int, year: int) -> dict[str, list[dict]]:
             )
         ),
     }
+
+
+def register_summary(area_id: int, year: int) -> dict[str, dict]:
+    """What each register holds for the year, for reports: counts and the evidence documents.
+
+    documents: the documents in force (文号, title, kind); quota_checks: checked / within quota
+    needs the users' use and is left to the scorecard line; projects, surveys, events: counts.
+    """
+    regs = registers_of_year(area_id, year)
+    public = [s for s in regs["surveys"] if s["place"] == "public_building"]
+    return {
+        "documents": regs["documents"],
+        "quota_checks": len(regs["quota_checks"]),
+        "projects": len(regs["projects"]),
+        "projects_compliant": sum(
+            1
+            for p in regs["projects"]
+            if p["assessment_done"]
+            and p["designed_with"]
+            and p["built_with"]
+            and p["commissioned_with"]
+        ),  # fmt: skip
+        "surveys": len(regs["surveys"]),
+        "fixtures_checked": sum(s["fixtures_checked"] for s in public),
+        "fixtures_water_saving": sum(s["fixtures_water_saving"] for s in public),
+        "banned_found": sum(s["banned_found"] or 0 for s in regs["surveys"]),
+        "events": len(regs["events"]),
+        "reach_persons": sum(e["reach_persons"] or 0 for e in regs["events"]),
+    }

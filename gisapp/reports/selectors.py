@@ -93,6 +93,7 @@ class CountyReport:
     area_name: str
     year: int
     scorecard: dict
+    area_id: int
     lines: list[dict]
     sections: list[dict]  # the standard's lines by section (prerequisites, categories, bonus)
     other_sections: list[dict]  # other assessments' lines, never in the pass total
@@ -187,6 +188,7 @@ def county_report(area: AdminArea, year: int, layers: Iterable[str] = MAP_LAYERS
         area_name=area.name,
         year=year,
         scorecard=card,
+        area_id=area.id,
         lines=[_line(line, comparators.get(line["code"], "")) for line in card["lines"]],
         sections=_sections(card, comparators),
         other_sections=[

@@ -9,5 +9,10 @@ app_name = "reports"
 urlpatterns = [
     path("county/", views.CountyReportDetailView.as_view(), name="county"),
     path("county.pdf", views.CountyReportPdfView.as_view(), name="county-pdf"),
+    path(
+        "self-assessment.docx",
+        views.SelfAssessmentDocxView.as_view(),
+        name="self-assessment-docx",
+    ),
     path("map.html", views.FailureMapExportView.as_view(), name="failure-map"),
 ]

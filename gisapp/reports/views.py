@@ -15,6 +15,7 @@ from gisapp.reports.csp import standalone_map_csp
 from gisapp.reports.folium_map import failures_map_html
 from gisapp.reports.looks import COUNTY_OUTLINE, failing_look, failing_paint, label, legend_rows
 from gisapp.reports.pdf import html_to_pdf
+from gisapp.reports.self_assessment import self_assessment_docx
 from gisapp.reports.selectors import (
     MAP_LAYERS,
     CountyReport,
@@ -27,10 +28,12 @@ from layers.models import AdminArea
 from layers.permissions import can_view_layer
 from layers.selectors import county_find
 from layers.styles import feature_paint, style_for
+from registers.selectors import register_summary
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 # File names of the exports per county code; other counties use their code.
 FILE_STEMS = {"441882": "lianzhou"}
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class BadRequest(ValueError):
@@ -162,6 +165,17 @@ class CountyReportPdfView(CountyReportDetailView):
         )
         response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
         name = f"{self.file_stem(report)}-compliance-{report.year}.pdf"
+        response["Content-Disposition"] = f"attachment; filename={name}"
+        return response
+
+
+class SelfAssessmentDocxView(ReportBaseView):
+    """GET /reports/self-assessment.docx?year=YYYY: the county's 自评估报告 as a Word file."""
+
+    def respond(self, report: CountyReport) -> HttpResponse:
+        body = self_assessment_docx(report, register_summary(report.area_id, report.year))
+        response = HttpResponse(body, content_type=DOCX_TYPE)
+        name = f"{self.file_stem(report)}-self-assessment-{report.year}.docx"
         response["Content-Disposition"] = f"attachment; filename={name}"
         return response
 

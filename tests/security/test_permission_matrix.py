@@ -81,6 +81,7 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "reports:county": R,
     "reports:county-pdf": R,
     "reports:failure-map": R,
+    "reports:self-assessment-docx": R,
     "editor:edit": {"get": EDITORS},
     "consumption_pages:query": R,
     "consumption_pages:users": R,
