@@ -15,7 +15,6 @@ from gisapp.reports.csp import standalone_map_csp
 from gisapp.reports.folium_map import failures_map_html
 from gisapp.reports.looks import COUNTY_OUTLINE, failing_look, failing_paint, label, legend_rows
 from gisapp.reports.pdf import html_to_pdf
-from gisapp.reports.self_assessment import self_assessment_docx
 from gisapp.reports.selectors import (
     MAP_LAYERS,
     CountyReport,
@@ -23,6 +22,7 @@ from gisapp.reports.selectors import (
     failing_title,
     verdict_label,
 )
+from gisapp.reports.self_assessment import self_assessment_docx
 from gisapp.reports.svg_map import SvgFeature, SvgLayer, svg_map, swatch_svg
 from layers.models import AdminArea
 from layers.permissions import can_view_layer
