@@ -125,7 +125,9 @@ class PlannerConsumptionTests:
         assert page.locator("#chart canvas").count() >= 1
         assert page.evaluate(ZONES_JS) == 12
         restored = float(page.locator("#area-total").get_attribute("data-value"))
-        assert restored == pytest.approx(total, rel=1e-4)  # vertices kept to 1e-5°
+        # Vertices are kept to 1e-5° (~1 m) in the URL: a district cut by the drawn area is
+        # prorated by an area that moves by up to ~1 m x its cut edge, a few 1e-4 of the total.
+        assert restored == pytest.approx(total, rel=1e-3)
         page.screenshot(path=str(ARTIFACTS / "consumption-restored.png"), full_page=True)
         page.watch.assert_clean()
 
