@@ -11,37 +11,55 @@ assessments, failing features, the registers and the evidence list, and what rem
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
+from gisapp.reports.pdf import html_to_pdf
 from gisapp.reports.selectors import CountyReport, verdict_label
 from registers.models import PolicyDocument
 
 FONT = "Noto Sans CJK SC"  # the font the PDF reports embed; Word falls back to a CJK font
 
 
+@dataclass(frozen=True)
+class Block:
+    """A piece of the report: a heading (level 0 = title), a paragraph, or a table."""
+
+    kind: str  # heading | paragraph | table
+    text: str = ""
+    level: int = 1
+    bullet: bool = False
+    header: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+
+
+class Blocks:
+    """Collects blocks with the calls a document builder would take."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+
+    def add_heading(self, text: str, level: int = 1) -> None:
+        self.blocks.append(Block("heading", text=text, level=level))
+
+    def add_paragraph(self, text: str, *, bullet: bool = False) -> None:
+        self.blocks.append(Block("paragraph", text=text, bullet=bullet))
+
+    def add_table(self, header: list[str], rows: list[list[str]]) -> None:
+        self.blocks.append(Block("table", header=tuple(header), rows=tuple(tuple(r) for r in rows)))
+
+
 def _points(line: dict) -> str:
     if line["kind"] == "prerequisite":
         return _("veto")
     return f"{line['points']:g} / {line['max_points']:g}"
-
-
-def _table(doc, header: list[str], rows: list[list[str]]) -> None:
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = text
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
-    for row in rows:
-        cells = table.add_row().cells
-        for cell, text in zip(cells, row, strict=True):
-            cell.text = text
 
 
 def _line_rows(lines: list[dict]) -> list[list[str]]:
@@ -59,21 +77,16 @@ def _line_rows(lines: list[dict]) -> list[list[str]]:
     ]
 
 
-def self_assessment_docx(report: CountyReport, registers: dict) -> bytes:
-    """The self-assessment of `report`'s county and year; registers: register_summary()."""
+def self_assessment_blocks(report: CountyReport, registers: dict) -> list[Block]:
+    """The self-assessment of `report`'s county and year as blocks; registers:
+    registers.selectors.register_summary() of the same area and year."""
     card = report.scorecard
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = FONT
-    style.font.size = Pt(10.5)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
-
-    title = doc.add_heading(
+    doc = Blocks()
+    doc.add_heading(
         _("%(area)s county water-saving society self-assessment report, %(year)s")
         % {"area": report.area_name, "year": report.year},
         level=0,
     )
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph(
         _("Generated on %(when)s from the data held in the system (area code %(code)s).")
         % {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M"), "code": report.area_code}
@@ -122,13 +135,13 @@ def self_assessment_docx(report: CountyReport, registers: dict) -> bytes:
     doc.add_heading(_("2. Prerequisites and indicator table"), level=1)
     for section in report.sections:
         doc.add_heading(section["title"], level=2)
-        _table(doc, header, _line_rows(section["lines"]))
+        doc.add_table(header, _line_rows(section["lines"]))
 
     if report.other_sections:
         doc.add_heading(_("3. Other assessments (not counted towards the pass)"), level=1)
         for section in report.other_sections:
             doc.add_heading(section["title"], level=2)
-            _table(doc, header, _line_rows(section["lines"]))
+            doc.add_table(header, _line_rows(section["lines"]))
 
     doc.add_heading(_("4. Failing features"), level=1)
     failing = [layer for layer in report.failing if layer.features]
@@ -136,8 +149,7 @@ def self_assessment_docx(report: CountyReport, registers: dict) -> bytes:
         doc.add_paragraph(_("No feature fails."))
     for layer in failing:
         doc.add_heading(f"{layer.title} ({len(layer.features)})", level=2)
-        _table(
-            doc,
+        doc.add_table(
             [_("Name"), _("Code"), _("Indicator"), _("Value"), _("Threshold")],
             [
                 [f.name, f.code, x.name, x.value_text, x.threshold_text]
@@ -147,8 +159,7 @@ def self_assessment_docx(report: CountyReport, registers: dict) -> bytes:
         )
 
     doc.add_heading(_("5. Registers of the year"), level=1)
-    _table(
-        doc,
+    doc.add_table(
         [_("Register"), _("Held for the year")],
         [
             [_("Policy documents in force"), str(len(registers["documents"]))],
@@ -170,8 +181,7 @@ def self_assessment_docx(report: CountyReport, registers: dict) -> bytes:
     )
     doc.add_heading(_("Evidence: documents in force"), level=2)
     kinds = dict(PolicyDocument.Kind.choices)
-    _table(
-        doc,
+    doc.add_table(
         [_("Document number"), _("Title"), _("Kind"), _("Issued on")],
         [
             [d["doc_number"], d["title"], str(kinds.get(d["kind"], d["kind"])), str(d["issued_on"])]
@@ -193,9 +203,67 @@ def self_assessment_docx(report: CountyReport, registers: dict) -> bytes:
         doc.add_paragraph(
             f"{line['name']}（{line['status_text']}，{line['value_text']}，"
             f"{_('required')} {line['threshold_text']}）" + (f"：{needs}" if needs else ""),
-            style="List Bullet",
+            bullet=True,
         )
+    return doc.blocks
 
+
+def blocks_docx(blocks: list[Block]) -> bytes:
+    """The blocks as a Word document (CJK font for East Asian text)."""
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = FONT
+    style.font.size = Pt(10.5)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    for b in blocks:
+        if b.kind == "heading":
+            h = doc.add_heading(b.text, level=b.level)
+            if b.level == 0:
+                h.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        elif b.kind == "paragraph":
+            doc.add_paragraph(b.text, style="List Bullet" if b.bullet else None)
+        else:
+            table = doc.add_table(rows=1, cols=len(b.header))
+            table.style = "Table Grid"
+            for cell, text in zip(table.rows[0].cells, b.header, strict=True):
+                cell.text = text
+                for run in cell.paragraphs[0].runs:
+                    run.bold = True
+            for row in b.rows:
+                for cell, text in zip(table.add_row().cells, row, strict=True):
+                    cell.text = text
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+PDF_STYLE = (
+    "@page { size: A4; margin: 16mm 14mm; }"
+    f"body {{ font-family: '{FONT}', sans-serif; font-size: 9.5pt; line-height: 1.45; }}"
+    "h1 { text-align: center; font-size: 16pt; } h2 { font-size: 13pt; margin-top: 1.2em; }"
+    "h3 { font-size: 11pt; } table { border-collapse: collapse; width: 100%; margin: .4em 0; }"
+    "th, td { border: 1px solid #777; padding: 2px 4px; vertical-align: top; }"
+    "th { background: #eef2f5; }"
+)
+
+
+def blocks_pdf(blocks: list[Block], lang: str) -> bytes:
+    """The blocks as a printable PDF (the same text, tables with borders), offline."""
+    parts = [f'<!DOCTYPE html><html lang="{escape(lang)}"><head><meta charset="utf-8">']
+    parts.append(f"<style>{PDF_STYLE}</style></head><body>")
+    for b in blocks:
+        if b.kind == "heading":
+            tag = f"h{min(b.level + 1, 4)}"
+            parts.append(f"<{tag}>{escape(b.text)}</{tag}>")
+        elif b.kind == "paragraph":
+            parts.append(
+                f"<ul><li>{escape(b.text)}</li></ul>" if b.bullet else f"<p>{escape(b.text)}</p>"
+            )
+        else:
+            head = "".join(f"<th>{escape(h)}</th>" for h in b.header)
+            body = "".join(
+                "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in b.rows
+            )
+            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    parts.append("</body></html>")
+    return html_to_pdf("".join(parts))

@@ -14,5 +14,10 @@ urlpatterns = [
         views.SelfAssessmentDocxView.as_view(),
         name="self-assessment-docx",
     ),
+    path(
+        "self-assessment.pdf",
+        views.SelfAssessmentPdfView.as_view(),
+        name="self-assessment-pdf",
+    ),
     path("map.html", views.FailureMapExportView.as_view(), name="failure-map"),
 ]

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -22,7 +23,7 @@ from gisapp.reports.selectors import (
     failing_title,
     verdict_label,
 )
-from gisapp.reports.self_assessment import self_assessment_docx
+from gisapp.reports.self_assessment import blocks_docx, blocks_pdf, self_assessment_blocks
 from gisapp.reports.svg_map import SvgFeature, SvgLayer, svg_map, swatch_svg
 from layers.models import AdminArea
 from layers.permissions import can_view_layer
@@ -172,12 +173,27 @@ class CountyReportPdfView(CountyReportDetailView):
 class SelfAssessmentDocxView(ReportBaseView):
     """GET /reports/self-assessment.docx?year=YYYY: the county's 自评估报告 as a Word file."""
 
+    suffix, content_type = "docx", DOCX_TYPE
+
+    def render(self, blocks: list) -> bytes:
+        return blocks_docx(blocks)
+
     def respond(self, report: CountyReport) -> HttpResponse:
-        body = self_assessment_docx(report, register_summary(report.area_id, report.year))
-        response = HttpResponse(body, content_type=DOCX_TYPE)
-        name = f"{self.file_stem(report)}-self-assessment-{report.year}.docx"
+        registers = register_summary(report.area_id, report.year)
+        body = self.render(self_assessment_blocks(report, registers))
+        response = HttpResponse(body, content_type=self.content_type)
+        name = f"{self.file_stem(report)}-self-assessment-{report.year}.{self.suffix}"
         response["Content-Disposition"] = f"attachment; filename={name}"
         return response
+
+
+class SelfAssessmentPdfView(SelfAssessmentDocxView):
+    """GET /reports/self-assessment.pdf?year=YYYY: the same self-assessment as a PDF."""
+
+    suffix, content_type = "pdf", "application/pdf"
+
+    def render(self, blocks: list) -> bytes:
+        return blocks_pdf(blocks, get_language() or "zh-hans")
 
 
 class FailureMapExportView(ReportBaseView):

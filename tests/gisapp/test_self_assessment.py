@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from docx import Document
+from pypdf import PdfReader
 
 from compliance.evaluation import county_of
 from compliance.selectors import scorecard
@@ -55,6 +57,23 @@ class SelfAssessmentDocxTests:
         assert "CJJ 92" in row[5]
         # the evidence list names the documents in force
         assert any("连府办〔2024〕21号" in r[0] for r in rows)
+
+    def test_pdf_holds_the_same_tables(self, official_client):
+        card = scorecard(county_of(None), YEAR)
+        response = official_client.get(f"/reports/self-assessment.pdf?year={YEAR}")
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        reader = PdfReader(io.BytesIO(response.content))
+        flat = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
+        assert "自评估报告" in flat and "评价指标完成情况表" in flat
+        for line in card["lines"]:
+            if line["assessment"] == "standard_2017":
+                assert line["name"].replace(" ", "") in flat, line["code"]
+        fonts = {
+            str(font["/BaseFont"])
+            for page in reader.pages
+            for font in page["/Resources"]["/Font"].values()
+        }
+        assert any("CJK" in name for name in fonts), fonts
 
     def test_bad_year_and_roles(self, official_client, client):
         assert official_client.get("/reports/self-assessment.docx?year=abc").status_code == 400

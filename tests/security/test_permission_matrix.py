@@ -82,6 +82,7 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "reports:county-pdf": R,
     "reports:failure-map": R,
     "reports:self-assessment-docx": R,
+    "reports:self-assessment-pdf": R,
     "editor:edit": {"get": EDITORS},
     "consumption_pages:query": R,
     "consumption_pages:users": R,
