@@ -3,7 +3,7 @@
 from django.contrib.auth.models import Group, Permission
 
 # The apps whose every model each role may read.
-VIEW_APPS = ("layers", "network", "consumption", "rasters", "compliance")
+VIEW_APPS = ("layers", "network", "consumption", "rasters", "compliance", "registers")
 # Models engineers may add, change and delete: the network and its leak ledger.
 ENGINEER_MODELS = ("pipesegment", "pipenode", "leakrecord")
 

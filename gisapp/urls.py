@@ -32,6 +32,7 @@ urlpatterns = [
     path("api/v1/compliance/", include("compliance.urls")),
     path("api/v1/", include("rasters.urls")),
     path("reports/", include("gisapp.reports.urls")),
+    path("registers/", include("registers.urls")),
     path("network/", include("gisapp.editor.urls")),
     path("consumption/", include("gisapp.consumption.urls")),
     path("api/v1/consumption/", include("consumption.urls")),

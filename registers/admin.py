@@ -1,15 +1,63 @@
 """Registers in the admin site: staff keep the bureau's 台账 here or import them from files."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from layers.forms import MarkupFreeModelForm
 from registers.models import (
     ApplianceSurvey,
     ConstructionProject,
+    Evidence,
     PolicyDocument,
     PublicityEvent,
     QuotaCheck,
 )
+from registers.services import evidence_check
+
+
+class EvidenceForm(MarkupFreeModelForm):
+    """The upload is checked by content and size (registers.services), as every path does."""
+
+    class Meta:
+        model = Evidence
+        fields = (
+            "area",
+            "indicator",
+            "year",
+            "content_type",
+            "object_id",
+            "title",
+            "dated",
+            "file",
+        )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload and hasattr(upload, "content_type"):  # a new upload, not the stored file
+            self.instance.media_type = evidence_check(upload, upload.size)
+            self.instance.size_bytes = upload.size
+        return upload
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    form = EvidenceForm
+    list_display = ("title", "indicator", "year", "dated", "media_type", "size_bytes", "download")
+    list_filter = ("year", "media_type", "indicator__category")
+    search_fields = ("title",)
+    readonly_fields = ("media_type", "size_bytes", "uploaded_by", "uploaded_at")
+
+    @admin.display(description=_("download"))
+    def download(self, obj: Evidence) -> str:
+        url = reverse("registers:evidence-download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("download"))
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.uploaded_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(PolicyDocument)

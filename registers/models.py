@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -197,3 +202,77 @@ class PublicityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.held_on} {self.title}"
+
+
+def _evidence_path(instance: Evidence, filename: str) -> str:
+    """evidence/<year>/<random>.<ext>: never the uploader's file name (it may be hostile)."""
+    return f"evidence/{instance.dated.year}/{uuid.uuid4().hex}.{instance.extension}"
+
+
+class Evidence(models.Model):
+    """A file proving a scorecard line of a year or a register row (佐证材料): PDF, image or
+    spreadsheet, checked by content on upload (registers.services.evidence_add) and only ever
+    served as a download."""
+
+    class MediaType(models.TextChoices):
+        PDF = "application/pdf", "PDF"
+        PNG = "image/png", "PNG"
+        JPEG = "image/jpeg", "JPEG"
+        XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"
+        DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "DOCX"
+
+    area = models.ForeignKey(AdminArea, verbose_name=_("area"), on_delete=models.CASCADE)
+    indicator = models.ForeignKey(
+        "compliance.Indicator",
+        verbose_name=_("scorecard line"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+    )
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("register"), on_delete=models.CASCADE, null=True, blank=True
+    )
+    object_id = models.PositiveBigIntegerField(_("register row"), null=True, blank=True)
+    row = GenericForeignKey("content_type", "object_id")
+    title = models.CharField(_("title"), max_length=200)
+    dated = models.DateField(_("date"), help_text=_("the date the document bears"))
+    file = models.FileField(_("file"), upload_to=_evidence_path, max_length=200)
+    media_type = models.CharField(_("file type"), max_length=100, choices=MediaType.choices)
+    size_bytes = models.PositiveBigIntegerField(_("size"), help_text=_("bytes"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["area", "-dated", "title"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(indicator__isnull=False) & Q(year__isnull=False))
+                | (Q(content_type__isnull=False) & Q(object_id__isnull=False)),
+                name="evidence_of_a_line_or_a_row",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS[self.media_type]
+
+
+EXTENSIONS = {
+    Evidence.MediaType.PDF: "pdf",
+    Evidence.MediaType.PNG: "png",
+    Evidence.MediaType.JPEG: "jpg",
+    Evidence.MediaType.XLSX: "xlsx",
+    Evidence.MediaType.DOCX: "docx",
+}

@@ -9,6 +9,7 @@ from django.db.models import Q
 from registers.models import (
     ApplianceSurvey,
     ConstructionProject,
+    Evidence,
     PolicyDocument,
     PublicityEvent,
     QuotaCheck,
@@ -99,4 +100,27 @@ def register_summary(area_id: int, year: int) -> dict[str, dict]:
         "banned_found": sum(s["banned_found"] or 0 for s in regs["surveys"]),
         "events": len(regs["events"]),
         "reach_persons": sum(e["reach_persons"] or 0 for e in regs["events"]),
+        "evidence": evidence_of_year(area_id, year),
     }
+
+
+def evidence_of_year(area_id: int, year: int) -> list[dict]:
+    """Evidence filed for the year's scorecard lines, or dated in the year for register rows:
+    id, title, date, file type, the line's code (None for a register row) and register."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    rows = Evidence.objects.filter(_area_q(area_id)).filter(
+        Q(indicator__isnull=False, year=year) | Q(indicator__isnull=True, dated__range=(start, end))
+    )
+    return [
+        {
+            "id": e.id,
+            "title": e.title,
+            "dated": e.dated,
+            "media_type": e.get_media_type_display(),
+            "indicator": e.indicator.code if e.indicator_id else None,
+            "register": str(e.content_type.model_class()._meta.verbose_name)
+            if e.content_type_id
+            else "",
+        }
+        for e in rows.select_related("indicator", "content_type").order_by("dated", "title")
+    ]

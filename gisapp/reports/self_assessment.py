@@ -189,6 +189,24 @@ def self_assessment_blocks(report: CountyReport, registers: dict) -> list[Block]
         ],
     )
 
+    doc.add_heading(_("Evidence files"), level=2)
+    names = {line["code"]: line["name"] for line in report.lines}
+    if registers["evidence"]:
+        doc.add_table(
+            [_("Scorecard line or register"), _("Title"), _("Date"), _("File type")],
+            [
+                [
+                    names.get(e["indicator"], e["indicator"]) if e["indicator"] else e["register"],
+                    e["title"],
+                    str(e["dated"]),
+                    e["media_type"],
+                ]
+                for e in registers["evidence"]
+            ],
+        )
+    else:
+        doc.add_paragraph(_("No evidence file has been filed for the year."))
+
     doc.add_heading(_("6. What remains to be done"), level=1)
     todo = [
         line

@@ -167,6 +167,8 @@ IMPORT_MAX_UNZIPPED_BYTES = int(env_float("IMPORT_MAX_UNZIPPED_BYTES", 1024 * 10
 # Raster layers (GeoTIFF) live in MEDIA_ROOT/rasters; an import may carry at most this much.
 RASTER_MAX_BYTES = int(env_float("RASTER_MAX_BYTES", 100 * 1024 * 1024))
 RASTER_MAX_PIXELS = int(env_float("RASTER_MAX_PIXELS", 25_000_000))
+# Evidence files (佐证材料) live in MEDIA_ROOT/evidence; one file may carry at most this much.
+EVIDENCE_MAX_BYTES = int(env_float("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
 # Head (m) a supply source adds above its own elevation: nodes higher than that are listed.
 NETWORK_SOURCE_HEAD_M = env_float("NETWORK_SOURCE_HEAD_M", 40.0)
 

@@ -19,6 +19,7 @@ from rest_framework.authtoken.models import Token
 from compliance.models import Result
 from network.models import LeakRecord, NetworkChange, PipeNode, PipeSegment
 from rasters.models import RasterLayer
+from registers.models import Evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +84,7 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "reports:failure-map": R,
     "reports:self-assessment-docx": R,
     "reports:self-assessment-pdf": R,
+    "registers:evidence-download": R,
     "editor:edit": {"get": EDITORS},
     "consumption_pages:query": R,
     "consumption_pages:users": R,
@@ -98,7 +100,8 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
 # who may open its pages; everything else in the admin is the admin role's.
 ADMIN_SITE = {"admin:index": {"get": EDITORS}, "admin:login": {"get": PUBLIC}}
 ADMIN_MODELS_BY_APP = {
-    app: EDITORS for app in ("layers", "network", "consumption", "rasters", "compliance")
+    app: EDITORS
+    for app in ("layers", "network", "consumption", "rasters", "compliance", "registers")
 }
 # Engineers add and delete these in the admin too (the network's own permissions).
 ENGINEER_MODELS = {"network.pipesegment", "network.pipenode", "network.leakrecord"}
@@ -186,6 +189,7 @@ def concrete_url(name: str, route: str) -> str:
         ),
         "<int:leak_id>": str(LeakRecord.objects.values_list("pk", flat=True).first() or 1),
         "<int:crossing_id>": "1",
+        "<int:evidence_id>": str(Evidence.objects.values_list("pk", flat=True).first() or 1),
         "<int:z>": "12",
         "<int:x>": "3327",
         "<int:y>": "1762",
