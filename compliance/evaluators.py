@@ -12,6 +12,7 @@ from compliance.rules import (
     irrigation,
     irrigation_land,
     leakage,
+    permits,
     sewage,
     users,
     water_quality,
@@ -258,9 +259,16 @@ def irrigation_land_rows(data: CountyInput, ind: Indicators) -> list[Row]:
 def user_rows(data: CountyInput, ind: Indicators) -> list[Row]:
     """Planned-use obligation, over-plan volume with surcharge tiers, key monitored users."""
     plan, over, key = ind["user.planned_use"], ind["user.over_plan"], ind["user.key_monitored"]
+    permit = ind.get("user.withdrawal_permit")
     rows = []
     for u in data.users:
         annual = sum(u.monthly_m3)
+        if permit is not None and u.source != "public_network":
+            verdict = permits.withdrawal_permit(
+                annual, u.sector, u.permits, data.year, permit.params, ref=permit.ref
+            )
+            if verdict is not None:
+                rows.append(Row(permit.code, "water-users", u.id, u.code, verdict))
         rows.append(
             Row(
                 plan.code,
@@ -310,5 +318,5 @@ FEATURE_FAMILIES: dict[
     ),
     # "rasters": a re-imported raster (land use, rainfall) makes these verdicts stale.
     "irrigation": (irrigation_rows, ("irrigation-districts", "irrigation-records", "rasters")),
-    "user": (user_rows, ("water-users", "consumption")),
+    "user": (user_rows, ("water-users", "consumption", "withdrawal-permits")),
 }

@@ -23,7 +23,7 @@ from layers.yearly import (
 )
 from network.selectors import supply_zones_with_balance
 from rasters.selectors import zonal_by_id
-from registers.selectors import registers_of_year
+from registers.selectors import permits_by_holder, registers_of_year
 
 
 @dataclass
@@ -101,6 +101,7 @@ class UserInput:
     metered_m3: float  # the year's volume read from meters (the rest is estimated)
     source: str = "public_network"  # public_network | surface | groundwater (self-supplied)
     carrier_year: int | None = None  # the year the carrier was recognised (None: not known)
+    permits: list[dict] = field(default_factory=list)  # withdrawal permits (self-supplied users)
 
 
 @dataclass
@@ -219,6 +220,10 @@ def county_input(
         if "users" in parts
         else []
     )
+    if users:
+        permits = permits_by_holder(area.id, year)
+        for u in users:
+            u.permits = permits.get(u.id, [])
     history = area_stats_history(area.id) if "stats" in parts else {}
     stats = history.get(year)
     registers = registers_of_year(area.id, year) if "registers" in parts else {}

@@ -10,6 +10,7 @@ import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
+from demo.common import YEARS
 from demo.records import GB3838, GB18918, r2_for_a, r3_for_pressure
 
 Row = Mapping[str, str]
@@ -150,3 +151,35 @@ def irrigation_figures(row: Row) -> dict[str, float]:
         "per_mu": gross / float(row["irrigated_area_mu"]),
         "metering": float(row["metered_withdrawal_m3"]) / gross,
     }
+
+
+# --- withdrawal permits ------------------------------------------------------------------------
+def permit_failures(
+    codes, sources, sectors, annual, permits: list[list[str]]
+) -> list[tuple[str, int, str]]:
+    """(user, year, why) of self-supplied non-residential users failing their permit: none
+    valid in the year, lapsed before its end, withdrawal over the permitted volume, or an
+    intake without a monitoring point (annual: users x years, m3; permits: permit rows)."""
+    by_user: dict[str, list[list[str]]] = defaultdict(list)
+    for row in permits:
+        by_user[row[0]].append(row)
+    out = []
+    for i, code in enumerate(codes):
+        if sources[i] not in ("surface", "groundwater") or sectors[i] == "residential":
+            continue
+        for k, year in enumerate(YEARS):
+            start, end = f"{year}-01-01", f"{year}-12-31"
+            valid = [p for p in by_user[code] if p[7] <= end and p[8] >= start]
+            if not valid:
+                out.append((code, year, "withdrawal without a valid permit"))
+                continue
+            why = []
+            if max(p[8] for p in valid) < end:
+                why.append("permit lapsed before the year's end")
+            if annual[i, k] > sum(float(p[5]) for p in valid):
+                why.append("withdrawal over the permitted volume")
+            if any(p[9] == "false" for p in valid):
+                why.append("intake without a monitoring point")
+            if why:
+                out.append((code, year, "; ".join(why)))
+    return out

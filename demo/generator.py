@@ -255,12 +255,14 @@ def generate(
     report("leak-records", 1, 1)
 
     report("registers", 0, 1)
+    permits = registers.permit_rows(users, use["annual"], seed)
     for name, header, rows in (
         ("policy-documents", registers.POLICY_HEADER, registers.policy_rows()),
         ("quota-checks", registers.QUOTA_HEADER, registers.quota_rows(users, use["annual"], seed)),
         ("construction-projects", registers.PROJECT_HEADER, registers.project_rows()),
         ("appliance-surveys", registers.SURVEY_HEADER, registers.survey_rows(seed)),
         ("publicity-events", registers.EVENT_HEADER, registers.event_rows()),
+        ("withdrawal-permits", registers.PERMIT_HEADER, permits),
     ):
         counts[f"{name}.csv"] = write_csv(out_dir / f"{name}.csv", header, rows)
     report("registers", 1, 1)
@@ -310,6 +312,7 @@ def generate(
         declines=declines,
         leaks=leaks,
         receiving=receiving,
+        permits=permits,
         net=net,
         pipe_codes=pipe_codes,
         node_codes=node_codes,

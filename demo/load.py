@@ -50,6 +50,7 @@ RECORD_ORDER = [
     "construction-projects",
     "appliance-surveys",
     "publicity-events",
+    "withdrawal-permits",
 ]
 RASTER_ORDER = ["elevation", "rainfall", "land-use"]  # <slug>.tif from the generator
 RASTER_SOURCE = "synthetic demo raster (demo.rasters); invented, not real data"

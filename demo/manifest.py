@@ -45,6 +45,7 @@ FAILING_EXAMPLES = {
     "user.over_plan": "WU000003",
     "user.planned_use": "WU000004",
     "town.water_use_cap": "441882101",
+    "user.withdrawal_permit": "WU000002",
 }
 COMPLIANT_EXAMPLES = {
     "wfz.quality": "WFZ02",
@@ -60,6 +61,7 @@ COMPLIANT_EXAMPLES = {
     "user.over_plan": "WU000005",
     "user.planned_use": "WU000005",
     "town.water_use_cap": "441882100",
+    "user.withdrawal_permit": "WU000001",
 }
 
 
@@ -106,6 +108,7 @@ def build_manifest(
     declines: dict[int, dict[str, float]],
     leaks: list[list[str]],
     receiving: list[tuple[str | None, int | None, str | None]],
+    permits: list[list[str]],
     net: Network,
     pipe_codes: np.ndarray,
     node_codes: np.ndarray,
@@ -251,6 +254,10 @@ def build_manifest(
                     f"no annual plan but {peak[i, k]:,.0f} m3 in one month of {YEARS[k]} "
                     "(> 10,000)",
                 )
+    for code, year, why in checks.permit_failures(
+        users.code, users.source, users.sector, annual, permits
+    ):
+        fail("user.withdrawal_permit", code, year, why)
     key_users = {
         users.code[i]: {str(y): round(float(annual[i, k]), 1) for k, y in enumerate(YEARS)}
         for i in np.flatnonzero((annual >= KEY_USER_M3).any(axis=1))

@@ -401,5 +401,33 @@ def build_network(
     for name, arr in attrs.items():
         arr[m:] = arr[dup_src_arr]  # a duplicate is the same pipe digitised twice
         setattr(net, name, arr)
+    _keep_connected(net)
     net.node_kind = node_kinds(len(net.node_xy), net.seg_nodes, net.seg_class, preset, rng)
     return net
+
+
+def _keep_connected(net: Network) -> None:
+    """Put back in service the abandoned pipes whose absence would cut a piece of street off
+    its zone's network: only the planted estate may be disconnected."""
+    planted = {i for part in net.problems["disconnected"] for i in part}
+    n = len(net.node_xy)
+    for _ in range(50):  # each pass reconnects at least one piece; a few suffice
+        live = net.status != "abandoned"
+        lab = components(n, net.seg_nodes[live, 0], net.seg_nodes[live, 1])
+        seg_lab = lab[net.seg_nodes[:, 0]]
+        stray = set()
+        for zi in np.unique(net.seg_zone):
+            mine = live & (net.seg_zone == zi)
+            counts = np.bincount(seg_lab[mine], minlength=n)
+            main = int(np.argmax(counts))
+            pieces = set(seg_lab[mine].tolist()) - {main}
+            pieces -= {int(seg_lab[i]) for i in planted if net.seg_zone[i] == zi}
+            stray |= pieces
+        if not stray:
+            return
+        touching = ~live & (
+            np.isin(lab[net.seg_nodes[:, 0]], list(stray))
+            | np.isin(lab[net.seg_nodes[:, 1]], list(stray))
+        )
+        net.status[touching] = "in_service"
+    raise RuntimeError("could not keep the demo network connected")

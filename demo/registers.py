@@ -249,3 +249,72 @@ def event_rows() -> list[list[str]]:
         for year, events in EVENTS_BY_YEAR.items()
         for day, title, kind, audience, reach in events
     ]
+
+
+PERMIT_HEADER = (
+    "user_code",
+    "permit_number",
+    "source",
+    "intake_lon",
+    "intake_lat",
+    "permitted_m3",
+    "purpose",
+    "valid_from",
+    "valid_to",
+    "monitored",
+)
+PERMIT_PURPOSE = {
+    "agriculture": "农业灌溉与养殖",
+    "industry": "工业生产",
+    "services": "服务业经营",
+    "public_institution": "公共机构生活",
+    "ecological": "生态补水",
+}
+PERMIT_YEARS = 5  # a permit's usual term (the regulations allow at most 10 years)
+# Planted: three self-supplied users withdraw without a permit; the cement works' permit
+# (600,000 m3, as its plan) is exceeded every year; one permit lapses mid-2024 unrenewed;
+# about one intake in 25 has no monitoring point.
+PERMITLESS, LAPSED = 3, 1
+UNMONITORED_SHARE = 0.04
+# The designed self-supplied users (index in SPECIAL_USERS) and their permitted volume (m3):
+# the paper mill within it, the cement works over it.
+SPECIAL_USER_PERMITS = {0: 1_500_000.0, 1: 600_000.0}
+
+
+def permit_rows(users: Users, annual: np.ndarray, seed: int) -> list[list[str]]:
+    """Permits of the self-supplied, non-residential users (household wells need none)."""
+    rng = rng_for(seed, "permits")
+    holders = np.flatnonzero(
+        np.isin(users.source, ("surface", "groundwater")) & (users.sector != "residential")
+    )
+    designed = [i for i in holders if i in SPECIAL_USER_PERMITS]
+    others = rng.permutation([i for i in holders if i not in SPECIAL_USER_PERMITS])
+    skip = set(others[:PERMITLESS].tolist())
+    lapsed = set(others[PERMITLESS : PERMITLESS + LAPSED].tolist())
+    rows = []
+    for n, i in enumerate([*designed, *sorted(set(others.tolist()) - skip)], start=1):
+        start = int(rng.integers(2021, 2024))  # 5-year terms covering 2023-2025
+        valid_from, valid_to = f"{start}-01-01", f"{start + PERMIT_YEARS - 1}-12-31"
+        permitted = np.ceil(annual[i].max() * rng.uniform(1.1, 1.3) / 1000) * 1000
+        if i in SPECIAL_USER_PERMITS:
+            permitted = SPECIAL_USER_PERMITS[i]
+            valid_from, valid_to = "2022-01-01", "2026-12-31"
+        if i in lapsed:
+            valid_from, valid_to = "2019-07-01", "2024-06-30"
+        lon, lat = users.lonlat[i]
+        monitored = i in SPECIAL_USER_PERMITS or rng.random() >= UNMONITORED_SHARE
+        rows.append(
+            [
+                users.code[i],
+                f"取水(粤清连)字[{valid_from[:4]}]第{n:04d}号",
+                users.source[i],
+                f"{lon:.5f}",
+                f"{lat:.5f}",
+                f"{permitted:.0f}",
+                PERMIT_PURPOSE.get(users.sector[i], ""),
+                valid_from,
+                valid_to,
+                "true" if monitored else "false",
+            ]
+        )
+    return rows

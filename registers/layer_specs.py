@@ -112,4 +112,30 @@ RECORD_SPECS = (
             Attr("reach_persons", "int", min_value=0),
         ),
     ),
+    RecordKind(
+        "withdrawal-permits",
+        m.WithdrawalPermit,
+        "user_code",
+        m.WaterUser,
+        "holder_id",
+        ("permit_number",),
+        (
+            Attr("permit_number", required=True),
+            Attr("source", required=True, choices=_choices(m.WithdrawalPermit.Source)),
+            Attr("intake_lon", "float", min_value=73, max_value=136),
+            Attr("intake_lat", "float", min_value=3, max_value=54),
+            Attr("permitted_m3", "float", required=True, min_value=0),
+            Attr("purpose"),
+            Attr("valid_from", "date", required=True),
+            Attr("valid_to", "date", required=True),
+            Attr("monitored", "bool", required=True),
+        ),
+        checks=(
+            (
+                lambda r: r["valid_to"] >= r["valid_from"],
+                "valid_to",
+                "a permit cannot end before it starts",
+            ),
+        ),
+    ),
 )

@@ -276,3 +276,39 @@ EXTENSIONS = {
     Evidence.MediaType.XLSX: "xlsx",
     Evidence.MediaType.DOCX: "docx",
 }
+
+
+class WithdrawalPermit(models.Model):
+    """A withdrawal permit (取水许可证) held by a self-supplied water user."""
+
+    class Source(models.TextChoices):
+        SURFACE = "surface", _("Surface water")
+        GROUNDWATER = "groundwater", _("Groundwater")
+
+    holder = models.ForeignKey(WaterUser, verbose_name=_("holder"), on_delete=models.CASCADE)
+    permit_number = models.CharField(_("permit number"), max_length=60)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    intake_lon = models.FloatField(_("intake longitude"), null=True, blank=True, help_text="°")
+    intake_lat = models.FloatField(_("intake latitude"), null=True, blank=True, help_text="°")
+    permitted_m3 = models.FloatField(_("permitted volume"), help_text=_("m³ per year"))
+    purpose = models.CharField(_("purpose"), max_length=120, blank=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid until"))
+    monitored = models.BooleanField(
+        _("monitoring point"), help_text=_("the intake is metered and monitored")
+    )
+
+    class Meta:
+        ordering = ["holder", "valid_from"]
+        verbose_name = _("withdrawal permit")
+        verbose_name_plural = _("withdrawal permits")
+        constraints = [
+            models.UniqueConstraint(fields=["holder", "permit_number"], name="permit_unique"),
+            *non_negative("permitted_m3", prefix="permit"),
+            models.CheckConstraint(
+                condition=Q(valid_to__gte=F("valid_from")), name="permit_valid_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.permit_number

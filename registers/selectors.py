@@ -13,6 +13,7 @@ from registers.models import (
     PolicyDocument,
     PublicityEvent,
     QuotaCheck,
+    WithdrawalPermit,
 )
 
 
@@ -124,3 +125,15 @@ def evidence_of_year(area_id: int, year: int) -> list[dict]:
         }
         for e in rows.select_related("indicator", "content_type").order_by("dated", "title")
     ]
+
+
+def permits_by_holder(area_id: int, year: int) -> dict[int, list[dict]]:
+    """Withdrawal permits of the area's users valid at some time in `year`, or lapsed before
+    it (so a lapsed permit is named), by holder id. One query."""
+    rows = WithdrawalPermit.objects.filter(
+        _area_q(area_id, "holder__town"), valid_from__lte=dt.date(year, 12, 31)
+    ).values("holder_id", "permit_number", "permitted_m3", "valid_from", "valid_to", "monitored")
+    out: dict[int, list[dict]] = {}
+    for r in rows:
+        out.setdefault(r.pop("holder_id"), []).append(r)
+    return out

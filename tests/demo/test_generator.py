@@ -221,6 +221,7 @@ class CountTests:
             "town.water_use_cap",
             "sewage.receiving_grade",
             "sewage.reclaimed",
+            "user.withdrawal_permit",
         }
         assert {f["rule"] for f in manifest["failures"]} == rules
         assert set(manifest["failing_examples"]) == rules
