@@ -13,6 +13,7 @@ from registers.models import (
     PolicyDocument,
     PublicityEvent,
     QuotaCheck,
+    WithdrawalPermit,
 )
 from registers.services import evidence_check
 
@@ -117,3 +118,20 @@ class PublicityEventAdmin(admin.ModelAdmin):
     list_display = ("held_on", "title", "kind", "area", "reach_persons")
     list_filter = ("kind", "area")
     search_fields = ("title", "audience")
+
+
+@admin.register(WithdrawalPermit)
+class WithdrawalPermitAdmin(admin.ModelAdmin):
+    form = MarkupFreeModelForm
+    list_display = (
+        "permit_number",
+        "holder",
+        "source",
+        "permitted_m3",
+        "valid_from",
+        "valid_to",
+        "monitored",
+    )
+    list_filter = ("source", "monitored")
+    search_fields = ("permit_number", "holder__code", "holder__name")
+    raw_id_fields = ("holder",)

@@ -231,7 +231,12 @@ class Evidence(models.Model):
     )
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
     content_type = models.ForeignKey(
-        ContentType, verbose_name=_("register"), on_delete=models.CASCADE, null=True, blank=True
+        ContentType,
+        verbose_name=_("register"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        limit_choices_to=Q(app_label="registers") & ~Q(model="evidence"),
     )
     object_id = models.PositiveBigIntegerField(_("register row"), null=True, blank=True)
     row = GenericForeignKey("content_type", "object_id")
@@ -239,7 +244,7 @@ class Evidence(models.Model):
     dated = models.DateField(_("date"), help_text=_("the date the document bears"))
     file = models.FileField(_("file"), upload_to=_evidence_path, max_length=200)
     media_type = models.CharField(_("file type"), max_length=100, choices=MediaType.choices)
-    size_bytes = models.PositiveBigIntegerField(_("size"), help_text=_("bytes"))
+    size_bytes = models.PositiveBigIntegerField(_("file size"), help_text=_("bytes"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),
