@@ -80,6 +80,7 @@ COUNTY_LINE_SOURCES: dict[str, tuple[tuple[str, ...], bool]] = {
     "county.publicity": ((), False),
     "county.bonus_benchmark": ((), False),
     "county.bonus_incentives": ((), False),
+    "county.key_user_monitoring": (("user",), False),
 }
 
 

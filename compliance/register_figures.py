@@ -173,6 +173,32 @@ def _documents_count(data: CountyInput, kind: str, zh: str, en: str) -> Figure:
     )
 
 
+def key_user_monitoring(data: CountyInput, line_m3: float) -> Figure:
+    """Users whose use of the year reaches the key-user line (line_m3) that are on a key-user
+    list with online monitoring ÷ users over the line."""
+    listed = {}
+    for k in _registers(data).get("key_users", []):
+        listed.setdefault(k["user_id"], set()).add(k["monitoring"])
+    big = [u for u in data.users if sum(u.monthly_m3) >= line_m3]
+    online = [u for u in big if "online" in listed.get(u.id, set())]
+    missing = [u.code for u in big if u.id not in listed]
+    f = share(
+        len(online),
+        len(big),
+        "在线监控的重点用水单位/达到重点监控标准的用水户",
+        "key users monitored online / users over the key-user line",
+        not_listed=missing,
+    )
+    if f.value is None or not missing:
+        return f
+    return Figure(
+        f.value,
+        f"{f.basis_zh}；未列入名录：{'、'.join(missing)}",
+        f"{f.basis_en}; not listed: {', '.join(missing)}",
+        f.details,
+    )
+
+
 Figures = Callable[[CountyInput, list[Row], Indicators], Figure]
 REGISTER_FIGURES: dict[str, Figures] = {
     "county.quota_management": lambda d, r, i: quota_management(d),
@@ -188,6 +214,9 @@ REGISTER_FIGURES: dict[str, Figures] = {
     "county.bonus_incentives": lambda d, r, i: _documents_count(
         d, "incentive_policy", "节水激励政策文件", "incentive policies in force"
     ),
+    "county.key_user_monitoring": lambda d, r, i: key_user_monitoring(
+        d, float(i["user.key_monitored"].threshold or 500_000)
+    ),
 }
 # The data versions (registers' record kinds) each line reads; compliance.dependencies uses them.
 REGISTER_KEYS: dict[str, tuple[str, ...]] = {
@@ -198,4 +227,5 @@ REGISTER_KEYS: dict[str, tuple[str, ...]] = {
     "county.publicity": ("publicity-events",),
     "county.bonus_benchmark": ("policy-documents",),
     "county.bonus_incentives": ("policy-documents",),
+    "county.key_user_monitoring": ("key-users",),
 }

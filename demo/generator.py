@@ -263,6 +263,7 @@ def generate(
         ("appliance-surveys", registers.SURVEY_HEADER, registers.survey_rows(seed)),
         ("publicity-events", registers.EVENT_HEADER, registers.event_rows()),
         ("withdrawal-permits", registers.PERMIT_HEADER, permits),
+        ("key-users", registers.KEY_USER_HEADER, registers.key_user_rows()),
     ):
         counts[f"{name}.csv"] = write_csv(out_dir / f"{name}.csv", header, rows)
     report("registers", 1, 1)

@@ -51,6 +51,7 @@ RECORD_ORDER = [
     "appliance-surveys",
     "publicity-events",
     "withdrawal-permits",
+    "key-users",
 ]
 RASTER_ORDER = ["elevation", "rainfall", "land-use"]  # <slug>.tif from the generator
 RASTER_SOURCE = "synthetic demo raster (demo.rasters); invented, not real data"

@@ -318,3 +318,17 @@ def permit_rows(users: Users, annual: np.ndarray, seed: int) -> list[list[str]]:
             ]
         )
     return rows
+
+
+KEY_USER_HEADER = ("user_code", "tier", "listed_on", "monitoring")
+# The two designed users over 500,000 m3 a year: the paper mill on the provincial list with
+# online monitoring, the cement works on the city list, read by hand (the line fails: 1 of 2).
+KEY_USERS = (
+    ("WU000001", "provincial", "2019-06-01", "online"),
+    ("WU000002", "city", "2021-03-01", "manual"),
+)
+
+
+def key_user_rows() -> list[list[str]]:
+    """The key monitored users' listings."""
+    return [list(row) for row in KEY_USERS]

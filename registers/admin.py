@@ -10,6 +10,7 @@ from registers.models import (
     ApplianceSurvey,
     ConstructionProject,
     Evidence,
+    KeyUserListing,
     PolicyDocument,
     PublicityEvent,
     QuotaCheck,
@@ -135,3 +136,12 @@ class WithdrawalPermitAdmin(admin.ModelAdmin):
     list_filter = ("source", "monitored")
     search_fields = ("permit_number", "holder__code", "holder__name")
     raw_id_fields = ("holder",)
+
+
+@admin.register(KeyUserListing)
+class KeyUserListingAdmin(admin.ModelAdmin):
+    form = MarkupFreeModelForm
+    list_display = ("user", "tier", "listed_on", "monitoring")
+    list_filter = ("tier", "monitoring")
+    search_fields = ("user__code", "user__name")
+    raw_id_fields = ("user",)

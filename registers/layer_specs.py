@@ -138,4 +138,17 @@ RECORD_SPECS = (
             ),
         ),
     ),
+    RecordKind(
+        "key-users",
+        m.KeyUserListing,
+        "user_code",
+        m.WaterUser,
+        "user_id",
+        ("tier",),
+        (
+            Attr("tier", required=True, choices=_choices(m.KeyUserListing.Tier)),
+            Attr("listed_on", "date", required=True),
+            Attr("monitoring", required=True, choices=_choices(m.KeyUserListing.Monitoring)),
+        ),
+    ),
 )

@@ -317,3 +317,34 @@ class WithdrawalPermit(models.Model):
 
     def __str__(self) -> str:
         return self.permit_number
+
+
+class KeyUserListing(models.Model):
+    """A user on a key monitored water users' list (重点用水单位监控名录)."""
+
+    class Tier(models.TextChoices):
+        NATIONAL = "national", _("National")
+        PROVINCIAL = "provincial", _("Provincial")
+        CITY = "city", _("City")
+        COUNTY = "county", _("County")
+
+    class Monitoring(models.TextChoices):
+        ONLINE = "online", _("Online monitoring")
+        MANUAL = "manual", _("Manual meter readings")
+        NONE = "none", _("Not monitored")
+
+    user = models.ForeignKey(WaterUser, verbose_name=_("water user"), on_delete=models.CASCADE)
+    tier = models.CharField(_("list"), max_length=12, choices=Tier.choices)
+    listed_on = models.DateField(_("listed on"))
+    monitoring = models.CharField(_("monitoring"), max_length=10, choices=Monitoring.choices)
+
+    class Meta:
+        ordering = ["user", "tier"]
+        verbose_name = _("key user listing")
+        verbose_name_plural = _("key user listings")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tier"], name="keyuser_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.tier}"

@@ -10,6 +10,7 @@ from registers.models import (
     ApplianceSurvey,
     ConstructionProject,
     Evidence,
+    KeyUserListing,
     PolicyDocument,
     PublicityEvent,
     QuotaCheck,
@@ -25,7 +26,8 @@ def _area_q(area_id: int, field: str = "area") -> Q:
 def registers_of_year(area_id: int, year: int) -> dict[str, list[dict]]:
     """The registers' rows of an area (the county and its towns) that bear on `year`:
     documents in force at some time in the year, quota checks of the year, projects approved
-    by its end, surveys and events held in it. Five queries."""
+    by its end, surveys and events held in it, key-user listings made by its end. Six
+    queries."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     docs = PolicyDocument.objects.filter(_area_q(area_id), effective_from__lte=end).filter(
         Q(effective_to__isnull=True) | Q(effective_to__gte=start)
@@ -71,6 +73,11 @@ def registers_of_year(area_id: int, year: int) -> dict[str, list[dict]]:
             PublicityEvent.objects.filter(_area_q(area_id), held_on__range=(start, end)).values(
                 "held_on", "title", "kind", "reach_persons"
             )
+        ),
+        "key_users": list(
+            KeyUserListing.objects.filter(
+                _area_q(area_id, "user__town"), listed_on__lte=end
+            ).values("user_id", "user__code", "tier", "monitoring")
         ),
     }
 

@@ -193,6 +193,7 @@ class IndicatorSeedTests:
             "county.sewage_coverage",
             "county.sewage_effluent",
             "county.reclaimed_water_rate",
+            "county.key_user_monitoring",
         }
         assert all(INDICATORS[c]["points"] == 0 for c in others)
 

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 
 from compliance.inputs import CountyInput, UserInput
 from compliance.register_figures import (
+    key_user_monitoring,
     publicity,
     quota_management,
     three_simultaneities,
@@ -43,6 +44,18 @@ def user(uid: int, code: str, annual: float) -> UserInput:
 
 class FigureTests:
     """The lines' arithmetic on small registers (no database)."""
+
+    def test_key_user_monitoring(self):
+        """Users 1 (600,000 m³, listed, online), 2 (550,000 m³, listed, manual), 3 (520,000 m³,
+        not listed) and 4 (10,000 m³, below the 500,000 line): 1 of 3 = 0.333, 3 not listed."""
+        users = [user(1, "U1", 600_000), user(2, "U2", 550_000), user(3, "U3", 520_000)]
+        users.append(user(4, "U4", 10_000))
+        listed = [
+            {"user_id": 1, "user__code": "U1", "tier": "provincial", "monitoring": "online"},
+            {"user_id": 2, "user__code": "U2", "tier": "city", "monitoring": "manual"},
+        ]
+        f = key_user_monitoring(county({"key_users": listed}, users), 500_000)
+        assert f.value == pytest.approx(1 / 3) and f.details["not_listed"] == ["U3"]
 
     def test_quota_management(self):
         """Users 1 and 2 checked: 1 uses 1,000 m³ for 50 t (20 m³/t ≤ quota 25); 2 uses
@@ -232,6 +245,7 @@ REGISTER_KINDS = (
     "appliance-surveys",
     "publicity-events",
     "withdrawal-permits",
+    "key-users",
 )
 
 
