@@ -2,11 +2,25 @@
 
 from django.urls import path
 
-from registers import views
+from registers import pages, views
 
 app_name = "registers"
 
 urlpatterns = [
+    path("", pages.RegisterListView.as_view(), name="index"),
+    path("<slug:kind>/", pages.RegisterTableView.as_view(), name="table"),
+    path(
+        "<slug:kind>/export.csv",
+        pages.RegisterExportView.as_view(),
+        {"suffix": "csv"},
+        name="export-csv",
+    ),
+    path(
+        "<slug:kind>/export.xlsx",
+        pages.RegisterExportView.as_view(),
+        {"suffix": "xlsx"},
+        name="export-xlsx",
+    ),
     path(
         "evidence/<int:evidence_id>/",
         views.EvidenceDownloadView.as_view(),

@@ -85,6 +85,10 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "reports:self-assessment-docx": R,
     "reports:self-assessment-pdf": R,
     "registers:evidence-download": R,
+    "registers:index": R,
+    "registers:table": R,
+    "registers:export-csv": R,
+    "registers:export-xlsx": R,
     "editor:edit": {"get": EDITORS},
     "consumption_pages:query": R,
     "consumption_pages:users": R,
@@ -183,6 +187,7 @@ def concrete_url(name: str, route: str) -> str:
     """The route with its converters filled with demo ids and slugs."""
     values = {
         "<slug:slug>": "pipes",
+        "<slug:kind>": "policy-documents",
         "<int:feature_id>": str(PipeSegment.objects.order_by("pk").values_list("pk", flat=True)[0]),
         "<int:change_id>": str(
             NetworkChange.objects.order_by("pk").values_list("pk", flat=True).first() or 1
