@@ -10,12 +10,14 @@ from pathlib import Path
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import FloatField, IntegerField
 from django.http import FileResponse, Http404
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from dataio.records_export import record_rows, records_export
+from dataio.records_export import records_export
 from layers.records import RECORD_KINDS
 
 # The registers in the order a county keeps its 台账.
@@ -77,24 +79,61 @@ class RegisterListView(LoginRequiredMixin, TemplateView):
         return context
 
 
+def _cell(obj, name: str) -> str:
+    """A stored value as an official reads it: choice labels, 是/否, thousands, units apart."""
+    field = obj._meta.get_field(name)
+    value = getattr(obj, name)
+    if value is None or value == "":
+        return "—"
+    if field.choices:
+        return str(obj._get_FIELD_display(field))
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, float) and field.help_text == "°":  # coordinates: ~1 m
+        return f"{value:.5f}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 100 or value == int(value) else f"{value:,.4g}"
+    if isinstance(value, int) and name != "year":
+        return f"{value:,}"
+    return str(value)
+
+
+def _heading(model, name: str) -> str:
+    field = model._meta.get_field(name)
+    unit = str(field.help_text or "")
+    if isinstance(field, (FloatField, IntegerField)) and unit and len(unit) <= 12:
+        return f"{field.verbose_name}（{unit}）"
+    return str(field.verbose_name)
+
+
 class RegisterTableView(LoginRequiredMixin, TemplateView):
-    """GET /registers/<kind>/?page=N: the register's rows, 100 a page, as the file has them."""
+    """GET /registers/<kind>/?page=N: the register's rows, 100 a page, readable: the parent by
+    code and name, choices by their label, numbers with their unit in the heading."""
 
     template_name = "registers/table.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         spec = _spec(self.request, kwargs["kind"])
-        header, rows = record_rows(spec)
-        page = Paginator(rows, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        labels = {f.name: f.verbose_name for f in spec.model._meta.fields}
+        parent = spec.parent_field.removesuffix("_id")
+        names = [a.name for a in spec.columns]
+        qs = spec.model.objects.select_related(parent).order_by(f"{parent}__code", *spec.key)
+        page = Paginator(qs, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        rows = []
+        for obj in page:
+            owner = getattr(obj, parent)
+            rows.append([f"{owner.code} {owner.name}", *(_cell(obj, n) for n in names)])
+        model = spec.model
         context.update(
             {
                 "kind": kwargs["kind"],
-                "title": spec.model._meta.verbose_name_plural,
-                "header": [labels.get(h, h) for h in header],
-                "columns": header,
+                "title": model._meta.verbose_name_plural,
+                "header": [
+                    str(model._meta.get_field(parent).verbose_name),
+                    *(_heading(model, n) for n in names),
+                ],
                 "page": page,
+                "rows": rows,
                 "admin_url": _admin_url(self.request, spec),
             }
         )

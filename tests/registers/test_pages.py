@@ -29,7 +29,12 @@ class RegisterPageTests:
 
     def test_table_shows_the_rows_with_labels(self, official_client):
         html = official_client.get("/registers/policy-documents/", **HOST).content.decode()
-        assert "文号" in html and "连府办〔2024〕21号" in html
+        assert "文号" in html and "连府办〔2024〕21号" in html and "农业水价综合改革" in html
+        html = official_client.get("/registers/withdrawal-permits/", **HOST).content.decode()
+        # holder by code and name, source by its label, volume with thousands and its unit
+        assert "WU000002 连州金鼎水泥有限公司" in html and "地下水" in html
+        assert "许可水量（立方米/年）" in html and "600,000" in html
+        assert "112.39250" in html  # coordinates keep their decimals
 
     def test_export_is_the_import_format(self, official_client):
         got = official_client.get("/registers/publicity-events/export.csv", **HOST)
