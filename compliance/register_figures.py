@@ -50,10 +50,15 @@ def quota_management(data: CountyInput) -> Figure:
     use = {u.id: sum(u.monthly_m3) for u in data.users}
     within, over = 0, []
     for c in checks:
-        per_unit = use.get(c["user_id"], 0.0) / c["output_quantity"] if c["output_quantity"] else 0
-        if per_unit <= c["quota_value"]:
+        used = use.get(c["user_id"], 0.0)
+        if used == 0:
+            within += 1
+        elif not c["output_quantity"]:  # water used with nothing produced: over any quota
+            over.append(f"{c['user__code']} {fmt(used, 0)} m³ / 0")
+        elif used / c["output_quantity"] <= c["quota_value"]:
             within += 1
         else:
+            per_unit = used / c["output_quantity"]
             over.append(f"{c['user__code']} {fmt(per_unit, 2)} > {fmt(c['quota_value'], 2)}")
     f = share(
         within,

@@ -72,6 +72,10 @@ class FigureTests:
         assert "U2 30 > 25" in f.basis_en
         assert quota_management(county({"quota_checks": checks}, users)).value == 0.0
         assert quota_management(county({})).value is None
+        # 1,000 m³ used with no output is over any quota: 0 of 1
+        idle = [{"user_id": 1, "user__code": "U1", "quota_value": 25.0, "output_quantity": 0}]
+        f = quota_management(county({"quota_checks": idle, "documents": adopted}, users))
+        assert f.value == 0.0
 
     def test_water_price_mechanism(self):
         """Residential tiers and agricultural reform in force: 2 of the 4 parts = 0.5."""
