@@ -1,9 +1,9 @@
 """Named scenarios: sets of actions an official can follow, run like any scenario (nothing stored).
 
 "road_to_90" is the county's road to the pass line: what the plan's measures would change on
-the scorecard. The management lines without a data path yet (quota, prices, 三同时, appliances,
-publicity, the two bonus items) are assumed met: their evidence is what the county must put in
-its registers (docs/compliance.md lists what each needs).
+the scorecard. The management lines (quota, prices, 三同时, appliances, publicity, the two
+bonus items) are assumed met: what the county must add to its registers for each is in
+docs/compliance.md.
 """
 
 from __future__ import annotations
