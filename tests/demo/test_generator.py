@@ -720,22 +720,24 @@ class CapTests:
             assert county["water_use_cap_m3"] != ""
 
 
+@pytest.fixture(scope="module")
+def users(out) -> dict[str, dict]:
+    """Each user's sector, source and town (by a live point-in-town test)."""
+    towns, tf, _ = read_layer(out / "towns.gpkg")
+    geoms, uf, _ = read_layer(out / "water-users.gpkg")
+    town_of = {}
+    for code, town in zip(tf["code"], towns, strict=True):
+        for u in uf["code"][shapely.within(geoms, town)]:
+            town_of[u] = code
+    return {
+        c: {"sector": s, "source": src, "town": town_of[c]}
+        for c, s, src in zip(uf["code"], uf["sector"], uf["source"], strict=True)
+    }
+
+
 class CoherenceTests:
     """The layers and records add up: what the networks bill is what their users consume,
     abstractions cover every use, and people use plausible volumes."""
-
-    @pytest.fixture(scope="class")
-    def users(self, out, use) -> dict[str, dict]:
-        towns, tf, _ = read_layer(out / "towns.gpkg")
-        geoms, uf, _ = read_layer(out / "water-users.gpkg")
-        town_of = {}
-        for code, town in zip(tf["code"], towns, strict=True):
-            for u in uf["code"][shapely.within(geoms, town)]:
-                town_of[u] = code
-        return {
-            c: {"sector": s, "source": src, "town": town_of[c]}
-            for c, s, src in zip(uf["code"], uf["sector"], uf["source"], strict=True)
-        }
 
     def test_network_users_consume_what_the_network_bills(self, out, users, use):
         """Σ users on a zone's network = the zone's billed authorised consumption (to rounding:
