@@ -33,6 +33,7 @@ urlpatterns = [
     path("api/v1/", include("rasters.urls")),
     path("reports/", include("gisapp.reports.urls")),
     path("registers/", include("registers.urls")),
+    path("scenarios/", include("gisapp.scenarios.urls")),
     path("network/", include("gisapp.editor.urls")),
     path("consumption/", include("gisapp.consumption.urls")),
     path("api/v1/consumption/", include("consumption.urls")),

@@ -86,6 +86,8 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "reports:self-assessment-pdf": R,
     "registers:evidence-download": R,
     "registers:index": R,
+    "scenario_pages:scenario": {"get": PLANNERS, "post": PLANNERS},
+    "scenario_pages:actions": R,
     "registers:table": R,
     "registers:export-csv": R,
     "registers:export-xlsx": R,
