@@ -181,8 +181,8 @@ class ScenarioApi(APIView):
     "r_bl"}, {"type": "plan_obliged_users", "headroom"}, {"type": "carriers", "sector", "share"},
     {"type": "metering", "sectors", "share"}, {"type": "nonconventional_share", "share"},
     {"type": "county_stats", <statistic>: value}, {"type": "scorecard_line", "code", "status"}
-    (a management line assumed met or not, whatever its register says). `preset` (e.g. "road_to_90", see GET
-    scenarios/presets/) runs a named set of overrides before the given ones.
+    (a management line assumed met or not, whatever its register says). `preset` (e.g.
+    "road_to_90", see GET scenarios/presets/) runs a named set of overrides before the given ones.
     """
 
     permission_classes = [IsAuthenticated, HasPerm]

@@ -26,6 +26,11 @@ DEMO_MARKER = "demo"
 BOUNDARY_CODE = "441882"
 DEMO_YEARS = (2023, 2024, 2025)
 BOUNDARY = Path(settings.BASE_DIR) / "data" / "lianzhou_boundary.geojson"
+# The plan's supervision board (督查), written by hand from the county plan: shipped, not generated.
+PLAN_FILES = (
+    ("plan-tasks", Path(settings.BASE_DIR) / "data" / "plan_tasks.csv"),
+    ("plan-task-notes", Path(settings.BASE_DIR) / "data" / "plan_task_notes.csv"),
+)
 # Order matters: areas before what hangs off them, nodes before pipes.
 LAYER_ORDER = [
     "towns",
@@ -127,6 +132,8 @@ def demo_load(
             log(
                 records_import(kind=kind, path=out_dir / f"{kind}.csv", progress=progress).summary()
             )
+        for kind, path in PLAN_FILES:
+            log(records_import(kind=kind, path=path, progress=progress).summary())
         log(f"leak records: {leaks_load(out_dir / 'leak-records.csv')}")
         for slug in RASTER_ORDER:
             path = out_dir / f"{slug}.tif"

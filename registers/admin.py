@@ -11,6 +11,8 @@ from registers.models import (
     ConstructionProject,
     Evidence,
     KeyUserListing,
+    PlanTask,
+    PlanTaskNote,
     PolicyDocument,
     PublicityEvent,
     QuotaCheck,
@@ -145,3 +147,28 @@ class KeyUserListingAdmin(admin.ModelAdmin):
     list_filter = ("tier", "monitoring")
     search_fields = ("user__code", "user__name")
     raw_id_fields = ("user",)
+
+
+class PlanTaskNoteInline(admin.TabularInline):
+    model = PlanTaskNote
+    form = MarkupFreeModelForm
+    extra = 1
+    fields = ("noted_on", "percent", "note", "reported_by")
+
+
+@admin.register(PlanTask)
+class PlanTaskAdmin(admin.ModelAdmin):
+    form = MarkupFreeModelForm
+    list_display = ("code", "title", "department", "deadline", "part")
+    list_filter = ("part", "department")
+    search_fields = ("code", "title", "department", "partners")
+    inlines = (PlanTaskNoteInline,)
+
+
+@admin.register(PlanTaskNote)
+class PlanTaskNoteAdmin(admin.ModelAdmin):
+    form = MarkupFreeModelForm
+    list_display = ("task", "noted_on", "percent", "reported_by")
+    list_filter = ("task__department",)
+    search_fields = ("task__code", "task__title", "note")
+    date_hierarchy = "noted_on"

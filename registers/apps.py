@@ -11,7 +11,7 @@ class RegistersConfig(AppConfig):
 
     def ready(self) -> None:
         from layers.records import record_kind_register  # noqa: PLC0415 - models ready only now
-        from registers.layer_specs import RECORD_SPECS  # noqa: PLC0415
+        from registers.layer_specs import RECORD_SPECS, TASK_SPECS  # noqa: PLC0415
 
-        for kind in RECORD_SPECS:
+        for kind in (*RECORD_SPECS, *TASK_SPECS):
             record_kind_register(kind)

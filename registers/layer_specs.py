@@ -152,3 +152,43 @@ RECORD_SPECS = (
         ),
     ),
 )
+
+TASK_SPECS = (
+    RecordKind(
+        "plan-tasks",
+        m.PlanTask,
+        *AREA,
+        ("code",),
+        (
+            Attr("code", required=True),
+            Attr("part", required=True, choices=_choices(m.PlanTask.Part)),
+            Attr("chapter", required=True),
+            Attr("title", required=True),
+            Attr("description"),
+            Attr("department", required=True),
+            Attr("partners"),
+            Attr("deadline", "date", required=True),
+        ),
+    ),
+    RecordKind(
+        "plan-task-notes",
+        m.PlanTaskNote,
+        "task_code",
+        m.PlanTask,
+        "task_id",
+        ("noted_on",),
+        (
+            Attr("noted_on", "date", required=True),
+            Attr("percent", "int", required=True, min_value=0, max_value=100),
+            Attr("note", required=True),
+            Attr("reported_by"),
+        ),
+        checks=(
+            (
+                lambda r: m.report_date_ok(r["noted_on"]),
+                "noted_on",
+                "a progress report cannot be dated in the future",
+            ),
+        ),
+    ),
+)

@@ -7,8 +7,11 @@ import uuid
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consumption.models import WaterUser
@@ -348,3 +351,82 @@ class KeyUserListing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.tier}"
+
+
+class PlanTask(models.Model):
+    """A task of the county's water-saving plan (重点任务, 保障措施) on the supervision board
+    (督查): who leads it and by when. Its progress is its notes' (PlanTaskNote) latest figure."""
+
+    class Part(models.TextChoices):
+        KEY_TASK = "key_task", _("Key task")
+        SAFEGUARD = "safeguard", _("Safeguard measure")
+
+    area = models.ForeignKey(AdminArea, verbose_name=_("area"), on_delete=models.CASCADE)
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    part = models.CharField(_("part of the plan"), max_length=12, choices=Part.choices)
+    chapter = models.CharField(_("chapter"), max_length=120, help_text=_("the plan's heading"))
+    title = models.CharField(_("task"), max_length=200)
+    description = models.TextField(_("what the plan asks"), max_length=2000, blank=True)
+    department = models.CharField(_("lead department"), max_length=120)
+    partners = models.CharField(_("supporting departments"), max_length=300, blank=True)
+    deadline = models.DateField(_("deadline"))
+
+    class Meta:
+        ordering = ["area", "code"]
+        verbose_name = _("plan task")
+        verbose_name_plural = _("plan tasks")
+        constraints = [  # code is unique anyway; the import upserts on (area, code)
+            models.UniqueConstraint(fields=["area", "code"], name="plantask_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    @property
+    def name(self) -> str:  # register pages name a row's parent by code and name
+        return self.title
+
+
+class PlanTaskNote(models.Model):
+    """A progress report on a plan task (进展情况): the date, how far it is, what was done."""
+
+    task = models.ForeignKey(
+        PlanTask, verbose_name=_("plan task"), on_delete=models.CASCADE, related_name="notes"
+    )
+    noted_on = models.DateField(_("reported on"))
+    percent = models.PositiveSmallIntegerField(
+        _("progress"),
+        validators=[MaxValueValidator(100)],
+        help_text=_("%; 100 means the task is done"),
+    )
+    note = models.CharField(_("progress note"), max_length=1000)
+    reported_by = models.CharField(_("reported by"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["task", "noted_on"]
+        verbose_name = _("progress note")
+        verbose_name_plural = _("progress notes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "noted_on"],
+                name="plantasknote_unique",
+                violation_error_message=_("This task already has a progress report on that day."),
+            ),
+            models.CheckConstraint(condition=Q(percent__lte=100), name="plantasknote_percent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.noted_on} {self.percent} %"
+
+    def clean(self) -> None:
+        """The admin, the board's form and the service all refuse a report from the future."""
+        if self.noted_on and not report_date_ok(self.noted_on):
+            raise ValidationError(
+                {"noted_on": _("A progress report cannot be dated in the future.")},
+                code="future_report",
+            )
+
+
+def report_date_ok(day) -> bool:
+    """A progress report is dated today or earlier (the import checks rows with this too)."""
+    return day <= timezone.localdate()

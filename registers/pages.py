@@ -29,6 +29,8 @@ REGISTERS = (
     "publicity-events",
     "withdrawal-permits",
     "key-users",
+    "plan-tasks",
+    "plan-task-notes",
 )
 PAGE_SIZE = 100
 

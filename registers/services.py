@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from layers.models import AdminArea
-from registers.models import Evidence
+from registers.models import Evidence, PlanTask, PlanTaskNote
 
 # Office files are ZIP packages; their first part says which kind.
 _OFFICE_PARTS = {
@@ -94,3 +94,17 @@ def evidence_add(
     evidence.file.save(f"x.{evidence.extension}", upload, save=False)
     evidence.save()
     return evidence
+
+
+@transaction.atomic
+def task_note_record(
+    *, task: PlanTask, noted_on: dt.date, percent: int, note: str, reported_by: str = ""
+) -> PlanTaskNote:
+    """A progress report on a plan task, through the model's rules (0-100 %, one report a task
+    a day, not dated in the future: PlanTaskNote.clean)."""
+    row = PlanTaskNote(
+        task=task, noted_on=noted_on, percent=percent, note=note, reported_by=reported_by
+    )
+    row.full_clean()
+    row.save()
+    return row

@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from registers import pages, views
+from registers import pages, task_pages, views
 
 app_name = "registers"
 
 urlpatterns = [
     path("", pages.RegisterListView.as_view(), name="index"),
+    path("tasks/", task_pages.TaskBoardView.as_view(), name="tasks"),
     path("<slug:kind>/", pages.RegisterTableView.as_view(), name="table"),
     path(
         "<slug:kind>/export.csv",

@@ -5,7 +5,8 @@ Its parts follow what the Ministry's review of county acceptance checks (水利�
 prerequisites are met, each indicator's data source, calculation and score — the 指标完成情况表
 —, the failing items, and whether the filed materials are complete): overview, prerequisites,
 the indicator table by category with sources and verified flags, bonus items, other
-assessments, failing features, the registers and the evidence list, and what remains to do.
+assessments, failing features, the registers and the evidence list, the plan's tasks (督查),
+and what remains to do.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from docx.shared import Pt
 from gisapp.reports.pdf import html_to_pdf
 from gisapp.reports.selectors import CountyReport, verdict_label
 from registers.models import PolicyDocument
+from registers.task_board import TaskBoardState, TaskState
 
 FONT = "Noto Sans CJK SC"  # the font the PDF reports embed; Word falls back to a CJK font
 
@@ -77,7 +79,50 @@ def _line_rows(lines: list[dict]) -> list[list[str]]:
     ]
 
 
-def self_assessment_blocks(report: CountyReport, registers: dict) -> list[Block]:
+def _task_blocks(doc: Blocks, tasks: TaskBoardState | None) -> None:
+    """The plan's tasks (督查): per lead department, then every late task by name."""
+    doc.add_heading(_("6. The plan's tasks"), level=1)
+    if tasks is None or not tasks.departments:
+        doc.add_paragraph(_("No plan task is on the board."))
+        return
+    board = tasks.departments
+    doc.add_paragraph(
+        _("State on %(day)s: %(total)d tasks, %(done)d done, %(late)d overdue.")
+        % {
+            "day": tasks.as_of.isoformat(),
+            "total": sum(d.total for d in board),
+            "done": sum(d.done for d in board),
+            "late": sum(d.overdue for d in board),
+        }
+    )
+    doc.add_table(
+        [_("Lead department"), _("Tasks"), _("Done"), _("Under way"), _("Overdue")],
+        [
+            [d.department, str(d.total), str(d.done), str(d.under_way), str(d.overdue)]
+            for d in board
+        ],
+    )
+    late = [(d, t) for d in board for t in d.tasks if t.state == TaskState.OVERDUE]
+    if late:
+        doc.add_heading(_("Overdue tasks"), level=2)
+        doc.add_table(
+            [_("Task"), _("Lead department"), _("Deadline"), _("Progress"), _("Latest report")],
+            [
+                [
+                    t.task.title,
+                    d.department,
+                    t.task.deadline.isoformat(),
+                    f"{t.percent} %",
+                    t.last_note.note if t.last_note else "—",
+                ]
+                for d, t in late
+            ],
+        )
+
+
+def self_assessment_blocks(
+    report: CountyReport, registers: dict, tasks: TaskBoardState | None = None
+) -> list[Block]:
     """The self-assessment of `report`'s county and year as blocks; registers:
     registers.selectors.register_summary() of the same area and year."""
     card = report.scorecard
@@ -207,7 +252,9 @@ def self_assessment_blocks(report: CountyReport, registers: dict) -> list[Block]
     else:
         doc.add_paragraph(_("No evidence file has been filed for the year."))
 
-    doc.add_heading(_("6. What remains to be done"), level=1)
+    _task_blocks(doc, tasks)
+
+    doc.add_heading(_("7. What remains to be done"), level=1)
     todo = [
         line
         for section in report.sections

@@ -30,6 +30,7 @@ from layers.permissions import can_view_layer
 from layers.selectors import county_find
 from layers.styles import feature_paint, style_for
 from registers.selectors import register_summary
+from registers.task_board import TaskBoardState, task_board
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 # File names of the exports per county code; other counties use their code.
@@ -180,7 +181,9 @@ class SelfAssessmentDocxView(ReportBaseView):
 
     def respond(self, report: CountyReport) -> HttpResponse:
         registers = register_summary(report.area_id, report.year)
-        body = self.render(self_assessment_blocks(report, registers))
+        today = timezone.localdate()
+        tasks = TaskBoardState(today, task_board(report.area_id, today))
+        body = self.render(self_assessment_blocks(report, registers, tasks))
         response = HttpResponse(body, content_type=self.content_type)
         name = f"{self.file_stem(report)}-self-assessment-{report.year}.{self.suffix}"
         response["Content-Disposition"] = f"attachment; filename={name}"

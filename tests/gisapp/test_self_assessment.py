@@ -57,6 +57,11 @@ class SelfAssessmentDocxTests:
         assert "CJJ 92" in row[5]
         # the evidence list names the documents in force
         assert any("连府办〔2024〕21号" in r[0] for r in rows)
+        # the plan's tasks: per lead department, and the late ones by name (state of today)
+        assert "六、实施方案任务落实情况" in text and "共 25 项任务" in text
+        assert any(r[0] == "连州市水利局" and r[1] == "8" for r in rows)
+        late = {r[0]: r[1] for r in rows if len(r) == 5}
+        assert late["对高耗水行业实行差别水价"] == "连州市发展和改革局"
 
     def test_pdf_holds_the_same_tables(self, official_client):
         card = scorecard(county_of(None), YEAR)
