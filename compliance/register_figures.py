@@ -36,7 +36,12 @@ def _docs(data: CountyInput, kind: str) -> list[dict]:
 
 def quota_management(data: CountyInput) -> Figure:
     """Quota-checked users within their quota ÷ users checked (use of the year ÷ output), the
-    quotas adopted by a document in force (else the line fails: no quota is being applied)."""
+    quotas adopted by a document in force (else the line fails: no quota is being applied).
+
+    details.over_quota_m3: per user over quota, the volume above quota × output (the volume an
+    over-quota progressive surcharge is levied on), beside the over-plan volumes of
+    user.over_plan; details.unverified_quotas: how many checks use a quota not yet verified.
+    """
     checks = _registers(data).get("quota_checks", [])
     if not checks:
         return none("无用水定额核查记录", "no quota checks for the year")
@@ -48,15 +53,16 @@ def quota_management(data: CountyInput) -> Figure:
             {"checked": len(checks)},
         )
     use = {u.id: sum(u.monthly_m3) for u in data.users}
-    within, over = 0, []
+    within, over, volumes = 0, [], {}
     for c in checks:
         used = use.get(c["user_id"], 0.0)
-        if used == 0:
+        allowed = c["quota_value"] * c["output_quantity"]
+        if used <= allowed:
             within += 1
-        elif not c["output_quantity"]:  # water used with nothing produced: over any quota
+            continue
+        volumes[c["user__code"]] = round(used - allowed, 1)
+        if not c["output_quantity"]:  # water used with nothing produced: over any quota
             over.append(f"{c['user__code']} {fmt(used, 0)} m³ / 0")
-        elif used / c["output_quantity"] <= c["quota_value"]:
-            within += 1
         else:
             per_unit = used / c["output_quantity"]
             over.append(f"{c['user__code']} {fmt(per_unit, 2)} > {fmt(c['quota_value'], 2)}")
@@ -66,13 +72,16 @@ def quota_management(data: CountyInput) -> Figure:
         "定额内用水户/核查用水户",
         "users within their quota / users checked",
         over_quota=over,
+        over_quota_m3=volumes,
+        unverified_quotas=sum(1 for c in checks if not c.get("quota_verified", True)),
     )
     if not over:
         return f
+    total = sum(volumes.values())
     return Figure(
         f.value,
-        f"{f.basis_zh}；超定额：{'、'.join(over)}",
-        f"{f.basis_en}; over quota: {', '.join(over)}",
+        f"{f.basis_zh}；超定额：{'、'.join(over)}（超定额水量合计 {fmt(total, 0)} m³）",
+        f"{f.basis_en}; over quota: {', '.join(over)} ({fmt(total, 0)} m³ over quota in all)",
         f.details,
     )
 
@@ -225,7 +234,7 @@ REGISTER_FIGURES: dict[str, Figures] = {
 }
 # The data versions (registers' record kinds) each line reads; compliance.dependencies uses them.
 REGISTER_KEYS: dict[str, tuple[str, ...]] = {
-    "county.quota_management": ("quota-checks", "policy-documents"),
+    "county.quota_management": ("quota-checks", "water-quotas", "policy-documents"),
     "county.water_price_mechanism": ("policy-documents",),
     "county.three_simultaneities": ("construction-projects",),
     "county.water_saving_appliances": ("appliance-surveys",),

@@ -28,7 +28,8 @@ def _cell(value: object, kind: str) -> object:
 def record_rows(spec: RecordKind) -> tuple[list[str], list[list[object]]]:
     """The header (spec.headers) and every row, parent code first, in natural-key order."""
     parent = spec.parent_field.removesuffix("_id")
-    names = [a.name for a in spec.columns]
+    # a reference column is written as the referenced row's code, as the import reads it
+    names = [f"{a.ref[1]}__code" if a.ref else a.name for a in spec.columns]
     order = [f"{parent}__code", *spec.key]
     qs = spec.model.objects.order_by(*order).values_list(f"{parent}__code", *names)
     kinds = [a.kind for a in spec.columns]

@@ -73,27 +73,44 @@ POLICY_DOCUMENTS = (
     ),
 )
 
-QUOTA_HEADER = (
-    "user_code",
-    "year",
-    "quota_item",
-    "quota_unit",
-    "quota_value",
-    "quota_source",
-    "output_quantity",
+QUOTA_TABLE_HEADER = (
+    "area_code", "code", "sector", "item", "unit", "value", "standard", "clause", "verified",
+)  # fmt: skip
+# The quotas the county applies: items of the three parts of the Guangdong standard with the
+# order of magnitude of their values. The published tables could not be consulted here, so
+# every value is a demo value, unverified (verified=false), clause "待核".
+_Q = "待核（演示值）"
+QUOTAS = (
+    # code suffix, sector, item, unit, value, standard
+    ("A-RICE", "agriculture", "水稻灌溉（粤北，50%保证率）", "m³/亩", 600.0, "DB44/T 1461.1-2021"),
+    ("C2221", "industry", "机制纸及纸板（通用值）", "m³/t", 25.0, "DB44/T 1461.2-2021"),
+    ("C3011", "industry", "水泥（通用值）", "m³/t", 0.35, "DB44/T 1461.2-2021"),
+    ("C1713", "industry", "棉印染布（通用值）", "m³/100m", 2.5, "DB44/T 1461.2-2021"),
+    ("C-GEN", "industry", "工业产品（综合，按产值）", "m³/万元", 18.0, "DB44/T 1461.2-2021"),
+    ("H-3STAR", "services", "宾馆（三星级）", "m³/(床·a)", 150.0, "DB44/T 1461.3-2021"),
+    ("Q-HOSP", "services", "医院（综合）", "m³/(床·a)", 280.0, "DB44/T 1461.3-2021"),
+    ("P-SCHOOL", "services", "中小学（走读）", "m³/(人·a)", 10.0, "DB44/T 1461.3-2021"),
+    ("S-OFFICE", "services", "机关办公楼", "m³/(人·a)", 18.0, "DB44/T 1461.3-2021"),
+    ("R-URBAN", "domestic", "城镇居民生活", "L/(人·d)", 160.0, "DB44/T 1461.3-2021"),
 )
-# Quota items by sector (demo values of the right order; the real ones are in DB44/T 1461).
-QUOTA_ITEMS = {
-    "industry": ("工业产品（综合，按产值）", "m³/万元", 18.0, "DB44/T 1461.2-2021（演示值）"),
-    "services": ("宾馆（三星级）", "m³/(床·a)", 150.0, "DB44/T 1461.3-2021 表2（演示值）"),
-    "public_institution": ("医院（综合）", "m³/(床·a)", 280.0, "DB44/T 1461.3-2021 表3（演示值）"),
-}
-# Industry users by what they make (a keyword of their name).
-INDUSTRY_ITEMS = {
-    "造纸": ("机制纸及纸板（通用值）", "m³/t", 25.0, "DB44/T 1461.2-2021 表1（演示值）"),
-    "水泥": ("水泥（通用值）", "m³/t", 0.35, "DB44/T 1461.2-2021 表1（演示值）"),
-    "纺织": ("棉印染布（通用值）", "m³/100m", 2.5, "DB44/T 1461.2-2021 表1（演示值）"),
-}
+
+
+def quota_code(suffix: str) -> str:
+    return f"{COUNTY_CODE}-{suffix}"
+
+
+def quota_table_rows() -> list[list[str]]:
+    return [
+        [COUNTY_CODE, quota_code(sfx), sector, item, unit, f"{value:g}", std, _Q, "false"]
+        for sfx, sector, item, unit, value, std in QUOTAS
+    ]
+
+
+QUOTA_HEADER = ("user_code", "year", "quota_code", "output_quantity")
+# The quota a checked user is held to: by a keyword of its name, else by its sector.
+QUOTA_BY_SECTOR = {"industry": "C-GEN", "services": "H-3STAR", "public_institution": "Q-HOSP"}
+QUOTA_BY_NAME = {"造纸": "C2221", "水泥": "C3011", "纺织": "C1713"}
+_VALUES = {sfx: value for sfx, _sector, _item, _unit, value, _std in QUOTAS}
 CHECKED_PER_YEAR = 14  # users checked each year (the largest planned users)
 OVER_QUOTA = {2023: 2, 2024: 2, 2025: 1}  # how many of them exceed their quota
 
@@ -175,21 +192,19 @@ def quota_rows(users: Users, annual: np.ndarray, seed: int) -> list[list[str]]:
     that use ÷ output is 80-95 % of the quota, or 108-125 % for OVER_QUOTA of them (the
     cement works WU000002 first)."""
     rng = rng_for(seed, "quota-checks")
-    eligible = np.flatnonzero(np.isin(users.sector, list(QUOTA_ITEMS)) & ~np.isnan(users.plan))
+    eligible = np.flatnonzero(np.isin(users.sector, list(QUOTA_BY_SECTOR)) & ~np.isnan(users.plan))
     chosen = eligible[np.argsort(-annual[eligible].sum(axis=1))][:CHECKED_PER_YEAR]
     rows = []
     for k, year in enumerate(YEARS):
         over = set(chosen[1 : 1 + OVER_QUOTA[year]].tolist())  # chosen[0]: the paper mill
         for i in sorted(chosen.tolist()):
-            item, unit, quota, source = next(
-                (v for word, v in INDUSTRY_ITEMS.items() if word in users.name[i]),
-                QUOTA_ITEMS[users.sector[i]],
+            sfx = next(
+                (v for word, v in QUOTA_BY_NAME.items() if word in users.name[i]),
+                QUOTA_BY_SECTOR[users.sector[i]],
             )
             ratio = rng.uniform(1.08, 1.25) if i in over else rng.uniform(0.8, 0.95)
-            output = annual[i, k] / (quota * ratio)
-            rows.append(
-                [users.code[i], str(year), item, unit, f"{quota:g}", source, f"{output:.1f}"]
-            )
+            output = annual[i, k] / (_VALUES[sfx] * ratio)
+            rows.append([users.code[i], str(year), quota_code(sfx), f"{output:.1f}"])
     return rows
 
 

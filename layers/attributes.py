@@ -42,6 +42,14 @@ class Attr:
     # A further domain rule: value -> None, or the reason it is refused (e.g. a pipe diameter
     # off every nominal series). Import, API and admin share it through parse().
     check: Callable[[object], str | None] | None = None
+    # A code column naming a row of another table (records only): (model, foreign key field),
+    # e.g. ("registers.WaterQuota", "quota") for a column quota_code. Stored as the row's id.
+    ref: tuple[str, str] | None = None
+
+    @property
+    def db_column(self) -> str:
+        """The table column the value is written to (a reference's foreign key id)."""
+        return f"{self.ref[1]}_id" if self.ref else self.name
 
     def parse(self, raw: object) -> object:
         """The value as stored; ValueError with a readable reason when it does not fit."""

@@ -16,6 +16,7 @@ from registers.models import (
     PolicyDocument,
     PublicityEvent,
     QuotaCheck,
+    WaterQuota,
     WithdrawalPermit,
 )
 from registers.services import evidence_check
@@ -73,13 +74,22 @@ class PolicyDocumentAdmin(admin.ModelAdmin):
     date_hierarchy = "effective_from"
 
 
+@admin.register(WaterQuota)
+class WaterQuotaAdmin(admin.ModelAdmin):
+    form = MarkupFreeModelForm
+    list_display = ("code", "sector", "item", "value", "unit", "standard", "clause", "verified")
+    list_filter = ("sector", "verified", "standard")
+    search_fields = ("code", "item", "standard")
+
+
 @admin.register(QuotaCheck)
 class QuotaCheckAdmin(admin.ModelAdmin):
     form = MarkupFreeModelForm
-    list_display = ("user", "year", "quota_item", "quota_value", "quota_unit", "output_quantity")
-    list_filter = ("year",)
-    search_fields = ("user__code", "user__name", "quota_item")
+    list_display = ("user", "year", "quota", "output_quantity")
+    list_filter = ("year", "quota__sector")
+    search_fields = ("user__code", "user__name", "quota__item")
     raw_id_fields = ("user",)
+    list_select_related = ("user", "quota")
 
 
 @admin.register(ConstructionProject)

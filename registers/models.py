@@ -68,16 +68,55 @@ class PolicyDocument(models.Model):
         return f"{self.doc_number} {self.title}"
 
 
+class WaterQuota(models.Model):
+    """A water-use quota (用水定额) the area applies: m³ per unit of output for a product or use,
+    from the provincial standard (DB44/T 1461) with its edition and clause. `verified` is false
+    until the value has been checked against the published table."""
+
+    class Sector(models.TextChoices):
+        AGRICULTURE = "agriculture", _("Agriculture")
+        INDUSTRY = "industry", _("Industry")
+        SERVICES = "services", _("Services and public institutions")
+        DOMESTIC = "domestic", _("Domestic")
+
+    area = models.ForeignKey(AdminArea, verbose_name=_("area"), on_delete=models.CASCADE)
+    code = models.CharField(_("code"), max_length=60, unique=True)
+    sector = models.CharField(_("sector"), max_length=12, choices=Sector.choices)
+    item = models.CharField(_("quota item"), max_length=120, help_text=_("product or use"))
+    unit = models.CharField(_("quota unit"), max_length=30, help_text=_("e.g. m³/t"))
+    value = models.FloatField(_("quota"), help_text=_("m³ per unit of output"))
+    standard = models.CharField(
+        _("standard"), max_length=80, help_text=_("e.g. DB44/T 1461.2-2021")
+    )
+    clause = models.CharField(_("table and row"), max_length=80, blank=True)
+    verified = models.BooleanField(
+        _("verified"), default=False, help_text=_("checked against the published table")
+    )
+
+    class Meta:
+        ordering = ["area", "sector", "code"]
+        verbose_name = _("water-use quota")
+        verbose_name_plural = _("water-use quotas")
+        constraints = [
+            models.UniqueConstraint(fields=["area", "code"], name="waterquota_unique"),
+            models.CheckConstraint(condition=Q(value__gt=0), name="waterquota_value_pos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.value:g} {self.unit}"
+
+    @property
+    def name(self) -> str:  # register pages name a row's parent by code and name
+        return self.item
+
+
 class QuotaCheck(models.Model):
-    """A user's use per unit of output against its Guangdong quota (DB44/T 1461) for a year."""
+    """A user's use per unit of output against its quota (WaterQuota) for a year."""
 
     user = models.ForeignKey(WaterUser, verbose_name=_("water user"), on_delete=models.CASCADE)
     year = models.PositiveSmallIntegerField(_("year"))
-    quota_item = models.CharField(_("quota item"), max_length=120, help_text=_("product or use"))
-    quota_unit = models.CharField(_("quota unit"), max_length=30, help_text=_("e.g. m³/t"))
-    quota_value = models.FloatField(_("quota"), help_text=_("m³ per unit of output"))
-    quota_source = models.CharField(
-        _("quota source"), max_length=120, help_text=_("standard, edition and table")
+    quota = models.ForeignKey(
+        WaterQuota, verbose_name=_("quota"), on_delete=models.PROTECT, related_name="checks"
     )
     output_quantity = models.FloatField(
         _("output"), help_text=_("units of output in the year (tonnes, beds, persons …)")
@@ -90,11 +129,10 @@ class QuotaCheck(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "year"], name="quotacheck_unique"),
             *non_negative("output_quantity", prefix="quotacheck"),
-            models.CheckConstraint(condition=Q(quota_value__gt=0), name="quotacheck_quota_pos"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.year} {self.quota_item}"
+        return f"{self.user_id} {self.year} {self.quota_id}"
 
 
 class ConstructionProject(models.Model):

@@ -23,6 +23,7 @@ from layers.records import RECORD_KINDS
 # The registers in the order a county keeps its 台账.
 REGISTERS = (
     "policy-documents",
+    "water-quotas",
     "quota-checks",
     "construction-projects",
     "appliance-surveys",
@@ -89,6 +90,8 @@ def _cell(obj, name: str) -> str:
         return "—"
     if field.choices:
         return str(obj._get_FIELD_display(field))
+    if field.is_relation:
+        return str(value)
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if isinstance(value, float) and field.help_text == "°":  # coordinates: ~1 m
@@ -118,8 +121,9 @@ class RegisterTableView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         spec = _spec(self.request, kwargs["kind"])
         parent = spec.parent_field.removesuffix("_id")
-        names = [a.name for a in spec.columns]
-        qs = spec.model.objects.select_related(parent).order_by(f"{parent}__code", *spec.key)
+        names = [a.ref[1] if a.ref else a.name for a in spec.columns]  # a reference: its FK
+        related = [parent, *(a.ref[1] for a in spec.columns if a.ref)]
+        qs = spec.model.objects.select_related(*related).order_by(f"{parent}__code", *spec.key)
         page = Paginator(qs, PAGE_SIZE).get_page(self.request.GET.get("page"))
         rows = []
         for obj in page:

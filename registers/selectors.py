@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from registers.models import (
     ApplianceSurvey,
@@ -38,11 +38,12 @@ def registers_of_year(area_id: int, year: int) -> dict[str, list[dict]]:
             QuotaCheck.objects.filter(_area_q(area_id, "user__town"), year=year).values(
                 "user_id",
                 "user__code",
-                "quota_item",
-                "quota_unit",
-                "quota_value",
-                "quota_source",
                 "output_quantity",
+                quota_item=F("quota__item"),
+                quota_unit=F("quota__unit"),
+                quota_value=F("quota__value"),
+                quota_standard=F("quota__standard"),
+                quota_verified=F("quota__verified"),
             )  # fmt: skip
         ),
         "projects": list(

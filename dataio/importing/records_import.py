@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
+from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from openpyxl import load_workbook
@@ -82,12 +83,17 @@ def records_import(
     _check_header(spec, header)
     present = [a for a in spec.columns if a.name in header]
     parents = dict(spec.parent_model.objects.values_list("code", "id"))
-    parsed, errors = _parse(spec, header, rows, parents, progress)
+    refs = {
+        a.name: dict(apps.get_model(a.ref[0]).objects.values_list("code", "id"))
+        for a in spec.columns
+        if a.ref
+    }
+    parsed, errors = _parse(spec, header, rows, parents, progress, refs)
     if errors:
         raise ImportFailed(errors[:MAX_REPORTED_ERRORS])
     report = ImportReport(target=kind, rows=len(parsed), dry_run=dry_run)
     # A column left out of the file is left as it is on the records it updates.
-    columns = [spec.parent_field, *(a.name for a in present)]
+    columns = [spec.parent_field, *(a.db_column for a in present)]
     key = [spec.parent_field, *spec.key]
     try:
         with transaction.atomic():
@@ -141,6 +147,7 @@ def _parse(
     rows: Iterator[list],
     parents: dict[str, int],
     progress: Progress | None,
+    refs: dict[str, dict[str, int]],
 ) -> tuple[list[tuple], list[RowError]]:
     index = {name: header.index(name) for name in spec.headers if name in header}
     present = [a for a in spec.columns if a.name in index]
@@ -166,6 +173,14 @@ def _parse(
                 row[attr.name] = attr.parse(cells[index[attr.name]])
             except (ValueError, TypeError) as exc:
                 row_errors.append(RowError(number, attr.name, str(exc)))
+                continue
+            if attr.ref and row[attr.name] not in (None, ""):
+                ref_id = refs[attr.name].get(row[attr.name])
+                if ref_id is None:
+                    row_errors.append(
+                        RowError(number, attr.name, f"unknown code {row[attr.name]!r}")
+                    )
+                row[attr.name] = ref_id
         if not row_errors:
             for check, column, message in spec.checks:
                 if not check(row):

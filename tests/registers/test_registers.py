@@ -18,7 +18,7 @@ from compliance.register_figures import (
     water_price_mechanism,
     water_saving_appliances,
 )
-from registers.models import ConstructionProject, PublicityEvent
+from registers.models import ConstructionProject, PublicityEvent, WaterQuota
 from tests.helpers import evaluate_pending, tables_fingerprint
 
 TOWN = "441882105"  # 保安镇 in the demo
@@ -70,6 +70,8 @@ class FigureTests:
         f = quota_management(county({"quota_checks": checks, "documents": adopted}, users))
         assert f.value == pytest.approx(0.5)
         assert "U2 30 > 25" in f.basis_en
+        # over quota: 3,000 − 25 m³/t × 100 t = 500 m³, the volume a surcharge is levied on
+        assert f.details["over_quota_m3"] == {"U2": 500.0} and "500 m³ over quota" in f.basis_en
         assert quota_management(county({"quota_checks": checks}, users)).value == 0.0
         assert quota_management(county({})).value is None
         # 1,000 m³ used with no output is over any quota: 0 of 1
@@ -182,9 +184,15 @@ class ImportTests:
             ),
             (
                 "quota-checks",
-                "user_code,year,quota_item,quota_unit,quota_value,quota_source,output_quantity",
-                "WU000001,2030,纸,m³/t,-1,x,5",
-                "column quota_value",
+                "user_code,year,quota_code,output_quantity",
+                "WU000001,2030,441882-NOPE,5",
+                "column quota_code: unknown code '441882-NOPE'",
+            ),
+            (
+                "water-quotas",
+                "area_code,code,sector,item,unit,value,standard,clause,verified",
+                "441882,441882-X,industry,纸,m³/t,-1,DB44/T 1461.2-2021,,false",
+                "column value",
             ),
         ],
     )
@@ -241,9 +249,25 @@ class LineMovesTests:
         assert after["fresh"] is True
         assert after["results"][0]["value"] == pytest.approx(8 / 11)
 
+    def test_a_quota_edit_moves_the_quota_line(self, client, official):
+        """The demo's 2025 quota line: 13 of the 14 checked users within their quota. Halving
+        the paper quota (25 -> 12.5 m³/t) puts the paper mill, which works at 80-95 % of 25,
+        over it: 12 of 14 once the worker has run (the quota table's data version changed)."""
+        client.force_login(official)
+        url = "/api/v1/compliance/results/?year=2025&indicator=county.quota_management"
+
+        def value() -> float:
+            return client.get(url, HTTP_HOST="127.0.0.1").json()["results"][0]["value"]
+
+        assert value() == pytest.approx(13 / 14)
+        WaterQuota.objects.filter(code="441882-C2221").update(value=12.5)
+        evaluate_pending()
+        assert value() == pytest.approx(12 / 14)
+
 
 REGISTER_KINDS = (
     "policy-documents",
+    "water-quotas",
     "quota-checks",
     "construction-projects",
     "appliance-surveys",
