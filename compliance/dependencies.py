@@ -81,6 +81,7 @@ COUNTY_LINE_SOURCES: dict[str, tuple[tuple[str, ...], bool]] = {
     "county.bonus_benchmark": ((), False),
     "county.bonus_incentives": ((), False),
     "county.key_user_monitoring": (("user",), False),
+    "county.resource_levy_collection": (("user",), False),
 }
 
 

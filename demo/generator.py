@@ -264,6 +264,11 @@ def generate(
         ("appliance-surveys", registers.SURVEY_HEADER, registers.survey_rows(seed)),
         ("publicity-events", registers.EVENT_HEADER, registers.event_rows()),
         ("withdrawal-permits", registers.PERMIT_HEADER, permits),
+        (
+            "resource-levies",
+            registers.LEVY_HEADER,
+            registers.levy_rows(users, use["annual"], permits, seed),
+        ),
         ("key-users", registers.KEY_USER_HEADER, registers.key_user_rows()),
     ):
         counts[f"{name}.csv"] = write_csv(out_dir / f"{name}.csv", header, rows)

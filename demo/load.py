@@ -57,6 +57,7 @@ RECORD_ORDER = [
     "appliance-surveys",
     "publicity-events",
     "withdrawal-permits",
+    "resource-levies",
     "key-users",
 ]
 RASTER_ORDER = ["elevation", "rainfall", "land-use"]  # <slug>.tif from the generator

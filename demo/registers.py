@@ -347,3 +347,37 @@ KEY_USERS = (
 def key_user_rows() -> list[list[str]]:
     """The key monitored users' listings."""
     return [list(row) for row in KEY_USERS]
+
+
+LEVY_HEADER = ("user_code", "year", "assessed_m3", "rate_yuan_m3", "collected_yuan")
+# Water-resource fee (tax from 2025) rates by source, yuan/m³: demo values of the right order.
+LEVY_RATES = {"surface": 0.12, "groundwater": 0.20}
+# Per year: holders assessed below their use (85 %), and holders who paid only 60 % of the due.
+UNDER_ASSESSED = {2023: 3, 2024: 0, 2025: 0}
+SHORT_PAID = {2023: 2, 2024: 2, 2025: 1}
+
+
+def levy_rows(users: Users, annual: np.ndarray, permits: list[list[str]], seed: int) -> list:
+    """A levy a year for every permit holder (users without a permit are never assessed: the
+    line fails for them). Assessed on the year's use rounded up to 10 m³ and collected in full,
+    except UNDER_ASSESSED holders (85 % of the use assessed and collected) and SHORT_PAID ones
+    (60 % of the due collected)."""
+    rng = rng_for(seed, "levies")
+    index = {code: i for i, code in enumerate(users.code)}
+    holders = sorted({index[row[0]] for row in permits})
+    rows = []
+    for k, year in enumerate(YEARS):
+        picked = rng.permutation(holders)
+        under = set(picked[: UNDER_ASSESSED[year]].tolist())
+        short = set(picked[UNDER_ASSESSED[year] : UNDER_ASSESSED[year] + SHORT_PAID[year]].tolist())
+        for i in holders:
+            used = float(annual[i, k])
+            if used <= 0:
+                continue
+            rate = LEVY_RATES[users.source[i]]
+            assessed = np.floor(used * 0.85) if i in under else np.ceil((used + 1) / 10) * 10
+            collected = assessed * rate * (0.6 if i in short else 1.0)
+            rows.append(
+                [users.code[i], str(year), f"{assessed:.0f}", f"{rate:g}", f"{collected:.2f}"]
+            )
+    return rows

@@ -16,6 +16,7 @@ from registers.models import (
     PolicyDocument,
     PublicityEvent,
     QuotaCheck,
+    ResourceLevy,
     WaterQuota,
     WithdrawalPermit,
 )
@@ -182,3 +183,16 @@ class PlanTaskNoteAdmin(admin.ModelAdmin):
     list_filter = ("task__department",)
     search_fields = ("task__code", "task__title", "note")
     date_hierarchy = "noted_on"
+
+
+@admin.register(ResourceLevy)
+class ResourceLevyAdmin(admin.ModelAdmin):
+    form = MarkupFreeModelForm
+    list_display = ("holder", "year", "assessed_m3", "rate_yuan_m3", "due", "collected_yuan")
+    list_filter = ("year",)
+    search_fields = ("holder__code", "holder__name")
+    raw_id_fields = ("holder",)
+
+    @admin.display(description=_("due (yuan)"))
+    def due(self, obj: ResourceLevy) -> str:
+        return f"{obj.due_yuan:,.2f}"

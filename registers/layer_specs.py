@@ -152,6 +152,20 @@ RECORD_SPECS = (
         ),
     ),
     RecordKind(
+        "resource-levies",
+        m.ResourceLevy,
+        "user_code",
+        m.WaterUser,
+        "holder_id",
+        ("year",),
+        (
+            Attr("year", "int", required=True, min_value=1900, max_value=2100),
+            Attr("assessed_m3", "float", required=True, min_value=0),
+            Attr("rate_yuan_m3", "float", required=True, min_value=0, max_value=100),
+            Attr("collected_yuan", "float", required=True, min_value=0),
+        ),
+    ),
+    RecordKind(
         "key-users",
         m.KeyUserListing,
         "user_code",

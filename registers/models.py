@@ -468,3 +468,30 @@ class PlanTaskNote(models.Model):
 def report_date_ok(day) -> bool:
     """A progress report is dated today or earlier (the import checks rows with this too)."""
     return day <= timezone.localdate()
+
+
+class ResourceLevy(models.Model):
+    """A self-supplied user's water-resource fee or tax (水资源费/税) of a year: the volume
+    assessed, the rate, what was collected. Due = assessed volume × rate."""
+
+    holder = models.ForeignKey(WaterUser, verbose_name=_("payer"), on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField(_("year"))
+    assessed_m3 = models.FloatField(_("volume assessed"), help_text=_("m³"))
+    rate_yuan_m3 = models.FloatField(_("rate"), help_text=_("yuan per m³"))
+    collected_yuan = models.FloatField(_("collected"), help_text=_("yuan"))
+
+    class Meta:
+        ordering = ["year", "holder"]
+        verbose_name = _("water-resource levy")
+        verbose_name_plural = _("water-resource levies")
+        constraints = [
+            models.UniqueConstraint(fields=["holder", "year"], name="resourcelevy_unique"),
+            *non_negative("assessed_m3", "rate_yuan_m3", "collected_yuan", prefix="resourcelevy"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder_id} {self.year}"
+
+    @property
+    def due_yuan(self) -> float:
+        return self.assessed_m3 * self.rate_yuan_m3

@@ -29,6 +29,7 @@ REGISTERS = (
     "appliance-surveys",
     "publicity-events",
     "withdrawal-permits",
+    "resource-levies",
     "key-users",
     "plan-tasks",
     "plan-task-notes",

@@ -14,6 +14,7 @@ from registers.models import (
     PolicyDocument,
     PublicityEvent,
     QuotaCheck,
+    ResourceLevy,
     WithdrawalPermit,
 )
 
@@ -79,6 +80,11 @@ def registers_of_year(area_id: int, year: int) -> dict[str, list[dict]]:
             KeyUserListing.objects.filter(
                 _area_q(area_id, "user__town"), listed_on__lte=end
             ).values("user_id", "user__code", "tier", "monitoring")
+        ),
+        "levies": list(
+            ResourceLevy.objects.filter(_area_q(area_id, "holder__town"), year=year).values(
+                "holder_id", "holder__code", "assessed_m3", "rate_yuan_m3", "collected_yuan"
+            )
         ),
     }
 

@@ -194,6 +194,7 @@ class IndicatorSeedTests:
             "county.sewage_effluent",
             "county.reclaimed_water_rate",
             "county.key_user_monitoring",
+            "county.resource_levy_collection",
         }
         assert all(INDICATORS[c]["points"] == 0 for c in others)
 

@@ -14,11 +14,12 @@ from compliance.register_figures import (
     key_user_monitoring,
     publicity,
     quota_management,
+    resource_levy_collection,
     three_simultaneities,
     water_price_mechanism,
     water_saving_appliances,
 )
-from registers.models import ConstructionProject, PublicityEvent, WaterQuota
+from registers.models import ConstructionProject, PublicityEvent, ResourceLevy, WaterQuota
 from tests.helpers import evaluate_pending, tables_fingerprint
 
 TOWN = "441882105"  # 保安镇 in the demo
@@ -56,6 +57,30 @@ class FigureTests:
         ]
         f = key_user_monitoring(county({"key_users": listed}, users), 500_000)
         assert f.value == pytest.approx(1 / 3) and f.details["not_listed"] == ["U3"]
+
+    def test_resource_levy_collection(self):
+        """Liable: self-supplied, non-residential users that used water. U1 (surface, 10,000 m³
+        used, assessed 10,000 at 0.12 = 1,200 yuan, paid 1,200): full. U2 (groundwater, 5,000
+        used, assessed 4,000 at 0.20: under-assessed, due 5,000 × 0.20 = 1,000, paid 800):
+        short 200 yuan. U3 (surface, 2,000 used, no levy record): not assessed. U4 (public
+        network) and U5 (self-supplied household) are not liable. 1 of 3 = 0.333; due over
+        the records 2,200, collected 2,000."""
+        users = [user(1, "U1", 10_000), user(2, "U2", 5_000), user(3, "U3", 2_000)]
+        users += [user(4, "U4", 9_000), user(5, "U5", 100)]
+        for u, source in zip(users, ("surface", "groundwater", "surface", "public_network",
+                                     "groundwater"), strict=True):  # fmt: skip
+            u.source = source
+        users[4].sector = "residential"
+        levies = [
+            {"holder_id": 1, "assessed_m3": 10_000, "rate_yuan_m3": 0.12, "collected_yuan": 1200},
+            {"holder_id": 2, "assessed_m3": 4_000, "rate_yuan_m3": 0.20, "collected_yuan": 800},
+        ]
+        f = resource_levy_collection(county({"levies": levies}, users))
+        assert f.value == pytest.approx(1 / 3)
+        assert f.details["unassessed"] == ["U3"] and f.details["short_yuan"] == {"U2": 200.0}
+        assert f.details["due_yuan"] == 2200.0 and f.details["collected_yuan"] == 2000.0
+        assert "short: 1 users, 200 yuan" in f.basis_en
+        assert resource_levy_collection(county({}, users[3:4])).value is None  # nobody liable
 
     def test_quota_management(self):
         """Users 1 and 2 checked: 1 uses 1,000 m³ for 50 t (20 m³/t ≤ quota 25); 2 uses
@@ -189,6 +214,12 @@ class ImportTests:
                 "column quota_code: unknown code '441882-NOPE'",
             ),
             (
+                "resource-levies",
+                "user_code,year,assessed_m3,rate_yuan_m3,collected_yuan",
+                "WU000001,2025,1000,0.12,-5",
+                "column collected_yuan",
+            ),
+            (
                 "water-quotas",
                 "area_code,code,sector,item,unit,value,standard,clause,verified",
                 "441882,441882-X,industry,纸,m³/t,-1,DB44/T 1461.2-2021,,false",
@@ -264,6 +295,27 @@ class LineMovesTests:
         evaluate_pending()
         assert value() == pytest.approx(12 / 14)
 
+    def test_a_levy_payment_moves_the_levy_line(self, client, official):
+        """2025: one holder paid 60 % of its due. Recording the rest as collected makes one
+        more liable user collected in full once the worker has run: the value rises by
+        exactly 1 ÷ (liable users)."""
+        client.force_login(official)
+        url = "/api/v1/compliance/results/?year=2025&indicator=county.resource_levy_collection"
+
+        def row() -> dict:
+            return client.get(url, HTTP_HOST="127.0.0.1").json()["results"][0]
+
+        before = row()
+        short = before["details"]["short_yuan"]
+        assert len(short) == 1
+        (code,) = short
+        liable = round(before["details"]["whole"])
+        levy = ResourceLevy.objects.get(holder__code=code, year=2025)
+        levy.collected_yuan += short[code]
+        levy.save()
+        evaluate_pending()
+        assert row()["value"] == pytest.approx(before["value"] + 1 / liable)
+
 
 REGISTER_KINDS = (
     "policy-documents",
@@ -273,6 +325,7 @@ REGISTER_KINDS = (
     "appliance-surveys",
     "publicity-events",
     "withdrawal-permits",
+    "resource-levies",
     "key-users",
 )
 

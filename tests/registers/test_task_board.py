@@ -80,7 +80,7 @@ class ShippedPlanTests:
         assert "对高耗水行业实行差别水价" in late and "完善建设项目节水“三同时”制度" in late
         summary = task_board_summary(county.pk, D("2026-12-03"))
         assert summary == {
-            "total": 25, "done": 10, "under_way": 5, "not_started": 0, "overdue": 10
+            "total": 25, "done": 9, "under_way": 5, "not_started": 0, "overdue": 11
         }  # fmt: skip
 
 
@@ -153,7 +153,7 @@ class TaskBoardPageTests:
         assert "任务督查" in html and "逾期" in html
         first = html.index("连州市水利局")
         assert first < html.index("连州市教育局")
-        assert html.count('class="task-overdue"') == 10 and html.count('class="dept-late"') == 4
+        assert html.count('class="task-overdue"') == 11 and html.count('class="dept-late"') == 5
         assert "逾期 521 天" in html and "逾期 337 天" in html  # 2025-06-30, 2025-12-31 deadlines
         assert "报告进展" not in html
 
