@@ -55,8 +55,11 @@ def audit_record(
     )
 
 
-def audit_import(*, kind: str, target: str, path, report=None, errors=None) -> AuditEvent:
-    """Record an import run by a management command (actor 'system'): file, rows, outcome."""
+def audit_import(
+    *, kind: str, target: str, path, report=None, errors=None, user=None, request=None
+) -> AuditEvent:
+    """Record an import: file, rows, outcome; by a management command (actor 'system') or, from
+    a page, by the user who uploaded the file."""
     details = {"file": str(path), "kind": kind}
     if report is not None:
         details.update(
@@ -74,7 +77,9 @@ def audit_import(*, kind: str, target: str, path, report=None, errors=None) -> A
         outcome = AuditEvent.Outcome.REFUSED
     return audit_record(
         kind=AuditEvent.Kind.IMPORT,
-        actor=SYSTEM_ACTOR,
+        user=user,
+        request=request,
+        actor="" if user is not None else SYSTEM_ACTOR,
         outcome=outcome,
         object_type=kind,
         object_id=target,

@@ -37,7 +37,7 @@ REGISTERS = (
 PAGE_SIZE = 100
 
 
-def _spec(request, kind: str):
+def register_spec(request, kind: str):
     """The register's record kind, if the user may read it (404 / 403 otherwise)."""
     if kind not in REGISTERS:
         raise Http404
@@ -120,7 +120,7 @@ class RegisterTableView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        spec = _spec(self.request, kwargs["kind"])
+        spec = register_spec(self.request, kwargs["kind"])
         parent = spec.parent_field.removesuffix("_id")
         names = [a.ref[1] if a.ref else a.name for a in spec.columns]  # a reference: its FK
         related = [parent, *(a.ref[1] for a in spec.columns if a.ref)]
@@ -142,16 +142,28 @@ class RegisterTableView(LoginRequiredMixin, TemplateView):
                 "page": page,
                 "rows": rows,
                 "admin_url": _admin_url(self.request, spec),
+                "import_url": reverse("registers:import", args=[kwargs["kind"]])
+                if may_import(self.request, spec)
+                else None,
             }
         )
         return context
+
+
+def may_import(request, spec) -> bool:
+    """Importing a register adds and changes its rows: both permissions are needed."""
+    meta = spec.model._meta
+    return all(
+        request.user.has_perm(f"{meta.app_label}.{action}_{meta.model_name}")
+        for action in ("add", "change")
+    )
 
 
 class RegisterExportView(LoginRequiredMixin, View):
     """GET /registers/<kind>/export.<csv|xlsx>: the whole register as a file."""
 
     def get(self, request, kind: str, suffix: str):
-        _spec(request, kind)
+        register_spec(request, kind)
         with tempfile.TemporaryDirectory(prefix="register-export-") as folder:
             path = Path(folder) / f"{kind}.{suffix}"
             records_export(kind=kind, path=path)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from registers import pages, task_pages, views
+from registers import import_pages, pages, task_pages, views
 
 app_name = "registers"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", pages.RegisterListView.as_view(), name="index"),
     path("tasks/", task_pages.TaskBoardView.as_view(), name="tasks"),
     path("<slug:kind>/", pages.RegisterTableView.as_view(), name="table"),
+    path("<slug:kind>/import/", import_pages.RegisterImportView.as_view(), name="import"),
     path(
         "<slug:kind>/export.csv",
         pages.RegisterExportView.as_view(),

@@ -91,6 +91,8 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "registers:table": R,
     "registers:export-csv": R,
     "registers:export-xlsx": R,
+    "registers:tasks": {"get": SIGNED_IN, "post": ADMINS},  # admins report progress
+    "registers:import": {"get": ADMINS, "post": ADMINS},
     "editor:edit": {"get": EDITORS},
     "consumption_pages:query": R,
     "consumption_pages:users": R,
