@@ -86,21 +86,90 @@ def quota_management(data: CountyInput) -> Figure:
     )
 
 
-def water_price_mechanism(data: CountyInput) -> Figure:
-    """The mechanism's parts in force in the year ÷ 4 (TARIFF_KINDS)."""
+RESIDENTIAL_RATIOS = (1.0, 1.5, 3.0)  # 发改价格〔2013〕2676号 (unverified)
+SURCHARGE_MULTIPLES = (0.5, 1.0, 2.0)  # 发改价格〔2017〕1792号 (unverified)
+
+
+def _bands(data: CountyInput, kind: str, bases: tuple[str, ...]) -> list[dict]:
+    """The bands of the documents of `kind` in force, on one of `bases`, by band number."""
+    rows = _registers(data).get("bands", [])
+    return sorted(
+        (b for b in rows if b["document__kind"] == kind and b["basis"] in bases),
+        key=lambda b: b["band"],
+    )
+
+
+def tariff_part_problem(kind: str, bands: list[dict], params: dict) -> tuple[str, str] | None:
+    """Why a priced part's bands fall short (zh, en), or None when they meet the rule.
+
+    Residential tiers: at least as many household-use bands as residential_ratios, priced at
+    least ratio × the first band's price. Non-residential surcharges: at least as many
+    over-quota or over-plan bands as surcharge_multiples, each adding at least its multiple.
+    """
+    if kind == "tariff_residential_tiers":
+        ratios = [float(x) for x in params.get("residential_ratios", RESIDENTIAL_RATIOS)]
+        prices = [b["price_yuan_m3"] for b in bands if b["price_yuan_m3"] is not None]
+        if len(prices) < len(ratios):
+            return (f"阶梯少于 {len(ratios)} 级", f"fewer than {len(ratios)} tiers")
+        first = prices[0]
+        for n, (price, ratio) in enumerate(zip(prices, ratios, strict=False), start=1):
+            if first > 0 and price / first + 1e-9 < ratio / ratios[0]:
+                return (
+                    f"第 {n} 级价格 {fmt(price, 2)} 元低于首级的 {fmt(ratio, 2)} 倍",
+                    f"tier {n} price {fmt(price, 2)} yuan is below {fmt(ratio, 2)}× the first",
+                )
+        return None
+    multiples = [float(x) for x in params.get("surcharge_multiples", SURCHARGE_MULTIPLES)]
+    added = [b["multiple"] for b in bands if b["multiple"] is not None]
+    if len(added) < len(multiples):
+        return (f"加价档次少于 {len(multiples)} 档", f"fewer than {len(multiples)} bands")
+    for n, (got, need) in enumerate(zip(added, multiples, strict=False), start=1):
+        if got + 1e-9 < need:
+            return (
+                f"第 {n} 档加价 {fmt(got, 2)} 倍低于 {fmt(need, 2)} 倍",
+                f"band {n} adds {fmt(got, 2)}×, below {fmt(need, 2)}×",
+            )
+    return None
+
+
+PRICED_PARTS = {
+    "tariff_residential_tiers": ("household_m3_year",),
+    "tariff_nonresidential_progressive": ("over_quota_percent", "over_plan_percent"),
+}
+
+
+def water_price_mechanism(data: CountyInput, params: dict | None = None) -> Figure:
+    """The mechanism's parts in force in the year ÷ 4 (TARIFF_KINDS); the two priced parts
+    count only when their bands meet tariff_part_problem's rule."""
+    params = params or {}
     docs = _registers(data).get("documents", [])
     if not docs:
         return none("无水价文件台账", "no tariff documents")
     have = {d["kind"] for d in docs} & set(TARIFF_KINDS)
+    short: dict[str, tuple[str, str]] = {}
+    for kind, bases in PRICED_PARTS.items():
+        if kind in have:
+            problem = tariff_part_problem(kind, _bands(data, kind, bases), params)
+            if problem is not None:
+                short[kind] = problem
+    met = have - set(short)
     missing = [k for k in TARIFF_KINDS if k not in have]
-    f = share(len(have), len(TARIFF_KINDS), "已实施的水价机制/应实施", "parts in force / parts")
-    if not missing:
+    f = share(len(met), len(TARIFF_KINDS), "已实施的水价机制/应实施", "parts in force / parts")
+    if not missing and not short:
         return f
+    zh = [f"{f.basis_zh}"]
+    en = [f"{f.basis_en}"]
+    if missing:
+        zh.append(f"未实施：{'、'.join(TARIFF_KINDS[k][0] for k in missing)}")
+        en.append(f"missing: {', '.join(TARIFF_KINDS[k][1] for k in missing)}")
+    for kind, (why_zh, why_en) in short.items():
+        zh.append(f"{TARIFF_KINDS[kind][0]}不符合要求（{why_zh}）")
+        en.append(f"{TARIFF_KINDS[kind][1]} short of the rule ({why_en})")
     return Figure(
         f.value,
-        f"{f.basis_zh}；未实施：{'、'.join(TARIFF_KINDS[k][0] for k in missing)}",
-        f"{f.basis_en}; missing: {', '.join(TARIFF_KINDS[k][1] for k in missing)}",
-        {**f.details, "missing": missing},
+        "；".join(zh),
+        "; ".join(en),
+        {**f.details, "missing": missing, "short": sorted(short)},
     )
 
 
@@ -269,7 +338,9 @@ def resource_levy_collection(data: CountyInput, tolerance_yuan: float = 1.0) -> 
 Figures = Callable[[CountyInput, list[Row], Indicators], Figure]
 REGISTER_FIGURES: dict[str, Figures] = {
     "county.quota_management": lambda d, r, i: quota_management(d),
-    "county.water_price_mechanism": lambda d, r, i: water_price_mechanism(d),
+    "county.water_price_mechanism": lambda d, r, i: water_price_mechanism(
+        d, i["county.water_price_mechanism"].params
+    ),
     "county.three_simultaneities": lambda d, r, i: three_simultaneities(
         d, int(i["county.three_simultaneities"].params.get("window_years", 3))
     ),
@@ -291,7 +362,7 @@ REGISTER_FIGURES: dict[str, Figures] = {
 # The data versions (registers' record kinds) each line reads; compliance.dependencies uses them.
 REGISTER_KEYS: dict[str, tuple[str, ...]] = {
     "county.quota_management": ("quota-checks", "water-quotas", "policy-documents"),
-    "county.water_price_mechanism": ("policy-documents",),
+    "county.water_price_mechanism": ("policy-documents", "tariff-bands"),
     "county.three_simultaneities": ("construction-projects",),
     "county.water_saving_appliances": ("appliance-surveys",),
     "county.publicity": ("publicity-events",),

@@ -28,9 +28,10 @@ def _cell(value: object, kind: str) -> object:
 def record_rows(spec: RecordKind) -> tuple[list[str], list[list[object]]]:
     """The header (spec.headers) and every row, parent code first, in natural-key order."""
     parent = spec.parent_field.removesuffix("_id")
-    # a reference column is written as the referenced row's code, as the import reads it
-    names = [f"{a.ref[1]}__code" if a.ref else a.name for a in spec.columns]
-    order = [f"{parent}__code", *spec.key]
+    # a reference column is written as the referenced row's name, as the import reads it
+    names = [a.field_path for a in spec.columns]
+    by_name = {a.name: a for a in spec.columns}
+    order = [f"{parent}__code", *(by_name[k].field_path for k in spec.key)]
     qs = spec.model.objects.order_by(*order).values_list(f"{parent}__code", *names)
     kinds = [a.kind for a in spec.columns]
     rows = [

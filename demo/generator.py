@@ -258,6 +258,7 @@ def generate(
     permits = registers.permit_rows(users, use["annual"], seed)
     for name, header, rows in (
         ("policy-documents", registers.POLICY_HEADER, registers.policy_rows()),
+        ("tariff-bands", registers.BAND_HEADER, registers.band_rows()),
         ("water-quotas", registers.QUOTA_TABLE_HEADER, registers.quota_table_rows()),
         ("quota-checks", registers.QUOTA_HEADER, registers.quota_rows(users, use["annual"], seed)),
         ("construction-projects", registers.PROJECT_HEADER, registers.project_rows()),

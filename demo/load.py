@@ -51,6 +51,7 @@ RECORD_ORDER = [
     "consumption",
     # management registers (台账); quota checks hang off the users
     "policy-documents",
+    "tariff-bands",
     "water-quotas",
     "quota-checks",
     "construction-projects",

@@ -381,3 +381,28 @@ def levy_rows(users: Users, annual: np.ndarray, permits: list[list[str]], seed: 
                 [users.code[i], str(year), f"{assessed:.0f}", f"{rate:g}", f"{collected:.2f}"]
             )
     return rows
+
+
+BAND_HEADER = (
+    "area_code", "doc_number", "band", "basis", "lower", "upper", "price_yuan_m3", "multiple",
+)  # fmt: skip
+# Residential tiers by household use a year (216 / 300 m³, prices 1 : 1.5 : 3) and the
+# non-residential surcharge bands over quota or plan (≤ 20 %, 20-40 %, > 40 %: +0.5, +1, +2 ×).
+TARIFF_BANDS = (
+    ("连水〔2019〕12号", 1, "household_m3_year", 0, 216, 2.10, None),
+    ("连水〔2019〕12号", 2, "household_m3_year", 216, 300, 3.15, None),
+    ("连水〔2019〕12号", 3, "household_m3_year", 300, None, 6.30, None),
+    ("连发改价〔2021〕8号", 1, "over_quota_percent", 0, 20, None, 0.5),
+    ("连发改价〔2021〕8号", 2, "over_quota_percent", 20, 40, None, 1.0),
+    ("连发改价〔2021〕8号", 3, "over_quota_percent", 40, None, None, 2.0),
+)
+
+
+def band_rows() -> list[list[str]]:
+    def cell(v) -> str:
+        return "" if v is None else f"{v:g}"
+
+    return [
+        [COUNTY_CODE, doc, str(band), basis, cell(lo), cell(hi), cell(price), cell(mult)]
+        for doc, band, basis, lo, hi, price, mult in TARIFF_BANDS
+    ]

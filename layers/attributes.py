@@ -42,14 +42,25 @@ class Attr:
     # A further domain rule: value -> None, or the reason it is refused (e.g. a pipe diameter
     # off every nominal series). Import, API and admin share it through parse().
     check: Callable[[object], str | None] | None = None
-    # A code column naming a row of another table (records only): (model, foreign key field),
-    # e.g. ("registers.WaterQuota", "quota") for a column quota_code. Stored as the row's id.
-    ref: tuple[str, str] | None = None
+    # A column naming a row of another table (records only): (model, foreign key field[, the
+    # field it is named by, "code" unless given]), e.g. ("registers.WaterQuota", "quota") for a
+    # column quota_code. Stored as the row's id.
+    ref: tuple[str, ...] | None = None
 
     @property
     def db_column(self) -> str:
         """The table column the value is written to (a reference's foreign key id)."""
         return f"{self.ref[1]}_id" if self.ref else self.name
+
+    @property
+    def ref_lookup(self) -> str:
+        """The referenced table's naming field ("code" unless the reference says otherwise)."""
+        return self.ref[2] if self.ref and len(self.ref) > 2 else "code"
+
+    @property
+    def field_path(self) -> str:
+        """The ORM path of the value as the file writes it (a reference: its naming field)."""
+        return f"{self.ref[1]}__{self.ref_lookup}" if self.ref else self.name
 
     def parse(self, raw: object) -> object:
         """The value as stored; ValueError with a readable reason when it does not fit."""

@@ -17,6 +17,7 @@ from registers.models import (
     PublicityEvent,
     QuotaCheck,
     ResourceLevy,
+    TariffBand,
     WaterQuota,
     WithdrawalPermit,
 )
@@ -66,9 +67,17 @@ class EvidenceAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class TariffBandInline(admin.TabularInline):
+    model = TariffBand
+    form = MarkupFreeModelForm
+    extra = 0
+    fields = ("area", "band", "basis", "lower", "upper", "price_yuan_m3", "multiple")
+
+
 @admin.register(PolicyDocument)
 class PolicyDocumentAdmin(admin.ModelAdmin):
     form = MarkupFreeModelForm
+    inlines = (TariffBandInline,)
     list_display = ("doc_number", "title", "kind", "issued_on", "effective_from", "effective_to")
     list_filter = ("kind", "area")
     search_fields = ("doc_number", "title", "issuer")

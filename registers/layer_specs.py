@@ -38,6 +38,37 @@ RECORD_SPECS = (
         ),
     ),
     RecordKind(
+        "tariff-bands",
+        m.TariffBand,
+        *AREA,
+        ("doc_number", "band"),
+        (
+            Attr(
+                "doc_number",
+                required=True,
+                ref=("registers.PolicyDocument", "document", "doc_number"),
+            ),
+            Attr("band", "int", required=True, min_value=1, max_value=20),
+            Attr("basis", required=True, choices=_choices(m.TariffBand.Basis)),
+            Attr("lower", "float", required=True, min_value=0),
+            Attr("upper", "float", min_value=0),
+            Attr("price_yuan_m3", "float", min_value=0, max_value=1000),
+            Attr("multiple", "float", min_value=0, max_value=100),
+        ),
+        checks=(
+            (
+                lambda r: r["price_yuan_m3"] is not None or r["multiple"] is not None,
+                "price_yuan_m3",
+                "a band needs a price or a surcharge multiple",
+            ),
+            (
+                lambda r: r["upper"] is None or r["upper"] > r["lower"],
+                "upper",
+                "a band's upper bound must lie above its lower bound",
+            ),
+        ),
+    ),
+    RecordKind(
         "water-quotas",
         m.WaterQuota,
         *AREA,

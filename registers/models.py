@@ -495,3 +495,53 @@ class ResourceLevy(models.Model):
     @property
     def due_yuan(self) -> float:
         return self.assessed_m3 * self.rate_yuan_m3
+
+
+class TariffBand(models.Model):
+    """A band of a water-price document (水价标准): residential tiers by household use, or the
+    non-residential over-quota / over-plan surcharge bands, with a price or a multiple."""
+
+    class Basis(models.TextChoices):
+        HOUSEHOLD_M3_YEAR = "household_m3_year", _("household use per year (m³)")
+        OVER_QUOTA_PERCENT = "over_quota_percent", _("use over quota (%)")
+        OVER_PLAN_PERCENT = "over_plan_percent", _("use over plan (%)")
+        FLAT = "flat", _("flat rate")
+
+    area = models.ForeignKey(AdminArea, verbose_name=_("area"), on_delete=models.CASCADE)
+    document = models.ForeignKey(
+        PolicyDocument, verbose_name=_("document"), on_delete=models.CASCADE, related_name="bands"
+    )
+    band = models.PositiveSmallIntegerField(_("band"), help_text=_("1 = the first band"))
+    basis = models.CharField(_("measured by"), max_length=20, choices=Basis.choices)
+    lower = models.FloatField(_("from"), help_text=_("in the unit of the basis"))
+    upper = models.FloatField(
+        _("up to"), null=True, blank=True, help_text=_("empty: no upper bound")
+    )
+    price_yuan_m3 = models.FloatField(_("price"), null=True, blank=True, help_text=_("yuan per m³"))
+    multiple = models.FloatField(
+        _("surcharge multiple"),
+        null=True,
+        blank=True,
+        help_text=_("times the base price added (0.5 = +50 %)"),
+    )
+
+    class Meta:
+        ordering = ["area", "document", "band"]
+        verbose_name = _("tariff band")
+        verbose_name_plural = _("tariff bands")
+        constraints = [
+            models.UniqueConstraint(fields=["area", "document", "band"], name="tariffband_unique"),
+            *non_negative("lower", "upper", "price_yuan_m3", "multiple", prefix="tariffband"),
+            models.CheckConstraint(
+                condition=Q(price_yuan_m3__isnull=False) | Q(multiple__isnull=False),
+                name="tariffband_price_or_multiple",
+                violation_error_message=_("A band needs a price or a surcharge multiple."),
+            ),
+            models.CheckConstraint(
+                condition=Q(upper__isnull=True) | Q(upper__gt=F("lower")),
+                name="tariffband_upper_above_lower",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} #{self.band}"

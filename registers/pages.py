@@ -23,6 +23,7 @@ from layers.records import RECORD_KINDS
 # The registers in the order a county keeps its 台账.
 REGISTERS = (
     "policy-documents",
+    "tariff-bands",
     "water-quotas",
     "quota-checks",
     "construction-projects",
@@ -124,7 +125,9 @@ class RegisterTableView(LoginRequiredMixin, TemplateView):
         parent = spec.parent_field.removesuffix("_id")
         names = [a.ref[1] if a.ref else a.name for a in spec.columns]  # a reference: its FK
         related = [parent, *(a.ref[1] for a in spec.columns if a.ref)]
-        qs = spec.model.objects.select_related(*related).order_by(f"{parent}__code", *spec.key)
+        qs = spec.model.objects.select_related(*related).order_by(
+            f"{parent}__code", *(a.field_path for a in spec.columns if a.name in spec.key)
+        )
         page = Paginator(qs, PAGE_SIZE).get_page(self.request.GET.get("page"))
         rows = []
         for obj in page:

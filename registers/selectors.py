@@ -15,6 +15,7 @@ from registers.models import (
     PublicityEvent,
     QuotaCheck,
     ResourceLevy,
+    TariffBand,
     WithdrawalPermit,
 )
 
@@ -80,6 +81,18 @@ def registers_of_year(area_id: int, year: int) -> dict[str, list[dict]]:
             KeyUserListing.objects.filter(
                 _area_q(area_id, "user__town"), listed_on__lte=end
             ).values("user_id", "user__code", "tier", "monitoring")
+        ),
+        "bands": list(
+            TariffBand.objects.filter(document__in=docs).values(
+                "document__doc_number",
+                "document__kind",
+                "band",
+                "basis",
+                "lower",
+                "upper",
+                "price_yuan_m3",
+                "multiple",
+            )  # fmt: skip
         ),
         "levies": list(
             ResourceLevy.objects.filter(_area_q(area_id, "holder__town"), year=year).values(

@@ -15,6 +15,7 @@ _PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
     (re.compile(p), msg)
     for p, msg in (
         (r"^unknown code (?P<code>.+)$", gettext_noop("unknown code %(code)s")),
+        (r"^ambiguous code (?P<code>.+)$", gettext_noop("ambiguous code %(code)s")),
         (r"^a value is required$", gettext_noop("a value is required")),
         (
             r"^(?P<value>.+) is not one of (?P<choices>.+)$",

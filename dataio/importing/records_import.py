@@ -83,18 +83,15 @@ def records_import(
     _check_header(spec, header)
     present = [a for a in spec.columns if a.name in header]
     parents = dict(spec.parent_model.objects.values_list("code", "id"))
-    refs = {
-        a.name: dict(apps.get_model(a.ref[0]).objects.values_list("code", "id"))
-        for a in spec.columns
-        if a.ref
-    }
+    refs = {a.name: _ref_ids(a) for a in spec.columns if a.ref}
     parsed, errors = _parse(spec, header, rows, parents, progress, refs)
     if errors:
         raise ImportFailed(errors[:MAX_REPORTED_ERRORS])
     report = ImportReport(target=kind, rows=len(parsed), dry_run=dry_run)
     # A column left out of the file is left as it is on the records it updates.
     columns = [spec.parent_field, *(a.db_column for a in present)]
-    key = [spec.parent_field, *spec.key]
+    by_name = {a.name: a for a in spec.columns}
+    key = [spec.parent_field, *(by_name[k].db_column for k in spec.key)]
     try:
         with transaction.atomic():
             import_lock(kind)
@@ -108,6 +105,15 @@ def records_import(
     except (DatabaseError, psycopg.Error) as exc:
         raise _fail(f"refused by the database: {exc}") from None
     return report
+
+
+def _ref_ids(attr) -> dict[str, int | None]:
+    """The referenced table's rows by the name the file gives them; None for a name two rows
+    share (the file cannot say which one it means)."""
+    ids: dict[str, int | None] = {}
+    for name, pk in apps.get_model(attr.ref[0]).objects.values_list(attr.ref_lookup, "id"):
+        ids[name] = None if name in ids else pk
+    return ids
 
 
 def optional_columns(spec: RecordKind) -> set[str]:
@@ -175,11 +181,12 @@ def _parse(
                 row_errors.append(RowError(number, attr.name, str(exc)))
                 continue
             if attr.ref and row[attr.name] not in (None, ""):
-                ref_id = refs[attr.name].get(row[attr.name])
+                name = row[attr.name]
+                ref_id = refs[attr.name].get(name)
                 if ref_id is None:
-                    row_errors.append(
-                        RowError(number, attr.name, f"unknown code {row[attr.name]!r}")
-                    )
+                    known = name in refs[attr.name]
+                    why = f"ambiguous code {name!r}" if known else f"unknown code {name!r}"
+                    row_errors.append(RowError(number, attr.name, why))
                 row[attr.name] = ref_id
         if not row_errors:
             for check, column, message in spec.checks:

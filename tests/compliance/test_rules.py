@@ -118,7 +118,7 @@ LAYERS = {
 
 class IndicatorSeedTests:
     def test_version_and_shape(self):
-        assert SEED["version"] == 3
+        assert SEED["version"] == 4
         assert set(SEED) == {"version", "indicators", "categories"}
 
     def test_every_design_code_is_seeded(self):

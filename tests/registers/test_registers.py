@@ -15,6 +15,7 @@ from compliance.register_figures import (
     publicity,
     quota_management,
     resource_levy_collection,
+    tariff_part_problem,
     three_simultaneities,
     water_price_mechanism,
     water_saving_appliances,
@@ -105,18 +106,52 @@ class FigureTests:
         assert f.value == 0.0
 
     def test_water_price_mechanism(self):
-        """Residential tiers and agricultural reform in force: 2 of the 4 parts = 0.5."""
+        """Residential tiers (bands 2.00 / 3.00 / 6.00 yuan: 1 : 1.5 : 3, met) and agricultural
+        reform in force: 2 of the 4 parts = 0.5. With the third tier at 5.00 yuan (2.5× < 3×)
+        the tiers fall short: 1 of 4 = 0.25. Without any band recorded the tiers cannot be
+        shown to meet the rule either: 0.25."""
         docs = [
             {"kind": "tariff_residential_tiers", "doc_number": "A", "title": "a"},
             {"kind": "tariff_agricultural_reform", "doc_number": "B", "title": "b"},
             {"kind": "incentive_policy", "doc_number": "C", "title": "c"},
         ]
-        f = water_price_mechanism(county({"documents": docs}))
+
+        def band(n: int, price: float) -> dict:
+            return {
+                "document__doc_number": "A", "document__kind": "tariff_residential_tiers",
+                "band": n, "basis": "household_m3_year", "lower": 0.0, "upper": None,
+                "price_yuan_m3": price, "multiple": None,
+            }  # fmt: skip
+
+        bands = [band(1, 2.0), band(2, 3.0), band(3, 6.0)]
+        f = water_price_mechanism(county({"documents": docs, "bands": bands}))
         assert f.value == 0.5
         assert set(f.details["missing"]) == {
             "tariff_nonresidential_progressive",
             "tariff_high_use_differential",
         }
+        bands[2] = band(3, 5.0)
+        f = water_price_mechanism(county({"documents": docs, "bands": bands}))
+        assert f.value == 0.25 and f.details["short"] == ["tariff_residential_tiers"]
+        assert "tier 3 price 5 yuan is below 3× the first" in f.basis_en
+        assert water_price_mechanism(county({"documents": docs})).value == 0.25
+
+    def test_surcharge_bands(self):
+        """Over-quota bands adding 0.5×, 1×, 2× meet 发改价格〔2017〕1792号's floor; with the
+        second band at 0.8× they do not; two bands are fewer than three."""
+
+        def band(n: int, multiple: float) -> dict:
+            return {"band": n, "basis": "over_quota_percent", "price_yuan_m3": None,
+                    "multiple": multiple}  # fmt: skip
+
+        kind = "tariff_nonresidential_progressive"
+        good = [band(1, 0.5), band(2, 1.0), band(3, 2.0)]
+        assert tariff_part_problem(kind, good, {}) is None
+        low = [band(1, 0.5), band(2, 0.8), band(3, 2.0)]
+        assert tariff_part_problem(kind, low, {})[1] == "band 2 adds 0.8×, below 1×"
+        assert tariff_part_problem(kind, good[:2], {})[1] == "fewer than 3 bands"
+        # the floor is a parameter: a bureau that confirms other multiples edits them
+        assert tariff_part_problem(kind, low, {"surcharge_multiples": [0.5, 0.8, 2]}) is None
 
     def test_three_simultaneities_window(self):
         """2025, window 3 years (2023-2025): the 2021 project is out; of 2023 (ok), 2024 (no
@@ -212,6 +247,18 @@ class ImportTests:
                 "user_code,year,quota_code,output_quantity",
                 "WU000001,2030,441882-NOPE,5",
                 "column quota_code: unknown code '441882-NOPE'",
+            ),
+            (
+                "tariff-bands",
+                "area_code,doc_number,band,basis,lower,upper,price_yuan_m3,multiple",
+                "441882,连水〔1999〕1号,1,household_m3_year,0,216,2.1,",
+                "column doc_number: unknown code '连水〔1999〕1号'",
+            ),
+            (
+                "tariff-bands",
+                "area_code,doc_number,band,basis,lower,upper,price_yuan_m3,multiple",
+                "441882,连水〔2019〕12号,4,household_m3_year,300,200,,",
+                "a band needs a price or a surcharge multiple",
             ),
             (
                 "resource-levies",
@@ -319,6 +366,7 @@ class LineMovesTests:
 
 REGISTER_KINDS = (
     "policy-documents",
+    "tariff-bands",
     "water-quotas",
     "quota-checks",
     "construction-projects",
