@@ -318,5 +318,8 @@ FEATURE_FAMILIES: dict[
     ),
     # "rasters": a re-imported raster (land use, rainfall) makes these verdicts stale.
     "irrigation": (irrigation_rows, ("irrigation-districts", "irrigation-records", "rasters")),
-    "user": (user_rows, ("water-users", "consumption", "withdrawal-permits")),
+    "user": (
+        user_rows,
+        ("water-users", "consumption", "withdrawal-permits", "carrier-recognitions"),
+    ),
 }

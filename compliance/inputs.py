@@ -23,7 +23,7 @@ from layers.yearly import (
 )
 from network.selectors import supply_zones_with_balance
 from rasters.selectors import zonal_by_id
-from registers.selectors import permits_by_holder, registers_of_year
+from registers.selectors import carriers_by_user, permits_by_holder, registers_of_year
 
 
 @dataclass
@@ -93,14 +93,16 @@ class UserInput:
     code: str
     name: str
     sector: str
-    carrier: str
     annual_plan_m3: float | None
     town_id: int | None
     supply_zone_id: int | None
     monthly_m3: list[float]
     metered_m3: float  # the year's volume read from meters (the rest is estimated)
     source: str = "public_network"  # public_network | surface | groundwater (self-supplied)
-    carrier_year: int | None = None  # the year the carrier was recognised (None: not known)
+    # A water-saving carrier's kind ("" = none) and the year it was recognised, from the
+    # carrier-recognitions register (registers.selectors.carriers_by_user)
+    carrier: str = ""
+    carrier_year: int | None = None
     permits: list[dict] = field(default_factory=list)  # withdrawal permits (self-supplied users)
 
 
@@ -222,8 +224,10 @@ def county_input(
     )
     if users:
         permits = permits_by_holder(area.id, year)
+        carriers = carriers_by_user(area.id, year)
         for u in users:
             u.permits = permits.get(u.id, [])
+            u.carrier, u.carrier_year = carriers.get(u.id, ("", None))
     history = area_stats_history(area.id) if "stats" in parts else {}
     stats = history.get(year)
     registers = registers_of_year(area.id, year) if "registers" in parts else {}

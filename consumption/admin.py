@@ -9,7 +9,7 @@ from layers.admin import FeatureAdmin
 @admin.register(m.WaterUser)
 class WaterUserAdmin(FeatureAdmin):
     list_display = ("code", "name", "sector", "town", "annual_plan_m3")
-    list_filter = ("sector", "source", "carrier")
+    list_filter = ("sector", "source")
     readonly_fields = (*FeatureAdmin.readonly_fields, "town", "supply_zone")
 
 

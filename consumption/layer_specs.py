@@ -24,8 +24,6 @@ SPECS = (
             Attr("sector", required=True, choices=tuple(WaterUser.Sector.values)),
             Attr("source", choices=tuple(WaterUser.Source.values)),
             Attr("annual_plan_m3", "float", min_value=0),
-            Attr("carrier", choices=tuple(c for c in WaterUser.Carrier.values if c)),
-            Attr("carrier_year", "int", min_value=1990, max_value=2100),
         ),
         order=80,
         properties={"town_code": "town__code", "supply_zone_code": "supply_zone__code"},

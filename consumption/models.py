@@ -22,12 +22,6 @@ class WaterUser(LayerFeature, InTown):
         SURFACE = "surface", _("surface water")
         GROUNDWATER = "groundwater", _("groundwater")
 
-    class Carrier(models.TextChoices):
-        NONE = "", _("not recognised")
-        ENTERPRISE = "enterprise", _("water-saving enterprise")
-        INSTITUTION = "institution", _("water-saving institution")
-        COMMUNITY = "community", _("water-saving residential community")
-
     geom = models.PointField(_("location"), srid=4326, spatial_index=True)
     sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
     source = models.CharField(
@@ -36,10 +30,6 @@ class WaterUser(LayerFeature, InTown):
     annual_plan_m3 = models.FloatField(
         _("annual plan"), null=True, blank=True, help_text=_("m³ per year; empty = no plan")
     )
-    carrier = models.CharField(
-        _("water-saving carrier"), max_length=12, choices=Carrier.choices, blank=True, default=""
-    )
-    carrier_year = models.PositiveSmallIntegerField(_("recognised in"), null=True, blank=True)
     supply_zone = models.ForeignKey(
         "network.SupplyZone",
         verbose_name=_("supply zone"),

@@ -200,7 +200,7 @@ def users_with_monthly_volumes(area_id: int, start: dt.date, end: dt.date) -> li
     """The water users of an area with their monthly volumes over the period (monthly_m3, in
     month order) and the metered part (metered_m3), for evaluations."""
     return dict_rows(
-        "SELECT f.id, f.code, f.name, f.sector, f.carrier, f.carrier_year, f.source, "  # noqa: S608
+        "SELECT f.id, f.code, f.name, f.sector, f.source, "  # noqa: S608
         " f.annual_plan_m3, f.town_id, f.supply_zone_id, "
         f" {monthly_volumes_sql('f')} AS monthly_m3, "
         " (SELECT coalesce(sum(c.volume_m3), 0) FROM layers_consumption c "

@@ -243,8 +243,6 @@ def generate(
             "sector": users.sector,
             "source": users.source,
             "annual_plan_m3": users.plan.astype(float),
-            "carrier": carrier,
-            "carrier_year": carrier_year,
         },
         "Point",
     )
@@ -265,6 +263,11 @@ def generate(
         ("appliance-surveys", registers.SURVEY_HEADER, registers.survey_rows(seed)),
         ("publicity-events", registers.EVENT_HEADER, registers.event_rows()),
         ("withdrawal-permits", registers.PERMIT_HEADER, permits),
+        (
+            "carrier-recognitions",
+            registers.CARRIER_HEADER,
+            registers.carrier_rows(users, carrier, carrier_year, seed),
+        ),
         (
             "resource-levies",
             registers.LEVY_HEADER,

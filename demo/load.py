@@ -59,6 +59,7 @@ RECORD_ORDER = [
     "publicity-events",
     "withdrawal-permits",
     "resource-levies",
+    "carrier-recognitions",
     "key-users",
 ]
 RASTER_ORDER = ["elevation", "rainfall", "land-use"]  # <slug>.tif from the generator

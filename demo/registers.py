@@ -406,3 +406,34 @@ def band_rows() -> list[list[str]]:
         [COUNTY_CODE, doc, str(band), basis, cell(lo), cell(hi), cell(price), cell(mult)]
         for doc, band, basis, lo, hi, price, mult in TARIFF_BANDS
     ]
+
+
+CARRIER_HEADER = (
+    "user_code", "kind", "recognised_on", "standard", "certificate", "balance_test_on",
+    "revoked_on",
+)  # fmt: skip
+# The standard each kind of carrier is judged by (the county plan, 重点任务（四）4).
+CARRIER_STANDARDS = {
+    "enterprise": "GB/T 7119 节水型企业评价导则",
+    "institution": "粤水资源〔2014〕11号 广东省公共机构节水型单位建设标准",
+    "community": "节水型居民小区评价规范",
+}
+CARRIER_PREFIX = {"enterprise": "QY", "institution": "GJ", "community": "XQ"}
+
+
+def carrier_rows(users: Users, carrier: np.ndarray, year: np.ndarray, seed: int) -> list:
+    """A recognition per carrier (demo.users.assign_carriers) in its year, with a certificate
+    and, for enterprises and institutions, the water-balance test some months before."""
+    rng = rng_for(seed, "carrier-recognitions")
+    rows = []
+    for i in np.flatnonzero(carrier != ""):
+        kind, y = carrier[i], int(year[i])
+        month = int(rng.integers(3, 12))
+        tested = f"{y}-{month - 2:02d}-10" if kind != "community" else ""
+        rows.append(
+            [
+                users.code[i], kind, f"{y}-{month:02d}-15", CARRIER_STANDARDS[kind],
+                f"连节水{CARRIER_PREFIX[kind]}〔{y}〕{len(rows) + 1:03d}号", tested, "",
+            ]
+        )  # fmt: skip
+    return rows

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from layers.forms import MarkupFreeModelForm
 from registers.models import (
     ApplianceSurvey,
+    CarrierRecognition,
     ConstructionProject,
     Evidence,
     KeyUserListing,
@@ -205,3 +206,13 @@ class ResourceLevyAdmin(admin.ModelAdmin):
     @admin.display(description=_("due (yuan)"))
     def due(self, obj: ResourceLevy) -> str:
         return f"{obj.due_yuan:,.2f}"
+
+
+@admin.register(CarrierRecognition)
+class CarrierRecognitionAdmin(admin.ModelAdmin):
+    form = MarkupFreeModelForm
+    list_display = ("user", "kind", "recognised_on", "certificate", "balance_test_on", "revoked_on")
+    list_filter = ("kind",)
+    search_fields = ("user__code", "user__name", "certificate")
+    raw_id_fields = ("user",)
+    date_hierarchy = "recognised_on"

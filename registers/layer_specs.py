@@ -197,6 +197,29 @@ RECORD_SPECS = (
         ),
     ),
     RecordKind(
+        "carrier-recognitions",
+        m.CarrierRecognition,
+        "user_code",
+        m.WaterUser,
+        "user_id",
+        ("recognised_on",),
+        (
+            Attr("kind", required=True, choices=_choices(m.CarrierRecognition.Kind)),
+            Attr("recognised_on", "date", required=True),
+            Attr("standard"),
+            Attr("certificate"),
+            Attr("balance_test_on", "date"),
+            Attr("revoked_on", "date"),
+        ),
+        checks=(
+            (
+                lambda r: r["revoked_on"] is None or r["revoked_on"] > r["recognised_on"],
+                "revoked_on",
+                "a recognition cannot be revoked before it is made",
+            ),
+        ),
+    ),
+    RecordKind(
         "key-users",
         m.KeyUserListing,
         "user_code",

@@ -545,3 +545,42 @@ class TariffBand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id} #{self.band}"
+
+
+class CarrierRecognition(models.Model):
+    """A water-saving carrier recognition (节水载体认定): a water-saving enterprise, public
+    institution or residential community, with the standard it was judged by, its certificate
+    and water-balance test (水平衡测试). The carrier lines count a user from the year it was
+    recognised until it is revoked."""
+
+    class Kind(models.TextChoices):
+        ENTERPRISE = "enterprise", _("water-saving enterprise")
+        INSTITUTION = "institution", _("water-saving institution")
+        COMMUNITY = "community", _("water-saving residential community")
+
+    user = models.ForeignKey(WaterUser, verbose_name=_("water user"), on_delete=models.CASCADE)
+    kind = models.CharField(_("carrier"), max_length=12, choices=Kind.choices)
+    recognised_on = models.DateField(_("recognised on"))
+    standard = models.CharField(
+        _("standard"), max_length=120, blank=True, help_text=_("e.g. GB/T 7119-2018")
+    )
+    certificate = models.CharField(_("certificate number"), max_length=80, blank=True)
+    balance_test_on = models.DateField(_("water-balance test on"), null=True, blank=True)
+    revoked_on = models.DateField(
+        _("revoked on"), null=True, blank=True, help_text=_("empty: still recognised")
+    )
+
+    class Meta:
+        ordering = ["user", "recognised_on"]
+        verbose_name = _("carrier recognition")
+        verbose_name_plural = _("carrier recognitions")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "recognised_on"], name="carrier_unique"),
+            models.CheckConstraint(
+                condition=Q(revoked_on__isnull=True) | Q(revoked_on__gt=F("recognised_on")),
+                name="carrier_revoked_after_recognised",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.recognised_on}"

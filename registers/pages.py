@@ -31,6 +31,7 @@ REGISTERS = (
     "publicity-events",
     "withdrawal-permits",
     "resource-levies",
+    "carrier-recognitions",
     "key-users",
     "plan-tasks",
     "plan-task-notes",

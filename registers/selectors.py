@@ -8,6 +8,7 @@ from django.db.models import F, Q
 
 from registers.models import (
     ApplianceSurvey,
+    CarrierRecognition,
     ConstructionProject,
     Evidence,
     KeyUserListing,
@@ -163,4 +164,21 @@ def permits_by_holder(area_id: int, year: int) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = {}
     for r in rows:
         out.setdefault(r.pop("holder_id"), []).append(r)
+    return out
+
+
+def carriers_by_user(area_id: int, year: int) -> dict[int, tuple[str, int]]:
+    """Each recognised user's carrier kind and year of recognition, as of the end of `year`:
+    its first recognition not revoked by then (a recognition after `year` is returned too, so
+    the carrier lines can say it came later). One query."""
+    end = dt.date(year, 12, 31)
+    rows = (
+        CarrierRecognition.objects.filter(_area_q(area_id, "user__town"))
+        .filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=end))
+        .order_by("user_id", "recognised_on")
+        .values_list("user_id", "kind", "recognised_on")
+    )
+    out: dict[int, tuple[str, int]] = {}
+    for user_id, kind, recognised_on in rows:
+        out.setdefault(user_id, (kind, recognised_on.year))
     return out

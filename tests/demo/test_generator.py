@@ -49,7 +49,7 @@ LAYER_FIELDS = {
         "Point",
     ),
     "water-users": (
-        ["code", "name", "sector", "source", "annual_plan_m3", "carrier", "carrier_year"],
+        ["code", "name", "sector", "source", "annual_plan_m3"],
         "Point",
     ),
 }
@@ -851,15 +851,20 @@ class CoherenceTests:
             assert min(m[i].distance(m[j]) for j in same) < 2000, zf["code"][i]
 
     def test_carriers_by_year(self, out):
-        """Public institutions recognised by a year: < 50 % in 2023, >= 50 % in 2025."""
+        """Public institutions recognised by a year (register carrier-recognitions): < 50 % in
+        2023, >= 50 % in 2025; every recognition with its standard and certificate."""
         _, uf, _ = read_layer(out / "water-users.gpkg")
-        inst = [
-            (c, y) for s, c, y in zip(uf["sector"], uf["carrier"], uf["carrier_year"], strict=True)
-            if s == "public_institution"
-        ]  # fmt: skip
+        inst = {
+            c for c, s in zip(uf["code"], uf["sector"], strict=True) if s == "public_institution"
+        }
+        rows = read_csv(out / "carrier-recognitions.csv")
+        years = {
+            r["user_code"]: int(r["recognised_on"][:4]) for r in rows if r["kind"] == "institution"
+        }
 
         def share(year: int) -> float:
-            return sum(1 for c, y in inst if c == "institution" and y <= year) / len(inst)
+            return sum(1 for c in inst if years.get(c, 9999) <= year) / len(inst)
 
         assert share(2023) < 0.5 <= share(2025)
-        assert {int(y) for c, y in inst if c} <= set(range(2016, 2026))
+        assert set(years.values()) <= set(range(2016, 2026)) and set(years) <= inst
+        assert all(r["standard"] and r["certificate"] for r in rows)

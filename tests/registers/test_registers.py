@@ -363,8 +363,36 @@ class LineMovesTests:
         evaluate_pending()
         assert row()["value"] == pytest.approx(before["value"] + 1 / liable)
 
+    def test_a_carrier_recognition_moves_the_carrier_line(self, client, official, tmp_path):
+        """2025: recognising one more public institution (register carrier-recognitions) adds
+        exactly 1 ÷ (public institutions) to the institutions' carrier share; a recognition of
+        2026 changes nothing in 2025."""
+        from consumption.models import WaterUser
+
+        client.force_login(official)
+        url = "/api/v1/compliance/results/?year=2025&indicator=county.carrier_institution_share"
+
+        def value() -> float:
+            return client.get(url, HTTP_HOST="127.0.0.1").json()["results"][0]["value"]
+
+        before = value()
+        members = WaterUser.objects.filter(sector="public_institution")
+        target = members.exclude(carrierrecognition__isnull=False).order_by("code")
+        first, second = target[0].code, target[1].code
+        path = tmp_path / "c.csv"
+        path.write_text(
+            "user_code,kind,recognised_on,standard,certificate,balance_test_on,revoked_on\n"
+            f"{first},institution,2025-06-01,粤水资源〔2014〕11号,X-1,2025-04-01,\n"
+            f"{second},institution,2026-02-01,粤水资源〔2014〕11号,X-2,,\n",
+            encoding="utf-8",
+        )
+        run("carrier-recognitions", path)
+        evaluate_pending()
+        assert value() == pytest.approx(before + 1 / members.count())
+
 
 REGISTER_KINDS = (
+    "carrier-recognitions",
     "policy-documents",
     "tariff-bands",
     "water-quotas",
