@@ -15,7 +15,13 @@ from compliance.services import INDICATORS_KEY
 COUNTY_FAMILY = "county"
 STATS_KEY = "area-stats"  # the county's statistics of a year (population, GDP, cap)
 REGISTERS_PART = "registers"  # CountyInput part read by the management lines
-COUNTY_EXTRA_DEPENDENCIES = (STATS_KEY, *sorted({k for ks in REGISTER_KEYS.values() for k in ks}))
+# Scored lines outside the management registers that also read a register (for the detail
+# behind a statistic): they are not "management lines" a scenario may assume.
+REGISTER_READS: dict[str, tuple[str, ...]] = {
+    **REGISTER_KEYS,
+    "county.nonconventional_use": ("nonconventional-uses",),
+}
+COUNTY_EXTRA_DEPENDENCIES = (STATS_KEY, *sorted({k for ks in REGISTER_READS.values() for k in ks}))
 
 
 def family_dependencies(family: str) -> tuple[str, ...]:
@@ -65,7 +71,7 @@ COUNTY_LINE_SOURCES: dict[str, tuple[tuple[str, ...], bool]] = {
     "county.carrier_community_share": (("user",), False),
     "county.supply_leakage": (("supply",), False),
     "county.irrigation_coefficient": (("irrigation",), False),
-    "county.nonconventional_use": ((), True),
+    "county.nonconventional_use": (("sewage",), True),  # the plants' reclaimed water: detail
     "county.efficient_irrigation": (("irrigation",), False),
     "county.wfz_compliance_rate": (("wfz",), False),
     "county.town_cap_compliance": (("town",), False),
@@ -102,7 +108,7 @@ def county_line_dependencies(code: str) -> set[str]:
     """The data versions one scorecard line depends on."""
     families, stats = county_line_sources(code)
     keys = {k for f in families for k in family_dependencies(f)} | {INDICATORS_KEY}
-    keys |= set(REGISTER_KEYS.get(code, ()))
+    keys |= set(REGISTER_READS.get(code, ()))
     return keys | {STATS_KEY} if stats else keys
 
 

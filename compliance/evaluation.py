@@ -17,6 +17,7 @@ from django.utils import timezone
 from compliance.dependencies import (
     COUNTY_FAMILY,
     FAMILY_INPUTS,
+    REGISTER_READS,
     REGISTERS_PART,
     EvaluationPlan,
     county_line_sources,
@@ -25,7 +26,6 @@ from compliance.dependencies import (
 from compliance.evaluators import FEATURE_FAMILIES, IndicatorData, Row
 from compliance.inputs import RECEIVING_RADIUS_M, CountyInput, county_input
 from compliance.models import Indicator, Result
-from compliance.register_figures import REGISTER_KEYS
 from compliance.scorecard import county_rows
 from compliance.services import results_store
 from compliance.year_data import year_has_data
@@ -208,7 +208,7 @@ def evaluate_plan(area: AdminArea, year: int, plan: EvaluationPlan) -> list[Row]
     parts = {p for f in plan.families for p in FAMILY_INPUTS[f]}
     if any(county_line_sources(c)[1] for c in plan.county_lines):
         parts.add("stats")
-    if any(c in REGISTER_KEYS for c in plan.county_lines):
+    if any(c in REGISTER_READS for c in plan.county_lines):
         parts.add(REGISTERS_PART)
     data = county_input(area, year, **input_options(ind), parts=frozenset(parts))
     rows: list[Row] = []

@@ -278,11 +278,29 @@ def _metering(data: CountyInput, sectors: tuple[str, ...], zh: str, en: str) -> 
 
 
 def _nonconventional(data: CountyInput) -> Figure:
+    """The statistics' non-conventional use ÷ total use; details set beside it what the records
+    account for: the plants' reclaimed water (their monthly records) and the users' own
+    non-conventional use (register nonconventional-uses)."""
     total, parts = abstraction_total(data.stats)
     used = (data.stats or {}).get("abstraction_nonconventional_m3")
     if total is None or used is None:
         return _none("无非常规水源利用量或按水源统计的取水量", "no non-conventional or total use")
-    return _share(used, total, "非常规水源利用量/用水总量", "non-conventional / total use", **parts)
+    plants = sum(m.get("reclaimed_m3") or 0.0 for p in data.plants for m in p.months)
+    users = sum(r["volume_m3"] for r in (data.registers or {}).get("nonconventional", []))
+    f = _share(
+        used, total, "非常规水源利用量/用水总量", "non-conventional / total use",
+        **parts, plants_reclaimed_m3=round(plants), users_m3=round(users),
+    )  # fmt: skip
+    if not (plants or users):
+        return f
+    return Figure(
+        f.value,
+        f"{f.basis_zh}；台账合计 {fmt(plants + users, 0)} m³"
+        f"（污水处理厂再生水 {fmt(plants, 0)} m³，用水户 {fmt(users, 0)} m³）",
+        f"{f.basis_en}; records account for {fmt(plants + users, 0)} m³ (plants' reclaimed "
+        f"{fmt(plants, 0)} m³, users {fmt(users, 0)} m³)",
+        f.details,
+    )
 
 
 Figures = Callable[[CountyInput, list[Row], Indicators], Figure]

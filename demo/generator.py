@@ -254,6 +254,7 @@ def generate(
 
     report("registers", 0, 1)
     permits = registers.permit_rows(users, use["annual"], seed)
+    rain = registers.nonconventional_rows(users, seed)
     for name, header, rows in (
         ("policy-documents", registers.POLICY_HEADER, registers.policy_rows()),
         ("tariff-bands", registers.BAND_HEADER, registers.band_rows()),
@@ -273,6 +274,7 @@ def generate(
             registers.LEVY_HEADER,
             registers.levy_rows(users, use["annual"], permits, seed),
         ),
+        ("nonconventional-uses", registers.NONCONVENTIONAL_HEADER, rain),
         ("key-users", registers.KEY_USER_HEADER, registers.key_user_rows()),
     ):
         counts[f"{name}.csv"] = write_csv(out_dir / f"{name}.csv", header, rows)
@@ -287,7 +289,9 @@ def generate(
             sector=users.sector,
             source=users.source,
             system_input=sum(float(r[2]) for r in balance if int(r[1]) == year),
-            reclaimed=sum(float(r[10]) for r in plant_months if r[1].startswith(str(year))),
+            # non-conventional: the plants' reclaimed water and the users' harvested rain
+            reclaimed=sum(float(r[10]) for r in plant_months if r[1].startswith(str(year)))
+            + sum(float(r[3]) for r in rain if int(r[1]) == year),
             seed=seed,
         )
         for k, year in enumerate(YEARS)

@@ -60,6 +60,7 @@ RECORD_ORDER = [
     "withdrawal-permits",
     "resource-levies",
     "carrier-recognitions",
+    "nonconventional-uses",
     "key-users",
 ]
 RASTER_ORDER = ["elevation", "rainfall", "land-use"]  # <slug>.tif from the generator

@@ -437,3 +437,22 @@ def carrier_rows(users: Users, carrier: np.ndarray, year: np.ndarray, seed: int)
             ]
         )  # fmt: skip
     return rows
+
+
+NONCONVENTIONAL_HEADER = ("user_code", "year", "kind", "volume_m3")
+RAIN_USERS, RAIN_FROM = 6, 2024  # schools and offices harvesting rain since 2024
+
+
+def nonconventional_rows(users: Users, seed: int) -> list[list[str]]:
+    """Harvested rainwater of RAIN_USERS public institutions from RAIN_FROM (800-3,000 m³ a
+    year each); the county's non-conventional statistic adds it to the plants' reclaimed
+    water (demo.generator)."""
+    rng = rng_for(seed, "rainwater")
+    members = np.flatnonzero(users.sector == "public_institution")
+    chosen = sorted(rng.choice(members, min(RAIN_USERS, len(members)), replace=False).tolist())
+    return [
+        [users.code[i], str(year), "rainwater", f"{rng.uniform(800, 3000):.0f}"]
+        for year in YEARS
+        if year >= RAIN_FROM
+        for i in chosen
+    ]

@@ -12,6 +12,7 @@ from registers.models import (
     ConstructionProject,
     Evidence,
     KeyUserListing,
+    NonConventionalUse,
     PlanTask,
     PlanTaskNote,
     PolicyDocument,
@@ -216,3 +217,12 @@ class CarrierRecognitionAdmin(admin.ModelAdmin):
     search_fields = ("user__code", "user__name", "certificate")
     raw_id_fields = ("user",)
     date_hierarchy = "recognised_on"
+
+
+@admin.register(NonConventionalUse)
+class NonConventionalUseAdmin(admin.ModelAdmin):
+    form = MarkupFreeModelForm
+    list_display = ("user", "year", "kind", "volume_m3")
+    list_filter = ("year", "kind")
+    search_fields = ("user__code", "user__name")
+    raw_id_fields = ("user",)

@@ -220,6 +220,19 @@ RECORD_SPECS = (
         ),
     ),
     RecordKind(
+        "nonconventional-uses",
+        m.NonConventionalUse,
+        "user_code",
+        m.WaterUser,
+        "user_id",
+        ("year", "kind"),
+        (
+            Attr("year", "int", required=True, min_value=1900, max_value=2100),
+            Attr("kind", required=True, choices=_choices(m.NonConventionalUse.Kind)),
+            Attr("volume_m3", "float", required=True, min_value=0),
+        ),
+    ),
+    RecordKind(
         "key-users",
         m.KeyUserListing,
         "user_code",

@@ -584,3 +584,32 @@ class CarrierRecognition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} {self.recognised_on}"
+
+
+class NonConventionalUse(models.Model):
+    """A user's use of non-conventional water in a year (非常规水源利用): harvested rain,
+    reclaimed water bought from a plant, brackish or mine water. The plants' own reclaimed
+    water is in their monthly records."""
+
+    class Kind(models.TextChoices):
+        RAINWATER = "rainwater", _("Harvested rainwater")
+        RECLAIMED = "reclaimed", _("Reclaimed water")
+        BRACKISH = "brackish", _("Brackish water")
+        MINE = "mine", _("Mine water")
+
+    user = models.ForeignKey(WaterUser, verbose_name=_("water user"), on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField(_("year"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    volume_m3 = models.FloatField(_("volume"), help_text=_("m³"))
+
+    class Meta:
+        ordering = ["year", "user", "kind"]
+        verbose_name = _("non-conventional water use")
+        verbose_name_plural = _("non-conventional water uses")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "year", "kind"], name="nonconv_unique"),
+            *non_negative("volume_m3", prefix="nonconv"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.year} {self.kind}"

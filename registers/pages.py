@@ -32,6 +32,7 @@ REGISTERS = (
     "withdrawal-permits",
     "resource-levies",
     "carrier-recognitions",
+    "nonconventional-uses",
     "key-users",
     "plan-tasks",
     "plan-task-notes",

@@ -12,6 +12,7 @@ from registers.models import (
     ConstructionProject,
     Evidence,
     KeyUserListing,
+    NonConventionalUse,
     PolicyDocument,
     PublicityEvent,
     QuotaCheck,
@@ -94,6 +95,11 @@ def registers_of_year(area_id: int, year: int) -> dict[str, list[dict]]:
                 "price_yuan_m3",
                 "multiple",
             )  # fmt: skip
+        ),
+        "nonconventional": list(
+            NonConventionalUse.objects.filter(_area_q(area_id, "user__town"), year=year).values(
+                "user__code", "kind", "volume_m3"
+            )
         ),
         "levies": list(
             ResourceLevy.objects.filter(_area_q(area_id, "holder__town"), year=year).values(

@@ -218,6 +218,27 @@ class TotalUseTests:
         v = line(county(stats=stats), "county.nonconventional_use")
         assert v.value == pytest.approx(0.03) and v.status == COMPLIANT
 
+    def test_nonconventional_records_beside_the_statistic(self):
+        """The same 30,000 m³ statistic; the records account for a plant's reclaimed water
+        (12,000 + 8,000 m³ in two months) and a school's rain (4,000 m³): 24,000 m³, shown
+        beside the statistic without changing the value (3 %)."""
+        stats = {
+            **self.STATS,
+            "abstraction_public_supply_m3": 270_000.0,
+            "abstraction_nonconventional_m3": 30_000.0,
+        }
+        months = [
+            {"month": "2025-01", "treated_m3": 90_000.0, "reclaimed_m3": 12_000.0},
+            {"month": "2025-02", "treated_m3": 80_000.0, "reclaimed_m3": 8_000.0},
+        ]
+        plant = PlantInput(1, "P1", "P1", None, "operating", 10_000, "2", None, months)
+        rain = [{"user__code": "S1", "kind": "rainwater", "volume_m3": 4_000.0}]
+        data = county(stats=stats, plants=[plant], registers={"nonconventional": rain})
+        v = line(data, "county.nonconventional_use")
+        assert v.value == pytest.approx(0.03)
+        assert v.details["plants_reclaimed_m3"] == 20_000 and v.details["users_m3"] == 4_000
+        assert "records account for 24,000 m³" in v.explanation_en
+
 
 class DeclineRateTests:
     def history(self):

@@ -261,6 +261,12 @@ class ImportTests:
                 "a band needs a price or a surcharge multiple",
             ),
             (
+                "nonconventional-uses",
+                "user_code,year,kind,volume_m3",
+                "WU000001,2025,seawater,10",
+                "column kind",
+            ),
+            (
                 "resource-levies",
                 "user_code,year,assessed_m3,rate_yuan_m3,collected_yuan",
                 "WU000001,2025,1000,0.12,-5",
@@ -393,6 +399,7 @@ class LineMovesTests:
 
 REGISTER_KINDS = (
     "carrier-recognitions",
+    "nonconventional-uses",
     "policy-documents",
     "tariff-bands",
     "water-quotas",
