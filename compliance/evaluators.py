@@ -204,7 +204,7 @@ def irrigation_rows(data: CountyInput, ind: Indicators) -> list[Row]:
                 "irrigation-districts",
                 d.id,
                 d.code,
-                irrigation.quota(d.record, d.main_crop, quota.params, ref=quota.ref),
+                irrigation.quota(d.record, d.main_crop, quota.params, ref=quota.ref, own=d.quota),
             ),
             Row(
                 meter.code,
@@ -317,7 +317,16 @@ FEATURE_FAMILIES: dict[
         ("towns", "sewage-plants", "area-stats", "water-users", "consumption"),
     ),
     # "rasters": a re-imported raster (land use, rainfall) makes these verdicts stale.
-    "irrigation": (irrigation_rows, ("irrigation-districts", "irrigation-records", "rasters")),
+    "irrigation": (
+        irrigation_rows,
+        (
+            "irrigation-districts",
+            "irrigation-records",
+            "rasters",
+            "district-quotas",
+            "water-quotas",
+        ),
+    ),  # fmt: skip
     "user": (
         user_rows,
         ("water-users", "consumption", "withdrawal-permits", "carrier-recognitions"),

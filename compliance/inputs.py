@@ -23,7 +23,12 @@ from layers.yearly import (
 )
 from network.selectors import supply_zones_with_balance
 from rasters.selectors import zonal_by_id
-from registers.selectors import carriers_by_user, permits_by_holder, registers_of_year
+from registers.selectors import (
+    carriers_by_user,
+    permits_by_holder,
+    quotas_by_district,
+    registers_of_year,
+)
 
 
 @dataclass
@@ -85,6 +90,8 @@ class DistrictInput:
     rainfall_mm: float | None = None  # mean annual rainfall over the district; None: no raster
     land_use_file_missing: bool = False  # the land-use raster is registered, its file is not
     rainfall_file_missing: bool = False  # the rainfall raster is registered, its file is not
+    # the quota the district is held to (register district-quotas); None: its crop's default
+    quota: dict | None = None
 
 
 @dataclass
@@ -217,6 +224,9 @@ def county_input(
     ]
     if districts:
         _district_rasters(districts, land_use_raster, rainfall_raster)
+        quotas = quotas_by_district(area.id, year)
+        for d in districts:
+            d.quota = quotas.get(d.id)
     users = (
         [UserInput(**r) for r in users_with_monthly_volumes(area.id, **period)]
         if "users" in parts

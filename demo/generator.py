@@ -259,6 +259,7 @@ def generate(
         ("policy-documents", registers.POLICY_HEADER, registers.policy_rows()),
         ("tariff-bands", registers.BAND_HEADER, registers.band_rows()),
         ("water-quotas", registers.QUOTA_TABLE_HEADER, registers.quota_table_rows()),
+        ("district-quotas", registers.DISTRICT_QUOTA_HEADER, registers.district_quota_rows()),
         ("quota-checks", registers.QUOTA_HEADER, registers.quota_rows(users, use["annual"], seed)),
         ("construction-projects", registers.PROJECT_HEADER, registers.project_rows()),
         ("appliance-surveys", registers.SURVEY_HEADER, registers.survey_rows(seed)),

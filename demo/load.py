@@ -53,6 +53,7 @@ RECORD_ORDER = [
     "policy-documents",
     "tariff-bands",
     "water-quotas",
+    "district-quotas",
     "quota-checks",
     "construction-projects",
     "appliance-surveys",

@@ -19,6 +19,7 @@ import numpy as np
 from demo.common import COUNTY_CODE, YEARS, rng_for
 from demo.towns import TOWNS
 from demo.users import Users
+from demo.water import IRRIGATION_DISTRICTS
 
 POLICY_HEADER = (
     "area_code",
@@ -83,6 +84,8 @@ _Q = "待核（演示值）"
 QUOTAS = (
     # code suffix, sector, item, unit, value, standard
     ("A-RICE", "agriculture", "水稻灌溉（粤北，50%保证率）", "m³/亩", 600.0, "DB44/T 1461.1-2021"),
+    ("A-VEG", "agriculture", "蔬菜灌溉（粤北，50%保证率）", "m³/亩", 400.0, "DB44/T 1461.1-2021"),
+    ("A-FRUIT", "agriculture", "果树灌溉（粤北，50%保证率）", "m³/亩", 350.0, "DB44/T 1461.1-2021"),
     ("C2221", "industry", "机制纸及纸板（通用值）", "m³/t", 25.0, "DB44/T 1461.2-2021"),
     ("C3011", "industry", "水泥（通用值）", "m³/t", 0.35, "DB44/T 1461.2-2021"),
     ("C1713", "industry", "棉印染布（通用值）", "m³/100m", 2.5, "DB44/T 1461.2-2021"),
@@ -455,4 +458,18 @@ def nonconventional_rows(users: Users, seed: int) -> list[list[str]]:
         for year in YEARS
         if year >= RAIN_FROM
         for i in chosen
+    ]
+
+
+DISTRICT_QUOTA_HEADER = ("district_code", "from_year", "quota_code")
+CROP_QUOTAS = {"rice": "A-RICE", "vegetables": "A-VEG", "fruit": "A-FRUIT"}
+QUOTAS_FROM = 2021  # the year the county adopted DB44/T 1461-2021 (连水〔2021〕35号)
+
+
+def district_quota_rows() -> list[list[str]]:
+    """Each irrigation district held to its main crop's quota from QUOTAS_FROM (the same values
+    as irrigation.quota's defaults, so the verdicts do not move)."""
+    return [
+        [d.code, str(QUOTAS_FROM), quota_code(CROP_QUOTAS[d.main_crop])]
+        for d in IRRIGATION_DISTRICTS
     ]

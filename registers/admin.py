@@ -10,6 +10,7 @@ from registers.models import (
     ApplianceSurvey,
     CarrierRecognition,
     ConstructionProject,
+    DistrictQuota,
     Evidence,
     KeyUserListing,
     NonConventionalUse,
@@ -226,3 +227,10 @@ class NonConventionalUseAdmin(admin.ModelAdmin):
     list_filter = ("year", "kind")
     search_fields = ("user__code", "user__name")
     raw_id_fields = ("user",)
+
+
+@admin.register(DistrictQuota)
+class DistrictQuotaAdmin(admin.ModelAdmin):
+    form = MarkupFreeModelForm
+    list_display = ("district", "from_year", "quota")
+    list_select_related = ("district", "quota")

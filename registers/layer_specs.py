@@ -85,6 +85,18 @@ RECORD_SPECS = (
         ),
     ),
     RecordKind(
+        "district-quotas",
+        m.DistrictQuota,
+        "district_code",
+        m.IrrigationDistrict,
+        "district_id",
+        ("from_year",),
+        (
+            Attr("from_year", "int", required=True, min_value=1900, max_value=2100),
+            Attr("quota_code", required=True, ref=("registers.WaterQuota", "quota")),
+        ),
+    ),
+    RecordKind(
         "quota-checks",
         m.QuotaCheck,
         "user_code",

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consumption.models import WaterUser
-from layers.models import AdminArea
+from layers.models import AdminArea, IrrigationDistrict
 from layers.models.base import non_negative
 
 
@@ -613,3 +613,31 @@ class NonConventionalUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.year} {self.kind}"
+
+
+class DistrictQuota(models.Model):
+    """The water-use quota an irrigation district is held to from a year on (its crop's
+    irrigation quota, 灌溉用水定额): irrigation.quota judges the district against it."""
+
+    district = models.ForeignKey(
+        IrrigationDistrict, verbose_name=_("irrigation district"), on_delete=models.CASCADE
+    )
+    from_year = models.PositiveSmallIntegerField(_("from year"))
+    quota = models.ForeignKey(
+        WaterQuota,
+        verbose_name=_("quota"),
+        on_delete=models.PROTECT,
+        related_name="districts",
+        limit_choices_to={"sector": "agriculture"},
+    )
+
+    class Meta:
+        ordering = ["district", "from_year"]
+        verbose_name = _("district quota")
+        verbose_name_plural = _("district quotas")
+        constraints = [
+            models.UniqueConstraint(fields=["district", "from_year"], name="districtquota_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.from_year}"

@@ -25,6 +25,7 @@ REGISTERS = (
     "policy-documents",
     "tariff-bands",
     "water-quotas",
+    "district-quotas",
     "quota-checks",
     "construction-projects",
     "appliance-surveys",

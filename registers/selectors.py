@@ -10,6 +10,7 @@ from registers.models import (
     ApplianceSurvey,
     CarrierRecognition,
     ConstructionProject,
+    DistrictQuota,
     Evidence,
     KeyUserListing,
     NonConventionalUse,
@@ -187,4 +188,27 @@ def carriers_by_user(area_id: int, year: int) -> dict[int, tuple[str, int]]:
     out: dict[int, tuple[str, int]] = {}
     for user_id, kind, recognised_on in rows:
         out.setdefault(user_id, (kind, recognised_on.year))
+    return out
+
+
+def quotas_by_district(area_id: int, year: int) -> dict[int, dict]:
+    """Each irrigation district's quota in `year`: the latest DistrictQuota from that year or
+    before (value m³ per 亩, item, standard, verified, code). One query."""
+    rows = (
+        DistrictQuota.objects.filter(_area_q(area_id, "district__town"), from_year__lte=year)
+        .order_by("district_id", "-from_year")
+        .values(
+            "district_id",
+            "quota__code",
+            "quota__item",
+            "quota__unit",
+            "quota__value",
+            "quota__standard",
+            "quota__clause",
+            "quota__verified",
+        )  # fmt: skip
+    )
+    out: dict[int, dict] = {}
+    for r in rows:
+        out.setdefault(r.pop("district_id"), {k.removeprefix("quota__"): v for k, v in r.items()})
     return out

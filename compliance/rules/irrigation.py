@@ -103,18 +103,28 @@ def coefficient(record: dict | None, threshold: float, *, ref: str | None = None
 
 
 def quota(
-    record: dict | None, main_crop: str | None, params: dict, *, ref: str | None = None
+    record: dict | None,
+    main_crop: str | None,
+    params: dict,
+    *,
+    ref: str | None = None,
+    own: dict | None = None,
 ) -> Verdict:
-    """Water use per 亩 (gross withdrawal ÷ irrigated area) against the main crop's quota.
+    """Water use per 亩 (gross withdrawal ÷ irrigated area) against the district's quota.
 
-    params["quotas_m3_per_mu"]: crop -> m³ per 亩; a crop it does not list uses its "other" row,
-    and without one (or without a main crop) the verdict is no_data.
+    own: the quota the district is held to (register district-quotas: value, item, standard,
+    verified, code), which wins; else params["quotas_m3_per_mu"]: crop -> m³ per 亩, a crop it
+    does not list using its "other" row, and without one (or without a main crop) no_data.
     """
     ref_zh, ref_en = refs(ref, QUOTA_REF, QUOTA_REF_EN)
     quotas: Mapping[str, float] = params["quotas_m3_per_mu"]
     crop = (main_crop or "").strip()
     quota_crop = crop if crop in quotas else FALLBACK_CROP if crop else ""
     limit = num(quotas.get(quota_crop)) if quota_crop else None
+    if own is not None and num(own.get("value")) is not None:
+        limit = num(own["value"])
+        quota_crop = crop
+        ref_zh = f"{own.get('item', '')}：{own.get('standard', '')} {own.get('clause', '')}".strip()
     gross, area = _figures(record, "gross_withdrawal_m3", "irrigated_area_mu")
     if limit is None:
         return no_data(
@@ -149,6 +159,8 @@ def quota(
             "main_crop": crop,
             "quota_crop": quota_crop,
             "quota_m3_per_mu": limit,
+            "quota_code": own.get("code") if own else None,
+            "quota_verified": own.get("verified") if own else None,
             "gross_withdrawal_m3": gross,
             "irrigated_area_mu": area,
         },

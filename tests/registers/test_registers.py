@@ -396,8 +396,38 @@ class LineMovesTests:
         evaluate_pending()
         assert value() == pytest.approx(before + 1 / members.count())
 
+    def test_a_district_quota_moves_the_district_verdict(self, client, official, tmp_path):
+        """ID05 (rice) is judged against the 600 m³/亩 rice quota. Holding it from 2025 to a
+        stricter quota of 300 m³/亩 (a new quota row and a district-quotas row) makes its 2025
+        verdict compare with 300 and name that quota, once the worker has run."""
+        client.force_login(official)
+        url = "/api/v1/compliance/results/?year=2025&indicator=irrigation.quota&code=ID05"
+
+        def row() -> dict:
+            return client.get(url, HTTP_HOST="127.0.0.1").json()["results"][0]
+
+        assert row()["threshold"] == 600
+        quotas = tmp_path / "q.csv"
+        quotas.write_text(
+            "area_code,code,sector,item,unit,value,standard,clause,verified\n"
+            "441882,441882-A-RICE-X,agriculture,水稻灌溉（节水灌区）,m³/亩,300,"
+            "DB44/T 1461.1-2021,表X,false\n",
+            encoding="utf-8",
+        )
+        run("water-quotas", quotas)
+        link = tmp_path / "d.csv"
+        link.write_text(
+            "district_code,from_year,quota_code\nID05,2025,441882-A-RICE-X\n", encoding="utf-8"
+        )
+        run("district-quotas", link)
+        evaluate_pending()
+        after = row()
+        assert after["threshold"] == 300 and after["details"]["quota_code"] == "441882-A-RICE-X"
+        assert "水稻灌溉（节水灌区）" in after["explanation"]
+
 
 REGISTER_KINDS = (
+    "district-quotas",
     "carrier-recognitions",
     "nonconventional-uses",
     "policy-documents",
