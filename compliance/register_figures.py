@@ -132,6 +132,30 @@ def tariff_part_problem(kind: str, bands: list[dict], params: dict) -> tuple[str
     return None
 
 
+def reform_problem(data: CountyInput, params: dict) -> tuple[str, str] | None:
+    """Why the agricultural reform falls short (zh, en), or None: the irrigated area it covers
+    (each district's latest record, at most its own area) ÷ the districts' irrigated area must
+    reach params agricultural_reform_share (default 1: the whole irrigated area)."""
+    need = float(params.get("agricultural_reform_share", 1.0))
+    registers = _registers(data)
+    areas = {d["id"]: d["effective_area_mu"] or 0.0 for d in registers.get("districts", [])}
+    whole = sum(areas.values())
+    reformed = sum(
+        min(r["reformed_area_mu"], areas.get(r["district_id"], 0.0))
+        for r in registers.get("reform", [])
+    )
+    if whole <= 0:
+        return ("无灌区面积", "no irrigated area")
+    if reformed / whole + 1e-9 < need:
+        return (
+            f"改革面积 {fmt(reformed, 0)} 亩，占灌溉面积 {fmt(reformed / whole * 100, 1)}%，"
+            f"要求 {fmt(need * 100, 0)}%",
+            f"reform covers {fmt(reformed, 0)} of {fmt(whole, 0)} 亩 "
+            f"({fmt(reformed / whole * 100, 1)} %), {fmt(need * 100, 0)} % required",
+        )
+    return None
+
+
 PRICED_PARTS = {
     "tariff_residential_tiers": ("household_m3_year",),
     "tariff_nonresidential_progressive": ("over_quota_percent", "over_plan_percent"),
@@ -140,7 +164,8 @@ PRICED_PARTS = {
 
 def water_price_mechanism(data: CountyInput, params: dict | None = None) -> Figure:
     """The mechanism's parts in force in the year ÷ 4 (TARIFF_KINDS); the two priced parts
-    count only when their bands meet tariff_part_problem's rule."""
+    count only when their bands meet tariff_part_problem's rule, the agricultural reform only
+    when it covers the irrigated area reform_problem asks."""
     params = params or {}
     docs = _registers(data).get("documents", [])
     if not docs:
@@ -152,6 +177,10 @@ def water_price_mechanism(data: CountyInput, params: dict | None = None) -> Figu
             problem = tariff_part_problem(kind, _bands(data, kind, bases), params)
             if problem is not None:
                 short[kind] = problem
+    if "tariff_agricultural_reform" in have:
+        problem = reform_problem(data, params)
+        if problem is not None:
+            short["tariff_agricultural_reform"] = problem
     met = have - set(short)
     missing = [k for k in TARIFF_KINDS if k not in have]
     f = share(len(met), len(TARIFF_KINDS), "已实施的水价机制/应实施", "parts in force / parts")
@@ -362,7 +391,12 @@ REGISTER_FIGURES: dict[str, Figures] = {
 # The data versions (registers' record kinds) each line reads; compliance.dependencies uses them.
 REGISTER_KEYS: dict[str, tuple[str, ...]] = {
     "county.quota_management": ("quota-checks", "water-quotas", "policy-documents"),
-    "county.water_price_mechanism": ("policy-documents", "tariff-bands"),
+    "county.water_price_mechanism": (
+        "policy-documents",
+        "tariff-bands",
+        "agricultural-price-reform",
+        "irrigation-districts",
+    ),  # fmt: skip
     "county.three_simultaneities": ("construction-projects",),
     "county.water_saving_appliances": ("appliance-surveys",),
     "county.publicity": ("publicity-events",),

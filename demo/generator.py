@@ -258,6 +258,11 @@ def generate(
     for name, header, rows in (
         ("policy-documents", registers.POLICY_HEADER, registers.policy_rows()),
         ("tariff-bands", registers.BAND_HEADER, registers.band_rows()),
+        (
+            "agricultural-price-reform",
+            registers.REFORM_HEADER,
+            registers.reform_rows({d[0].code: float(d[3]) for d in water.districts}),
+        ),
         ("water-quotas", registers.QUOTA_TABLE_HEADER, registers.quota_table_rows()),
         ("district-quotas", registers.DISTRICT_QUOTA_HEADER, registers.district_quota_rows()),
         ("quota-checks", registers.QUOTA_HEADER, registers.quota_rows(users, use["annual"], seed)),

@@ -52,6 +52,7 @@ RECORD_ORDER = [
     # management registers (台账); quota checks hang off the users
     "policy-documents",
     "tariff-bands",
+    "agricultural-price-reform",
     "water-quotas",
     "district-quotas",
     "quota-checks",

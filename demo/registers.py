@@ -473,3 +473,21 @@ def district_quota_rows() -> list[list[str]]:
         [d.code, str(QUOTAS_FROM), quota_code(CROP_QUOTAS[d.main_crop])]
         for d in IRRIGATION_DISTRICTS
     ]
+
+
+REFORM_HEADER = ("district_code", "year", "reformed_area_mu", "note")
+# The agricultural water-price reform (连府办〔2024〕21号, from May 2024): the two medium rice
+# districts done in 2024 and half of 九陂, all five by the end of 2025.
+REFORM_SHARES = {
+    2024: {"ID01": 1.0, "ID02": 1.0, "ID05": 0.5},
+    2025: {"ID01": 1.0, "ID02": 1.0, "ID03": 1.0, "ID04": 1.0, "ID05": 1.0},
+}
+
+
+def reform_rows(effective_mu: dict[str, float]) -> list[list[str]]:
+    """Each year's reformed area per district (REFORM_SHARES × its effective irrigated area)."""
+    return [
+        [code, str(year), f"{effective_mu[code] * share:.0f}", "计量到斗口，定价到户，精准补贴"]
+        for year, shares in REFORM_SHARES.items()
+        for code, share in shares.items()
+    ]

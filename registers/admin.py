@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from layers.forms import MarkupFreeModelForm
 from registers.models import (
+    AgriculturalPriceReform,
     ApplianceSurvey,
     CarrierRecognition,
     ConstructionProject,
@@ -234,3 +235,11 @@ class DistrictQuotaAdmin(admin.ModelAdmin):
     form = MarkupFreeModelForm
     list_display = ("district", "from_year", "quota")
     list_select_related = ("district", "quota")
+
+
+@admin.register(AgriculturalPriceReform)
+class AgriculturalPriceReformAdmin(admin.ModelAdmin):
+    form = MarkupFreeModelForm
+    list_display = ("district", "year", "reformed_area_mu", "note")
+    list_filter = ("year",)
+    list_select_related = ("district",)

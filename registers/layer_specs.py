@@ -69,6 +69,19 @@ RECORD_SPECS = (
         ),
     ),
     RecordKind(
+        "agricultural-price-reform",
+        m.AgriculturalPriceReform,
+        "district_code",
+        m.IrrigationDistrict,
+        "district_id",
+        ("year",),
+        (
+            Attr("year", "int", required=True, min_value=1900, max_value=2100),
+            Attr("reformed_area_mu", "float", required=True, min_value=0),
+            Attr("note"),
+        ),
+    ),
+    RecordKind(
         "water-quotas",
         m.WaterQuota,
         *AREA,

@@ -641,3 +641,28 @@ class DistrictQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.district_id} {self.from_year}"
+
+
+class AgriculturalPriceReform(models.Model):
+    """How far an irrigation district's comprehensive agricultural water-price reform (农业水价
+    综合改革) had got by a year's end: the irrigated area where it is in place (measured to the
+    field, priced, with subsidies and rewards)."""
+
+    district = models.ForeignKey(
+        IrrigationDistrict, verbose_name=_("irrigation district"), on_delete=models.CASCADE
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    reformed_area_mu = models.FloatField(_("area reformed"), help_text=_("亩"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["district", "year"]
+        verbose_name = _("agricultural water-price reform")
+        verbose_name_plural = _("agricultural water-price reform")
+        constraints = [
+            models.UniqueConstraint(fields=["district", "year"], name="agreform_unique"),
+            *non_negative("reformed_area_mu", prefix="agreform"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.year}"

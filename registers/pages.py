@@ -24,6 +24,7 @@ from layers.records import RECORD_KINDS
 REGISTERS = (
     "policy-documents",
     "tariff-bands",
+    "agricultural-price-reform",
     "water-quotas",
     "district-quotas",
     "quota-checks",

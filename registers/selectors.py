@@ -6,7 +6,9 @@ import datetime as dt
 
 from django.db.models import F, Q
 
+from layers.models import IrrigationDistrict
 from registers.models import (
+    AgriculturalPriceReform,
     ApplianceSurvey,
     CarrierRecognition,
     ConstructionProject,
@@ -102,6 +104,14 @@ def registers_of_year(area_id: int, year: int) -> dict[str, list[dict]]:
                 "user__code", "kind", "volume_m3"
             )
         ),
+        # the agricultural water-price reform: each district's irrigated area, and how much of
+        # it the reform covered by the year's end (its latest record up to the year)
+        "districts": list(
+            IrrigationDistrict.objects.filter(_area_q(area_id, "town")).values(
+                "id", "code", "effective_area_mu"
+            )
+        ),
+        "reform": _latest_reform(area_id, year),
         "levies": list(
             ResourceLevy.objects.filter(_area_q(area_id, "holder__town"), year=year).values(
                 "holder_id", "holder__code", "assessed_m3", "rate_yuan_m3", "collected_yuan"
@@ -212,3 +222,16 @@ def quotas_by_district(area_id: int, year: int) -> dict[int, dict]:
     for r in rows:
         out.setdefault(r.pop("district_id"), {k.removeprefix("quota__"): v for k, v in r.items()})
     return out
+
+
+def _latest_reform(area_id: int, year: int) -> list[dict]:
+    """Per district, its latest agricultural-price-reform record up to `year`."""
+    rows = (
+        AgriculturalPriceReform.objects.filter(_area_q(area_id, "district__town"), year__lte=year)
+        .order_by("district_id", "-year")
+        .values("district_id", "year", "reformed_area_mu")
+    )
+    latest: dict[int, dict] = {}
+    for r in rows:
+        latest.setdefault(r["district_id"], r)
+    return list(latest.values())

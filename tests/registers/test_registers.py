@@ -14,6 +14,7 @@ from compliance.register_figures import (
     key_user_monitoring,
     publicity,
     quota_management,
+    reform_problem,
     resource_levy_collection,
     tariff_part_problem,
     three_simultaneities,
@@ -107,13 +108,21 @@ class FigureTests:
 
     def test_water_price_mechanism(self):
         """Residential tiers (bands 2.00 / 3.00 / 6.00 yuan: 1 : 1.5 : 3, met) and agricultural
-        reform in force: 2 of the 4 parts = 0.5. With the third tier at 5.00 yuan (2.5× < 3×)
-        the tiers fall short: 1 of 4 = 0.25. Without any band recorded the tiers cannot be
-        shown to meet the rule either: 0.25."""
+        reform in force, the reform covering both districts (1,000 + 500 of 1,500 亩): 2 of the
+        4 parts = 0.5. With the third tier at 5.00 yuan (2.5× < 3×) the tiers fall short: 0.25.
+        Without any band recorded the tiers cannot be shown to meet the rule either: 0.25."""
         docs = [
             {"kind": "tariff_residential_tiers", "doc_number": "A", "title": "a"},
             {"kind": "tariff_agricultural_reform", "doc_number": "B", "title": "b"},
             {"kind": "incentive_policy", "doc_number": "C", "title": "c"},
+        ]
+        districts = [
+            {"id": 1, "code": "D1", "effective_area_mu": 1000.0},
+            {"id": 2, "code": "D2", "effective_area_mu": 500.0},
+        ]
+        reform = [
+            {"district_id": 1, "year": 2024, "reformed_area_mu": 1000.0},
+            {"district_id": 2, "year": 2025, "reformed_area_mu": 500.0},
         ]
 
         def band(n: int, price: float) -> dict:
@@ -124,17 +133,40 @@ class FigureTests:
             }  # fmt: skip
 
         bands = [band(1, 2.0), band(2, 3.0), band(3, 6.0)]
-        f = water_price_mechanism(county({"documents": docs, "bands": bands}))
+        regs = {"documents": docs, "bands": bands, "districts": districts, "reform": reform}
+        f = water_price_mechanism(county(regs))
         assert f.value == 0.5
         assert set(f.details["missing"]) == {
             "tariff_nonresidential_progressive",
             "tariff_high_use_differential",
         }
         bands[2] = band(3, 5.0)
-        f = water_price_mechanism(county({"documents": docs, "bands": bands}))
+        f = water_price_mechanism(county(regs))
         assert f.value == 0.25 and f.details["short"] == ["tariff_residential_tiers"]
         assert "tier 3 price 5 yuan is below 3× the first" in f.basis_en
-        assert water_price_mechanism(county({"documents": docs})).value == 0.25
+        assert water_price_mechanism(county({**regs, "bands": []})).value == 0.25
+
+    def test_agricultural_reform_share(self):
+        """Districts of 1,000 and 500 亩; reform records 1,000 and 200 亩 (and 800 亩 claimed
+        for the 500 亩 district, capped at 500). 1,200 of 1,500 = 80 % < 100 %: short;
+        capped 1,500 of 1,500: met; with the share lowered to 0.8 the 80 % case is met."""
+        districts = [
+            {"id": 1, "code": "D1", "effective_area_mu": 1000.0},
+            {"id": 2, "code": "D2", "effective_area_mu": 500.0},
+        ]
+
+        def data(second: float):
+            reform = [
+                {"district_id": 1, "year": 2025, "reformed_area_mu": 1000.0},
+                {"district_id": 2, "year": 2025, "reformed_area_mu": second},
+            ]
+            return county({"districts": districts, "reform": reform})
+
+        assert reform_problem(data(200.0), {})[1] == (
+            "reform covers 1,200 of 1,500 亩 (80 %), 100 % required"
+        )
+        assert reform_problem(data(800.0), {}) is None
+        assert reform_problem(data(200.0), {"agricultural_reform_share": 0.8}) is None
 
     def test_surcharge_bands(self):
         """Over-quota bands adding 0.5×, 1×, 2× meet 发改价格〔2017〕1792号's floor; with the
@@ -427,6 +459,7 @@ class LineMovesTests:
 
 
 REGISTER_KINDS = (
+    "agricultural-price-reform",
     "district-quotas",
     "carrier-recognitions",
     "nonconventional-uses",
