@@ -146,8 +146,23 @@ def register_summary(area_id: int, year: int) -> dict[str, dict]:
         "banned_found": sum(s["banned_found"] or 0 for s in regs["surveys"]),
         "events": len(regs["events"]),
         "reach_persons": sum(e["reach_persons"] or 0 for e in regs["events"]),
+        "quotas_used": len({c["quota_item"] for c in regs["quota_checks"]}),
+        "quotas_unverified": len(
+            {c["quota_item"] for c in regs["quota_checks"] if not c["quota_verified"]}
+        ),
+        "tariff_bands": len(regs["bands"]),
+        "carriers": len(carriers_by_user_of_year(area_id, year)),
+        "levies": len(regs["levies"]),
+        "levies_due_yuan": sum(x["assessed_m3"] * x["rate_yuan_m3"] for x in regs["levies"]),
+        "levies_collected_yuan": sum(x["collected_yuan"] for x in regs["levies"]),
+        "nonconventional_m3": sum(x["volume_m3"] for x in regs["nonconventional"]),
         "evidence": evidence_of_year(area_id, year),
     }
+
+
+def carriers_by_user_of_year(area_id: int, year: int) -> dict[int, tuple[str, int]]:
+    """The carriers recognised by the end of `year` (carriers_by_user without later ones)."""
+    return {u: c for u, c in carriers_by_user(area_id, year).items() if c[1] <= year}
 
 
 def evidence_of_year(area_id: int, year: int) -> list[dict]:

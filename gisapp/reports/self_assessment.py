@@ -222,6 +222,21 @@ def self_assessment_blocks(
                 _("Publicity events (people reached)"),
                 f"{registers['events']} ({registers['reach_persons']:,})",
             ],
+            [
+                _("Water-use quotas applied (of which unverified)"),
+                f"{registers['quotas_used']} ({registers['quotas_unverified']})",
+            ],
+            [_("Tariff bands of the price documents in force"), str(registers["tariff_bands"])],
+            [_("Water-saving carriers recognised"), str(registers["carriers"])],
+            [
+                _("Water-resource levies (due / collected, yuan)"),
+                f"{registers['levies']} ({registers['levies_due_yuan']:,.0f} / "
+                f"{registers['levies_collected_yuan']:,.0f})",
+            ],
+            [
+                _("Users' non-conventional water (m³)"),
+                f"{registers['nonconventional_m3']:,.0f}",
+            ],
         ],
     )
     doc.add_heading(_("Evidence: documents in force"), level=2)

@@ -57,6 +57,11 @@ class SelfAssessmentDocxTests:
         assert "CJJ 92" in row[5]
         # the evidence list names the documents in force
         assert any("连府办〔2024〕21号" in r[0] for r in rows)
+        # the registers' summary names the new registers with their figures
+        summary = {r[0]: r[1] for r in rows if len(r) == 2}
+        assert summary["执行的用水定额项（其中未核实）"] == "3 (3)"  # every demo quota is unverified
+        assert int(summary["已认定的节水载体"]) > 0
+        assert "/" in summary["水资源费（税）征收户数（应收 / 实收，元）"]
         # the plan's tasks: per lead department, and the late ones by name (state of today)
         assert "六、实施方案任务落实情况" in text and "共 25 项任务" in text
         assert any(r[0] == "连州市水利局" and r[1] == "8" for r in rows)
