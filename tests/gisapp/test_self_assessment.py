@@ -59,7 +59,9 @@ class SelfAssessmentDocxTests:
         assert any("连府办〔2024〕21号" in r[0] for r in rows)
         # the registers' summary names the new registers with their figures
         summary = {r[0]: r[1] for r in rows if len(r) == 2}
-        assert summary["执行的用水定额项（其中未核实）"] == "3 (3)"  # every demo quota is unverified
+        assert (
+            summary["执行的用水定额项（其中未核实）"] == "3 (3)"
+        )  # every demo quota is unverified
         assert int(summary["已认定的节水载体"]) > 0
         assert "/" in summary["水资源费（税）征收户数（应收 / 实收，元）"]
         # the plan's tasks: per lead department, and the late ones by name (state of today)
