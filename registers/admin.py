@@ -243,3 +243,11 @@ class AgriculturalPriceReformAdmin(admin.ModelAdmin):
     list_display = ("district", "year", "reformed_area_mu", "note")
     list_filter = ("year",)
     list_select_related = ("district",)
+
+
+@admin.register(TariffBand)
+class TariffBandAdmin(admin.ModelAdmin):
+    form = MarkupFreeModelForm
+    list_display = ("document", "band", "basis", "lower", "upper", "price_yuan_m3", "multiple")
+    list_filter = ("basis",)
+    list_select_related = ("document",)
