@@ -17,7 +17,9 @@ from consumption.params import QueryError
 
 class UsersPlansApi(APIView):
     """GET ?town=&sector=&status=&year=: key monitored users and users that must have a plan,
-    with plan and use per month, volume over plan and surcharge tiers (m³)."""
+    with plan and use per month, volume over plan and surcharge tiers (m³), and, for users
+    checked against a quota (register quota-checks), the quota, the use over quota × output and
+    its surcharge in the same bands (over_quota_m3, over_quota_surcharge_m3)."""
 
     permission_classes = [IsAuthenticated, CanViewConsumption]
 

@@ -19,6 +19,7 @@ from consumption.params import QueryError, parse_choice
 from consumption.periods import year_period
 from consumption.selectors import users_to_plan
 from layers.models import AdminArea
+from registers.selectors import quota_checks_by_user
 
 PLAN_CODE, OVER_CODE, KEY_CODE = "user.planned_use", "user.over_plan", "user.key_monitored"
 # no_plan: must have a plan and has none; over_plan / within_plan: use against the plan;
@@ -87,7 +88,35 @@ def _ref(indicator: Indicator) -> str:
     return f"{indicator.source} {indicator.clause}".strip()
 
 
-def _user_row(r: dict, year: int, ind: dict[str, Indicator]) -> dict | None:
+def _over_quota(annual: float, check: dict | None, tiers) -> dict:
+    """The user's quota of the year (register quota-checks) and its use over quota × output,
+    with the over-quota surcharge split into the same bands as the over-plan one (the bands
+    measured against the quota volume). Empty fields when the user was not checked."""
+    if check is None:
+        return {"quota": None, "over_quota_m3": None, "over_quota_surcharge_m3": None}
+    allowed = check["quota__value"] * check["output_quantity"]
+    over = max(0.0, annual - allowed)
+    bands = rules.surcharge_tiers(over, allowed, tiers) if allowed > 0 else []
+    return {
+        "quota": {
+            "code": check["quota__code"],
+            "item": check["quota__item"],
+            "unit": check["quota__unit"],
+            "value": check["quota__value"],
+            "output": check["output_quantity"],
+            "allowed_m3": round(allowed, 3),
+            "verified": check["quota__verified"],
+        },
+        "over_quota_m3": round(over, 3),
+        "over_quota_surcharge_m3": round(sum(b["volume_m3"] * b["multiple"] for b in bands), 3)
+        if allowed > 0
+        else None,
+    }
+
+
+def _user_row(
+    r: dict, year: int, ind: dict[str, Indicator], checks: Mapping[str, dict] | None = None
+) -> dict | None:
     """One user's plan against use, or None when it is neither key monitored nor must plan."""
     plan_i, over_i, key_i = ind[PLAN_CODE], ind[OVER_CODE], ind[KEY_CODE]
     monthly = [float(v) for v in r["monthly_m3"]]
@@ -134,6 +163,7 @@ def _user_row(r: dict, year: int, ind: dict[str, Indicator]) -> dict | None:
         "surcharge_tiers": over.details.get("tiers", []) if over else [],
         "surcharge_base_price_m3": _surcharge(over, "water_price"),
         "surcharge_resource_tax_m3": _surcharge(over, "resource_tax"),
+        **_over_quota(annual, (checks or {}).get(r["code"]), over_i.params.get("tiers", [])),
         "months": [
             {
                 "month": f"{year}-{k:02d}",
@@ -164,7 +194,11 @@ def users_plans(q: UsersPlansQuery) -> dict:
     use per month (plan = annual plan ÷ 12), volume over the annual plan and the surcharge
     tiers (user.over_plan tiers; surcharge in m³ charged at the base price). Volumes in m³.
 
-    Two queries whatever the number of users: the indicators, then the users with their months.
+    Users checked against a quota (register quota-checks) also carry their quota and the use
+    over it with its surcharge, beside the over-plan one.
+
+    Three queries whatever the number of users: the indicators, the users with their months,
+    the year's quota checks.
     """
     ind = _indicators()
     month_line = float(ind[PLAN_CODE].params["monthly_threshold_m3"])
@@ -176,7 +210,8 @@ def users_plans(q: UsersPlansQuery) -> dict:
         "sector": q.sector,
     }
     raw = users_to_plan(**params)
-    rows = [u for u in (_user_row(r, q.year, ind) for r in raw) if u]
+    checks = quota_checks_by_user(q.year)
+    rows = [u for u in (_user_row(r, q.year, ind, checks) for r in raw) if u]
     if q.status:
         rows = [u for u in rows if u["status"] == q.status]
     return {
@@ -200,6 +235,8 @@ def users_plans(q: UsersPlansQuery) -> dict:
             "surcharge_resource_tax_m3": round(
                 sum(u["surcharge_resource_tax_m3"] or 0 for u in rows), 3
             ),
+            "over_quota": sum(1 for u in rows if u["over_quota_m3"]),
+            "over_quota_m3": round(sum(u["over_quota_m3"] or 0 for u in rows), 3),
         },
         "results": rows,
     }

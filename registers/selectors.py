@@ -250,3 +250,13 @@ def _latest_reform(area_id: int, year: int) -> list[dict]:
     for r in rows:
         latest.setdefault(r["district_id"], r)
     return list(latest.values())
+
+
+def quota_checks_by_user(year: int) -> dict[str, dict]:
+    """Every user's quota check of `year` by user code: quota (code, item, unit, value,
+    verified) and output. One query."""
+    rows = QuotaCheck.objects.filter(year=year).values(
+        "user__code", "output_quantity", "quota__code", "quota__item", "quota__unit",
+        "quota__value", "quota__verified",
+    )  # fmt: skip
+    return {r.pop("user__code"): r for r in rows}

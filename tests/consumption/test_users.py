@@ -114,9 +114,38 @@ class UsersPlansTests:
         for row in data["results"]:
             assert row["key_monitored"] or row["must_plan"]
             assert row["key_monitored"] == (row["annual_use_m3"] >= 500_000)
+        # the demo's quota checks: the cement works over its quota in 2024, beside its plan
+        cement = next(r for r in data["results"] if r["code"] == "WU000002")
+        assert cement["quota"]["item"] == "水泥（通用值）" and cement["over_quota_m3"] > 0
+        assert summary["over_quota"] >= 1 and summary["over_quota_m3"] > 0
 
     def test_query_count_does_not_grow_with_users(
         self, planner, users, django_assert_max_num_queries
     ):
         with django_assert_max_num_queries(8):
             planner.get(URL, {"year": 2024})
+
+
+class OverQuotaTests:
+    """The over-quota volume and surcharge beside the over-plan ones (no database)."""
+
+    TIERS = [[0.2, 0.5], [0.4, 1.0], [None, 2.0]]
+    CHECK = {
+        "quota__code": "Q", "quota__item": "纸", "quota__unit": "m³/t", "quota__value": 25.0,
+        "quota__verified": False, "output_quantity": 100.0,
+    }  # fmt: skip
+
+    def test_bands_against_the_quota_volume(self):
+        """Quota 25 m³/t × 100 t = 2,500 m³ allowed. Use 3,000: 500 over (≤ 20 % of 2,500 =
+        500) at +0.5 → 250 m³ surcharged. Use 3,600: 1,100 over = 500 × 0.5 + 500 × 1 +
+        100 × 2 = 950 m³."""
+        from compliance.users_plans import _over_quota
+
+        got = _over_quota(3_000.0, self.CHECK, self.TIERS)
+        assert got["quota"]["allowed_m3"] == 2_500.0 and got["quota"]["verified"] is False
+        assert got["over_quota_m3"] == 500.0 and got["over_quota_surcharge_m3"] == 250.0
+        got = _over_quota(3_600.0, self.CHECK, self.TIERS)
+        assert got["over_quota_m3"] == 1_100.0 and got["over_quota_surcharge_m3"] == 950.0
+        within = _over_quota(2_000.0, self.CHECK, self.TIERS)
+        assert within["over_quota_m3"] == 0.0 and within["over_quota_surcharge_m3"] == 0.0
+        assert _over_quota(2_000.0, None, self.TIERS)["quota"] is None
