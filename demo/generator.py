@@ -269,6 +269,7 @@ def generate(
         ("construction-projects", registers.PROJECT_HEADER, registers.project_rows()),
         ("appliance-surveys", registers.SURVEY_HEADER, registers.survey_rows(seed)),
         ("publicity-events", registers.EVENT_HEADER, registers.event_rows()),
+        ("user-associations", registers.ASSOCIATION_HEADER, registers.association_rows()),
         ("withdrawal-permits", registers.PERMIT_HEADER, permits),
         (
             "carrier-recognitions",

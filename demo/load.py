@@ -59,6 +59,7 @@ RECORD_ORDER = [
     "construction-projects",
     "appliance-surveys",
     "publicity-events",
+    "user-associations",
     "withdrawal-permits",
     "resource-levies",
     "carrier-recognitions",

@@ -491,3 +491,13 @@ def reform_rows(effective_mu: dict[str, float]) -> list[list[str]]:
         for year, shares in REFORM_SHARES.items()
         for code, share in shares.items()
     ]
+
+
+ASSOCIATION_HEADER = ("area_code", "name", "founded_on", "district_code", "members",
+                      "registered_with")  # fmt: skip
+# The plan's task （五）3: one farmers' association registered in 2026 (task board 441882-ZD5-3).
+ASSOCIATIONS = (("连州市九陂灌区农民用水户协会", "2026-09-20", "ID05", "312", "连州市民政局"),)
+
+
+def association_rows() -> list[list[str]]:
+    return [[COUNTY_CODE, *row] for row in ASSOCIATIONS]

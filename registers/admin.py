@@ -22,6 +22,7 @@ from registers.models import (
     QuotaCheck,
     ResourceLevy,
     TariffBand,
+    UserAssociation,
     WaterQuota,
     WithdrawalPermit,
 )
@@ -251,3 +252,10 @@ class TariffBandAdmin(admin.ModelAdmin):
     list_display = ("document", "band", "basis", "lower", "upper", "price_yuan_m3", "multiple")
     list_filter = ("basis",)
     list_select_related = ("document",)
+
+
+@admin.register(UserAssociation)
+class UserAssociationAdmin(admin.ModelAdmin):
+    form = MarkupFreeModelForm
+    list_display = ("name", "founded_on", "district", "members", "registered_with")
+    search_fields = ("name",)

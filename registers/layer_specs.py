@@ -258,6 +258,19 @@ RECORD_SPECS = (
         ),
     ),
     RecordKind(
+        "user-associations",
+        m.UserAssociation,
+        *AREA,
+        ("name",),
+        (
+            Attr("name", required=True),
+            Attr("founded_on", "date", required=True),
+            Attr("district_code", ref=("layers.IrrigationDistrict", "district")),
+            Attr("members", "int", min_value=0),
+            Attr("registered_with"),
+        ),
+    ),
+    RecordKind(
         "key-users",
         m.KeyUserListing,
         "user_code",

@@ -666,3 +666,32 @@ class AgriculturalPriceReform(models.Model):
 
     def __str__(self) -> str:
         return f"{self.district_id} {self.year}"
+
+
+class UserAssociation(models.Model):
+    """A water users' association (用水户协会) taking part in managing, metering and
+    supervising water use, e.g. the farmers of an irrigation district."""
+
+    area = models.ForeignKey(AdminArea, verbose_name=_("area"), on_delete=models.CASCADE)
+    name = models.CharField(_("name"), max_length=200)
+    founded_on = models.DateField(_("founded on"))
+    district = models.ForeignKey(
+        IrrigationDistrict,
+        verbose_name=_("irrigation district"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    members = models.PositiveIntegerField(_("members"), null=True, blank=True)
+    registered_with = models.CharField(_("registered with"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["area", "founded_on", "name"]
+        verbose_name = _("water users' association")
+        verbose_name_plural = _("water users' associations")
+        constraints = [
+            models.UniqueConstraint(fields=["area", "name"], name="userassociation_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

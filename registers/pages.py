@@ -31,6 +31,7 @@ REGISTERS = (
     "construction-projects",
     "appliance-surveys",
     "publicity-events",
+    "user-associations",
     "withdrawal-permits",
     "resource-levies",
     "carrier-recognitions",

@@ -21,6 +21,7 @@ from registers.models import (
     QuotaCheck,
     ResourceLevy,
     TariffBand,
+    UserAssociation,
     WithdrawalPermit,
 )
 
@@ -156,6 +157,9 @@ def register_summary(area_id: int, year: int) -> dict[str, dict]:
         "levies_due_yuan": sum(x["assessed_m3"] * x["rate_yuan_m3"] for x in regs["levies"]),
         "levies_collected_yuan": sum(x["collected_yuan"] for x in regs["levies"]),
         "nonconventional_m3": sum(x["volume_m3"] for x in regs["nonconventional"]),
+        "associations": UserAssociation.objects.filter(
+            _area_q(area_id), founded_on__lte=dt.date(year, 12, 31)
+        ).count(),
         "evidence": evidence_of_year(area_id, year),
     }
 

@@ -233,6 +233,7 @@ def self_assessment_blocks(
                 f"{registers['levies']} ({registers['levies_due_yuan']:,.0f} / "
                 f"{registers['levies_collected_yuan']:,.0f})",
             ],
+            [_("Water users' associations"), str(registers["associations"])],
             [
                 _("Users' non-conventional water (m³)"),
                 f"{registers['nonconventional_m3']:,.0f}",

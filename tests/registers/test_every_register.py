@@ -56,6 +56,7 @@ BAD_ROWS = {
     ),
     "nonconventional-uses": ("WU000001,2030,seawater,10", "column kind"),
     "key-users": ("WU000001,global,2030-01-01,online", "column tier"),
+    "user-associations": ("441882,协会,2030-01-01,ID99,10,", "unknown code 'ID99'"),
     "plan-tasks": (
         "441882,441882-X,key_task,c,t,,d,,2030-02-30",
         "column deadline",
