@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 ("sector", models.CharField(choices=[("agriculture", "Agriculture"), ("industry", "Industry"), ("services", "Services and public institutions"), ("domestic", "Domestic")], max_length=12, verbose_name="sector")),
                 ("item", models.CharField(help_text="product or use", max_length=120, verbose_name="quota item")),
                 ("unit", models.CharField(help_text="e.g. m³/t", max_length=30, verbose_name="quota unit")),
-                ("value", models.FloatField(help_text="m³ per unit of output", verbose_name="quota")),
+                ("value", models.FloatField(help_text="m³ per unit of output, in the quota unit", verbose_name="quota")),
                 ("standard", models.CharField(help_text="e.g. DB44/T 1461.2-2021", max_length=80, verbose_name="standard")),
                 ("clause", models.CharField(blank=True, max_length=80, verbose_name="table and row")),
                 ("verified", models.BooleanField(default=False, help_text="checked against the published table", verbose_name="verified")),
