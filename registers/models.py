@@ -84,9 +84,7 @@ class WaterQuota(models.Model):
     sector = models.CharField(_("sector"), max_length=12, choices=Sector.choices)
     item = models.CharField(_("quota item"), max_length=120, help_text=_("product or use"))
     unit = models.CharField(_("quota unit"), max_length=30, help_text=_("e.g. m³/t"))
-    value = models.FloatField(
-        _("quota"), help_text=_("m³ per unit of output, in the quota unit")
-    )
+    value = models.FloatField(_("quota"), help_text=_("m³ per unit of output, in the quota unit"))
     standard = models.CharField(
         _("standard"), max_length=80, help_text=_("e.g. DB44/T 1461.2-2021")
     )
