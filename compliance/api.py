@@ -19,6 +19,7 @@ from compliance.scenario_presets import PRESETS, preset_list
 from compliance.scenarios import ScenarioError, scenario_run
 from compliance.selectors import result_as_dict, results_filtered, results_stored, scorecard
 from layers.models import AdminArea
+from layers.selectors import feature_names
 
 MAX_PAGE_SIZE = 1000
 YEARS = (2000, 2100)
@@ -126,11 +127,13 @@ class ResultListApi(APIView):
             code=q.get("code"),
         )
         start = (q["page"] - 1) * q["page_size"]
+        page = list(qs[start : start + q["page_size"]])
+        names = feature_names((r.layer, r.feature_id) for r in page)
         return Response(
             {
                 "count": qs.count(),
                 **verdict_freshness(q["year"], None, area.id).as_dict(),
-                "results": [result_as_dict(r) for r in qs[start : start + q["page_size"]]],
+                "results": [result_as_dict(r, names.get((r.layer, r.feature_id))) for r in page],
             }
         )
 

@@ -38,8 +38,9 @@ def results_filtered(
     return qs.order_by("layer", "feature_code", "indicator__code")
 
 
-def result_as_dict(r: Result) -> dict:
-    """A result in the API's shape."""
+def result_as_dict(r: Result, feature_name: str | None = None) -> dict:
+    """A result in the API's shape; feature_name: the feature's name (layers.selectors.
+    feature_names), None for the county and for features without one."""
     return {
         "indicator": r.indicator.code,
         "kind": r.indicator.kind,
@@ -47,6 +48,7 @@ def result_as_dict(r: Result) -> dict:
         "layer": r.layer,
         "feature_id": r.feature_id,
         "feature_code": r.feature_code,
+        "feature_name": feature_name,
         "year": r.year,
         "value": r.value,
         "threshold": r.threshold,

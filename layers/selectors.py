@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.gis.db.models.functions import AsGeoJSON
@@ -233,3 +234,19 @@ def feature_search(term: str, slugs: list[str], limit: int = SEARCH_LIMIT) -> li
             }
             for r in cur.fetchall()
         ]
+
+
+def feature_names(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    """The names people read for features given as (layer slug, id): one query per layer that
+    has a name field; features of other layers (pipes, nodes) and unknown slugs get none."""
+    by_layer: dict[str, set[int]] = {}
+    for slug, pk in keys:
+        by_layer.setdefault(slug, set()).add(pk)
+    names: dict[tuple[str, int], str] = {}
+    for slug, ids in by_layer.items():
+        spec = LAYERS.get(slug)
+        if spec is None or not any(f.name == "name" for f in spec.model._meta.get_fields()):
+            continue
+        for pk, name in spec.model.objects.filter(pk__in=ids).values_list("pk", "name"):
+            names[(slug, pk)] = name
+    return names

@@ -103,3 +103,28 @@ class OfficialMapTests:
         assert "<img src=x onerror=alert(1)>" in popup.inner_text()
         assert popup.query_selector("img") is None and dialogs == []
         page.watch.assert_clean()
+
+
+BOX_JS = """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+  return [r.left, r.top, r.right, r.bottom]; }"""
+
+
+class MapLayoutTests:
+    @pytest.mark.parametrize("size", [(1366, 768), (1440, 900)])
+    def test_legend_and_switcher_apart_and_names_listed(self, page, site, size):
+        """The layer switcher and the legend never overlap; a metric scale bar is drawn; the
+        failing towns are listed by name, their code after it."""
+        page.set_viewport_size({"width": size[0], "height": size[1]})
+        open_map(page, site)
+        page.wait_for_selector("#legend .row")
+        a = page.evaluate(BOX_JS, ".leaflet-control-layers")
+        b = page.evaluate(BOX_JS, "#legend")
+        apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+        assert apart, (a, b)
+        assert "m" in page.inner_text(".leaflet-control-scale-line")
+        towns = page.locator("#failures ul[data-layer='towns'] li")
+        assert towns.count() > 0
+        first = towns.first.inner_text()
+        assert first[0] not in "0123456789" and "（441882" in first  # name first, code after
+        page.screenshot(path=str(ARTIFACTS / f"map-layout-{size[0]}.png"))
+        page.watch.assert_clean()

@@ -257,7 +257,9 @@ function renderFailures(data) {
     var list = el("ul", { class: "list", "data-layer": spec.slug });
     items.forEach(function (r) {
       var li = el("li", { tabindex: "0", "data-feature": String(r.feature_id),
-        text: r.feature_code + " · " + r.name + " " + valueText(r.value, r.unit) });
+        // a person reads the feature's name; the code follows as the detail it is
+        text: (r.feature_name ? r.feature_name + "（" + r.feature_code + "）" : r.feature_code) +
+          " · " + r.name + " " + valueText(r.value, r.unit) });
       li.addEventListener("click", function () { zoomTo(spec.slug, r.feature_id); });
       li.addEventListener("keydown", function (e) { if (e.key === "Enter") { zoomTo(spec.slug, r.feature_id); } });
       list.appendChild(li);
