@@ -60,6 +60,10 @@ class UsersPageTests:
         assert response.status_code == 200
         html = response.content.decode()
         assert 'id="users-table"' in html and "WU000001" in html
+        # numbers grouped by thousands in zh-hans (Django's own zh_Hans formats group nothing)
+        assert "年用水量 ≥ 500,000 m³" in html
+        # the quota-checked cement works: its over-quota volume beside its over-plan volume
+        assert "超定额水量" in html and "定额未核实" in html
         over = planner.get("/consumption/users/", {"year": 2024, "status": "over_plan"})
         rows = re.findall(r'<tr data-code="([^"]+)"', over.content.decode())
         assert rows and all(f'data-code="{code}"' in html for code in rows)
