@@ -35,10 +35,11 @@ class RegisterFileForm(forms.Form):
         suffix = Path(upload.name or "").suffix.lower()
         if suffix not in (".csv", ".xlsx"):
             raise forms.ValidationError(_("Choose a .csv or .xlsx file."), code="file_type")
-        if upload.size > settings.IMPORT_MAX_RECORDS_BYTES:
+        limit = settings.REGISTER_UPLOAD_MAX_BYTES
+        if upload.size > limit:
             raise forms.ValidationError(
                 _("The file is %(mb).1f MB; at most %(max).0f MB.")
-                % {"mb": upload.size / 2**20, "max": settings.IMPORT_MAX_RECORDS_BYTES / 2**20},
+                % {"mb": upload.size / 2**20, "max": limit / 2**20},
                 code="file_too_large",
             )
         return upload

@@ -47,6 +47,7 @@ def registers_of_year(area_id: int, year: int) -> dict[str, list[dict]]:
                 "user_id",
                 "user__code",
                 "output_quantity",
+                quota_code=F("quota__code"),
                 quota_item=F("quota__item"),
                 quota_unit=F("quota__unit"),
                 quota_value=F("quota__value"),
@@ -147,9 +148,9 @@ def register_summary(area_id: int, year: int) -> dict[str, dict]:
         "banned_found": sum(s["banned_found"] or 0 for s in regs["surveys"]),
         "events": len(regs["events"]),
         "reach_persons": sum(e["reach_persons"] or 0 for e in regs["events"]),
-        "quotas_used": len({c["quota_item"] for c in regs["quota_checks"]}),
+        "quotas_used": len({c["quota_code"] for c in regs["quota_checks"]}),
         "quotas_unverified": len(
-            {c["quota_item"] for c in regs["quota_checks"] if not c["quota_verified"]}
+            {c["quota_code"] for c in regs["quota_checks"] if not c["quota_verified"]}
         ),
         "tariff_bands": len(regs["bands"]),
         "carriers": len(carriers_by_user_of_year(area_id, year)),
@@ -212,12 +213,10 @@ def carriers_by_user(area_id: int, year: int) -> dict[int, tuple[str, int]]:
         CarrierRecognition.objects.filter(_area_q(area_id, "user__town"))
         .filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=end))
         .order_by("user_id", "recognised_on")
+        .distinct("user_id")  # PostgreSQL DISTINCT ON: each user's first row
         .values_list("user_id", "kind", "recognised_on")
     )
-    out: dict[int, tuple[str, int]] = {}
-    for user_id, kind, recognised_on in rows:
-        out.setdefault(user_id, (kind, recognised_on.year))
-    return out
+    return {user_id: (kind, day.year) for user_id, kind, day in rows}
 
 
 def quotas_by_district(area_id: int, year: int) -> dict[int, dict]:
@@ -226,6 +225,7 @@ def quotas_by_district(area_id: int, year: int) -> dict[int, dict]:
     rows = (
         DistrictQuota.objects.filter(_area_q(area_id, "district__town"), from_year__lte=year)
         .order_by("district_id", "-from_year")
+        .distinct("district_id")  # each district's latest
         .values(
             "district_id",
             "quota__code",
@@ -237,10 +237,9 @@ def quotas_by_district(area_id: int, year: int) -> dict[int, dict]:
             "quota__verified",
         )  # fmt: skip
     )
-    out: dict[int, dict] = {}
-    for r in rows:
-        out.setdefault(r.pop("district_id"), {k.removeprefix("quota__"): v for k, v in r.items()})
-    return out
+    return {
+        r.pop("district_id"): {k.removeprefix("quota__"): v for k, v in r.items()} for r in rows
+    }
 
 
 def _latest_reform(area_id: int, year: int) -> list[dict]:
@@ -248,12 +247,10 @@ def _latest_reform(area_id: int, year: int) -> list[dict]:
     rows = (
         AgriculturalPriceReform.objects.filter(_area_q(area_id, "district__town"), year__lte=year)
         .order_by("district_id", "-year")
+        .distinct("district_id")  # each district's latest
         .values("district_id", "year", "reformed_area_mu")
     )
-    latest: dict[int, dict] = {}
-    for r in rows:
-        latest.setdefault(r["district_id"], r)
-    return list(latest.values())
+    return list(rows)
 
 
 def quota_checks_by_user(year: int) -> dict[str, dict]:

@@ -129,10 +129,9 @@ def task_board(area_id: int, as_of: dt.date) -> list[DepartmentRow]:
     return sorted(departments.values(), key=lambda d: (-d.overdue, d.department))
 
 
-def task_board_summary(area_id: int, as_of: dt.date) -> dict[str, int]:
-    """Counts for the whole area: total, done (on time or late), under way, not started,
+def task_board_summary(board: list[DepartmentRow]) -> dict[str, int]:
+    """Counts over a board (task_board): total, done (on time or late), under way, not started,
     overdue."""
-    board = task_board(area_id, as_of)
     return {
         "total": sum(d.total for d in board),
         "done": sum(d.done for d in board),

@@ -72,7 +72,7 @@ class TaskBoardView(LoginRequiredMixin, TemplateView):
                 "as_of": as_of,
                 "date_error": date_error,
                 "board": board,
-                "summary": task_board_summary(county.pk, as_of) if county else None,
+                "summary": task_board_summary(board) if county else None,
                 "late_departments": [d for d in board if d.overdue],
                 "form": form or (TaskNoteForm(initial={"noted_on": as_of}) if may_report else None),
             }

@@ -228,3 +228,6 @@ MAX_GEOMETRY_VERTICES = int(env_float("MAX_GEOMETRY_VERTICES", 10_000))
 # A records file (CSV/XLSX) is read whole into memory; the demo's largest (consumption at
 # scale 10) is about 21 MB, so a 100 MB file is refused before it is read.
 IMPORT_MAX_RECORDS_BYTES = int(env_float("IMPORT_MAX_RECORDS_BYTES", 64 * 1024 * 1024))
+# A register uploaded in the browser is imported within the request: a smaller file, so a worker
+# is never held for long (the demo's largest register, the levies, is ~70 kB).
+REGISTER_UPLOAD_MAX_BYTES = int(env_float("REGISTER_UPLOAD_MAX_BYTES", 5 * 1024 * 1024))

@@ -90,6 +90,14 @@ class ImportPageTests:
         assert got.status_code == 400 and "无法读取该 XLSX 文件" in got.content.decode()
         assert tables_fingerprint() == before
 
+    def test_a_file_over_the_upload_limit_is_refused_unread(self, admin_client, settings):
+        settings.REGISTER_UPLOAD_MAX_BYTES = 1024
+        before = tables_fingerprint()
+        body = "441882,2030-03-22,大文件,campaign,,5\n" * 100  # ~4 kB
+        got = admin_client.post(URL, {"file": csv_file(body)}, **HOST)
+        assert got.status_code == 400 and "文件大小 0.0 MB" in got.content.decode()
+        assert tables_fingerprint() == before
+
     def test_who_may(self, client, official):
         assert client.get(URL, **HOST).status_code == 302  # anonymous: to the login page
         client.force_login(official)
