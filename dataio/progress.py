@@ -62,4 +62,4 @@ def run_import(command, opts: dict, do_import, *, kind: str = "", target: str = 
         progress.close()
     audit_import(kind=kind, target=target, path=opts["file"], report=report)
     if opts["verbosity"] > 0:
-        command.stdout.write(report.summary())
+        command.stdout.write(report.summary(details=report.dry_run or opts["verbosity"] > 1))

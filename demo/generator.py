@@ -166,15 +166,19 @@ def generate(
     pipes_ll, nodes_ll = lonlat_lines(net)
     pipe_codes = _obj(f"P{i + 1:07d}" for i in range(len(pipes_ll)))
     node_codes = _obj(f"N{i + 1:07d}" for i in range(len(nodes_ll)))
+    # The planted duplicates (a pipe digitised twice) are not in the file: an import refuses
+    # them as the editor does; demo.load copies them in as a direct PostGIS edit would.
+    filed = np.ones(len(pipes_ll), dtype=bool)
+    filed[[g[1] for g in net.problems["duplicates"]]] = False
     counts["pipes.gpkg"] = write_gpkg(
         out_dir / "pipes.gpkg",
-        pipes_ll,
+        np.asarray(pipes_ll, dtype=object)[filed],
         {
-            "code": pipe_codes,
-            "diameter_mm": net.diameter_mm.astype(np.int32),
-            "material": net.material,
-            "install_year": net.install_year.astype(np.int32),
-            "status": net.status,
+            "code": pipe_codes[filed],
+            "diameter_mm": net.diameter_mm.astype(np.int32)[filed],
+            "material": net.material[filed],
+            "install_year": net.install_year.astype(np.int32)[filed],
+            "status": net.status[filed],
         },
         "LineString",
     )

@@ -122,6 +122,24 @@ def leaks_load(path: Path) -> int:
     return len(rows)
 
 
+def duplicates_load(pairs: list[list[str]]) -> int:
+    """The planted duplicate pipes ([original code, copy code]) written straight into PostGIS,
+    as a desktop GIS editing the table would: the import refuses them (as the editor does),
+    the network check finds them. Returns the number written."""
+    with connection.cursor() as cur:
+        for original, copy in pairs:
+            cur.execute(
+                "INSERT INTO layers_pipesegment (code, geom, start_node_id, end_node_id, "
+                " diameter_mm, material, install_year, status, length_m, version, updated_at, "
+                " town_id, supply_zone_id) "
+                "SELECT %s, geom, start_node_id, end_node_id, diameter_mm, material, "
+                " install_year, status, length_m, 1, now(), town_id, supply_zone_id "
+                "FROM layers_pipesegment WHERE code = %s",
+                [copy, original],
+            )
+    return len(pairs)
+
+
 def demo_load(
     *,
     out_dir: Path,
@@ -136,6 +154,8 @@ def demo_load(
         log(layer_import(slug="towns", path=BOUNDARY, progress=progress).summary())
         for slug in LAYER_ORDER:
             log(layer_import(slug=slug, path=out_dir / f"{slug}.gpkg", progress=progress).summary())
+        duplicates = manifest["network_problems"]["duplicate_segments"]
+        log(f"duplicate pipes written directly: {duplicates_load(duplicates)}")
         for kind in RECORD_ORDER:
             log(
                 records_import(kind=kind, path=out_dir / f"{kind}.csv", progress=progress).summary()

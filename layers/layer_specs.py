@@ -72,6 +72,7 @@ SPECS = (
         order=70,
         properties={"town_code": "town__code"},
         memberships=(TOWN,),
+        retired=("status", SewagePlant.Status.CLOSED),
     ),
 )
 

@@ -51,6 +51,8 @@ class LayerSpec:
     default_on: bool = True  # drawn when the map opens
     # Derived zone membership kept by layers/services/membership.py: (FK column, zone slug).
     memberships: tuple[tuple[str, str], ...] = ()
+    # (field, value) a feature takes when retired (an import's retire-missing; never deleted).
+    retired: tuple[str, object] | None = None
 
     @property
     def attr_names(self) -> list[str]:

@@ -59,6 +59,7 @@ SPECS = (
             ),
         ),
         memberships=(TOWN, SUPPLY_ZONE),
+        retired=("status", PipeSegment.Status.ABANDONED),
     ),
     LayerSpec(
         "pipe-nodes",

@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import repeat
 from pathlib import Path
 
-import numpy as np
 import psycopg
 import shapely
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
 from dataio.importing.errors import ImportFailed, ImportReport, RowError
+from dataio.importing.extent import outside_county
 from dataio.importing.files import check_size, read_vector
+from dataio.importing.layer_write import WriteOptions, layer_write
 from dataio.importing.lock import import_lock
-from dataio.importing.rows import ParsedRows, rows_parse
+from dataio.importing.rows import rows_parse
 from dataio.importing.upsert import upsert
 from layers.geometry import STORAGE_SRID, GeometryError, check_srid, srid_from_crs
 from layers.models import AdminArea
-from layers.registry import LayerSpec, layer_spec
+from layers.registry import layer_spec
 from layers.services.membership import membership_refresh
-from network.services.topology import staged_pipes_bind_nodes
 
 Progress = Callable[[str, int, int], None]
 
@@ -38,6 +37,9 @@ def layer_import(
     encoding: str | None = None,
     gcj02: bool = False,
     dry_run: bool = False,
+    clear_blanks: bool = False,
+    retire_missing: bool = False,
+    user=None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import a layer file into `slug`; raise ImportFailed listing every bad row.
@@ -45,7 +47,11 @@ def layer_import(
     srid: EPSG code of the file's coordinates when its own CRS is missing or wrong
     (allow-listed codes only). gcj02: the lon/lat coordinates are GCJ-02 (Chinese web maps)
     and are converted to WGS84. Codes are natural keys: re-importing a file changes nothing.
-    A dry run validates and writes inside a transaction that is rolled back.
+    Update mode: columns the file leaves out keep their stored values; an empty cell over a
+    stored value is refused unless clear_blanks (and the field may be blank). retire_missing:
+    the file is the whole layer, features absent from it are retired. user: who imports
+    (the network history names them). A dry run validates, compares and writes inside a
+    transaction that is rolled back; its report lists every feature's change.
     """
     try:
         spec = layer_spec(slug)
@@ -78,6 +84,10 @@ def layer_import(
         raise ImportFailed([RowError(0, name, "required column is missing") for name in missing])
 
     rows = rows_parse(spec, table, src_srid, gcj02, progress)
+    if spec.slug != "towns":
+        outside = outside_county(spec.geometry_type, rows.geoms, table.geometries, src_srid)
+        if outside:
+            raise ImportFailed(outside)
     report = ImportReport(target=slug, rows=len(rows), dry_run=dry_run)
     if table.renamed:
         report.notes.append(
@@ -90,7 +100,18 @@ def layer_import(
     try:
         with transaction.atomic():
             import_lock(slug)
-            _write(spec, rows, report)
+            if spec.slug == "towns":
+                report.created, report.updated = _write_areas(rows.dicts())
+                if report.created or report.updated:
+                    membership_refresh()
+            else:
+                options = WriteOptions(
+                    present=frozenset(a for a in spec.attr_names if a in table.columns),
+                    clear_blanks=clear_blanks,
+                    retire_missing=retire_missing,
+                    user=user,
+                )
+                layer_write(spec, rows, options, report)
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:
@@ -105,66 +126,6 @@ def layer_import(
 
 def _ewkb(geom) -> str:
     return shapely.to_wkb(shapely.set_srid(geom, STORAGE_SRID), hex=True, include_srid=True)
-
-
-def _ewkb_all(geoms: np.ndarray) -> list[str]:
-    """Hex EWKB of 2D geometries in STORAGE_SRID, in one vectorised call (one call per row was
-    ~20 % of a 200,000-pipe import).
-
-    The SRID goes into the hex text rather than into copies of the geometries (set_srid copies
-    each one, as long as writing the WKB): little-endian EWKB is the WKB with the SRID flag set
-    in the type's high byte (0x20000000) and the SRID after the type.
-    """
-    wkb = shapely.to_wkb(geoms, hex=True, byte_order=1, include_srid=False).tolist()
-    srid = STORAGE_SRID.to_bytes(4, "little").hex().upper()
-    flagged = "20" + srid
-    return [h[:8] + flagged + h[10:] for h in wkb]
-
-
-def _write(spec: LayerSpec, rows: ParsedRows, report: ImportReport) -> None:
-    table = spec.model._meta.db_table
-    if spec.slug == "towns":
-        created, updated = _write_areas(rows.dicts())
-    else:
-        names = spec.attr_names
-        columns = [*names, "geom"]
-        extra: dict[str, str] = {"updated_at": "now()"}
-        on_update: dict[str, str] = {"updated_at": "now()"}
-        prepare = None
-        if hasattr(spec.model, "created_at"):
-            extra["created_at"] = "now()"
-        if spec.slug == "pipes":
-            columns += ["start_node_id", "end_node_id", "length_m"]
-            extra["version"] = "1"
-            on_update["version"] = "t.version + 1"
-            prepare = staged_pipes_bind_nodes
-        defaults = {f.name: f.get_default() for f in spec.model._meta.concrete_fields}
-        tail = (None, None, 0.0) if spec.slug == "pipes" else ()
-        values = zip(
-            *(_values(rows.columns[n], defaults.get(n)) for n in names),
-            _ewkb_all(rows.geoms),
-            *(repeat(value, len(rows)) for value in tail),
-            strict=True,
-        )
-        created, updated, _ids = upsert(
-            table,
-            key=["code"],
-            columns=columns,
-            rows=values,
-            on_update=on_update,
-            insert_extra=extra,
-            prepare=prepare,
-        )
-    report.created, report.updated = created, updated
-    if created or updated:
-        membership_refresh()  # its writes bump the dependents' data versions (triggers)
-
-
-def _values(column: list, default) -> list:
-    """The column's values, with the model field's default in empty cells when it has one."""
-    if default in (None, ""):
-        return column
-    return [default if value in (None, "") else value for value in column]
 
 
 def _area_level(code: str) -> str:

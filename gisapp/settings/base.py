@@ -166,6 +166,11 @@ BASEMAP_ATTRIBUTION = env_str("BASEMAP_ATTRIBUTION", "")
 # Upper bounds on what an import may carry.
 IMPORT_MAX_FILE_BYTES = int(env_float("IMPORT_MAX_FILE_BYTES", 200 * 1024 * 1024))
 IMPORT_MAX_UNZIPPED_BYTES = int(env_float("IMPORT_MAX_UNZIPPED_BYTES", 1024 * 1024 * 1024))
+# An imported geometry within this distance (m, every vertex) of the stored one is unchanged:
+# a file re-sent through another projection must not bump versions.
+IMPORT_SAME_GEOMETRY_M = env_float("IMPORT_SAME_GEOMETRY_M", 0.05)
+# Imported features must lie within the county's boundary buffered by this many metres.
+IMPORT_COUNTY_MARGIN_M = env_float("IMPORT_COUNTY_MARGIN_M", 2000)
 # Raster layers (GeoTIFF) live in MEDIA_ROOT/rasters; an import may carry at most this much.
 RASTER_MAX_BYTES = int(env_float("RASTER_MAX_BYTES", 100 * 1024 * 1024))
 RASTER_MAX_PIXELS = int(env_float("RASTER_MAX_PIXELS", 25_000_000))

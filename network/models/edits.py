@@ -34,6 +34,7 @@ class NetworkChange(models.Model):
         NODE_MOVE = "node_move", _("node moved")
         NODE_DELETE = "node_delete", _("node deleted")
         REVERT = "revert", _("change reverted")
+        IMPORT = "import", _("imported from a file")
 
     operation = models.CharField(_("operation"), max_length=20, choices=Operation.choices)
     user = models.ForeignKey(

@@ -1,4 +1,5 @@
-"""manage.py import_layer <slug> <file> [--srid N] [--encoding E] [--gcj02] [--dry-run]."""
+"""manage.py import_layer <slug> <file> [--srid N] [--encoding E] [--gcj02] [--dry-run]
+[--clear-blanks] [--retire-missing]."""
 
 from pathlib import Path
 
@@ -31,7 +32,22 @@ class Command(BaseCommand):
             help="coordinates are GCJ-02 (Chinese web maps): convert to WGS84",
         )
         parser.add_argument(
-            "--dry-run", action="store_true", help="validate and report, write nothing"
+            "--dry-run",
+            action="store_true",
+            help="validate and compare with the stored layer; list every feature's change, "
+            "write nothing",
+        )
+        parser.add_argument(
+            "--clear-blanks",
+            action="store_true",
+            help="an empty cell clears a stored value (fields that may be blank only); "
+            "without it such a cell is refused",
+        )
+        parser.add_argument(
+            "--retire-missing",
+            action="store_true",
+            help="the file is the whole layer: retire the features it leaves out "
+            "(pipes: abandoned; sewage plants: closed)",
         )
 
     def handle(self, *args, **opts):
@@ -45,6 +61,8 @@ class Command(BaseCommand):
                 encoding=opts["encoding"],
                 gcj02=opts["gcj02"],
                 dry_run=opts["dry_run"],
+                clear_blanks=opts["clear_blanks"],
+                retire_missing=opts["retire_missing"],
                 progress=progress,
             ),
             kind="layer",
