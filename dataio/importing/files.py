@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import tempfile
 import zipfile
 from contextlib import contextmanager
@@ -43,6 +44,26 @@ def check_size(path: Path, max_bytes: int) -> None:
         raise _fail(f"file is {size / 1e6:.1f} MB, more than the limit of {max_bytes / 1e6:.0f} MB")
 
 
+def zip_members_check(
+    archive: zipfile.ZipFile, max_unzipped: int, max_ratio: int = 1000
+) -> list[zipfile.ZipInfo]:
+    """The archive's members, refusing unsafe names, members expanding more than max_ratio
+    times (zip bombs) and a total expanded size over max_unzipped bytes (as the directory
+    states it; readers must still count real bytes)."""
+    members = archive.infolist()
+    total = 0
+    for info in members:
+        name = PurePosixPath(info.filename)
+        if name.is_absolute() or ".." in name.parts or "\\" in info.filename:
+            raise _fail(f"unsafe path in zip: {info.filename!r}")
+        total += info.file_size
+        if info.compress_size and info.file_size / info.compress_size > max_ratio:
+            raise _fail(f"zip member {info.filename!r} expands suspiciously (zip bomb?)")
+    if total > max_unzipped:
+        raise _fail(f"zip expands to {total / 1e6:.0f} MB, more than {max_unzipped / 1e6:.0f} MB")
+    return members
+
+
 @contextmanager
 def extracted_shapefile(path: Path, max_unzipped: int):
     """Extract a zipped Shapefile to a temporary folder, refusing zip bombs and unsafe names.
@@ -54,19 +75,7 @@ def extracted_shapefile(path: Path, max_unzipped: int):
     except zipfile.BadZipFile:
         raise _fail("not a valid zip file") from None
     with archive, tempfile.TemporaryDirectory(prefix="import-") as tmp:
-        members = archive.infolist()
-        total = 0
-        for info in members:
-            name = PurePosixPath(info.filename)
-            if name.is_absolute() or ".." in name.parts or "\\" in info.filename:
-                raise _fail(f"unsafe path in zip: {info.filename!r}")
-            total += info.file_size
-            if info.compress_size and info.file_size / info.compress_size > 1000:
-                raise _fail(f"zip member {info.filename!r} expands suspiciously (zip bomb?)")
-        if total > max_unzipped:
-            raise _fail(
-                f"zip expands to {total / 1e6:.0f} MB, more than {max_unzipped / 1e6:.0f} MB"
-            )
+        members = zip_members_check(archive, max_unzipped)
         shps = [i for i in members if i.filename.lower().endswith(".shp") and not i.is_dir()]
         if len(shps) != 1:
             raise _fail(f"the zip must hold exactly one .shp file, it holds {len(shps)}")
@@ -85,39 +94,122 @@ def extracted_shapefile(path: Path, max_unzipped: int):
         yield Path(tmp) / PurePosixPath(shps[0].filename).name
 
 
-def shapefile_encoding(shp: Path, encoding: str | None) -> str | None:
-    """The text encoding to read a Shapefile's .dbf with.
+# Code pages as .cpg files name them (ArcGIS writes "ANSI 936", Windows "65001"...), mapped
+# to Python codecs; GB2312/GBK text is read as GB18030, their superset. "System" names the
+# writer's locale, unknown here: the text must then be UTF-8 or the encoding given.
+_CPG_CODECS = {
+    "utf8": "utf-8",
+    "utf-8": "utf-8",
+    "65001": "utf-8",
+    "ansi936": "gb18030",
+    "936": "gb18030",
+    "cp936": "gb18030",
+    "gbk": "gb18030",
+    "gb2312": "gb18030",
+    "gb18030": "gb18030",
+    "54936": "gb18030",
+    "ansi950": "big5",
+    "950": "big5",
+    "big5": "big5",
+    "ansi1252": "cp1252",
+    "1252": "cp1252",
+    "88591": "latin-1",
+    "8859-1": "latin-1",
+    "iso-8859-1": "latin-1",
+    "latin1": "latin-1",
+}
+_CPG_UNKNOWN = {"system", "oem", ""}
+# How many undecodable rows a refusal lists.
+_BAD_TEXT_ROWS = 20
 
-    An explicit --encoding wins; else the .cpg file; else the text must be plain UTF-8/ASCII,
-    or the import is refused and asks for --encoding (GBK-encoded files without a .cpg are
-    common and would otherwise turn into mojibake).
-    """
-    if encoding:
+
+def cpg_codec(text: str) -> str | None:
+    """The Python codec a .cpg's text names; None when it names the writer's locale
+    ('System', 'OEM', empty). ImportFailed for a code page not known at all."""
+    key = text.strip().lower().replace(" ", "").replace("_", "")
+    if key in _CPG_UNKNOWN:
+        return None
+    if key in _CPG_CODECS:
+        return _CPG_CODECS[key]
+    try:
+        "".encode(text.strip())
+    except (LookupError, ValueError):
+        raise _fail(
+            f"the .cpg names the code page {text.strip()!r}, which is not known; "
+            "give the encoding with --encoding (e.g. GBK or UTF-8)"
+        ) from None
+    return text.strip()
+
+
+def _dbf_text_check(dbf: Path, codec: str) -> None:
+    """Refuse the file when any record of the .dbf does not decode cleanly with codec,
+    naming the rows (text read with the wrong code page would be stored garbled)."""
+    raw = dbf.read_bytes()
+    if len(raw) < 12:
+        raise _fail("the Shapefile's .dbf attribute file is truncated")
+    count = int.from_bytes(raw[4:8], "little")
+    header_len = int.from_bytes(raw[8:10], "little")
+    record_len = int.from_bytes(raw[10:12], "little")
+    bad = []
+    for i in range(count):
+        start = header_len + i * record_len
         try:
-            "".encode(encoding)
-        except LookupError:
-            raise _fail(f"unknown encoding {encoding!r}") from None
-        return encoding
-    cpg = next(
-        (p for p in shp.parent.iterdir() if p.stem == shp.stem and p.suffix.lower() == ".cpg"), None
-    )
-    if cpg is not None:
-        return None  # GDAL honours the .cpg itself
+            raw[start : start + record_len].decode(codec)
+        except UnicodeDecodeError:
+            bad.append(i + 1)
+            if len(bad) >= _BAD_TEXT_ROWS:
+                break
+    if bad:
+        raise ImportFailed(
+            [
+                RowError(
+                    row,
+                    "",
+                    f"text is not valid {codec}: give the file's encoding with --encoding "
+                    "(e.g. GBK, GB18030 or UTF-8) or fix its .cpg",
+                )
+                for row in bad
+            ]
+        )
+
+
+def shapefile_encoding(shp: Path, encoding: str | None) -> str:
+    """The text encoding to read a Shapefile's .dbf with, checked against its text.
+
+    An explicit --encoding wins; else the code page its .cpg names (ArcGIS and Windows
+    spellings included); else (no .cpg, or one naming 'System') the text must be plain
+    UTF-8/ASCII, or the import is refused and asks for --encoding (GBK files without a .cpg
+    are common and would otherwise turn into mojibake). Every record must decode cleanly.
+    """
     dbf = next(
         (p for p in shp.parent.iterdir() if p.stem == shp.stem and p.suffix.lower() == ".dbf"), None
     )
     if dbf is None:
         raise _fail("the Shapefile has no .dbf attribute file")
-    raw = dbf.read_bytes()
-    header_len = int.from_bytes(raw[8:10], "little") if len(raw) > 10 else 0
-    try:
-        raw[header_len:].decode("utf-8")
-    except UnicodeDecodeError:
-        raise _fail(
-            "the Shapefile has no .cpg and its text is not UTF-8; "
-            "give its encoding with --encoding (e.g. GBK or GB18030)"
-        ) from None
-    return "UTF-8"
+    if encoding:
+        try:
+            "".encode(encoding)
+        except LookupError:
+            raise _fail(f"unknown encoding {encoding!r}") from None
+        codec = encoding
+    else:
+        cpg = next(
+            (p for p in shp.parent.iterdir() if p.stem == shp.stem and p.suffix.lower() == ".cpg"),
+            None,
+        )
+        codec = cpg_codec(cpg.read_text("latin-1")[:100]) if cpg is not None else None
+        if codec is None:
+            try:
+                _dbf_text_check(dbf, "utf-8")
+            except ImportFailed:
+                raise _fail(
+                    "the Shapefile's code page is not given (no .cpg, or one saying 'System') "
+                    "and its text is not UTF-8; give its encoding with --encoding "
+                    "(e.g. GBK or GB18030)"
+                ) from None
+            return "UTF-8"
+    _dbf_text_check(dbf, codec)
+    return codec
 
 
 def restore_field_names(columns: list[str], expected: list[str]) -> dict[str, str]:
@@ -167,7 +259,34 @@ def read_vector(
     return _read(path, expected=expected, encoding=encoding, shapefile=False)
 
 
+def geopackage_check(path: Path) -> None:
+    """Refuse a GeoPackage whose layers are not plain tables: a layer defined as an SQL view
+    (a recursive one ran for minutes and took gigabytes in GDAL) or a virtual table."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error:
+        return  # not SQLite at all: GDAL's own error says so
+    try:
+        db.execute("PRAGMA trusted_schema = OFF")
+        rows = db.execute(
+            "SELECT c.table_name, m.type, m.sql FROM gpkg_contents c "
+            "LEFT JOIN sqlite_master m ON m.name = c.table_name"
+        ).fetchall()
+    except sqlite3.Error:
+        return  # no gpkg_contents: GDAL refuses it as a GeoPackage
+    finally:
+        db.close()
+    for name, kind, ddl in rows:
+        if kind != "table" or (ddl or "").lstrip().upper().startswith("CREATE VIRTUAL"):
+            raise _fail(
+                f"the GeoPackage layer {name!r} is a {kind or 'missing table'}, not a plain "
+                "table; export the data itself (views and virtual tables are refused)"
+            )
+
+
 def _read(path: Path, *, expected: list[str], encoding: str | None, shapefile: bool) -> VectorTable:
+    if path.suffix.lower() == ".gpkg":
+        geopackage_check(path)
     try:
         layers = pyogrio.list_layers(path)
         if len(layers) == 0:

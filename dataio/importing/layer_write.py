@@ -96,6 +96,9 @@ def layer_write(
             _bind_pipe_nodes(cur, names)
         _diff(cur, spec.table, updatable, fields, options.clear_blanks)
         refusals = _blank_refusals(cur)
+        missing = [a.name for a in spec.attrs if a.required and a.name not in options.present]
+        if missing:
+            refusals += _new_without(cur, missing)
         if pipes:
             refusals += _duplicate_routes(cur)
         if refusals:
@@ -141,10 +144,7 @@ def _staged_values(spec: LayerSpec, rows: ParsedRows, existing: set, fields: dic
             value = column[i]
             if value is None or value == "":
                 default = defaults.get(name)
-                if not new:
-                    value = None
-                elif default not in (None, ""):
-                    value = default
+                value = default if new else None
             out.append(value)
         yield (*out, geoms[i], i + 1)
 
@@ -273,9 +273,20 @@ def _blank_refusals(cur) -> list[RowError]:
     ]
 
 
+def _new_without(cur, missing: list[str]) -> list[RowError]:
+    """New features in a file that leaves out required columns: each row refused."""
+    cur.execute("SELECT _row FROM _import_diff WHERE id IS NULL ORDER BY _row")
+    return [
+        RowError(row, name, _("required column is missing: a new feature needs it"))
+        for (row,) in cur.fetchall()
+        for name in missing
+    ]
+
+
 def _duplicate_routes(cur) -> list[RowError]:
-    """Pipes (new or moved) running along another pipe's whole route, within the tolerance of
-    an unchanged geometry: stored in-service pipes not moved by the file, or earlier rows."""
+    """Pipes (new or moved) running along another pipe's whole route, within the snapping
+    tolerance: stored in-service pipes not moved by the file, or earlier new or moved rows
+    (stored duplicates the file leaves as they are are the network check's business)."""
     tol = float(settings.IMPORT_SAME_GEOMETRY_M) / _M_PER_DEG
     params = {"tol": max(tol, float(settings.NETWORK_SNAP_TOLERANCE_M) / _M_PER_DEG)}
     cur.execute(
@@ -292,7 +303,10 @@ def _duplicate_routes(cur) -> list[RowError]:
         for row, code in cur.fetchall()
     ]
     cur.execute(
-        "SELECT b._row, a._row, a.code FROM _import_stage a JOIN _import_stage b ON a._row < b._row "  # noqa: S608
+        "SELECT b._row, a._row, a.code FROM _import_stage a "
+        "JOIN _import_diff da ON da._row = a._row AND (da.id IS NULL OR da.moved) "
+        "JOIN _import_stage b ON a._row < b._row "
+        "JOIN _import_diff db ON db._row = b._row AND (db.id IS NULL OR db.moved) "
         " AND a.geom && ST_Expand(b.geom, %(tol)s) "
         " AND ST_HausdorffDistance(a.geom, b.geom) <= %(tol)s ORDER BY b._row",
         params,

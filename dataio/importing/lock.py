@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
 
 from dataio.importing.errors import ImportFailed, RowError
@@ -15,6 +16,12 @@ def import_lock(target: str) -> None:
     The lock goes with the transaction, so a killed import never leaves it held.
     """
     with connection.cursor() as cur:
+        # An import is bounded in time as well as size (IMPORT_STATEMENT_TIMEOUT_S per
+        # statement, for this transaction only).
+        cur.execute(
+            "SELECT set_config('statement_timeout', %s, true)",
+            [f"{int(settings.IMPORT_STATEMENT_TIMEOUT_S * 1000)}ms"],
+        )
         cur.execute(
             "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [f"import:{target}"]
         )

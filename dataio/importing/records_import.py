@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from django.db import DatabaseError, transaction
 from openpyxl import load_workbook
 
 from dataio.importing.errors import ImportFailed, ImportReport, RowError
-from dataio.importing.files import check_size
+from dataio.importing.files import check_size, zip_members_check
 from dataio.importing.lock import import_lock
 from dataio.importing.record_kinds import RECORD_KINDS, RecordKind
 from dataio.importing.upsert import upsert
@@ -25,6 +26,9 @@ MAX_REPORTED_ERRORS = 1000
 
 class _DryRunRollback(Exception):
     pass
+
+
+XLSX_MAX_COLUMNS = 100
 
 
 def _fail(reason: str, column: str = "") -> ImportFailed:
@@ -43,14 +47,27 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
     yield from csv.reader(io.StringIO(text, newline=""))
 
 
+def _xlsx_check(path: Path) -> None:
+    """Refuse an XLSX whose parts expand beyond IMPORT_MAX_XLSX_UNZIPPED_BYTES or suspiciously
+    (a 1.5 MB workbook grew to 6 GB in memory): checked before openpyxl reads anything."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise _fail("cannot read the XLSX file: it is not a valid XLSX (zip) file") from None
+    with archive:
+        zip_members_check(archive, settings.IMPORT_MAX_XLSX_UNZIPPED_BYTES, max_ratio=200)
+
+
 def _xlsx_rows(path: Path) -> Iterator[list]:
+    _xlsx_check(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise _fail(f"cannot read the XLSX file: {exc}") from None
     try:
         sheet = book.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
+        # A sheet may claim 16,384 columns: only the first XLSX_MAX_COLUMNS are read.
+        for values in sheet.iter_rows(values_only=True, max_col=XLSX_MAX_COLUMNS):
             yield ["" if v is None else v for v in values]
     finally:
         book.close()

@@ -73,6 +73,11 @@ def rows_parse(
     errors: list[tuple[int, int, RowError]] = []
     columns: dict[str, list] = {}
     for position, attr in enumerate(spec.attrs):
+        if attr.name not in table.columns:
+            # A column the file leaves out: nothing to parse (an update keeps the stored
+            # values; a new feature without a required one is refused by the writer).
+            columns[attr.name] = [None] * total
+            continue
         values, bad = _column_parse(attr, table.columns.get(attr.name), total)
         columns[attr.name] = values
         errors += [(i, position, RowError(i + 1, attr.name, reason)) for i, reason in bad]

@@ -233,6 +233,12 @@ MAX_GEOMETRY_VERTICES = int(env_float("MAX_GEOMETRY_VERTICES", 10_000))
 # A records file (CSV/XLSX) is read whole into memory; the demo's largest (consumption at
 # scale 10) is about 21 MB, so a 100 MB file is refused before it is read.
 IMPORT_MAX_RECORDS_BYTES = int(env_float("IMPORT_MAX_RECORDS_BYTES", 64 * 1024 * 1024))
+# An XLSX's parts (XML) may expand to at most this many bytes before anything is parsed.
+IMPORT_MAX_XLSX_UNZIPPED_BYTES = int(
+    env_float("IMPORT_MAX_XLSX_UNZIPPED_BYTES", 100 * 1024 * 1024)
+)
+# Every statement of an import's transaction is cancelled after this many seconds.
+IMPORT_STATEMENT_TIMEOUT_S = env_float("IMPORT_STATEMENT_TIMEOUT_S", 900)
 # A register uploaded in the browser is imported within the request: a smaller file, so a worker
 # is never held for long (the demo's largest register, the levies, is ~70 kB).
 REGISTER_UPLOAD_MAX_BYTES = int(env_float("REGISTER_UPLOAD_MAX_BYTES", 5 * 1024 * 1024))

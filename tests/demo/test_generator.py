@@ -423,13 +423,14 @@ class NetworkTopologyTests:
             if inter.geom_type not in ("Point", "MultiPoint") or not touch <= shared:
                 bad.add(frozenset((codes[i], codes[j])))
         problems = manifest["network_problems"]
-        listed = {frozenset(p) for p in problems["duplicate_segments"]} | {
-            frozenset(p) for p in problems["crossings_without_node"]
-        }
+        listed = {frozenset(p) for p in problems["crossings_without_node"]}
         assert bad == listed
         by_code = dict(zip(codes, pipes, strict=True))
+        # The planted duplicates are not in the file (an import refuses them, as the editor
+        # does): demo.load copies their originals straight into PostGIS.
+        assert problems["duplicate_segments"]
         for x, y in problems["duplicate_segments"]:
-            assert shapely.equals(by_code[x], by_code[y])
+            assert x in by_code and y not in by_code
         for x, y in problems["crossings_without_node"]:
             assert shapely.crosses(by_code[x], by_code[y])
 
