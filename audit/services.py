@@ -66,6 +66,7 @@ def audit_import(
             rows=report.rows,
             created=report.created,
             updated=report.updated,
+            retired=getattr(report, "retired", 0),
             dry_run=report.dry_run,
         )
         summary = report.summary().splitlines()[0]

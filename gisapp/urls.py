@@ -21,6 +21,7 @@ urlpatterns = [
     path("", views.MapView.as_view(), name="home"),
     path("map/", views.MapView.as_view(), name="map"),
     path("data/", views.DataOverviewView.as_view(), name="data"),
+    path("data/", include("dataio.urls")),
     path("favicon.ico", views.favicon, name="favicon"),
     path("language/", views.LanguageSwitchView.as_view(), name="language"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),

@@ -16,7 +16,7 @@ from compliance.freshness import default_year, evaluated_years
 from gisapp.middleware import LANGUAGE_COOKIE
 from gisapp.raster_panel import raster_panel_config
 from layers.api_errors import json_error
-from layers.permissions import can_view_layer
+from layers.permissions import can_import_layers, can_view_layer
 from layers.registry import LAYERS
 from layers.selectors import county_find, layer_counts
 
@@ -39,6 +39,7 @@ class DataOverviewView(TemplateView):
             for slug, spec in LAYERS.items()
             if can_view_layer(self.request.user, slug)
         ]
+        context["may_import"] = can_import_layers(self.request.user)
         return context
 
 

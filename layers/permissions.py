@@ -21,3 +21,10 @@ class CanViewLayer(BasePermission):
     def has_permission(self, request, view) -> bool:
         slug = view.kwargs.get("slug")
         return slug not in LAYERS or can_view_layer(request.user, slug)
+
+
+def can_import_layers(user) -> bool:
+    """Layer imports replace a county's data in bulk: administrators only (docs/security.md)."""
+    return bool(
+        user.is_authenticated and (user.is_superuser or user.groups.filter(name="admin").exists())
+    )

@@ -64,6 +64,65 @@ _PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
             gettext_noop("unsupported file type; use .csv or .xlsx"),
         ),
         (
+            r"^lies outside the county \(more than (?P<margin>\d+) m beyond its boundary\): "
+            r"check the file's coordinate system; it would lie inside as EPSG:(?P<good>\d+) "
+            r"\((?P<good_name>[^)]*)\), not EPSG:(?P<bad>\d+).*$",
+            gettext_noop(
+                "lies outside the county (more than %(margin)s m beyond its boundary): the "
+                "file's coordinate system looks like EPSG:%(good)s (%(good_name)s), not "
+                "EPSG:%(bad)s; choose EPSG:%(good)s as the coordinate system"
+            ),
+        ),
+        (
+            r"^lies outside the county \(more than (?P<margin>\d+) m beyond its boundary\).*$",
+            gettext_noop(
+                "lies outside the county (more than %(margin)s m beyond its boundary): check "
+                "the file's coordinate system"
+            ),
+        ),
+        (r"^same route as pipe (?P<code>.+)$", gettext_noop("same route as pipe %(code)s")),
+        (
+            r"^same route as row (?P<row>\d+) \(pipe (?P<code>.+)\)$",
+            gettext_noop("same route as row %(row)s (pipe %(code)s)"),
+        ),
+        (
+            r"^text is not valid (?P<codec>\S+): .*$",
+            gettext_noop(
+                "the text is not valid %(codec)s: choose the file's encoding (e.g. GBK or "
+                "UTF-8) or fix its .cpg"
+            ),
+        ),
+        (
+            r"^the \.cpg names the code page (?P<name>.+), which is not known.*$",
+            gettext_noop(
+                "the .cpg names the code page %(name)s, which is not known; choose the "
+                "file's encoding"
+            ),
+        ),
+        (
+            r"^the Shapefile's code page is not given.*$",
+            gettext_noop(
+                "the Shapefile does not say its code page and its text is not UTF-8; choose "
+                "its encoding (e.g. GBK or GB18030)"
+            ),
+        ),
+        (
+            r"^the GeoPackage layer (?P<name>.+) is a (?P<kind>\S+).*$",
+            gettext_noop(
+                "the GeoPackage layer %(name)s is not a plain table (views and virtual "
+                "tables are refused); export the data itself"
+            ),
+        ),
+        (
+            r"^zip member (?P<name>.+) expands suspiciously.*$",
+            gettext_noop("the archive member %(name)s expands suspiciously (zip bomb?)"),
+        ),
+        (
+            r"^zip expands to (?P<size>\d+) MB, more than (?P<limit>\d+) MB$",
+            gettext_noop("the archive expands to %(size)s MB, more than %(limit)s MB"),
+        ),
+        (r"^cannot read the file: .*$", gettext_noop("the file cannot be read as a layer")),
+        (
             r"^file is (?P<size>[\d.]+) MB, more than the limit of (?P<limit>\d+) MB$",
             gettext_noop("the file is %(size)s MB, more than the limit of %(limit)s MB"),
         ),

@@ -3,7 +3,8 @@
 A Gauss-Krüger file whose .prj names the wrong zone (central meridian 108°E instead of 111°E)
 still transforms to valid lon/lat, 300 km away. Every feature must lie within the county's
 boundaries buffered by IMPORT_COUNTY_MARGIN_M; when the refused features would land inside
-under another allow-listed coordinate system, the refusal says which.
+under another allow-listed coordinate system, the refusal says which. Reasons are English,
+as every importer's (pages translate them: dataio.importing.error_text).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import numpy as np
 import shapely
 from django.conf import settings
 from django.db import connection
-from django.utils.translation import gettext as _
 
 from dataio.importing.errors import RowError
 from layers.geometry import ALLOWED_SRIDS, STORAGE_SRID, reproject
@@ -60,21 +60,17 @@ def outside_county(
     bad = np.flatnonzero(~_inside(area, geoms, geometry_type))
     if len(bad) == 0:
         return []
-    reason = _(
-        "lies outside the county (more than %(margin)s m beyond its boundary): check the "
-        "file's coordinate system"
-    ) % {"margin": f"{settings.IMPORT_COUNTY_MARGIN_M:,.0f}"}
+    reason = (
+        f"lies outside the county (more than {settings.IMPORT_COUNTY_MARGIN_M:.0f} m beyond "
+        "its boundary): check the file's coordinate system"
+    )
     hint = _srid_hint(area, geometry_type, raw_wkb[bad[:_HINT_SAMPLE]], src_srid)
     if hint is not None:
-        reason += "; " + _(
-            "it would lie inside as EPSG:%(good)s (%(good_name)s), not EPSG:%(bad)s "
-            "(%(bad_name)s): give --srid %(good)s or fix the .prj"
-        ) % {
-            "good": hint,
-            "good_name": ALLOWED_SRIDS[hint],
-            "bad": src_srid,
-            "bad_name": ALLOWED_SRIDS.get(src_srid, ""),
-        }
+        reason += (
+            f"; it would lie inside as EPSG:{hint} ({ALLOWED_SRIDS[hint]}), not "
+            f"EPSG:{src_srid} ({ALLOWED_SRIDS.get(src_srid, '')}): give --srid {hint} or fix "
+            "the .prj"
+        )
     return [RowError(int(i) + 1, "geometry", reason) for i in bad.tolist()]
 
 

@@ -23,7 +23,6 @@ import numpy as np
 import shapely
 from django.conf import settings
 from django.db import connection
-from django.utils.translation import gettext as _
 from psycopg import sql
 
 from dataio.importing.errors import FeatureChange, ImportFailed, ImportReport, RowError
@@ -72,7 +71,7 @@ def layer_write(
     """
     if options.retire_missing and spec.retired is None:
         raise ImportFailed(
-            [RowError(0, "", _("this layer has no retired state; features cannot be retired"))]
+            [RowError(0, "", "this layer has no retired state; features cannot be retired")]
         )
     model = spec.model
     fields = {f.name: f for f in model._meta.concrete_fields}
@@ -264,10 +263,8 @@ def _blank_refusals(cur) -> list[RowError]:
         RowError(
             row,
             column,
-            _(
-                "empty cell over a stored value: leave the column out of the file to keep "
-                "the stored values, or ask to clear blanks"
-            ),
+            "empty cell over a stored value: leave the column out of the file to keep "
+            "the stored values, or ask to clear blanks",
         )
         for row, column in cur.fetchall()
     ]
@@ -277,7 +274,7 @@ def _new_without(cur, missing: list[str]) -> list[RowError]:
     """New features in a file that leaves out required columns: each row refused."""
     cur.execute("SELECT _row FROM _import_diff WHERE id IS NULL ORDER BY _row")
     return [
-        RowError(row, name, _("required column is missing: a new feature needs it"))
+        RowError(row, name, "required column is missing: a new feature needs it")
         for (row,) in cur.fetchall()
         for name in missing
     ]
@@ -299,8 +296,7 @@ def _duplicate_routes(cur) -> list[RowError]:
         params,
     )
     refusals = [
-        RowError(row, "geometry", _("same route as pipe %(code)s") % {"code": code})
-        for row, code in cur.fetchall()
+        RowError(row, "geometry", f"same route as pipe {code}") for row, code in cur.fetchall()
     ]
     cur.execute(
         "SELECT b._row, a._row, a.code FROM _import_stage a "
@@ -315,7 +311,7 @@ def _duplicate_routes(cur) -> list[RowError]:
         RowError(
             row,
             "geometry",
-            _("same route as row %(row)s (pipe %(code)s)") % {"row": first, "code": code},
+            f"same route as row {first} (pipe {code})",
         )
         for row, first, code in cur.fetchall()
     ]

@@ -233,6 +233,10 @@ MAX_GEOMETRY_VERTICES = int(env_float("MAX_GEOMETRY_VERTICES", 10_000))
 # A records file (CSV/XLSX) is read whole into memory; the demo's largest (consumption at
 # scale 10) is about 21 MB, so a 100 MB file is refused before it is read.
 IMPORT_MAX_RECORDS_BYTES = int(env_float("IMPORT_MAX_RECORDS_BYTES", 64 * 1024 * 1024))
+# A layer file uploaded in the browser (an administrator's import) and how long a checked file
+# waits for its import (seconds).
+LAYER_UPLOAD_MAX_BYTES = int(env_float("LAYER_UPLOAD_MAX_BYTES", 50 * 1024 * 1024))
+LAYER_UPLOAD_KEEP_S = env_float("LAYER_UPLOAD_KEEP_S", 3600)
 # An XLSX's parts (XML) may expand to at most this many bytes before anything is parsed.
 IMPORT_MAX_XLSX_UNZIPPED_BYTES = int(
     env_float("IMPORT_MAX_XLSX_UNZIPPED_BYTES", 100 * 1024 * 1024)
