@@ -31,6 +31,7 @@ from layers.geometry import STORAGE_SRID
 from layers.registry import LayerSpec
 from layers.services.membership import membership_refresh
 from network.services.import_history import network_import_before, network_import_record
+from network.services.session import OVERLAP_FACTOR
 from network.services.topology import staged_pipes_bind_nodes
 
 # Hex EWKB needs the SRID flag and the SRID after the geometry type (see _ewkb_all).
@@ -99,7 +100,7 @@ def layer_write(
         if missing:
             refusals += _new_without(cur, missing)
         if pipes:
-            refusals += _duplicate_routes(cur)
+            refusals += _route_conflicts(cur)
         if refusals:
             refusals.sort(key=lambda e: e.row)
             raise ImportFailed(refusals)
@@ -183,6 +184,7 @@ def _bind_pipe_nodes(cur, names: list[str]) -> None:
     cur.execute(sql.SQL("CREATE TEMP TABLE _import_bound ON COMMIT DROP AS {q}").format(q=query))
     cur.execute(sql.SQL("DROP TABLE {s}").format(s=sql.Identifier(_STAGE)))
     cur.execute(sql.SQL("ALTER TABLE _import_bound RENAME TO {s}").format(s=sql.Identifier(_STAGE)))
+    cur.execute(sql.SQL("CREATE INDEX ON {s} USING gist (geom)").format(s=sql.Identifier(_STAGE)))
     cur.execute(sql.SQL("ANALYZE {s}").format(s=sql.Identifier(_STAGE)))
 
 
@@ -280,41 +282,65 @@ def _new_without(cur, missing: list[str]) -> list[RowError]:
     ]
 
 
-def _duplicate_routes(cur) -> list[RowError]:
-    """Pipes (new or moved) running along another pipe's whole route, within the snapping
-    tolerance: stored in-service pipes not moved by the file, or earlier new or moved rows
-    (stored duplicates the file leaves as they are are the network check's business)."""
-    tol = float(settings.IMPORT_SAME_GEOMETRY_M) / _M_PER_DEG
-    params = {"tol": max(tol, float(settings.NETWORK_SNAP_TOLERANCE_M) / _M_PER_DEG)}
+# The editor's measure (network.services.session): the length of the new pipe lying within
+# the snapping tolerance of the other, in the metric EPSG:4546.
+_OVERLAP_M = (
+    "ST_Length(ST_Intersection(ST_Transform(a.geom, 4546), "
+    "ST_Buffer(ST_Transform(b.geom, 4546), %(tol_m)s)))"
+)
+
+
+def _route_conflicts(cur) -> list[RowError]:
+    """Pipes (new or moved, not abandoned) running along another pipe, as the editor refuses
+    them: more than OVERLAP_FACTOR snapping tolerances of their length within the tolerance
+    of a stored in-service pipe the file does not move, or of an earlier new or moved row.
+    A pipe on another's whole route (within the tolerance) is called a duplicate. Stored
+    overlaps the file leaves as they are are the network check's business."""
+    tol_m = float(settings.NETWORK_SNAP_TOLERANCE_M)
+    params = {
+        "tol_m": tol_m,
+        "deg": tol_m / _M_PER_DEG * 1.2,  # a degree of longitude is shorter at 25°N
+        "min": OVERLAP_FACTOR * tol_m,
+        "same": tol_m / _M_PER_DEG,
+    }
+    moving = (
+        "JOIN _import_diff {d} ON {d}._row = {s}._row AND ({d}.id IS NULL OR {d}.moved) "
+        "AND COALESCE({s}.status, 'in_service') <> 'abandoned' "
+    )
     cur.execute(
-        "SELECT s._row, p.code FROM _import_stage s JOIN _import_diff d ON d._row = s._row "  # noqa: S608 (constants)
-        "JOIN layers_pipesegment p ON p.code <> s.code AND p.status <> 'abandoned' "
-        " AND p.geom && ST_Expand(s.geom, %(tol)s) "
-        " AND ST_HausdorffDistance(p.geom, s.geom) <= %(tol)s "
-        "WHERE (d.id IS NULL OR d.moved) AND NOT EXISTS (SELECT 1 FROM _import_diff m "
-        " WHERE m.id = p.id AND m.moved) ORDER BY s._row, p.code",
+        "SELECT a._row, b.code, NULL, ov, ST_HausdorffDistance(a.geom, b.geom) <= %(same)s "  # noqa: S608 (constants)
+        "FROM _import_stage a " + moving.format(d="d", s="a") + "JOIN layers_pipesegment b "
+        " ON b.code <> a.code AND b.status = 'in_service' AND b.geom && ST_Expand(a.geom, %(deg)s) "
+        " AND NOT EXISTS (SELECT 1 FROM _import_diff m WHERE m.id = b.id AND m.moved), "
+        "LATERAL (SELECT " + _OVERLAP_M + " AS ov) x WHERE x.ov > %(min)s "
+        "UNION ALL "
+        "SELECT a._row, b.code, b._row, ov, ST_HausdorffDistance(a.geom, b.geom) <= %(same)s "
+        "FROM _import_stage a " + moving.format(d="da", s="a") + "JOIN _import_stage b "
+        " ON b._row < a._row AND b.geom && ST_Expand(a.geom, %(deg)s) "
+        + moving.format(d="db", s="b")
+        + ", LATERAL (SELECT "
+        + _OVERLAP_M
+        + " AS ov) x WHERE x.ov > %(min)s "
+        "ORDER BY 1, 3 NULLS FIRST, 2",
         params,
     )
-    refusals = [
-        RowError(row, "geometry", f"same route as pipe {code}") for row, code in cur.fetchall()
-    ]
-    cur.execute(
-        "SELECT b._row, a._row, a.code FROM _import_stage a "
-        "JOIN _import_diff da ON da._row = a._row AND (da.id IS NULL OR da.moved) "
-        "JOIN _import_stage b ON a._row < b._row "
-        "JOIN _import_diff db ON db._row = b._row AND (db.id IS NULL OR db.moved) "
-        " AND a.geom && ST_Expand(b.geom, %(tol)s) "
-        " AND ST_HausdorffDistance(a.geom, b.geom) <= %(tol)s ORDER BY b._row",
-        params,
-    )
-    refusals += [
-        RowError(
-            row,
-            "geometry",
-            f"same route as row {first} (pipe {code})",
-        )
-        for row, first, code in cur.fetchall()
-    ]
+    refusals, seen = [], set()
+    for row, code, other_row, overlap_m, same in cur.fetchall():
+        if row in seen:
+            continue  # one reason per row: the stored pipe first, else the earliest row
+        seen.add(row)
+        if same and other_row is None:
+            reason = f"same route as pipe {code}"
+        elif same:
+            reason = f"same route as row {other_row} (pipe {code})"
+        elif other_row is None:
+            reason = f"runs along pipe {code} for {overlap_m:.1f} m (duplicate or overlap)"
+        else:
+            reason = (
+                f"runs along row {other_row} (pipe {code}) for {overlap_m:.1f} m "
+                "(duplicate or overlap)"
+            )
+        refusals.append(RowError(row, "geometry", reason))
     return refusals
 
 

@@ -192,6 +192,30 @@ class DuplicateRouteTests:
         assert caught.value.errors[0].reason == f"same route as pipe {original.code}"
         assert tables_fingerprint() == before
 
+    def test_a_pipe_running_along_part_of_a_stored_one_is_refused(self, tmp_path):
+        """A new pipe laid on the first half of a stored in-service pipe (≥ 40 m long), then
+        turning away: about 20 m of it lie on the other, far more than the editor's limit of
+        4 snapping tolerances (2 m at 0.5 m) — refused, naming the pipe and the metres."""
+        stored = next(
+            p
+            for p in PipeSegment.objects.filter(status="in_service").order_by("code")
+            if p.length_m >= 40 and len(p.geom.coords) == 2
+        )
+        (x0, y0), (x1, y1) = stored.geom.coords
+        mid = ((x0 + x1) / 2, (y0 + y1) / 2)
+        away = (mid[0] + (y1 - y0) / 2, mid[1] - (x1 - x0) / 2)  # a right angle off the pipe
+        path = write_layer(
+            tmp_path / "pipes.gpkg",
+            [LineString([(x0, y0), mid, away])],
+            {"code": ["T-OVL-1"], "diameter_mm": [100], "material": ["PE"]},
+        )
+        with pytest.raises(ImportFailed) as caught:
+            layer_import(slug="pipes", path=path)
+        reason = caught.value.errors[0].reason
+        assert reason.startswith(f"runs along pipe {stored.code} for ")
+        metres = float(reason.split(" for ")[1].split(" m")[0])
+        assert metres == pytest.approx(stored.length_m / 2, abs=1.5)
+
     def test_two_rows_with_one_route_are_refused(self, tmp_path):
         route = LineString([(112.45, 24.80), (112.451, 24.80)])
         path = write_layer(
