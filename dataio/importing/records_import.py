@@ -18,7 +18,7 @@ from dataio.importing.errors import ImportFailed, ImportReport, RowError
 from dataio.importing.files import check_size, zip_members_check
 from dataio.importing.lock import import_lock
 from dataio.importing.record_kinds import RECORD_KINDS, RecordKind
-from dataio.importing.upsert import upsert
+from dataio.importing.upsert import BlankOverStored, upsert
 
 Progress = Callable[[str, int, int], None]
 MAX_REPORTED_ERRORS = 1000
@@ -84,10 +84,17 @@ def read_table(path: Path) -> Iterator[list]:
 
 
 def records_import(
-    *, kind: str, path: Path, dry_run: bool = False, progress: Progress | None = None
+    *,
+    kind: str,
+    path: Path,
+    dry_run: bool = False,
+    clear_blanks: bool = False,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import records of `kind`; raise ImportFailed listing every bad row (spreadsheet row numbers:
-    the header is row 1). Natural keys make re-imports change nothing.
+    the header is row 1). Natural keys make re-imports change nothing. A column the file leaves
+    out keeps its stored values; an empty cell over a stored value is refused unless
+    clear_blanks.
     """
     spec = RECORD_KINDS.get(kind)
     if spec is None:
@@ -101,7 +108,7 @@ def records_import(
     present = [a for a in spec.columns if a.name in header]
     parents = dict(spec.parent_model.objects.values_list("code", "id"))
     refs = {a.name: _ref_ids(a) for a in spec.columns if a.ref}
-    parsed, errors = _parse(spec, header, rows, parents, progress, refs)
+    parsed, numbers, errors = _parse(spec, header, rows, parents, progress, refs)
     if errors:
         raise ImportFailed(errors[:MAX_REPORTED_ERRORS])
     report = ImportReport(target=kind, rows=len(parsed), dry_run=dry_run)
@@ -112,9 +119,28 @@ def records_import(
     try:
         with transaction.atomic():
             import_lock(kind)
-            report.created, report.updated, _ids = upsert(
-                spec.model._meta.db_table, key=key, columns=columns, rows=parsed
-            )
+            keep = [] if clear_blanks else [a.db_column for a in present if a.name not in spec.key]
+            try:
+                report.created, report.updated, _ids = upsert(
+                    spec.model._meta.db_table,
+                    key=key,
+                    columns=columns,
+                    rows=parsed,
+                    keep_filled=keep,
+                )
+            except BlankOverStored as exc:
+                by_column = {a.db_column: a.name for a in present}
+                raise ImportFailed(
+                    [
+                        RowError(
+                            numbers[position - 1],
+                            by_column.get(column, column),
+                            "empty cell over a stored value: leave the column out of the file "
+                            "to keep the stored values, or ask to clear blanks",
+                        )
+                        for position, column in exc.cells
+                    ]
+                ) from None
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:
@@ -171,10 +197,13 @@ def _parse(
     parents: dict[str, int],
     progress: Progress | None,
     refs: dict[str, dict[str, int]],
-) -> tuple[list[tuple], list[RowError]]:
+) -> tuple[list[tuple], list[int], list[RowError]]:
+    """The valid rows (parent id, then the present columns), their spreadsheet row numbers,
+    and every refused cell."""
     index = {name: header.index(name) for name in spec.headers if name in header}
     present = [a for a in spec.columns if a.name in index]
     parsed: list[tuple] = []
+    numbers: list[int] = []
     errors: list[RowError] = []
     seen: dict[tuple, int] = {}
     for number, cells in enumerate(rows, start=2):
@@ -218,8 +247,9 @@ def _parse(
         errors.extend(row_errors)
         if not row_errors:
             parsed.append((parent_id, *(row[a.name] for a in present)))
+            numbers.append(number)
         if progress and number % 5000 == 0:
             progress(f"{spec.kind}: validate", number, 0)
         if len(errors) > MAX_REPORTED_ERRORS:
             break
-    return parsed, errors
+    return parsed, numbers, errors

@@ -17,6 +17,7 @@ def upsert(
     on_update: dict[str, str] | None = None,
     insert_extra: dict[str, str] | None = None,
     prepare: Callable[[Cursor, str, Sequence[str]], sql.Composable] | None = None,
+    keep_filled: Sequence[str] = (),
 ) -> tuple[int, int, list[int]]:
     """Insert or update rows of `table` by natural key; unchanged rows are not touched.
 
@@ -27,6 +28,9 @@ def upsert(
     prepare: called with (cursor, staging table name, columns) after the rows are staged; returns
     the query to merge from instead of the staging table, with the same column names, to derive
     columns in SQL (e.g. a pipe's end nodes).
+    keep_filled: columns an empty value (NULL or '') may not overwrite when the stored row
+    has one: BlankOverStored lists each such (row position from 1, column) and nothing is
+    merged.
     Returns (created, updated, ids of created or updated rows). Call inside a transaction.
     """
     on_update = on_update or {}
@@ -43,12 +47,16 @@ def upsert(
                 "CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA"
             ).format(tmp=tmp, cols=sql.SQL(", ").join(cols), target=target)
         )
+        if keep_filled:  # each staged row's position, in the order written
+            cur.execute(sql.SQL("ALTER TABLE {tmp} ADD COLUMN _ord bigserial").format(tmp=tmp))
         copy_sql = sql.SQL("COPY {tmp} ({cols}) FROM STDIN").format(
             tmp=tmp, cols=sql.SQL(", ").join(cols)
         )
         with cur.copy(copy_sql) as copy:
             for row in rows:
                 copy.write_row(row)
+        if keep_filled:
+            _refuse_blanking(cur, tmp, target, key, keep_filled)
         # A fresh temporary table has no statistics: without them the planner guesses its size
         # and picks its joins blind.
         cur.execute(sql.SQL("ANALYZE {tmp}").format(tmp=tmp))
@@ -94,3 +102,27 @@ def upsert(
         cur.execute(sql.SQL("DROP TABLE {tmp}").format(tmp=tmp))
     created = sum(1 for _id, inserted in result if inserted)
     return created, len(result) - created, [row_id for row_id, _ in result]
+
+
+class BlankOverStored(Exception):
+    """Empty values that would overwrite stored ones: [(row position from 1, column)]."""
+
+    def __init__(self, cells: list[tuple[int, str]]):
+        self.cells = cells
+        super().__init__(f"{len(cells)} empty cell(s) over stored values")
+
+
+def _refuse_blanking(cur, tmp, target, key: Sequence[str], columns: Sequence[str]) -> None:
+    on = sql.SQL(" AND ").join(sql.SQL("t.{k} = s.{k}").format(k=sql.Identifier(k)) for k in key)
+    checks = sql.SQL(" UNION ALL ").join(
+        sql.SQL(
+            "SELECT s._ord, {name} FROM {tmp} s JOIN {target} t ON {on} "
+            "WHERE (s.{c} IS NULL OR s.{c}::text = '') "
+            "AND t.{c} IS NOT NULL AND t.{c}::text <> ''"
+        ).format(name=sql.Literal(c), tmp=tmp, target=target, on=on, c=sql.Identifier(c))
+        for c in columns
+    )
+    cur.execute(sql.SQL("{} ORDER BY 1, 2 LIMIT 200").format(checks))
+    cells = [(int(ordinal), column) for ordinal, column in cur.fetchall()]
+    if cells:
+        raise BlankOverStored(cells)

@@ -16,7 +16,7 @@ from dataio.importing.files import cpg_codec
 from dataio.importing.layer_import import layer_import
 from dataio.importing.records_import import records_import
 from layers.geometry import reproject
-from layers.models import LayerVersion, SewagePlant
+from layers.models import LayerVersion, SewagePlant, WaterQualitySample
 from network.models import NetworkChange, PipeSegment
 from tests.helpers import tables_fingerprint, write_layer
 
@@ -122,6 +122,26 @@ class UpdateModeTests:
             layer_import(slug="pipes", path=path, clear_blanks=True)
         assert [(e.row, e.column) for e in caught.value.errors] == [(2, "status")]
         assert PipeSegment.objects.get(pk=pipes[1].pk).status == "abandoned"
+
+
+class RecordBlankTests:
+    def test_an_empty_cell_over_a_stored_record_value_is_refused(self, tmp_path):
+        """A stored water-quality sample re-sent with its NH3-N cell empty (other columns
+        left out): refused naming spreadsheet row 2 and nh3n; with clear_blanks it is
+        cleared and the left-out columns keep their values."""
+        sample = WaterQualitySample.objects.filter(nh3n__isnull=False, do__isnull=False).first()
+        path = tmp_path / "samples.csv"
+        path.write_text(
+            f"zone_code,sampled_on,nh3n\n{sample.zone.code},{sample.sampled_on},\n", "utf-8"
+        )
+        before = tables_fingerprint()
+        with pytest.raises(ImportFailed) as caught:
+            records_import(kind="water-quality-samples", path=path)
+        assert [(e.row, e.column) for e in caught.value.errors] == [(2, "nh3n")]
+        assert tables_fingerprint() == before
+        records_import(kind="water-quality-samples", path=path, clear_blanks=True)
+        sample.refresh_from_db()
+        assert sample.nh3n is None and sample.do is not None
 
 
 class ProjectionTests:

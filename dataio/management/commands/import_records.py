@@ -18,13 +18,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="validate and report, write nothing"
         )
+        parser.add_argument(
+            "--clear-blanks",
+            action="store_true",
+            help="an empty cell clears a stored value; without it such a cell is refused",
+        )
 
     def handle(self, *args, **opts):
         run_import(
             self,
             opts,
             lambda progress: records_import(
-                kind=opts["kind"], path=opts["file"], dry_run=opts["dry_run"], progress=progress
+                kind=opts["kind"],
+                path=opts["file"],
+                dry_run=opts["dry_run"],
+                clear_blanks=opts["clear_blanks"],
+                progress=progress,
             ),
             kind="records",
             target=opts["kind"],
