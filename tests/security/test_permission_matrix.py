@@ -93,6 +93,7 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "registers:export-xlsx": R,
     "registers:tasks": {"get": SIGNED_IN, "post": ADMINS},  # admins report progress
     "registers:import": {"get": ADMINS, "post": ADMINS},
+    "dataio:layer-import": {"get": ADMINS, "post": ADMINS},
     "editor:edit": {"get": EDITORS},
     "consumption_pages:query": R,
     "consumption_pages:users": R,
