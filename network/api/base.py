@@ -88,6 +88,13 @@ def parsed_geometry(parse: Callable, raw) -> object:
         raise fault_error(fault) from None
 
 
+class VersionRequired(NetworkError):
+    """A write that must say which version it was made on, sent without one (RFC 6585)."""
+
+    status = 428
+    error_code = "precondition_required"
+
+
 def request_version(request, required: bool = False) -> int | None:
     """The version the writer read: properties.version or version in the body, else the
     number in an If-Match header (DELETE usually has no body)."""
@@ -98,9 +105,12 @@ def request_version(request, required: bool = False) -> int | None:
         digits = request.headers["If-Match"].removeprefix("W/").strip('"')
         raw = int(digits) if digits.isdigit() else -1
     if raw is None and required:
-        raise NetworkError(
+        raise VersionRequired(
             "version_missing",
-            _("properties.version is required: it protects a colleague's edit."),
+            _(
+                "The version you read is required (properties.version, version or an "
+                "If-Match header): it protects a colleague's edit."
+            ),
             field="properties.version",
         )
     if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int) or raw < 1):
@@ -127,10 +137,14 @@ class NetworkWrites:
             return super().handle_exception(exc)
         details = exc.details
         if isinstance(exc, NetworkConflict):
-            features = pipe_features if exc.kind == "pipe" else node_features
-            current = features([exc.object_id]).get(exc.object_id)
+            features = {"pipe": pipe_features, "node": node_features}.get(exc.kind)
+            if features is not None:
+                current = features([exc.object_id]).get(exc.object_id)
+            else:  # a leak record or crossing mark: the conflict carries what is stored
+                current = getattr(exc, "current", None)
             details = {**details, "current_version": exc.current_version, "current": current}
-        return JsonResponse(error_body(exc.status, exc.message, details), status=exc.status)
+        body = error_body(exc.status, exc.message, details, getattr(exc, "error_code", None))
+        return JsonResponse(body, status=exc.status)
 
     def write(self, request, run: Callable[[], HttpResponse]) -> HttpResponse:
         key = request.headers.get("Idempotency-Key")

@@ -13,7 +13,7 @@ from layers.permissions import CanViewLayer
 from network.api.base import GEOJSON, IDEMPOTENCY, OBJ, CanEditNetwork, NetworkWrites, answer
 from network.models import PipeCrossing
 from network.services import check as network_check
-from network.services.rules import NetworkError, NetworkNotFound
+from network.services.rules import NetworkError
 
 
 class NetworkValidateApi(NetworkWrites, APIView):
@@ -97,7 +97,5 @@ class CrossingDetailApi(NetworkWrites, APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, slug: str, crossing_id: int):
-        deleted, _rows = PipeCrossing.objects.filter(pk=crossing_id).delete()
-        if not deleted:
-            raise NetworkNotFound("not_found", _("No such crossing mark."), field="id")
+        network_check.crossing_delete(crossing_id=crossing_id, user=request.user)
         return HttpResponse(status=204)

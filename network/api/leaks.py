@@ -18,6 +18,7 @@ from network.api.base import (
     answer,
     feature_parts,
     parsed_geometry,
+    request_version,
 )
 from network.services import leaks
 from network.services.geometry import point_from_geojson
@@ -82,7 +83,7 @@ class LeakListApi(NetworkWrites, APIView):
 
 
 class LeakDetailApi(NetworkWrites, APIView):
-    """One leak: read it, or record its repair, loss, cause (PATCH)."""
+    """One leak: read it, or record its repair, loss, cause (PATCH, with the version read)."""
 
     permission_classes = [IsAuthenticated, CanUseLeaks]
 
@@ -97,12 +98,16 @@ class LeakDetailApi(NetworkWrites, APIView):
 
     @extend_schema(request=OBJ, responses={(200, GEOJSON): OBJ}, parameters=[IDEMPOTENCY])
     def patch(self, request, leak_id: int):
+        """properties.version (or If-Match) is the version read: 428 without, 409 stale."""
+
         def run():
             geometry, props = feature_parts(request.data)
             values = leaks.leak_values_clean(props, partial=True)
             at = None if geometry is None else parsed_geometry(point_from_geojson, geometry)
-            return _leak_answer(
-                leaks.leak_update(leak_id=leak_id, values=values, at=at, user=request.user)
+            version = request_version(request, required=True)
+            leak = leaks.leak_update(
+                leak_id=leak_id, values=values, at=at, version=version, user=request.user
             )
+            return _leak_answer(leaks.leaks_filtered(leaks.LeakFilter()).get(pk=leak.pk))
 
         return self.write(request, run)

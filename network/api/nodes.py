@@ -89,7 +89,7 @@ class NodeDetailApi(NetworkWrites, FeatureDetailApi):
 
     @extend_schema(operation_id="layers_pipe_nodes_destroy", **WRITE)
     def delete(self, request, slug: str, feature_id: int):
-        version = request_version(request)
+        version = request_version(request, required=True)
 
         def run():
             result = nodes.node_delete(node_id=feature_id, version=version, user=request.user)

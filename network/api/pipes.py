@@ -30,6 +30,7 @@ from network.api.base import (
     WRITE,
     CanEditNetwork,
     NetworkWrites,
+    VersionRequired,
     edit_parts,
     feature_parts,
     parsed_geometry,
@@ -113,7 +114,7 @@ class PipeDetailApi(NetworkWrites, FeatureDetailApi):
 
     @extend_schema(operation_id="layers_pipes_retire", **WRITE)
     def delete(self, request, slug: str, feature_id: int):
-        version = request_version(request)
+        version = request_version(request, required=True)  # If-Match, or version in a body
 
         def run():
             return result_response(
@@ -124,7 +125,8 @@ class PipeDetailApi(NetworkWrites, FeatureDetailApi):
 
 
 class PipeActionApi(NetworkWrites, APIView):
-    """POST .../<id>/split/ {"point": [lon, lat]}, /restore/, /move/ {"offset_m": [e, n]}."""
+    """POST .../<id>/split/ {"point": [lon, lat]}, /restore/, /move/ {"offset_m": [e, n]};
+    each with the version read ("version" in the body or If-Match): 428 without, 409 stale."""
 
     permission_classes = [IsAuthenticated, CanViewLayer, CanEditNetwork]
     operation = ""  # "split" | "move" | "restore", set by the URL
@@ -132,7 +134,7 @@ class PipeActionApi(NetworkWrites, APIView):
     @extend_schema(**WRITE)
     def post(self, request, slug: str, feature_id: int):
         data = request.data if isinstance(request.data, dict) else {}
-        version = request_version(request)
+        version = request_version(request, required=True)
 
         def run():
             if self.operation == "split":
@@ -168,7 +170,8 @@ class PipeActionApi(NetworkWrites, APIView):
 
 
 class PipeMergeApi(NetworkWrites, APIView):
-    """POST /layers/pipes/merge/ {"ids": [a, b], "versions": [va, vb]}: b merged into a."""
+    """POST /layers/pipes/merge/ {"ids": [a, b], "versions": [va, vb]}: b merged into a;
+    the versions read are required (428 without, 409 when either is stale)."""
 
     permission_classes = [IsAuthenticated, CanViewLayer, CanEditNetwork]
 
@@ -184,8 +187,20 @@ class PipeMergeApi(NetworkWrites, APIView):
                 and all(isinstance(v, int) and not isinstance(v, bool) for v in values)
             )
 
-        if not ok(ids) or (versions is not None and not ok(versions)):
+        if not ok(ids):
             raise NetworkError("ids_invalid", _("ids must be two pipe ids."), field="ids")
+        if versions is None:
+            raise VersionRequired(
+                "version_missing",
+                _("versions is required: the versions of the two pipes you read."),
+                field="versions",
+            )
+        if not ok(versions) or min(versions) < 1:
+            raise NetworkError(
+                "version_invalid",
+                _("versions must be two positive whole numbers."),
+                field="versions",
+            )
         return self.write(
             request,
             lambda: result_response(

@@ -19,6 +19,8 @@ class NetworkChange(models.Model):
     full precision) with every stored attribute, so a change can be shown and reverted. A
     feature absent from `before` was created by the change; one absent from `after` was
     deleted by it. Ids are kept as plain numbers: a deleted pipe's history outlives it.
+    Leak and crossing-mark changes hold {"leaks": [Feature]} or {"crossings": [mark]} the
+    same way, with the pipes they lie on in `pipe_ids` (so they show in the pipe's history).
     """
 
     class Operation(models.TextChoices):
@@ -35,6 +37,11 @@ class NetworkChange(models.Model):
         NODE_DELETE = "node_delete", _("node deleted")
         REVERT = "revert", _("change reverted")
         IMPORT = "import", _("imported from a file")
+        LEAK_RECORD = "leak_record", _("leak recorded")
+        LEAK_UPDATE = "leak_update", _("leak edited")
+        LEAK_DELETE = "leak_delete", _("leak record removed")
+        CROSSING_CONFIRM = "crossing_confirm", _("crossing confirmed")
+        CROSSING_DELETE = "crossing_delete", _("crossing mark removed")
 
     operation = models.CharField(_("operation"), max_length=20, choices=Operation.choices)
     user = models.ForeignKey(

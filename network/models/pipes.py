@@ -195,6 +195,12 @@ class LeakRecord(models.Model):
         null=True,
         blank=True,
     )
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        db_default=1,
+        help_text=_("Optimistic locking: bumped by every edit."),
+    )
 
     class Meta:
         db_table = "layers_leakrecord"  # the table from before the app split

@@ -15,7 +15,8 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from layers.geometry import METRIC_SRID, STORAGE_SRID
-from network.models import PipeCrossing, PipeSegment
+from network.models import NetworkChange, PipeCrossing, PipeSegment
+from network.services.history import crossing_snapshot, record_change
 from network.services.rules import NetworkError, NetworkNotFound, text_clean, tolerance_m
 from network.services.session import OVERLAP_FACTOR
 from network.services.topology import degrees_covering
@@ -238,7 +239,13 @@ def network_problems(*, bbox_4326: tuple[float, float, float, float] | None = No
 
 @transaction.atomic
 def crossing_confirm(*, pipe_ids: tuple[int, int], note: str = "", user) -> PipeCrossing:
-    """Mark two crossing pipes as passing over each other without joining (idempotent)."""
+    """Mark two crossing pipes as passing over each other without joining (idempotent: an
+    existing mark is answered as it is). A new mark is written to both pipes' history
+    (operation crossing_confirm) and so to the audit log."""
+    if not isinstance(note, str) or len(note) > 200:
+        raise NetworkError(
+            "note_invalid", _("The note must be text of at most 200 characters."), field="note"
+        )
     text_clean(note, field="note")
     a_id, b_id = sorted(pipe_ids)
     pipes = {p.pk: p for p in PipeSegment.objects.filter(pk__in=[a_id, b_id])}
@@ -250,9 +257,36 @@ def crossing_confirm(*, pipe_ids: tuple[int, int], note: str = "", user) -> Pipe
     crosses = a_id != b_id and pipes[a_id].geom.crosses(pipes[b_id].geom)
     if not crosses:
         raise NetworkError("not_crossing", _("These pipes do not cross each other."), field="pipes")
-    crossing, _created = PipeCrossing.objects.get_or_create(
+    crossing, created = PipeCrossing.objects.get_or_create(
         pipe_a_id=a_id,
         pipe_b_id=b_id,
-        defaults={"confirmed_by": user if user.is_authenticated else None, "note": note[:200]},
+        defaults={"confirmed_by": user if user.is_authenticated else None, "note": note},
     )
+    if created:
+        crossing.refresh_from_db()
+        record_change(
+            operation=NetworkChange.Operation.CROSSING_CONFIRM,
+            user=user,
+            pipe_ids=[a_id, b_id],
+            before={"crossings": []},
+            after={"crossings": [crossing_snapshot(crossing)]},
+        )
     return crossing
+
+
+@transaction.atomic
+def crossing_delete(*, crossing_id: int, user) -> None:
+    """Remove a crossing mark (the pair shows in the network check again); written to both
+    pipes' history (operation crossing_delete), from where a revert puts it back."""
+    crossing = PipeCrossing.objects.select_for_update().filter(pk=crossing_id).first()
+    if crossing is None:
+        raise NetworkNotFound("not_found", _("No such crossing mark."), field="id")
+    before = crossing_snapshot(crossing)
+    crossing.delete()
+    record_change(
+        operation=NetworkChange.Operation.CROSSING_DELETE,
+        user=user,
+        pipe_ids=before["pipe_ids"],
+        before={"crossings": [before]},
+        after={"crossings": []},
+    )

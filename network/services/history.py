@@ -1,4 +1,8 @@
-"""The network's history: changes per pipe or node, and revert (itself a recorded change)."""
+"""The network's history: changes per pipe or node, and revert (itself a recorded change).
+
+Leak records and crossing marks are recorded here too (record_change), in the history of the
+pipes they lie on, and revert the same way.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,78 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from layers.geometry import STORAGE_SRID
-from network.models import NetworkChange, PipeNode, PipeSegment
+from network.models import LeakRecord, NetworkChange, PipeCrossing, PipeNode, PipeSegment
 from network.services import topology
 from network.services.rules import NetworkConflict, NetworkNotFound
 from network.services.session import EditResult, NetworkEdit
 
 Op = NetworkChange.Operation
+# Operations on the records that lie on pipes (leaks, crossing marks), not on pipes or nodes.
+RECORD_OPERATIONS = frozenset(
+    {Op.LEAK_RECORD, Op.LEAK_UPDATE, Op.LEAK_DELETE, Op.CROSSING_CONFIRM, Op.CROSSING_DELETE}
+)
+
+
+class RecordConflict(NetworkConflict):
+    """A leak record or crossing mark changed since the writer read it (or since the change
+    to revert); `current` is what is stored now (None when it is gone)."""
+
+    def __init__(self, message: str, *, kind: str, object_id: int, current_version, current):
+        super().__init__(message, kind=kind, object_id=object_id, current_version=current_version)
+        self.current = current
+
+
+def leak_snapshot(leak: LeakRecord) -> dict:
+    """A leak record as the history keeps it: a GeoJSON Feature (lon/lat, full precision)
+    with every stored attribute and its version."""
+    return {
+        "type": "Feature",
+        "id": leak.pk,
+        "geometry": {"type": "Point", "coordinates": [leak.geom.x, leak.geom.y]},
+        "properties": {
+            "pipe_id": leak.pipe_id,
+            "found_on": leak.found_on.isoformat(),
+            "repaired_on": leak.repaired_on.isoformat() if leak.repaired_on else None,
+            "estimated_loss_m3": leak.estimated_loss_m3,
+            "cause": leak.cause,
+            "recorded_by_id": leak.recorded_by_id,
+            "version": leak.version,
+        },
+    }
+
+
+def crossing_snapshot(crossing: PipeCrossing) -> dict:
+    """A crossing mark as the history keeps it."""
+    return {
+        "id": crossing.pk,
+        "pipe_ids": [crossing.pipe_a_id, crossing.pipe_b_id],
+        "confirmed_by_id": crossing.confirmed_by_id,
+        "confirmed_at": crossing.confirmed_at.isoformat(),
+        "note": crossing.note,
+    }
+
+
+def record_change(
+    *,
+    operation: str,
+    user,
+    pipe_ids: list[int],
+    before: dict,
+    after: dict,
+    reverts: NetworkChange | None = None,
+) -> NetworkChange:
+    """Record a write to leak records or crossing marks in the network's history (the audit
+    log gets its row from the history's receiver). before / after: {"leaks": [Feature]} or
+    {"crossings": [mark]}; pipe_ids: the pipes they lie on, whose history shows the change."""
+    return NetworkChange.objects.create(
+        operation=operation,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        pipe_ids=sorted(set(pipe_ids)),
+        node_ids=[],
+        before=before,
+        after=after,
+        reverts=reverts,
+    )
 
 
 def pipe_changes(pipe_id: int) -> QuerySet[NetworkChange]:
@@ -133,6 +203,8 @@ def change_revert(
         raise NetworkNotFound(
             "not_found", _("No change %(id)s for this feature.") % {"id": change_id}, field="id"
         )
+    if {"leaks", "crossings"} & (change.before.keys() | change.after.keys()):
+        return _records_revert(change, user)
     edit = NetworkEdit(operation=Op.REVERT, user=user, reverts=change)
     bp, ap = _by_id(change.before, "pipes"), _by_id(change.after, "pipes")
     bn, an = _by_id(change.before, "nodes"), _by_id(change.after, "nodes")
@@ -176,3 +248,114 @@ def change_revert(
             raise _moved_on("node", object_id, node.version)
         node.delete()
     return edit.finish(pipes=restored, nodes=sorted(bn))
+
+
+# --- reverting a change to leak records or crossing marks ---------------------------------
+def _leak_gone_or_moved(leak_id: int, stored: LeakRecord | None) -> RecordConflict:
+    return RecordConflict(
+        _("The leak record %(id)s has changed since; this change can no longer be reverted.")
+        % {"id": leak_id},
+        kind="leak",
+        object_id=leak_id,
+        current_version=stored.version if stored else None,
+        current=leak_snapshot(stored) if stored else None,
+    )
+
+
+def _leaks_revert(before: dict[int, dict], after: dict[int, dict]) -> tuple[list, list]:
+    """Put leak records back as in `before` (created, updated or deleted); refused when any
+    of them was written again since. Returns (states replaced, states written)."""
+    stored = {
+        leak.pk: leak
+        for leak in LeakRecord.objects.select_for_update().filter(
+            pk__in=before.keys() | after.keys()
+        )
+    }
+    for leak_id in sorted(before.keys() | after.keys()):
+        now = stored.get(leak_id)
+        wanted = after.get(leak_id)
+        if (now is None) != (wanted is None) or (
+            now is not None and now.version != wanted["properties"]["version"]
+        ):
+            raise _leak_gone_or_moved(leak_id, now)
+    replaced = [leak_snapshot(stored[i]) for i in sorted(stored)]
+    written = []
+    for leak_id in sorted(after.keys() - before.keys()):
+        stored[leak_id].delete()
+    for leak_id, feature in sorted(before.items()):
+        props = feature["properties"]
+        if not PipeSegment.objects.filter(pk=props["pipe_id"]).exists():
+            raise _moved_on("pipe", props["pipe_id"], None)
+        leak = stored.get(leak_id) or LeakRecord(pk=leak_id, version=props["version"])
+        leak.pipe_id = props["pipe_id"]
+        leak.geom = GEOSGeometry(json.dumps(feature["geometry"]), srid=STORAGE_SRID)
+        leak.found_on = props["found_on"]
+        leak.repaired_on = props["repaired_on"]
+        leak.estimated_loss_m3 = props["estimated_loss_m3"]
+        leak.cause = props["cause"]
+        leak.recorded_by_id = props["recorded_by_id"]
+        leak.version += 1
+        leak.save()
+        leak.refresh_from_db()
+        written.append(leak_snapshot(leak))
+    return replaced, written
+
+
+def _crossings_revert(before: dict[int, dict], after: dict[int, dict]) -> tuple[list, list]:
+    """Put crossing marks back as in `before`; refused when one was removed or made since."""
+    stored = {
+        c.pk: c
+        for c in PipeCrossing.objects.select_for_update().filter(
+            pk__in=before.keys() | after.keys()
+        )
+    }
+    for mark_id in sorted(before.keys() | after.keys()):
+        if (mark_id in stored) != (mark_id in after):
+            now = stored.get(mark_id)
+            raise RecordConflict(
+                _("The crossing mark %(id)s has changed since; this change can no longer be "
+                  "reverted.") % {"id": mark_id},
+                kind="crossing",
+                object_id=mark_id,
+                current_version=None,
+                current=crossing_snapshot(now) if now else None,
+            )  # fmt: skip
+    replaced = [crossing_snapshot(stored[i]) for i in sorted(stored)]
+    written = []
+    for mark_id in sorted(after.keys() - before.keys()):
+        stored[mark_id].delete()
+    for mark_id, mark in sorted(before.items()):
+        if mark_id in stored:
+            continue  # a mark is never edited: present before and after, nothing to do
+        a_id, b_id = mark["pipe_ids"]
+        for pipe_id in (a_id, b_id):
+            if not PipeSegment.objects.filter(pk=pipe_id).exists():
+                raise _moved_on("pipe", pipe_id, None)
+        if PipeCrossing.objects.filter(pipe_a_id=a_id, pipe_b_id=b_id).exists():
+            continue  # marked again since: the pair is confirmed either way
+        crossing = PipeCrossing.objects.create(
+            pk=mark_id,
+            pipe_a_id=a_id,
+            pipe_b_id=b_id,
+            confirmed_by_id=mark["confirmed_by_id"],
+            confirmed_at=mark["confirmed_at"],
+            note=mark["note"],
+        )
+        written.append(crossing_snapshot(crossing))
+    return replaced, written
+
+
+def _records_revert(change: NetworkChange, user) -> EditResult:
+    leaks = _leaks_revert(_by_id(change.before, "leaks"), _by_id(change.after, "leaks"))
+    crossings = _crossings_revert(
+        _by_id(change.before, "crossings"), _by_id(change.after, "crossings")
+    )
+    recorded = record_change(
+        operation=Op.REVERT,
+        user=user,
+        pipe_ids=change.pipe_ids,
+        before={"leaks": leaks[0], "crossings": crossings[0]},
+        after={"leaks": leaks[1], "crossings": crossings[1]},
+        reverts=change,
+    )
+    return EditResult(recorded)

@@ -1,6 +1,9 @@
 """The leak ledger (漏损记录台账): record a leak on a pipe, edit it, list and filter leaks.
 
 Leak points are lon/lat (EPSG:4326), snapped onto the pipe; volumes are m³; dates are local.
+Every path (API, admin, demo) writes through leak_record / leak_update / leak_delete: the same
+rules (found in the past, on a pipe in service, inside the county, recorded by the writer),
+the version checked on edits, and each write in the network's history and the audit log.
 """
 
 from __future__ import annotations
@@ -12,17 +15,20 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.gis.geos import Point as GeosPoint
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry import Point
 
 from layers.geometry import STORAGE_SRID
-from network.models import LeakRecord, PipeSegment
+from network.models import LeakRecord, NetworkChange, PipeSegment
 from network.services import topology
 from network.services.geometry import GeometryFault, LonLat, position
+from network.services.history import RecordConflict, leak_snapshot, record_change
 from network.services.rules import NetworkError, NetworkNotFound, fault_error, text_clean
+
+Op = NetworkChange.Operation
 
 CAUSE_MAX = 200
 
@@ -55,7 +61,9 @@ def leak_values_clean(properties: Mapping, *, partial: bool) -> dict:
     """Checked leak values from JSON: pipe_id, found_on, repaired_on, estimated_loss_m3 (m³,
     ≥ 0), cause. partial: only the keys present (PATCH)."""
     known = {"pipe_id", "found_on", "repaired_on", "estimated_loss_m3", "cause"}
-    derived = {"pipe_code", "supply_zone_code", "recorded_by", "repaired"}
+    # Shown by the API and sent back unchanged by clients: ignored (the version is read by
+    # the caller, the reporter is always the writer).
+    derived = {"pipe_code", "supply_zone_code", "recorded_by", "repaired", "version"}
     for key in properties.keys() - known - derived:
         raise NetworkError(
             "property_unknown",
@@ -120,7 +128,24 @@ def _on_pipe(pipe: PipeSegment, at: Point | None) -> tuple[GeosPoint, LonLat]:
     return GeosPoint(lon, lat, srid=STORAGE_SRID), (lon, lat)
 
 
+def _outside_county(where: LonLat) -> bool:
+    """True when a county boundary is loaded and none covers the lon/lat point."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT EXISTS (SELECT 1 FROM layers_adminarea WHERE level = 'county') AND NOT "
+            "EXISTS (SELECT 1 FROM layers_adminarea WHERE level = 'county' "
+            " AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(%s, %s), %s)))",
+            [where[0], where[1], STORAGE_SRID],
+        )
+        return cur.fetchone()[0]
+
+
 def _checked(leak: LeakRecord, where: LonLat) -> None:
+    if _outside_county(where):
+        raise NetworkError(
+            "outside_county", _("The leak lies outside the county boundary."),
+            field="geometry", location=where,
+        )  # fmt: skip
     today = timezone.localdate()
     if leak.found_on > today:
         raise NetworkError(
@@ -137,7 +162,8 @@ def _checked(leak: LeakRecord, where: LonLat) -> None:
 
 
 def _pipe(pipe_id: int) -> PipeSegment:
-    pipe = PipeSegment.objects.filter(pk=pipe_id).first()
+    """The leak's pipe, row-locked (not retired meanwhile), which must be in service."""
+    pipe = PipeSegment.objects.select_for_update().filter(pk=pipe_id).first()
     if pipe is None:
         raise NetworkNotFound(
             "pipe_not_found", _("No pipe segment %(id)s.") % {"id": pipe_id},
@@ -163,7 +189,9 @@ def leak_record(
     cause: str = "",
     user,
 ) -> LeakRecord:
-    """Record a leak on an in-service pipe at `at` (lon/lat, snapped onto the pipe)."""
+    """Record a leak on an in-service pipe at `at` (lon/lat, snapped onto the pipe), found
+    today or before, inside the county; `user` is the reporter (recorded_by), never chosen.
+    The record is written to the pipe's history (operation leak_record)."""
     pipe = _pipe(pipe_id)
     geom, where = _on_pipe(pipe, at)
     leak = LeakRecord(
@@ -177,25 +205,83 @@ def leak_record(
     )
     _checked(leak, where)
     leak.save()
+    leak.refresh_from_db()
+    record_change(
+        operation=Op.LEAK_RECORD,
+        user=user,
+        pipe_ids=[leak.pipe_id],
+        before={"leaks": []},
+        after={"leaks": [leak_snapshot(leak)]},
+    )
     return leak
 
 
-@transaction.atomic
-def leak_update(*, leak_id: int, values: Mapping, at: Point | None = None, user) -> LeakRecord:
-    """Change a leak's dates, loss, cause, pipe or point (values from leak_values_clean)."""
+def _leak_locked(leak_id: int, version: int | None) -> LeakRecord:
+    """The leak record, row-locked; RecordConflict (409) when `version` is given and stale."""
     leak = LeakRecord.objects.select_for_update().filter(pk=leak_id).first()
     if leak is None:
         raise NetworkNotFound(
             "not_found", _("No leak record %(id)s.") % {"id": leak_id}, field="id"
         )
+    if version is not None and version != leak.version:
+        raise RecordConflict(
+            _("Leak record %(id)s was changed by someone else (version %(current)s, not "
+              "%(sent)s).") % {"id": leak_id, "current": leak.version, "sent": version},
+            kind="leak",
+            object_id=leak_id,
+            current_version=leak.version,
+            current=leak_as_feature(leak),
+        )  # fmt: skip
+    return leak
+
+
+@transaction.atomic
+def leak_update(
+    *,
+    leak_id: int,
+    values: Mapping,
+    at: Point | None = None,
+    version: int | None = None,
+    user,
+) -> LeakRecord:
+    """Change a leak's dates, loss, cause, pipe or point (values from leak_values_clean);
+    `version` is the one the writer read (RecordConflict when stale). The version is bumped
+    and the change written to the history (operation leak_update)."""
+    leak = _leak_locked(leak_id, version)
+    before = leak_snapshot(leak)
     for name, value in values.items():
         setattr(leak, name, value)
     where = (leak.geom.x, leak.geom.y)
     if "pipe_id" in values or at is not None:
         leak.geom, where = _on_pipe(_pipe(leak.pipe_id), at)
     _checked(leak, where)
+    leak.version += 1
     leak.save()
+    leak.refresh_from_db()
+    record_change(
+        operation=Op.LEAK_UPDATE,
+        user=user,
+        pipe_ids=[before["properties"]["pipe_id"], leak.pipe_id],
+        before={"leaks": [before]},
+        after={"leaks": [leak_snapshot(leak)]},
+    )
     return leak
+
+
+@transaction.atomic
+def leak_delete(*, leak_id: int, version: int | None = None, user) -> None:
+    """Remove a leak record entered by mistake; kept in the pipe's history (operation
+    leak_delete), from where a revert brings it back."""
+    leak = _leak_locked(leak_id, version)
+    before = leak_snapshot(leak)
+    leak.delete()
+    record_change(
+        operation=Op.LEAK_DELETE,
+        user=user,
+        pipe_ids=[before["properties"]["pipe_id"]],
+        before={"leaks": [before]},
+        after={"leaks": []},
+    )
 
 
 @dataclass(frozen=True)
@@ -243,5 +329,6 @@ def leak_as_feature(leak: LeakRecord) -> dict:
             "estimated_loss_m3": leak.estimated_loss_m3,
             "cause": leak.cause,
             "recorded_by": leak.recorded_by.get_username() if leak.recorded_by else None,
+            "version": leak.version,
         },
     }

@@ -49,6 +49,11 @@ def props_feature(**props) -> dict:
     return {"type": "Feature", "properties": props}
 
 
+def version_of(pipe_id: int) -> int:
+    """The stored version of a pipe (what a client read)."""
+    return PipeSegment.objects.get(pk=pipe_id).version
+
+
 def send(client, method: str, url: str, body=None, **headers):
     """A JSON request (no body at all when body is None)."""
     if body is not None:
@@ -95,9 +100,13 @@ class PipeWriteApiTests:
         assert fingerprint() == before
 
     def test_patch_without_a_version_is_refused(self, eng, target):  # noqa: F811
+        before = fingerprint()
         response = send(eng, "patch", f"{PIPES}{target.id}/", props_feature(diameter_mm=150))
-        assert response.status_code == 400
-        assert response.json()["error"]["details"]["field"] == "properties.version"
+        assert response.status_code == 428
+        error = response.json()["error"]
+        assert error["code"] == "precondition_required"
+        assert error["details"]["field"] == "properties.version"
+        assert fingerprint() == before
 
     def test_patch_geometry_answers_the_snapped_route(self, eng, target):  # noqa: F811
         url = f"{PIPES}{target.id}/"
@@ -112,7 +121,7 @@ class PipeWriteApiTests:
 
     def test_delete_retires_hides_and_restore_brings_back(self, eng, target):  # noqa: F811
         url = f"{PIPES}{target.id}/"
-        response = send(eng, "delete", url)
+        response = send(eng, "delete", url, HTTP_IF_MATCH=f'"{version_of(target.id)}"')
         assert (
             response.status_code == 200 and response.json()["properties"]["status"] == "abandoned"
         )
@@ -122,12 +131,14 @@ class PipeWriteApiTests:
         every = {f["id"] for f in eng.get(f"{PIPES}?bbox={box}&all=true").json()["features"]}
         assert target.id not in listed and target.id in every
         assert eng.get(url).status_code == 200
-        restored = send(eng, "post", f"{url}restore/", {})
+        version = response.json()["properties"]["version"]
+        restored = send(eng, "post", f"{url}restore/", {"version": version})
         assert restored.status_code == 200
         assert restored.json()["properties"]["status"] == "in_service"
 
     def test_split_then_merge(self, eng, target):  # noqa: F811
-        split = send(eng, "post", f"{PIPES}{target.id}/split/", {"point": list(target.mid)})
+        body = {"point": list(target.mid), "version": version_of(target.id)}
+        split = send(eng, "post", f"{PIPES}{target.id}/split/", body)
         assert split.status_code == 200
         parts = split.json()["features"]
         assert [f["id"] for f in parts][0] == target.id and len(parts) == 2
@@ -139,7 +150,8 @@ class PipeWriteApiTests:
 
     def test_merge_refusal_names_the_reason_and_place(self, eng, target, spot):  # noqa: F811
         other = draw(spot, moved(spot, east_m=20)).pipe_ids[0]
-        response = send(eng, "post", "/api/v1/layers/pipes/merge/", {"ids": [target.id, other]})
+        body = {"ids": [target.id, other], "versions": [version_of(target.id), 1]}
+        response = send(eng, "post", "/api/v1/layers/pipes/merge/", body)
         assert response.status_code == 400
         details = response.json()["error"]["details"]
         assert details["problem"] == "merge_not_adjacent" and details["location"]
@@ -221,7 +233,7 @@ class NodeApiTests:
         assert moved_node.json()["properties"]["kind"] == "hydrant"
         end = eng.get(f"{PIPES}{target.id}/").json()["geometry"]["coordinates"][-1]
         assert end == pytest.approx(moved_node.json()["geometry"]["coordinates"], abs=1e-7)
-        in_use = send(eng, "delete", url)
+        in_use = send(eng, "delete", url, {"version": moved_node.json()["properties"]["version"]})
         assert in_use.status_code == 400
         assert in_use.json()["error"]["details"]["problem"] == "node_in_use"
 
@@ -362,7 +374,8 @@ class ComplianceFollowsEditTests:
             supply_zone__code="SZ02", status="in_service", diameter_mm__gte=75
         ).order_by("-length_m")[0]
         before = leakage(eng, "SZ02")
-        assert send(eng, "delete", f"{PIPES}{pipe.pk}/").status_code == 200
+        retired = send(eng, "delete", f"{PIPES}{pipe.pk}/", HTTP_IF_MATCH=str(pipe.version))
+        assert retired.status_code == 200
         evaluate_pending()  # the worker's pass, woken by the edit's commit
         after = leakage(eng, "SZ02")
         assert after["km_dn75_plus"] == pytest.approx(
@@ -385,13 +398,14 @@ class LeakApiTests:
         listed = eng.get(f"/api/v1/network/leaks/?pipe={target.id}&repaired=false").json()
         assert [f["id"] for f in listed["features"]] == [leak["id"]]
         url = f"/api/v1/network/leaks/{leak['id']}/"
-        patch = props_feature(repaired_on="2024-07-03", estimated_loss_m3=30)
+        assert leak["properties"]["version"] == 1
+        patch = props_feature(repaired_on="2024-07-03", estimated_loss_m3=30, version=1)
         repaired = send(eng, "patch", url, patch)
         assert repaired.status_code == 200 and repaired.json()["properties"]["repaired"] is True
         zone = repaired.json()["properties"]["supply_zone_code"]
         found = eng.get(f"/api/v1/network/leaks/?zone={zone}&repaired=true&found_from=2024-07-01")
         assert leak["id"] in [f["id"] for f in found.json()["features"]]
-        negative = send(eng, "patch", url, props_feature(estimated_loss_m3=-5))
+        negative = send(eng, "patch", url, props_feature(estimated_loss_m3=-5, version=2))
         assert negative.status_code == 400
         assert negative.json()["error"]["details"]["field"] == "properties.estimated_loss_m3"
         client.force_login(official)
