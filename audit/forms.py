@@ -7,6 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.throttling import login_throttled
+from accounts.usernames import login_key
 from audit.models import AuditEvent
 from audit.services import audit_record
 
@@ -25,10 +26,12 @@ class ThrottledLoginMixin:
         username = (self.data.get("username") or "").strip()
         if login_throttled(username, self.request):
             self.throttled = True
+            key = login_key(username)
             audit_record(
                 kind=AuditEvent.Kind.LOGIN_REFUSED,
                 request=self.request,
-                actor=username,
+                actor=key,
+                details={"typed": username[:150]} if username != key else None,
                 outcome=AuditEvent.Outcome.REFUSED,
                 summary="login refused: too many failed attempts",
             )

@@ -5,6 +5,8 @@ audit events. Connected in AuditConfig.ready(); models of other apps are named l
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save
 
+from accounts.throttling import login_success_details
+from accounts.usernames import login_key
 from audit.models import AuditEvent
 from audit.services import audit_record
 
@@ -15,7 +17,8 @@ ADMIN_ACTIONS = {1: "added", 2: "changed", 3: "deleted"}
 
 
 def on_login(sender, request, user, **kwargs) -> None:
-    audit_record(kind=Kind.LOGIN, request=request, user=user, summary="login")
+    details = login_success_details(user.get_username())  # resets this name's failure count
+    audit_record(kind=Kind.LOGIN, request=request, user=user, summary="login", details=details)
 
 
 def on_logout(sender, request, user, **kwargs) -> None:
@@ -25,12 +28,15 @@ def on_logout(sender, request, user, **kwargs) -> None:
 
 def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
     username = str(credentials.get("username") or "")
+    # Counted by the throttle under the normalised name; the name as typed kept beside it.
+    key = login_key(username)
     audit_record(
         kind=Kind.LOGIN_FAILED,
         request=request,
-        actor=username,
+        actor=key,
         outcome=AuditEvent.Outcome.FAILED,
         summary="failed login",
+        details={"typed": username[:150]} if username != key else None,
     )
 
 
