@@ -68,13 +68,10 @@ class ServiceForm(MarkupFreeModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        versioned = self.instance.pk is not None and hasattr(self.instance, "version")
-        if versioned:
+        if self.instance.pk is not None and hasattr(self.instance, "version"):
             self.fields[VERSION_FIELD].initial = self.instance.version
             self.initial.setdefault(VERSION_FIELD, self.instance.version)
             self.fields[VERSION_FIELD].required = True
-        else:
-            del self.fields[VERSION_FIELD]
 
     @staticmethod
     def service_write(form: ServiceForm):  # replaced by the admin's get_form

@@ -341,6 +341,7 @@ def _crossings_revert(before: dict[int, dict], after: dict[int, dict]) -> tuple[
             confirmed_at=mark["confirmed_at"],
             note=mark["note"],
         )
+        crossing.refresh_from_db()
         written.append(crossing_snapshot(crossing))
     return replaced, written
 
