@@ -17,7 +17,13 @@ from compliance.freshness import verdict_freshness
 from compliance.models import Indicator, Result
 from compliance.scenario_presets import PRESETS, preset_list
 from compliance.scenarios import ScenarioError, scenario_run
-from compliance.selectors import result_as_dict, results_filtered, results_stored, scorecard
+from compliance.selectors import (
+    result_as_dict,
+    results_failing,
+    results_filtered,
+    results_stored,
+    scorecard,
+)
 from layers.models import AdminArea
 from layers.selectors import feature_names
 
@@ -44,6 +50,8 @@ class ResultQuerySerializer(AreaYearSerializer):
     status = serializers.ChoiceField(required=False, choices=Result.Status.values)
     indicator = serializers.CharField(required=False, max_length=60)
     code = serializers.CharField(required=False, max_length=32)
+    # failing=true: only the results that make a feature fail (no bonus items, no county lines)
+    failing = serializers.BooleanField(required=False, default=False)
     # max: the row offset must fit PostgreSQL's bigint
     page = serializers.IntegerField(required=False, min_value=1, max_value=1_000_000, default=1)
     page_size = serializers.IntegerField(
@@ -126,6 +134,8 @@ class ResultListApi(APIView):
             indicator=q.get("indicator"),
             code=q.get("code"),
         )
+        if q["failing"]:
+            qs = results_failing(qs)
         start = (q["page"] - 1) * q["page_size"]
         page = list(qs[start : start + q["page_size"]])
         names = feature_names((r.layer, r.feature_id) for r in page)

@@ -18,6 +18,19 @@ def results_stored(area: AdminArea, year: int) -> QuerySet[Result]:
     return Result.objects.filter(area=area, year=year).select_related("indicator")
 
 
+def results_failing(qs: QuerySet[Result]) -> QuerySet[Result]:
+    """The results that make a feature fail: non-compliant feature verdicts, bonus items left
+    out (a bonus never fails a feature: docs/compliance.md). The map's list, the report, its
+    PDF and the offline export all read failures through here; the map's colours apply the
+    same rule in SQL (annotations.py), and tests/compliance/test_one_truth.py holds them
+    equal for every demo year."""
+    return (
+        qs.filter(status=Result.Status.NON_COMPLIANT)
+        .exclude(indicator__kind=Indicator.Kind.BONUS)
+        .exclude(layer="county")
+    )
+
+
 def results_filtered(
     qs: QuerySet[Result],
     *,

@@ -11,17 +11,19 @@ from django.utils.translation import gettext as _
 
 from compliance.models import Indicator, Result
 from compliance.rules import fmt, pct
-from compliance.selectors import results_stored, scorecard
+from compliance.selectors import results_failing, results_stored, scorecard
 from layers.models import AdminArea
 from layers.registry import LAYERS
 
-# Layers a report maps: polygons and plants (not the 20,000 pipes, nor the 2,000 users).
+# Layers a report maps: polygons, plants and the water users that fail (not the 20,000 pipes,
+# which no indicator judges one by one).
 MAP_LAYERS = (
     "towns",
     "water-function-zones",
     "irrigation-districts",
     "supply-zones",
     "sewage-plants",
+    "water-users",
 )
 _SIGNS = {"gte": "≥", "lte": "≤", "eq": "="}
 
@@ -157,9 +159,7 @@ def county_report(area: AdminArea, year: int, layers: Iterable[str] = MAP_LAYERS
     scorecard and its indicators, one per layer.
     """
     layers = [slug for slug in MAP_LAYERS if slug in set(layers)]
-    results = results_stored(area, year).filter(
-        status=Result.Status.NON_COMPLIANT, layer__in=layers
-    )
+    results = results_failing(results_stored(area, year)).filter(layer__in=layers)
     failures: dict[tuple[str, int], list[Failure]] = defaultdict(list)
     for r in results.order_by("layer", "feature_code", "indicator__code"):
         failures[(r.layer, r.feature_id)].append(_failure(r))

@@ -105,7 +105,9 @@ def report_map_svg(report: CountyReport) -> str:
             )
         )
     # Polygons first, large ones under small ones; points on top.
-    for layer in sorted(report.failing, key=lambda layer: layer.slug == "sewage-plants"):
+    for layer in sorted(
+        report.failing, key=lambda layer: style_for(layer.slug)["geometry"] == "Point"
+    ):
         style = style_for(layer.slug)
         features = [
             SvgFeature(

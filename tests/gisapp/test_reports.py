@@ -98,9 +98,10 @@ class FailureMapExportTests:
         # SZ04 fails CJJ 92-2016: its popup gives the value and the threshold with units.
         assert "supply.leakage" in html
         assert "\\u2264 10%" in html or "≤ 10%" in html
-        # Pipes and water users are not in the export.
+        # Pipes are not in the export (no indicator judges a pipe); the failing water users
+        # are, as on the map's list and in the report (tests/compliance/test_one_truth.py).
         assert '"diameter_mm"' not in html
-        assert '"sector"' not in html
+        assert '"sector"' in html
 
     def test_feature_names_are_escaped(self, official_client, evil_zone):
         html = export_html(official_client)

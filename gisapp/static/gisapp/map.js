@@ -243,25 +243,32 @@ function renderScorecard(card) {
 }
 
 function renderFailures(data) {
+  // The server says what fails (compliance.selectors.results_failing: no bonus items, no
+  // county lines), as the report, its PDF and the offline export do; one entry per feature.
   var box = document.getElementById("failures");
   box.textContent = "";
   var byLayer = {};
   data.results.forEach(function (r) {
-    if (r.layer === "county" || r.kind === "bonus") { return; }  // bonus items never fail
-    (byLayer[r.layer] = byLayer[r.layer] || []).push(r);
+    var features = byLayer[r.layer] = byLayer[r.layer] || {};
+    var key = String(r.feature_id);
+    (features[key] = features[key] || []).push(r);
   });
   config.layers.forEach(function (spec) {
-    var items = byLayer[spec.slug];
-    if (!items) { return; }
-    box.appendChild(el("h3", { text: spec.title + " (" + items.length + ")" }));
+    var features = byLayer[spec.slug];
+    if (!features) { return; }
+    var ids = Object.keys(features).sort(function (a, b) {
+      return features[a][0].feature_code < features[b][0].feature_code ? -1 : 1;
+    });
+    box.appendChild(el("h3", { text: spec.title + " (" + ids.length + ")" }));
     var list = el("ul", { class: "list", "data-layer": spec.slug });
-    items.forEach(function (r) {
-      var li = el("li", { tabindex: "0", "data-feature": String(r.feature_id),
-        // a person reads the feature's name; the code follows as the detail it is
-        text: (r.feature_name ? r.feature_name + "（" + r.feature_code + "）" : r.feature_code) +
-          " · " + r.name + " " + valueText(r.value, r.unit) });
-      li.addEventListener("click", function () { zoomTo(spec.slug, r.feature_id); });
-      li.addEventListener("keydown", function (e) { if (e.key === "Enter") { zoomTo(spec.slug, r.feature_id); } });
+    ids.forEach(function (id) {
+      var first = features[id][0];
+      // a person reads the feature's name; the code follows as the detail it is
+      var name = first.feature_name ? first.feature_name + "（" + first.feature_code + "）" : first.feature_code;
+      var why = features[id].map(function (r) { return r.name + " " + valueText(r.value, r.unit); });
+      var li = el("li", { tabindex: "0", "data-feature": id, text: name + " · " + why.join("；") });
+      li.addEventListener("click", function () { zoomTo(spec.slug, first.feature_id); });
+      li.addEventListener("keydown", function (e) { if (e.key === "Enter") { zoomTo(spec.slug, first.feature_id); } });
       list.appendChild(li);
     });
     box.appendChild(list);
@@ -272,7 +279,7 @@ function loadPanel() {
   return Promise.all([
     getJSON(config.urls.api + "compliance/scorecard/", { year: state.year }).then(renderScorecard),
     getJSON(config.urls.api + "compliance/results/",
-      { year: state.year, status: "non_compliant", page_size: 1000 }).then(renderFailures),
+      { year: state.year, failing: "true", page_size: 1000 }).then(renderFailures),
   ]);
 }
 
