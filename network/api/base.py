@@ -122,10 +122,10 @@ def request_version(request, required: bool = False) -> int | None:
 
 def edit_parts(request, parse: Callable) -> tuple[object | None, dict, int]:
     """A PATCH body: its geometry parsed by `parse` (None when absent), its properties and the
-    required version."""
+    required version (checked once the body is known to be well formed: 400 before 428)."""
     geometry, props = feature_parts(request.data)
-    version = request_version(request, required=True)
-    return (None if geometry is None else parsed_geometry(parse, geometry)), props, version
+    parsed = None if geometry is None else parsed_geometry(parse, geometry)
+    return parsed, props, request_version(request, required=True)
 
 
 class NetworkWrites:
@@ -156,7 +156,9 @@ class NetworkWrites:
                 _("The Idempotency-Key must be 1 to 200 printable characters."),
                 field="Idempotency-Key",
             )
-        fingerprint = idempotency.request_fingerprint(request.method, request.path, request.data)
+        fingerprint = idempotency.request_fingerprint(
+            request.method, request.path, request.data, request.headers.get("If-Match")
+        )
 
         def attempt() -> idempotency.StoredAnswer:
             response = run()

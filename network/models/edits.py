@@ -127,8 +127,10 @@ class PipeCrossing(models.Model):
 class IdempotentRequest(models.Model):
     """The answer to a write sent with an `Idempotency-Key`, replayed when the key comes again.
 
-    Kept 24 hours (a retry arrives within seconds or minutes); the fingerprint tells a retry
-    from a different request reusing the key.
+    Kept 24 hours (a retry arrives within seconds or minutes); method, path, body hash and
+    precondition tell a retry from a different request reusing the key. Other users' answers
+    are private: only superusers see these rows in the admin (accounts/roles.py grants no role
+    any permission on them).
     """
 
     user = models.ForeignKey(
@@ -139,6 +141,24 @@ class IdempotentRequest(models.Model):
     key = models.CharField(_("idempotency key"), max_length=200)
     fingerprint = models.CharField(
         _("request fingerprint"), max_length=64, help_text=_("SHA-256 of method, path, body")
+    )
+    # The request in parts, so that a key met with another request is refused with the reason
+    # (network.services.idempotency.replay_refusal). Rows stored before have them blank.
+    method = models.CharField(_("method"), max_length=10, blank=True, default="")
+    path = models.CharField(_("path"), max_length=2000, blank=True, default="")
+    body_hash = models.CharField(
+        _("body hash"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("SHA-256 of the body without its version"),
+    )
+    precondition = models.CharField(
+        _("precondition"),
+        max_length=250,
+        blank=True,
+        default="",
+        help_text=_("The version the request was made on: the body's version and If-Match"),
     )
     status_code = models.PositiveSmallIntegerField(_("status code"))
     body = models.TextField(_("response body"))
