@@ -27,7 +27,7 @@ from layers.admin import FeatureAdmin
 from layers.forms import MarkupFreeModelForm
 from layers.geometry import STORAGE_SRID
 from network import models as m
-from network.services.check import crossing_confirm, crossing_delete
+from network.services.check import crossing_confirm, crossing_delete, crossing_note_update
 from network.services.edit import pipe_restore, pipe_retire, pipe_update
 from network.services.leaks import leak_delete, leak_record, leak_update, leak_values_clean
 from network.services.nodes import node_delete, node_update
@@ -280,21 +280,25 @@ class CrossingForm(ServiceForm):
 
 @admin.register(m.PipeCrossing)
 class PipeCrossingAdmin(ServiceAdminMixin, admin.ModelAdmin):
-    """Crossing marks: made (the pipes must cross) and removed through the network check's
-    services, each in both pipes' history; a mark is never edited."""
+    """Crossing marks: made (the pipes must cross), their note edited and removed through the
+    network check's services, each in both pipes' history; the pair of a mark is fixed."""
 
     form = CrossingForm
     list_display = ("pipe_a", "pipe_b", "confirmed_by", "confirmed_at", "note")
     raw_id_fields = ("pipe_a", "pipe_b")
     readonly_fields = ("confirmed_by", "confirmed_at")
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+    def get_readonly_fields(self, request, obj=None):
+        fixed = ("pipe_a", "pipe_b") if obj is not None else ()
+        return (*fixed, *self.readonly_fields)
 
     def write(self, form, user):
         data = form.cleaned_data
+        note = data.get("note") or ""
+        if form.instance.pk is not None:
+            return crossing_note_update(crossing_id=form.instance.pk, note=note, user=user)
         return crossing_confirm(
-            pipe_ids=(data["pipe_a"].pk, data["pipe_b"].pk), note=data.get("note") or "", user=user
+            pipe_ids=(data["pipe_a"].pk, data["pipe_b"].pk), note=note, user=user
         )
 
     def delete_model(self, request, obj) -> None:

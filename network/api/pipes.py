@@ -134,11 +134,12 @@ class PipeActionApi(NetworkWrites, APIView):
     @extend_schema(**WRITE)
     def post(self, request, slug: str, feature_id: int):
         data = request.data if isinstance(request.data, dict) else {}
-        version = request_version(request, required=True)
 
         def run():
+            # The body is checked first (400), then the version it was made on (428, 409).
             if self.operation == "split":
                 at = Point(parsed_geometry(position, data.get("point")))
+                version = request_version(request, required=True)
                 result = pipes.pipe_split(
                     pipe_id=feature_id, at=at, version=version, user=request.user
                 )
@@ -154,6 +155,7 @@ class PipeActionApi(NetworkWrites, APIView):
                         _("offset_m must be [east, north] in metres."),
                         field="offset_m",
                     )
+                version = request_version(request, required=True)
                 result = pipes.pipe_move(
                     pipe_id=feature_id,
                     version=version,
@@ -162,6 +164,7 @@ class PipeActionApi(NetworkWrites, APIView):
                     user=request.user,
                 )
                 return result_response(result)
+            version = request_version(request, required=True)
             return result_response(
                 pipes.pipe_restore(pipe_id=feature_id, version=version, user=request.user)
             )

@@ -290,3 +290,30 @@ def crossing_delete(*, crossing_id: int, user) -> None:
         before={"crossings": [before]},
         after={"crossings": []},
     )
+
+
+@transaction.atomic
+def crossing_note_update(*, crossing_id: int, note: str, user) -> PipeCrossing:
+    """Change a crossing mark's note (the pair stays confirmed); written to both pipes'
+    history as a confirmation with the note before and after."""
+    if not isinstance(note, str) or len(note) > 200:
+        raise NetworkError(
+            "note_invalid", _("The note must be text of at most 200 characters."), field="note"
+        )
+    text_clean(note, field="note")
+    crossing = PipeCrossing.objects.select_for_update().filter(pk=crossing_id).first()
+    if crossing is None:
+        raise NetworkNotFound("not_found", _("No such crossing mark."), field="id")
+    before = crossing_snapshot(crossing)
+    if crossing.note == note:
+        return crossing
+    crossing.note = note
+    crossing.save(update_fields=["note"])
+    record_change(
+        operation=NetworkChange.Operation.CROSSING_CONFIRM,
+        user=user,
+        pipe_ids=before["pipe_ids"],
+        before={"crossings": [before]},
+        after={"crossings": [crossing_snapshot(crossing)]},
+    )
+    return crossing

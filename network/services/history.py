@@ -310,8 +310,11 @@ def _crossings_revert(before: dict[int, dict], after: dict[int, dict]) -> tuple[
         )
     }
     for mark_id in sorted(before.keys() | after.keys()):
-        if (mark_id in stored) != (mark_id in after):
-            now = stored.get(mark_id)
+        now = stored.get(mark_id)
+        # Marks have no version: the note tells whether one was edited since.
+        if (now is None) != (mark_id not in after) or (
+            now is not None and now.note != after[mark_id]["note"]
+        ):
             raise RecordConflict(
                 _("The crossing mark %(id)s has changed since; this change can no longer be "
                   "reverted.") % {"id": mark_id},
@@ -325,8 +328,11 @@ def _crossings_revert(before: dict[int, dict], after: dict[int, dict]) -> tuple[
     for mark_id in sorted(after.keys() - before.keys()):
         stored[mark_id].delete()
     for mark_id, mark in sorted(before.items()):
-        if mark_id in stored:
-            continue  # a mark is never edited: present before and after, nothing to do
+        if mark_id in stored:  # its note edited: the note back
+            stored[mark_id].note = mark["note"]
+            stored[mark_id].save(update_fields=["note"])
+            written.append(crossing_snapshot(stored[mark_id]))
+            continue
         a_id, b_id = mark["pipe_ids"]
         for pipe_id in (a_id, b_id):
             if not PipeSegment.objects.filter(pk=pipe_id).exists():

@@ -137,7 +137,7 @@ def _writes(text: str, leak: LeakRecord) -> dict[str, tuple[str, str, dict, str]
         "leak-update": (
             "patch",
             f"/api/v1/network/leaks/{leak.pk}/",
-            feature(None, cause=text),
+            feature(None, cause=text, version=leak.version),
             "properties.cause",
         ),
         "crossing": (

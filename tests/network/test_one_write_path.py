@@ -227,8 +227,20 @@ class AdminCrossingTests:
         assert response.status_code == 302
         mark = PipeCrossing.objects.get(pipe_a_id=min(a, b.pk), pipe_b_id=max(a, b.pk))
         assert mark.confirmed_by.username == "admin"
-        confirm = NetworkChange.objects.get(operation="crossing_confirm")
+        confirm = NetworkChange.objects.get(operation="crossing_confirm")  # the first
         assert sorted(confirm.pipe_ids) == sorted([a, b.pk])
+        # Its note edited (the pair is fixed), recorded and revertable.
+        edit = eng.post(
+            f"/admin/network/pipecrossing/{mark.pk}/change/", {"note": "主管跨越", "pipe_a": a}
+        )
+        assert edit.status_code == 302
+        mark.refresh_from_db()
+        assert mark.note == "主管跨越" and mark.pipe_a_id == min(a, b.pk)
+        noted = NetworkChange.objects.filter(operation="crossing_confirm").first()
+        assert noted.after["crossings"][0]["note"] == "主管跨越"
+        change_revert(change_id=noted.pk, user=None, pipe_id=a)
+        mark.refresh_from_db()
+        assert mark.note == ""
         delete = eng.post(f"/admin/network/pipecrossing/{mark.pk}/delete/", {"post": "yes"})
         assert delete.status_code == 302
         assert not PipeCrossing.objects.filter(pk=mark.pk).exists()
