@@ -381,7 +381,8 @@ def _line_verdict(i: IndicatorData, figure: Figure | None, name_zh: str) -> Verd
         return Verdict(None, i.threshold, i.unit, NO_DATA, {"computable": False}, zh, en)
     threshold = figure.threshold if figure.threshold is not None else i.threshold
     status = status_of(figure.value, i.comparator, threshold) if threshold is not None else NO_DATA
-    show = pct if i.unit == "0–1" else (lambda v: f"{fmt(v, 2)} {i.unit}")
+    # a share as a percentage, a coefficient (no unit) with three decimals, else value + unit
+    show = pct if i.unit == "0–1" else (lambda v: f"{fmt(v, 2 if i.unit else 3)} {i.unit}".strip())
     sign = {"gte": "≥", "lte": "≤"}.get(i.comparator, "")
     word_zh, word_en = verdict_text(status)
     if figure.value is None:

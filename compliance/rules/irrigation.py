@@ -21,6 +21,8 @@ from compliance.rules import (
 )
 
 RATE_UNIT = "0–1"
+# A coefficient is read as a coefficient (0.553), not as a share (55.3%): no unit.
+COEFFICIENT_UNIT = ""
 QUOTA_UNIT = "m³/亩"
 COEFFICIENT_REF = "广东省“十四五”农田灌溉水有效利用系数目标"
 COEFFICIENT_REF_EN = "Guangdong 14th five-year irrigation-coefficient target"
@@ -53,7 +55,7 @@ def _sign(status: str, met: str) -> str:
 
 
 def _share_of_withdrawal(
-    record, part: str, threshold: float, *, missing: tuple[str, str], texts
+    record, part: str, threshold: float, *, missing: tuple[str, str], texts, unit: str = RATE_UNIT
 ) -> Verdict:
     """A district-year's `part` (m³) ÷ gross withdrawal (m³), met when ≥ threshold.
 
@@ -63,14 +65,14 @@ def _share_of_withdrawal(
     """
     gross, part_m3 = _figures(record, "gross_withdrawal_m3", part)
     if gross is None or gross <= 0 or part_m3 is None:
-        return no_data(RATE_UNIT, threshold, *missing)
+        return no_data(unit, threshold, *missing)
     value = part_m3 / gross
     status = status_of(value, "gte", threshold)
     zh, en = texts(part_m3, gross, value, _sign(status, "≥"), verdict_text(status))
     return Verdict(
         value=value,
         threshold=threshold,
-        unit=RATE_UNIT,
+        unit=unit,
         status=status,
         details={"gross_withdrawal_m3": gross, part: part_m3},
         explanation_zh=zh,
@@ -89,6 +91,7 @@ def coefficient(record: dict | None, threshold: float, *, ref: str | None = None
         record,
         "net_field_m3",
         threshold,
+        unit=COEFFICIENT_UNIT,
         missing=(
             f"缺少毛取水量或净灌溉水量，无法计算灌溉水有效利用系数（{ref_zh}）。",
             f"Gross withdrawal or net water to fields missing: no coefficient ({ref_en}).",

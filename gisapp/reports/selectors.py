@@ -30,13 +30,15 @@ _SIGNS = {"gte": "≥", "lte": "≤", "eq": "="}
 
 def quantity_text(value: float | None, unit: str) -> str:
     """A value with its unit for a reader: 0.875 '0–1' → '87.5%', 12.3 '%' → '12.3%',
-    1234.5 'm³' → '1,234.5 m³'; None → '—'."""
+    1234.5 'm³' → '1,234.5 m³', a coefficient 0.5534 '' → '0.553'; None → '—'."""
     if value is None:
         return "—"
     if unit == "0–1":
         return pct(value)
     if unit == "%":
         return f"{fmt(value, 2)}%"
+    if not unit:  # a coefficient: 0.553
+        return fmt(value, 3)
     return f"{fmt(value, 2)} {unit}".strip()
 
 

@@ -118,8 +118,19 @@ LAYERS = {
 
 class IndicatorSeedTests:
     def test_version_and_shape(self):
-        assert SEED["version"] == 4
+        assert SEED["version"] == 5
         assert set(SEED) == {"version", "indicators", "categories"}
+
+    def test_no_internal_notes_in_what_readers_see(self):
+        """Sources and clauses are printed in popups and reports: no design notes in English."""
+        for item in SEED["indicators"]:
+            for field in ("source", "clause"):
+                assert "DESIGN" not in item[field], (item["code"], field)
+
+    def test_coefficients_read_as_coefficients(self):
+        """The irrigation coefficient is 0.553, not 55.3%: no share unit."""
+        assert INDICATORS["irrigation.coefficient"]["unit"] == ""
+        assert INDICATORS["county.irrigation_coefficient"]["unit"] == ""
 
     def test_every_design_code_is_seeded(self):
         assert DESIGN_CODES - set(INDICATORS) == set()

@@ -82,7 +82,8 @@ function popupContent(slug, feature) {
       el("td", { text: valueText(r.threshold, r.unit) }),
       el("td", { class: "status-" + r.status, text: t(r.status) })));
     table.appendChild(el("tr", {}, el("td", { colspan: "4", class: "explanation",
-      text: r.explanation + (r.source ? " [" + r.source + "]" : "") })));
+      // the explanation cites its source and clause; cite it once
+      text: r.explanation + (r.source && r.explanation.indexOf(r.source) < 0 ? " [" + r.source + "]" : "") })));
   });
   box.appendChild(el("div", { text: t("year") + " " + p.compliance.year }));
   box.appendChild(table);
