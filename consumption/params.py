@@ -11,7 +11,11 @@ from django.utils.translation import gettext as _
 
 from consumption.models import WaterUser
 
-ZONE_TYPES = ("town", "supply-zone", "irrigation-district", "water-function-zone")
+# Water-function zones are river and reservoir reaches: no water user lies in one and no record
+# says which reach a user draws from, so consumption is not grouped by them (every zone read
+# 0 m³). Their verdicts come from water-quality samples (compliance.rules.water_quality).
+ZONE_TYPES = ("town", "supply-zone", "irrigation-district")
+NOT_A_CONSUMPTION_ZONE = "water-function-zone"
 GROUP_KEYS = ("zone", "month", "sector")
 FORMATS = ("json", "csv", "xlsx")
 COMPARE = ("previous_year",)
@@ -188,6 +192,13 @@ def consumption_query_parse(params: Mapping) -> ConsumptionQuery:
     compare (previous_year), format (json | csv | xlsx).
     """
     errors: dict[str, list[str]] = {}
+    if str(params.get("zone_type") or "").strip() == NOT_A_CONSUMPTION_ZONE:
+        errors.setdefault("zone_type", []).append(
+            _(
+                "Consumption is not grouped by water-function zones: they are river reaches "
+                "no water user lies in; group by town, supply zone or irrigation district."
+            )
+        )
     zone_type = parse_choice(params.get("zone_type"), "zone_type", ZONE_TYPES, errors) or "town"
     period = parse_period(params.get("start"), params.get("end"), errors)
     sector, source = parse_filters(params, errors)

@@ -45,9 +45,6 @@ ZONE_KINDS = {
     "irrigation-district": ZoneKind(
         "layers_irrigationdistrict", "true", None, "own", False, "irrigation-districts"
     ),
-    "water-function-zone": ZoneKind(
-        "layers_waterfunctionzone", "true", None, None, False, "water-function-zones"
-    ),
 }
 AREA_KIND = ZoneKind("", "", None, "overlap", False, "")
 KEY_COLUMN = {"zone": "zone_id", "month": "month_key", "sector": "sector"}

@@ -22,12 +22,13 @@ _HINT_SAMPLE = 20
 
 
 def county_with_margin():
-    """The county boundaries buffered by IMPORT_COUNTY_MARGIN_M (in the metric EPSG:4546), as
-    a prepared shapely geometry in EPSG:4326; None when no county boundary is loaded."""
+    """The county boundaries (and any town's, which a county normally covers) buffered by
+    IMPORT_COUNTY_MARGIN_M (in the metric EPSG:4546), as a prepared shapely geometry in
+    EPSG:4326; None when no boundary is loaded."""
     with connection.cursor() as cur:
         cur.execute(
             "SELECT ST_AsBinary(ST_Transform(ST_Buffer(ST_Transform(ST_Union(geom), 4546), "
-            "%s, 4), 4326)) FROM layers_adminarea WHERE level = 'county'",
+            "%s, 4), 4326)) FROM layers_adminarea WHERE level IN ('county', 'town')",
             [float(settings.IMPORT_COUNTY_MARGIN_M)],
         )
         (wkb,) = cur.fetchone()

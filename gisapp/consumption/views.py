@@ -15,7 +15,7 @@ from consumption.columns import COLUMNS
 from consumption.models import Consumption, WaterUser
 from consumption.params import GROUP_KEYS, QueryError
 from consumption.sql import ZONE_KINDS
-from layers.models import AdminArea, IrrigationDistrict, WaterFunctionZone
+from layers.models import AdminArea, IrrigationDistrict
 from layers.selectors import county_find
 from network.models import SupplyZone
 
@@ -41,7 +41,6 @@ ZONE_MODELS = {
     "town": AdminArea,
     "supply-zone": SupplyZone,
     "irrigation-district": IrrigationDistrict,
-    "water-function-zone": WaterFunctionZone,
 }
 
 
@@ -58,7 +57,6 @@ def zone_types() -> list[dict]:
         "town": _("Towns"),
         "supply-zone": _("Supply zones"),
         "irrigation-district": _("Irrigation districts"),
-        "water-function-zone": _("Water-function zones"),
     }
     out = []
     for key, kind in ZONE_KINDS.items():

@@ -55,8 +55,15 @@ class BadParameterTests:
         details = planner.get(API, {**GOOD, "zones": "NOPE1,441882100"}).json()["error"]["details"]
         assert "NOPE1" in details["zones"][0] and "441882100" not in details["zones"][0]
 
+    def test_water_function_zones_are_refused_with_the_reason(self, planner):
+        """Grouping by water-function zone gave 0 m³ for all 11 zones (no user lies in a
+        river reach): now a 400 that says why and what to group by instead."""
+        got = planner.get(API, {**GOOD, "zone_type": "water-function-zone"})
+        assert got.status_code == 400
+        assert "河段" in got.json()["error"]["details"]["zone_type"][0]
+
     def test_every_zone_type_and_grouping_answers(self, planner):
-        for zone_type in ("town", "supply-zone", "irrigation-district", "water-function-zone"):
+        for zone_type in ("town", "supply-zone", "irrigation-district"):
             for group_by in ("zone", "month", "sector", "zone,month,sector"):
                 params = {**GOOD, "zone_type": zone_type, "group_by": group_by}
                 assert planner.get(API, params).status_code == 200, params
