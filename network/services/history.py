@@ -107,7 +107,8 @@ def change_as_dict(change: NetworkChange) -> dict:
         "operation": change.operation,
         "operation_name": str(change.get_operation_display()),
         "user": change.user.get_username() if change.user else None,
-        "created_at": change.created_at.isoformat(),
+        # in the county's time zone (TIME_ZONE), as the admin and the reports show times
+        "created_at": timezone.localtime(change.created_at).isoformat(),
         "pipe_ids": change.pipe_ids,
         "node_ids": change.node_ids,
         "reverts": change.reverts_id,
