@@ -17,6 +17,7 @@ from gisapp.middleware import LANGUAGE_COOKIE
 from gisapp.raster_panel import raster_panel_config
 from layers.api_errors import json_error
 from layers.permissions import can_import_layers, can_view_layer
+from layers.place_names import place_names
 from layers.registry import LAYERS
 from layers.selectors import county_find, layer_counts
 
@@ -91,6 +92,7 @@ class MapView(TemplateView):
                     "report": "/reports/county/",
                 },
                 "labels": map_labels(),
+                "placeNames": place_names(),
                 "rasters": raster_panel_config(),
             },
         )
@@ -101,6 +103,8 @@ def map_labels() -> dict[str, str]:
     """Labels the map's script shows, translated on the server."""
     return {
         "indicator": _("Indicator"),
+        "place_names": _("Place names"),
+        "zoom_level": _("Zoom level"),
         "value": _("Value"),
         "threshold": _("Threshold"),
         "status": _("Status"),

@@ -34,7 +34,8 @@ class OfficialMapTests:
     def test_layers_failures_popup_year_and_filter(self, page, site):
         open_map(page, site)
         switcher = page.locator(".leaflet-control-layers-overlays label")
-        assert switcher.count() == 8
+        assert switcher.count() == 9  # the 8 layers, then the place names
+        assert switcher.last.inner_text().strip() == "地名"
         styles = json.loads(
             page.evaluate("JSON.stringify(window.__lianzhouTest.map.styles.compliance)")
         )
@@ -126,5 +127,25 @@ class MapLayoutTests:
         assert towns.count() > 0
         first = towns.first.inner_text()
         assert first[0] not in "0123456789" and "（441882" in first  # name first, code after
+        # Orientation without a basemap: the county's and the towns' names at county zoom,
+        # none hidden behind another; the zoom level is shown.
+        page.wait_for_selector(".place-town.place-shown span")
+        shown = page.locator(".place-name.place-shown").all_inner_texts()
+        assert "连州市" in shown and "连州镇" in shown
+        assert len([n for n in shown if n.endswith(("镇", "乡"))]) >= 10
+        boxes = page.evaluate(
+            "[...document.querySelectorAll('.place-name.place-shown span')].map(e => {"
+            " const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"
+        )
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1 :]:
+                assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+        assert page.inner_text(".zoom-level").startswith("缩放级别 ")
+        # The layer switcher sits above the raster panel on every load.
+        switcher = page.evaluate(BOX_JS, ".leaflet-control-layers")
+        rasters = page.evaluate(
+            BOX_JS, ".leaflet-top.leaflet-right > :not(.leaflet-control-layers)"
+        )
+        assert switcher[3] <= rasters[1]
         page.screenshot(path=str(ARTIFACTS / f"map-layout-{size[0]}.png"))
         page.watch.assert_clean()

@@ -4,6 +4,7 @@
 import { getJSON, withQuery } from "./api.js";
 import { el } from "./dom.js";
 import { metaContent, onMapInit, readConfig, translator } from "./page.js";
+import { placeNamesLayer, zoomLevelControl } from "./place-names.js";
 import { initRasters, rasterPopup } from "./rasters.js";
 import { installPatterns, legendBlock, leafletStyle, loadStyles as readStyles, withStatus } from "./styles.js";
 import { expose } from "./test-hook.js";
@@ -42,11 +43,15 @@ function featureStyle(slug, props) {
   if (status && state.styles.compliance) {
     base = withStatus(base, state.styles.compliance, status);
   }
+  if (state.onlyFailures && slug === "towns" && status !== "non_compliant") {
+    base = Object.assign({}, base, { fill: false, fillOpacity: 0 });  // the frame only
+  }
   return base;
 }
 
-function visible(props) {
-  return !state.onlyFailures || statusOf(props) === "non_compliant";
+/* "Only failures" hides what passes, except the towns: they stay as the county's frame. */
+function visible(props, slug) {
+  return !state.onlyFailures || slug === "towns" || statusOf(props) === "non_compliant";
 }
 
 /* One feature with its verdicts of the year shown. */
@@ -115,7 +120,7 @@ function geojsonLayer(slug, data) {
     pointToLayer: function (f, latlng) {
       return L.circleMarker(latlng, featureStyle(slug, f.properties));
     },
-    filter: function (f) { return visible(f.properties); },
+    filter: function (f) { return visible(f.properties, slug); },
     onEachFeature: function (f, layer) {
       layer.on("click", function (e) { openPopup(slug, f.id, e.latlng); });
       layer.feature.slug = slug;
@@ -158,7 +163,7 @@ function tileUrl(slug) {
 function tileLayer(spec) {
   var styles = {};
   styles[spec.slug] = function (props) {
-    if (!visible(props)) { return []; }
+    if (!visible(props, spec.slug)) { return []; }
     return featureStyle(spec.slug, props);
   };
   var layer = L.vectorGrid.protobuf(tileUrl(spec.slug), {
@@ -329,7 +334,11 @@ function reloadYear() {
 
 function init(map) {
   state.map = map;
+  // The layer switcher first, so it always sits above the raster panel (both top right);
+  // its entries are added once every layer is loaded, in the configured order.
+  var switcher = L.control.layers(null, {}, { collapsed: false, position: "topright" }).addTo(map);
   initRasters(map, config);
+  zoomLevelControl(map, t("zoom_level"));
   var b = config.county_bbox;
   map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
   loadStyles().then(function () {
@@ -337,7 +346,12 @@ function init(map) {
     config.layers.forEach(function (spec) { if (spec.tiled) { tileLayer(spec); } });
     return Promise.all(config.layers.filter(function (s) { return !s.tiled; }).map(loadGeoJSON));
   }).then(function () {
-    L.control.layers(null, state.overlays, { collapsed: false, position: "topright" }).addTo(map);
+    config.layers.forEach(function (spec) {
+      if (state.overlays[spec.title]) { switcher.addOverlay(state.overlays[spec.title], spec.title); }
+    });
+    var names = placeNamesLayer(map, config.placeNames).addTo(map);
+    state.overlays[t("place_names")] = names;
+    switcher.addOverlay(names, t("place_names"));
     map.on("overlayadd overlayremove", renderLegend);
     renderLegend();
     document.body.setAttribute("data-map-ready", "1");
