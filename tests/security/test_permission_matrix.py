@@ -130,7 +130,13 @@ NOBODY_ADDS = {
     "compliance.result",
     "audit.auditevent",
 }
-NOBODY_DELETES = {"network.networkchange", "audit.auditevent"}
+# Pipes and nodes are retired (an action through the network services), never hard-deleted.
+NOBODY_DELETES = {
+    "network.networkchange",
+    "network.pipesegment",
+    "network.pipenode",
+    "audit.auditevent",
+}
 # Other users' stored API answers: the admin role's (superusers) only, in an app engineers see.
 ADMINS_ONLY = {"network.idempotentrequest"}
 ADMIN_VIEW_SUFFIXES = ("changelist", "add", "change", "history", "delete")
