@@ -213,9 +213,10 @@ def failures_map(report: CountyReport) -> OfflineMap:
         location=[(min_lat + max_lat) / 2, (min_lon + max_lon) / 2],
         tiles=None,
         zoom_start=10,
-        control_scale=True,
+        control_scale=False,  # folium's adds miles too: a metric one below
         zoom_snap=0.25,
     )
+    fmap.add_child(_MetricScale())
     folium.GeoJson(
         {
             "type": "Feature",
@@ -247,10 +248,27 @@ def failures_map(report: CountyReport) -> OfflineMap:
         )
         geojson.add_child(_BindFeatureText())
         geojson.add_to(fmap)
+    names = folium.FeatureGroup(name=escape(_("Place names")), control=True)
+    for n in report.place_names:
+        if n["kind"] == "reservoir":
+            continue  # at a county's scale only the county, towns and rivers
+        folium.Marker(
+            [n["lat"], n["lon"]],
+            icon=folium.DivIcon(
+                html=(
+                    f'<span class="place-name place-{escape(n["kind"])}">{escape(n["name"])}</span>'
+                ),
+                icon_size=(0, 0),
+                class_name="place-anchor",
+            ),
+            interactive=False,
+        ).add_to(names)
+    names.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
     root = fmap.get_root()
     root.header.add_child(Element(f"<title>{escape(failing_title(report))}</title>"), name="title")
+    root.header.add_child(Element(f"<style>{PLACE_NAME_CSS}</style>"), name="place-names")
     root.html.add_child(
         Element(
             '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
@@ -260,6 +278,32 @@ def failures_map(report: CountyReport) -> OfflineMap:
         name="legend",
     )
     return fmap
+
+
+class _MetricScale(MacroElement):
+    """A metric-only scale bar (Leaflet's default adds miles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MetricScale"
+
+
+# Place names: dark text with a white halo, centred on their point (as on the map page).
+PLACE_NAME_CSS = (
+    ".place-anchor{overflow:visible}"
+    ".place-name{position:absolute;transform:translate(-50%,-50%);white-space:nowrap;"
+    "font:600 12px sans-serif;color:#222;text-shadow:0 0 2px #fff,0 0 3px #fff,0 0 4px #fff}"
+    ".place-county{font-size:17px;font-weight:700;letter-spacing:.3em;color:#333}"
+    ".place-river{color:#1d5fa8;font-style:italic;font-weight:400;font-size:11px}"
+)
 
 
 class _BindTooltipOnly(MacroElement):

@@ -13,6 +13,7 @@ from compliance.models import Indicator, Result
 from compliance.rules import fmt, pct
 from compliance.selectors import results_failing, results_stored, scorecard
 from layers.models import AdminArea
+from layers.place_names import place_names
 from layers.registry import LAYERS
 
 # Layers a report maps: polygons, plants and the water users that fail (not the 20,000 pipes,
@@ -104,6 +105,8 @@ class CountyReport:
     outline: shapely.Geometry
     towns: list[ReportFeature]
     failing: list[LayerFailures]
+    # the same place names as the map page (layers.place_names): county, towns, rivers
+    place_names: list[dict] = field(default_factory=list)
 
     @property
     def failing_count(self) -> int:
@@ -203,6 +206,7 @@ def county_report(area: AdminArea, year: int, layers: Iterable[str] = MAP_LAYERS
         outline=_shape(area.geom),
         towns=towns,
         failing=failing,
+        place_names=place_names(),
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon
 
@@ -33,6 +34,28 @@ class SvgLayer:
 
     name: str
     features: Sequence[SvgFeature]
+
+
+@dataclass(frozen=True)
+class SvgLabel:
+    """A place name at a lon/lat point; kind: county | town | river | reservoir (its look);
+    priority: lower keeps its place when two would overlap."""
+
+    lon: float
+    lat: float
+    text: str
+    kind: str = "town"
+    priority: int = 1
+
+
+# kind -> (font size px, weight, colour, italic)
+_LABEL_LOOKS = {
+    "county": (17, 700, "#333", False),
+    "town": (12, 600, "#222", False),
+    "river": (11, 400, "#1d5fa8", True),
+    "reservoir": (11, 400, "#1d5fa8", True),
+}
+_M_PER_DEG_LAT = 111_320.0
 
 
 @dataclass(frozen=True)
@@ -192,8 +215,11 @@ def svg_map(
     id_prefix: str = "svgmap",
     background: str = "#fbfaf6",
     tolerance_px: float = 0.4,
+    labels: Sequence[SvgLabel] = (),
+    scale_bar: bool = True,
 ) -> str:
-    """An <svg> of the layers, bottom first, framed on `bounds` (lon/lat) or on all shapes.
+    """An <svg> of the layers, bottom first, framed on `bounds` (lon/lat) or on all shapes,
+    with place names on top (none covering another) and a metric scale bar.
 
     The height follows the shapes' aspect ratio. Titles and attributes are escaped; shapes are
     simplified to `tolerance_px` pixels so a county outline stays a few kilobytes.
@@ -214,6 +240,10 @@ def svg_map(
             if not f.geometry.is_empty
         )
         groups.append(f'<g data-layer="{escape(layer.name)}">{body}</g>')
+    if labels:
+        groups.append(f'<g data-layer="place-names">{_labels_svg(labels, frame)}</g>')
+    if scale_bar:
+        groups.append(_scale_bar_svg(frame, width, height))
     defs = f"<defs>{''.join(patterns.defs)}</defs>" if patterns.defs else ""
     label = escape(title)
     return (
@@ -248,4 +278,49 @@ def swatch_svg(paint: dict, geometry: str, *, id_prefix: str, size: int = 22) ->
     return (
         f'<svg xmlns="{SVG_NS}" class="swatch" width="{size}" height="{size}" '
         f'viewBox="0 0 {size} {size}" aria-hidden="true">{defs}{shape}</svg>'
+    )
+
+
+def _labels_svg(labels: Sequence[SvgLabel], frame: _Frame) -> str:
+    """Place names with a white halo, highest priority first; a name whose box would overlap
+    one already placed is left out (boxes estimated from the font size: CJK characters are
+    square, Latin ones about half as wide)."""
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for label in sorted(labels, key=lambda lb: lb.priority):
+        size, weight, colour, italic = _LABEL_LOOKS.get(label.kind, _LABEL_LOOKS["town"])
+        x, y = frame.xy(np.array([[label.lon, label.lat]]))[0]
+        spacing = 0.3 * size if label.kind == "county" else 0
+        width = sum(size if ord(c) > 0x2E80 else size * 0.55 for c in label.text)
+        width += spacing * len(label.text)
+        box = (x - width / 2 - 2, y - size / 2 - 2, x + width / 2 + 2, y + size / 2 + 2)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+            continue
+        placed.append(box)
+        style = ' font-style="italic"' if italic else ""
+        out.append(
+            f'<text x="{_num(x)}" y="{_num(y)}" text-anchor="middle" dominant-baseline="central" '
+            f'font-size="{size}" font-weight="{weight}" fill="{colour}"{style} '
+            f'letter-spacing="{_num(spacing)}" stroke="#fff" stroke-width="3" '
+            f'stroke-linejoin="round" paint-order="stroke" class="place-{escape(label.kind)}">'
+            f"{escape(label.text)}</text>"
+        )
+    return "".join(out)
+
+
+def _scale_bar_svg(frame: _Frame, width: float, height: float) -> str:
+    """A metric scale bar bottom left: a round length (1, 2 or 5 × 10ⁿ m) near a fifth of the
+    map's width, in kilometres (or metres below 1 km)."""
+    metres_per_px = _M_PER_DEG_LAT / frame.scale
+    target = metres_per_px * width / 5
+    exponent = 10 ** math.floor(math.log10(target))
+    length_m = max(s * exponent for s in (1, 2, 5) if s * exponent <= target)
+    px = length_m / metres_per_px
+    x0, y0 = frame.pad, height - frame.pad / 2 - 4
+    text = f"{length_m / 1000:g} km" if length_m >= 1000 else f"{length_m:g} m"
+    return (
+        f'<g class="scale-bar"><polyline points="{_num(x0)},{_num(y0 - 5)} {_num(x0)},'
+        f'{_num(y0)} {_num(x0 + px)},{_num(y0)} {_num(x0 + px)},{_num(y0 - 5)}" fill="none" '
+        f'stroke="#333" stroke-width="1.5"/>'
+        f'<text x="{_num(x0 + px + 4)}" y="{_num(y0)}" font-size="11" fill="#333">{text}</text></g>'
     )

@@ -24,7 +24,7 @@ from gisapp.reports.selectors import (
     verdict_label,
 )
 from gisapp.reports.self_assessment import blocks_docx, blocks_pdf, self_assessment_blocks
-from gisapp.reports.svg_map import SvgFeature, SvgLayer, svg_map, swatch_svg
+from gisapp.reports.svg_map import SvgFeature, SvgLabel, SvgLayer, svg_map, swatch_svg
 from layers.models import AdminArea
 from layers.permissions import can_view_layer
 from layers.selectors import county_find
@@ -119,7 +119,18 @@ def report_map_svg(report: CountyReport) -> str:
         ]
         layers.append(SvgLayer(layer.slug, features))
     layers.append(SvgLayer("county", [SvgFeature(report.outline, COUNTY_OUTLINE)]))
-    return svg_map(layers, width=760, title=failing_title(report), bounds=report.outline.bounds)
+    labels = [
+        SvgLabel(n["lon"], n["lat"], n["name"], n["kind"], n["priority"])
+        for n in report.place_names
+        if n["kind"] != "reservoir"  # at a county's scale only the county, towns and rivers
+    ]
+    return svg_map(
+        layers,
+        width=760,
+        title=failing_title(report),
+        bounds=report.outline.bounds,
+        labels=labels,
+    )
 
 
 def report_legend(report: CountyReport) -> list[dict]:

@@ -18,7 +18,7 @@ from compliance.evaluation import county_of
 from compliance.selectors import scorecard
 from gisapp.reports.pdf import BASE_URL as PDF_BASE_URL
 from gisapp.reports.pdf import StaticFilesFetcher
-from gisapp.reports.svg_map import SvgFeature, SvgLayer, svg_map, swatch_svg
+from gisapp.reports.svg_map import SvgFeature, SvgLabel, SvgLayer, svg_map, swatch_svg
 from network.models import SupplyZone
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM must still be usable.
@@ -246,6 +246,23 @@ class SvgMapTests:
         )
         assert svg.count("<path ") == 1
         assert '<circle cx="200" cy="200" r="6"' in svg  # the centre of a square frame
+
+    def test_place_names_never_overlap_and_the_scale_is_metric(self):
+        """Two names on one point: the county's (priority 0) is drawn, the town's is left out;
+        a third elsewhere is drawn. The frame is 1° of latitude across 400 px at the equator
+        (111 km): the bar is the round length under a fifth of it, 20 km."""
+        svg = svg_map(
+            [SvgLayer("zones", [SvgFeature(box(-0.5, -0.5, 0.5, 0.5), self.PAINT)])],
+            width=400,
+            padding=0,
+            labels=[
+                SvgLabel(0, 0, "甲镇", "town", 1),
+                SvgLabel(0, 0, "某县", "county", 0),
+                SvgLabel(0.3, 0.3, "乙镇", "town", 1),
+            ],
+        )
+        assert "某县" in svg and "乙镇" in svg and "甲镇" not in svg
+        assert ">20 km</text>" in svg and "mi<" not in svg
 
     def test_hatch_becomes_a_pattern(self):
         hatch = {"color": "#d7191c", "angle": 45, "spacing": 7, "width": 2}
