@@ -153,6 +153,8 @@ def editor_labels() -> dict[str, str]:
         "failed": _("The request failed; nothing was saved."),
         "conflict": _("This pipe was changed meanwhile by someone else."),
         "conflict_node": _("This node was changed meanwhile by someone else."),
+        "conflict_yours": _("You have changed this pipe since, in a later step."),
+        "conflict_node_yours": _("You have changed this node since, in a later step."),
         "conflict_gone": _("It has been deleted meanwhile."),
         "current_version": _("Stored version now"),
         "your_version": _("Version you edited"),

@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from layers.api_errors import error_body
+from network.models import NetworkChange
 from network.services import idempotency
 from network.services.geometry import GeometryFault, crs_fault, vertex_limit_fault
 from network.services.rules import NetworkConflict, NetworkError, fault_error
@@ -128,6 +129,16 @@ def edit_parts(request, parse: Callable) -> tuple[object | None, dict, int]:
     return parsed, props, request_version(request, required=True)
 
 
+def _last_changed_by(kind: str, object_id: int) -> int | None:
+    """The user id of the latest recorded change to a pipe or node (None: none, or a leak or
+    crossing, whose conflicts name no author)."""
+    field = {"pipe": "pipe_ids__contains", "node": "node_ids__contains"}.get(kind)
+    if field is None:
+        return None
+    latest = NetworkChange.objects.filter(**{field: [object_id]}).order_by("-created_at", "-id")
+    return latest.values_list("user_id", flat=True).first()
+
+
 class NetworkWrites:
     """Mixin: NetworkError as the API error (field, location; 409 with the current feature),
     and Idempotency-Key handling for writes."""
@@ -142,7 +153,13 @@ class NetworkWrites:
                 current = features([exc.object_id]).get(exc.object_id)
             else:  # a leak record or crossing mark: the conflict carries what is stored
                 current = getattr(exc, "current", None)
-            details = {**details, "current_version": exc.current_version, "current": current}
+            details = {
+                **details,
+                "current_version": exc.current_version,
+                "current": current,
+                # whether the later change is the writer's own (undoing steps out of order)
+                "changed_by_you": _last_changed_by(exc.kind, exc.object_id) == self.request.user.pk,
+            }
         body = error_body(exc.status, exc.message, details, getattr(exc, "error_code", None))
         return JsonResponse(body, status=exc.status)
 

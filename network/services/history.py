@@ -122,9 +122,11 @@ def _by_id(state: dict, key: str) -> dict[int, dict]:
 
 
 def _moved_on(kind: str, object_id: int, current: int | None) -> NetworkConflict:
+    model = PipeSegment if kind == "pipe" else PipeNode
+    code = model.objects.filter(pk=object_id).values_list("code", flat=True).first()
     return NetworkConflict(
-        _("The %(kind)s %(id)s has changed since; this change can no longer be reverted.")
-        % {"kind": _("pipe") if kind == "pipe" else _("node"), "id": object_id},
+        _("The %(kind)s %(code)s has changed since; this change can no longer be reverted.")
+        % {"kind": _("pipe") if kind == "pipe" else _("node"), "code": code or object_id},
         kind=kind,
         object_id=object_id,
         current_version=current,

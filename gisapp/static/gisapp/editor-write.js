@@ -32,7 +32,10 @@ function conflict(err, options) {
     drawVersion({ type: "Feature", geometry: options.mine, properties: {} }, COLORS.yours,
       { weight: 3, dashArray: "6 6" }, 6);
   }
-  const title = options.kind === "node" ? t("conflict_node") : t("conflict");
+  // "you" when the later change is this user's own (e.g. undoing steps out of order)
+  const title = d.changed_by_you
+    ? (options.kind === "node" ? t("conflict_node_yours") : t("conflict_yours"))
+    : (options.kind === "node" ? t("conflict_node") : t("conflict"));
   // The attributes this user changed that someone else has stored differently meanwhile.
   const differences = Object.keys(options.props || {})
     .filter((k) => current && current.properties[k] !== options.props[k])
