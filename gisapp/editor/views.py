@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 
 from layers.models import AdminArea
 from layers.permissions import can_view_layer
+from layers.place_names import place_names
 from network.models import LeakRecord, PipeNode, PipeSegment
 from network.services.check import PROBLEMS
 from network.services.rules import diameters_allowed
@@ -97,6 +98,7 @@ class NetworkEditView(PermissionRequiredMixin, TemplateView):
             },
             "problems": problem_labels(),
             "labels": editor_labels(),
+            "placeNames": place_names(),
         }
         return context
 
@@ -154,6 +156,9 @@ def editor_labels() -> dict[str, str]:
         "conflict": _("This pipe was changed meanwhile by someone else."),
         "conflict_node": _("This node was changed meanwhile by someone else."),
         "conflict_yours": _("You have changed this pipe since, in a later step."),
+        "zoom_level": _("Zoom level"),
+        "place_names": _("Place names"),
+        "node_legend": _("Pipe nodes"),
         "conflict_node_yours": _("You have changed this node since, in a later step."),
         "conflict_gone": _("It has been deleted meanwhile."),
         "current_version": _("Stored version now"),

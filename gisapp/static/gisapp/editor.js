@@ -9,7 +9,7 @@
      editor-pipes, editor-nodes, editor-history, editor-check    the operations */
 import { byId } from "./dom.js";
 import { checkNetwork, find } from "./editor-check.js";
-import { COLORS, config, state, ui } from "./editor-context.js";
+import { COLORS, config, state, t, ui } from "./editor-context.js";
 import { updateSnap } from "./editor-geometry.js";
 import { bindHistory } from "./editor-history.js";
 import {
@@ -21,7 +21,8 @@ import { NODE_ACTIONS, placed, startNode } from "./editor-nodes.js";
 import { PIPE_ACTIONS, drawn, leakAt, merge, saveRoute, splitAt, startDraw } from "./editor-pipes.js";
 import { feature, select, selectNode } from "./editor-selection.js";
 import { metaContent, onMapInit } from "./page.js";
-import { loadStyles } from "./styles.js";
+import { placeNamesLayer, zoomLevelControl } from "./place-names.js";
+import { legendBlock, loadStyles } from "./styles.js";
 import { expose } from "./test-hook.js";
 import "./vectorgrid-shim.js";
 
@@ -93,6 +94,20 @@ function bindTools() {
   });
 }
 
+/* The node colours, from the style file that draws them (bottom left). */
+function nodeLegend(map, style) {
+  const Legend = L.Control.extend({
+    options: { position: "bottomleft" },
+    onAdd: function () {
+      const box = L.DomUtil.create("div", "editor-legend leaflet-control");
+      box.id = "node-legend";
+      box.appendChild(legendBlock(style, t("node_legend"), config.lang));
+      return box;
+    },
+  });
+  new Legend().addTo(map);
+}
+
 /* ---- start ---------------------------------------------------------------------------------- */
 function init(map) {
   state.map = map;
@@ -101,8 +116,12 @@ function init(map) {
   ui.bindForms();
   const b = config.county_bbox;
   if (!viewFromHash()) { map.fitBounds([[b[1], b[0]], [b[3], b[2]]]); }
+  // Where one is (names; the zoom level the hints speak of), and what the node colours mean.
+  zoomLevelControl(map, t("zoom_level"));
+  placeNamesLayer(map, config.placeNames).addTo(map);
   loadStyles(config.styleUrls, metaContent("style-defaults")).then((styles) => {
     state.styles = styles;
+    nodeLegend(map, styles["pipe-nodes"]);
     addTiles();
     makeEditableLayers({ onPipeClick: onPipeClick, onNodeClick: onNodeClick });
     updateSnap();
