@@ -326,6 +326,7 @@ function search(term) {
 
 /* ---- wiring -------------------------------------------------------------------------- */
 function reloadYear() {
+  state.map.closePopup();  // an open popup speaks of the year before
   updateLinks();
   Object.keys(state.tiles).forEach(function (slug) { state.tiles[slug].setUrl(tileUrl(slug)); });
   return Promise.all(config.layers.filter(function (s) { return !s.tiled; }).map(loadGeoJSON)
