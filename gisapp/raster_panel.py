@@ -10,6 +10,7 @@ def raster_panel_config() -> dict:
         "list": reverse("rasters:raster-list"),
         "labels": {
             "rasters": _("Terrain, rainfall and land use"),
+            "hillshade": _("Relief shading (basemap)"),
             "opacity": _("Opacity"),
             "click_hint": _("Click the map to read the values under the cursor."),
             "no_value": _("no data here"),

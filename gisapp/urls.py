@@ -10,7 +10,7 @@ from audit.forms import ThrottledAdminAuthenticationForm
 from audit.views import ThrottledLoginView
 from gisapp import views
 from layers.api_tiles import TileApi
-from rasters.api import RasterOverlayView
+from rasters.api import RasterHillshadeView, RasterOverlayView
 
 admin.site.site_header = _("Lianzhou water-saving GIS")
 admin.site.site_title = _("Lianzhou water-saving GIS")
@@ -40,6 +40,9 @@ urlpatterns = [
     path("api/v1/consumption/", include("consumption.urls")),
     path("tiles/<slug:slug>/<int:z>/<int:x>/<int:y>.pbf", TileApi.as_view(), name="tile"),
     path("rasters/<slug:slug>/overlay.png", RasterOverlayView.as_view(), name="raster-overlay"),
+    path(
+        "rasters/<slug:slug>/hillshade.png", RasterHillshadeView.as_view(), name="raster-hillshade"
+    ),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its set-up script as a file, so the page needs no inline script.
     path(

@@ -21,7 +21,7 @@ from layers.permissions import can_view_layer
 from layers.registry import LAYERS
 from network.models import SupplyZone
 from rasters.models import RasterLayer
-from rasters.overlay import legend, overlay_file, overlay_grid_of
+from rasters.overlay import hillshade_file, legend, overlay_file, overlay_grid_of
 from rasters.selectors import (
     nodes_above_source_head,
     raster_get,
@@ -74,6 +74,12 @@ def raster_summary(layer: RasterLayer) -> dict:
             "url": reverse("raster-overlay", kwargs=slug) + f"?v={layer.data_version}",
             "bounds": [[south, west], [north, east]],
         },
+        # the terrain raster's hillshade: the map's offline basemap (same grid and bounds)
+        "hillshade": (
+            reverse("raster-hillshade", kwargs=slug) + f"?v={layer.data_version}"
+            if layer.slug == settings.HILLSHADE_RASTER
+            else None
+        ),
         "links": {
             "value": reverse("rasters:raster-value", kwargs=slug),
             "zonal": reverse("rasters:raster-zonal", kwargs=slug),
@@ -181,14 +187,20 @@ class HighNodesApi(APIView):
 class RasterOverlayView(View):
     """The raster's coloured overlay (PNG, EPSG:3857 grid, bounds in the list API)."""
 
-    def get(self, request, slug: str):
-        if not request.user.has_perm(VIEW_PERMISSION):
-            raise Http404
+    render = staticmethod(overlay_file)
+
+    def layer(self, slug: str) -> RasterLayer:
         layer = RasterLayer.objects.filter(slug=slug).first()
         if layer is None:
             raise Http404
+        return layer
+
+    def get(self, request, slug: str):
+        if not request.user.has_perm(VIEW_PERMISSION):
+            raise Http404
+        layer = self.layer(slug)
         try:
-            png = overlay_file(layer)
+            png = self.render(layer)
         except RasterFileMissing as exc:
             return JsonResponse(
                 error_body(503, exc.message, {"raster": exc.slug}, code=exc.code), status=503
@@ -197,3 +209,15 @@ class RasterOverlayView(View):
         # The URL carries the data version (?v=): a re-import changes the URL.
         response["Cache-Control"] = "private, max-age=86400"
         return response
+
+
+class RasterHillshadeView(RasterOverlayView):
+    """The terrain raster's hillshade (grey PNG on the overlay's grid): the offline basemap.
+    Only the raster named by HILLSHADE_RASTER has one."""
+
+    render = staticmethod(hillshade_file)
+
+    def layer(self, slug: str) -> RasterLayer:
+        if slug != settings.HILLSHADE_RASTER:
+            raise Http404
+        return super().layer(slug)

@@ -10,6 +10,7 @@ from affine import Affine
 from django.utils.translation import get_language
 
 from dataio.importing.raster_import import raster_path, raster_root
+from rasters.hillshade import render_hillshade
 from rasters.models import RasterLayer
 from rasters.raster import OverlayGrid, overlay_grid, render_overlay
 from rasters.selectors import raster_style, style_key
@@ -43,6 +44,25 @@ def overlay_file(layer: RasterLayer) -> Path:
     os.replace(tmp.name, target)
     for stale in folder.glob(f"{layer.slug}-v*.png"):
         if stale != target and not stale.name.startswith(f"{layer.slug}-v{layer.data_version}-"):
+            stale.unlink(missing_ok=True)
+    return target
+
+
+def hillshade_file(layer: RasterLayer) -> Path:
+    """The hillshade PNG of a terrain raster (MEDIA_ROOT/rasters/cache), rendered when missing;
+    named by the data version, written atomically as the overlays are."""
+    folder = raster_root() / CACHE_SUBDIR
+    target = folder / f"{layer.slug}-hillshade-v{layer.data_version}.png"
+    if target.exists():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    png, _grid = render_hillshade(raster_path(layer), layer.srid)
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as tmp:
+        tmp.write(png)
+    os.chmod(tmp.name, 0o644)
+    os.replace(tmp.name, target)
+    for stale in folder.glob(f"{layer.slug}-hillshade-v*.png"):
+        if stale != target:
             stale.unlink(missing_ok=True)
     return target
 

@@ -162,6 +162,8 @@ STORAGE_SRID = 4326
 NETWORK_SNAP_TOLERANCE_M = env_float("NETWORK_SNAP_TOLERANCE_M", 0.5)
 # Optional basemap tile URL template (e.g. a Tianditu intranet mirror); empty = none.
 BASEMAP_URL = env_str("BASEMAP_URL", "")
+# The terrain raster whose hillshade is the map's own offline basemap (under the layers).
+HILLSHADE_RASTER = env_str("HILLSHADE_RASTER", "elevation")
 BASEMAP_ATTRIBUTION = env_str("BASEMAP_ATTRIBUTION", "")
 # Upper bounds on what an import may carry.
 IMPORT_MAX_FILE_BYTES = int(env_float("IMPORT_MAX_FILE_BYTES", 200 * 1024 * 1024))

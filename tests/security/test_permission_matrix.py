@@ -107,6 +107,7 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "consumption:area": {"post": SIGNED_IN},
     "tile": R,
     "raster-overlay": R,
+    "raster-hillshade": R,
     "api-schema": R,
     "api-docs": R,
 }

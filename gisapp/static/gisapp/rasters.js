@@ -5,7 +5,7 @@ import { getJSON } from "./api.js";
 import { el } from "./dom.js";
 
 const POLYGON_LAYERS = ["towns", "irrigation-districts", "water-function-zones", "supply-zones"];
-const state = { map: null, config: null, rasters: [], overlays: {}, ready: false };
+const state = { map: null, config: null, rasters: [], overlays: {}, hillshade: null, ready: false };
 
 function t(key) { return (state.config.rasters.labels || {})[key] || key; }
 
@@ -59,12 +59,33 @@ function row(r) {
     key);
 }
 
+/* The terrain's hillshade: the map's own basemap, on by default, under every layer. */
+function hillshadeLayer(r) {
+  if (!state.map.getPane("basemap")) {
+    var pane = state.map.createPane("basemap");
+    pane.style.zIndex = "250";  // above tiles (200), below the layers (400)
+    pane.style.pointerEvents = "none";
+  }
+  return L.imageOverlay(r.hillshade, r.overlay.bounds,
+    { opacity: 0.45, pane: "basemap", className: "hillshade", interactive: false });
+}
+
+function hillshadeRow() {
+  var check = el("input", { type: "checkbox", id: "raster-hillshade", checked: "checked" });
+  check.addEventListener("change", function () {
+    if (check.checked) { state.hillshade.addTo(state.map); } else { state.map.removeLayer(state.hillshade); }
+  });
+  return el("div", { class: "raster-row" },
+    el("label", { for: "raster-hillshade" }, check, el("span", { text: " " + t("hillshade") })));
+}
+
 function buildControl() {
   var Control = L.Control.extend({
     options: { position: "topright" },
     onAdd: function () {
       var div = el("div", { class: "raster-control leaflet-bar", "aria-label": t("rasters") });
       div.appendChild(el("strong", { text: t("rasters") }));
+      if (state.hillshade) { div.appendChild(hillshadeRow()); }
       state.rasters.forEach(function (r) { div.appendChild(row(r)); });
       div.appendChild(el("div", { id: "raster-value", class: "raster-value", "aria-live": "polite",
         text: t("click_hint") }));
@@ -141,6 +162,7 @@ export function initRasters(map, config) {
     state.rasters.forEach(function (r) {
       state.overlays[r.slug] = L.imageOverlay(r.overlay.url, r.overlay.bounds,
         { opacity: r.opacity, className: "raster-overlay raster-" + r.slug, interactive: false });
+      if (r.hillshade && !state.hillshade) { state.hillshade = hillshadeLayer(r).addTo(map); }
     });
     if (state.rasters.length) { buildControl(); }
     map.on("click", function (e) { showValues(e.latlng); });
