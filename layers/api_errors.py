@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from psycopg.errors import QueryCanceled
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -40,6 +41,16 @@ def error_body(status_code: int, message: str, details=None, code: str | None = 
 
 def exception_handler(exc, context):
     """DRF's handler, reshaped; a lost database answers 503, a too large body 413."""
+    if isinstance(exc, OperationalError) and isinstance(exc.__cause__, QueryCanceled):
+        # statement_timeout (gisapp/db_timeouts.py): the transaction was rolled back.
+        return Response(
+            error_body(
+                503,
+                _("The request took too long and was stopped; nothing was saved. Try again later."),
+                code="timeout",
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
     if isinstance(exc, OperationalError | InterfaceError):
         return Response(
             error_body(503, _("The database is unavailable; try again shortly.")),

@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "gisapp.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "gisapp.db_unavailable.DatabaseUnavailableMiddleware",
+    "gisapp.db_timeouts.StatementTimeoutMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gisapp.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -248,3 +249,16 @@ IMPORT_STATEMENT_TIMEOUT_S = env_float("IMPORT_STATEMENT_TIMEOUT_S", 900)
 # A register uploaded in the browser is imported within the request: a smaller file, so a worker
 # is never held for long (the demo's largest register, the levies, is ~70 kB).
 REGISTER_UPLOAD_MAX_BYTES = int(env_float("REGISTER_UPLOAD_MAX_BYTES", 5 * 1024 * 1024))
+# --- Bounded work (gisapp/db_timeouts.py, layers/limits.py) ---------------------------------
+# Every SQL statement of a web request is cancelled after this many seconds (0: no limit):
+# reads (GET/HEAD/OPTIONS) and writes separately; a cancelled request answers 503 and writes
+# nothing. Management commands (imports, the evaluation worker) keep their own limits.
+STATEMENT_TIMEOUT_READ_S = env_float("STATEMENT_TIMEOUT_READ_S", 10)
+STATEMENT_TIMEOUT_WRITE_S = env_float("STATEMENT_TIMEOUT_WRITE_S", 30)
+# A network write waits at most this many seconds for another one to finish, then answers 503.
+NETWORK_LOCK_WAIT_S = env_float("NETWORK_LOCK_WAIT_S", 10)
+# Geometry limits checked before any lock or heavy query: vertices of a drawn area and of a
+# pipe, and the longest edge (degrees of longitude or latitude; antimeridian spans are longer).
+AREA_MAX_VERTICES = int(env_float("AREA_MAX_VERTICES", 2000))
+PIPE_MAX_VERTICES = int(env_float("PIPE_MAX_VERTICES", 5000))
+GEOMETRY_MAX_EDGE_DEG = env_float("GEOMETRY_MAX_EDGE_DEG", 1.0)

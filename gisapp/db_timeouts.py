@@ -1,0 +1,130 @@
+"""Every web request's SQL is bounded in time: a per-request statement_timeout, reads and writes
+separately (STATEMENT_TIMEOUT_READ_S / STATEMENT_TIMEOUT_WRITE_S); a cancelled query answers 503.
+
+The value is set on the request's connection when the request starts and reset (to the
+connection's own default) when its response is done, so with persistent connections
+(CONN_MAX_AGE) it never carries over to the next request, nor to anything else using that
+connection. A transaction may still raise its own limit for itself (`set_config(...,
+true)`, as an import does: dataio/importing/lock.py). Management commands are not web
+requests: they run with the database's default, or their own limits.
+
+The SET and RESET go through the driver's cursor, not Django's: they are the request's
+frame, not its queries, so query counts (assertNumQueries) do not see them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError, OperationalError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+from psycopg import errors as pg_errors
+
+from layers.api_errors import error_body
+
+logger = logging.getLogger(__name__)
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+RETRY_AFTER_S = 30
+
+
+def is_statement_timeout(exc: BaseException) -> bool:
+    """True when a database error is a statement cancelled (statement_timeout, SQLSTATE 57014)."""
+    return isinstance(exc, OperationalError) and isinstance(exc.__cause__, pg_errors.QueryCanceled)
+
+
+def timeout_message() -> str:
+    return _("The request took too long and was stopped; nothing was saved. Try again later.")
+
+
+def timeout_ms(method: str) -> int:
+    """The request's statement_timeout in milliseconds (0: none)."""
+    seconds = (
+        settings.STATEMENT_TIMEOUT_READ_S
+        if method in READ_METHODS
+        else settings.STATEMENT_TIMEOUT_WRITE_S
+    )
+    return max(0, int(float(seconds) * 1000))
+
+
+def _raw_execute(sql: str, params: list | None = None) -> None:
+    with connection.connection.cursor() as cur:
+        cur.execute(sql, params)
+
+
+def statement_timeout_set(ms: int) -> None:
+    """statement_timeout for the rest of this connection's session (until reset)."""
+    connection.ensure_connection()
+    _raw_execute("SELECT set_config('statement_timeout', %s, false)", [f"{ms}ms"])
+
+
+def statement_timeout_reset() -> None:
+    """Back to the connection's default; a connection that cannot say so is closed, so the
+    request's value can never reach another request."""
+    if connection.connection is None:
+        return  # closed during the request: a new one starts from its default
+    try:
+        _raw_execute("RESET statement_timeout")
+    except (DatabaseError, pg_errors.Error):
+        if connection.in_atomic_block:
+            return  # a test's enclosing transaction: its rollback undoes the SET too
+        logger.warning("statement_timeout could not be reset; closing the connection")
+        connection.close()
+
+
+def timeout_response(request: HttpRequest) -> HttpResponse:
+    """The 503 of a cancelled request: JSON under /api/ and /tiles/, a page elsewhere."""
+    message = timeout_message()
+    if request.path.startswith(("/api/", "/tiles/")):
+        response = JsonResponse(error_body(503, message, code="timeout"), status=503)
+    else:
+        page = render_to_string(
+            "gisapp/database_unavailable.html",
+            {"status": 503, "message": message, "retry_after": RETRY_AFTER_S},
+        )
+        response = HttpResponse(page, status=503)
+    response.headers["Content-Language"] = translation.get_language() or settings.LANGUAGE_CODE
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+class StatementTimeoutMiddleware:
+    """Sets the request's statement_timeout, answers 503 when a query is cancelled by it, and
+    resets it when the response is done (after the last chunk of a streamed response).
+
+    Place it right after DatabaseUnavailableMiddleware: that one still answers a lost
+    database (the SET itself may be the first query to meet it).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        ms = timeout_ms(request.method or "GET")
+        if ms == 0:
+            return self.get_response(request)
+        statement_timeout_set(ms)
+        try:
+            response = self.get_response(request)
+        except BaseException:
+            statement_timeout_reset()
+            raise
+        if response.streaming:
+            # Its queries run while it is sent; close() runs the closers once it is done.
+            response._resource_closers.append(statement_timeout_reset)
+        else:
+            statement_timeout_reset()
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        """A page view whose query was cancelled (API views answer through
+        layers.api_errors, which knows the same case)."""
+        if is_statement_timeout(exception):
+            logger.warning("statement timeout: %s %s", request.method, request.path)
+            return timeout_response(request)
+        return None
