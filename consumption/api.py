@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -31,6 +32,8 @@ from consumption.polygon import PolygonError, crs_problem, polygon_from_geojson
 from consumption.selectors import AreaTooLarge, consumption_by_zone, consumption_in_area
 from consumption.sql import ZONE_KINDS
 from layers.api_errors import error_body
+from layers.geometry_limits import limits_fault
+from layers.limits import area_limits, limit_message
 
 
 class CanViewConsumption(BasePermission):
@@ -132,8 +135,9 @@ class ConsumptionAreaApi(JsonOnlyApi):
         request=OpenApiTypes.OBJECT,
         responses=OpenApiTypes.OBJECT,
         description=(
-            'Body: {"geometry": GeoJSON Polygon or MultiPolygon in EPSG:4326 (at most 10,000 '
-            'vertices, not larger than the county\'s bounding box × 1.5), "start": "YYYY-MM", '
+            'Body: {"geometry": GeoJSON Polygon or MultiPolygon in EPSG:4326 (at most '
+            "AREA_MAX_VERTICES (2,000) vertices, no edge over GEOMETRY_MAX_EDGE_DEG (1°), not "
+            'larger than the county\'s bounding box × 1.5), "start": "YYYY-MM", '
             '"end": "YYYY-MM", "sector"?, "source"?, "group_by"?: "month" | "sector" | '
             '"month,sector"}.'
         ),
@@ -153,9 +157,14 @@ class ConsumptionAreaApi(JsonOnlyApi):
         if isinstance(geometry, dict) and geometry.get("type") == "Feature":
             geometry = geometry.get("geometry")
         try:
-            geom = polygon_from_geojson(geometry)
+            geom = polygon_from_geojson(geometry, settings.AREA_MAX_VERTICES)
         except PolygonError as exc:
             errors["geometry"] = [str(exc)]
+        else:
+            # Bounded before the query: no edge across the antimeridian or around the globe,
+            # no larger than the county's bounding box × 1.5 (geodesic, not degrees).
+            if fault := limits_fault(geom, area_limits()):
+                errors["geometry"] = [limit_message(fault)]
         period = parse_period(data.get("start"), data.get("end"), errors)
         sector, source = parse_filters(data, errors)
         group_by = parse_group_by(data.get("group_by"), ("month", "sector"), ("month",), errors)

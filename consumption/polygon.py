@@ -1,7 +1,8 @@
 """The polygon of an area query: GeoJSON in EPSG:4326 checked before it reaches the database.
 
-Plain shapely; the only Django piece is gettext for the messages. The size limit (the county's
-bounding box ×1.5) needs the county, so the database checks it inside the query itself.
+Plain shapely; the only Django piece is gettext for the messages. The bounds that need the
+county (area within its bounding box × 1.5) and the longest edge are checked next by the API
+(layers/limits.py), before the query; the database checks the area again inside the query.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from django.utils.translation import gettext as _
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-MAX_VERTICES = 10_000
+# The default vertex limit of a drawn area (the API passes settings.AREA_MAX_VERTICES).
+MAX_VERTICES = 2_000
 # Names a GeoJSON `crs` member may carry for lon/lat WGS84 (GeoJSON 2008 and OGC spellings).
 WGS84_NAMES = {
     "epsg:4326",
@@ -68,9 +70,11 @@ def _position(value: object) -> tuple[float, float]:
 def _ring(value: object, counter: list[int]) -> list[tuple[float, float]]:
     if not isinstance(value, list):
         raise PolygonError(_("A ring must be a list of positions."))
+    # Counted on the raw list before any position is parsed: a spiky 10,000-vertex polygon
+    # costs nothing more than reading the request.
     counter[0] += len(value)
-    if counter[0] > MAX_VERTICES:
-        raise PolygonError(_("At most %(n)d vertices.") % {"n": MAX_VERTICES})
+    if counter[0] > counter[1]:
+        raise PolygonError(_("At most %(n)d vertices.") % {"n": counter[1]})
     ring = [_position(p) for p in value]
     if len(ring) < 4 or ring[0] != ring[-1]:
         raise PolygonError(_("A ring needs at least four positions and must end where it starts."))
@@ -84,11 +88,11 @@ def _polygon(value: object, counter: list[int]) -> Polygon:
     return Polygon(rings[0], rings[1:])
 
 
-def polygon_from_geojson(geometry: object) -> BaseGeometry:
+def polygon_from_geojson(geometry: object, max_vertices: int = MAX_VERTICES) -> BaseGeometry:
     """A GeoJSON Polygon or MultiPolygon (EPSG:4326) as a valid shapely geometry.
 
     Raises PolygonError for: another type, a `crs` member naming another CRS, malformed
-    coordinates, NaN/Infinity, lon/lat out of range, more than MAX_VERTICES vertices, an
+    coordinates, NaN/Infinity, lon/lat out of range, more than max_vertices vertices, an
     invalid (e.g. self-intersecting) or empty polygon.
     """
     if not isinstance(geometry, dict):
@@ -98,7 +102,7 @@ def polygon_from_geojson(geometry: object) -> BaseGeometry:
         raise PolygonError(problem)
     kind = geometry.get("type")
     coordinates = geometry.get("coordinates")
-    counter = [0]
+    counter = [0, max_vertices]  # positions so far, the limit
     if kind == "Polygon":
         geom: BaseGeometry = _polygon(coordinates, counter)
     elif kind == "MultiPolygon":

@@ -80,7 +80,7 @@ class PolygonCheckTests:
 
     def test_vertex_limit(self):
         assert polygon_from_geojson(circle(MAX_VERTICES - 1)).is_valid
-        with pytest.raises(PolygonError, match="10000|10,000"):
+        with pytest.raises(PolygonError, match=f"{MAX_VERTICES}|{MAX_VERTICES:,}"):
             polygon_from_geojson(circle(MAX_VERTICES + 5))
 
 
