@@ -41,8 +41,8 @@ class GeometryLimits:
 class LimitFault(ValueError):
     """Why a geometry is refused: a stable code and the numbers its message needs.
 
-    Codes: too_many_vertices (count, limit), coordinates_not_finite,
-    coordinates_out_of_range (lon, lat), edge_too_long (degrees, limit, lon, lat),
+    Codes: too_many_vertices (count, limit), coordinates_not_finite (vertex),
+    coordinates_out_of_range (vertex, lon, lat), edge_too_long (degrees, limit, lon, lat),
     too_long (length_km, limit_km), too_large (area_km2, limit_km2).
     """
 
@@ -73,12 +73,15 @@ def limits_fault(geom: BaseGeometry, limits: GeometryLimits) -> LimitFault | Non
     if count > limits.max_vertices:
         return LimitFault("too_many_vertices", count=count, limit=limits.max_vertices)
     xy = shapely.get_coordinates(geom)
-    if not np.isfinite(xy).all():
-        return LimitFault("coordinates_not_finite")
+    finite = np.isfinite(xy).all(axis=1)
+    if not finite.all():
+        return LimitFault("coordinates_not_finite", vertex=int(np.argmin(finite)))
     bad = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
     if bad.any():
-        lon, lat = xy[int(np.argmax(bad))]
-        return LimitFault("coordinates_out_of_range", lon=float(lon), lat=float(lat))
+        i = int(np.argmax(bad))
+        return LimitFault(
+            "coordinates_out_of_range", vertex=i, lon=float(xy[i, 0]), lat=float(xy[i, 1])
+        )
     for coords in _parts(geom):
         if len(coords) < 2:
             continue

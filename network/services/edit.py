@@ -27,7 +27,13 @@ from network.services.geometry import (
     translated_m,
     with_ends,
 )
-from network.services.rules import NetworkError, fault_error, pipe_attrs_clean, tolerance_m
+from network.services.rules import (
+    NetworkError,
+    fault_error,
+    pipe_attrs_clean,
+    route_limits_check,
+    tolerance_m,
+)
 from network.services.session import EditResult, NetworkEdit
 from network.services.snap import (
     PIPE_PREFIX,
@@ -86,6 +92,7 @@ def pipe_create(*, geom: LineString, properties: Mapping, user) -> EditResult:
     """Draw a pipe: ends bound to nodes within the tolerance, T-junctions split, junctions
     created where there is none. properties: diameter_mm and material required; code,
     install_year, status optional. Returns the recorded change (the new pipe is created)."""
+    route_limits_check(geom)  # bounded before the lock and every query on it
     line = _checked(geom)
     location = midpoint(line)
     attrs = pipe_attrs_clean(properties, partial=False, location=location)
@@ -147,6 +154,8 @@ def pipe_update(
 
     A new route is snapped like a drawn one; junctions the pipe left and no other pipe uses
     are deleted. NetworkConflict when the version is stale."""
+    if geom is not None:
+        route_limits_check(geom)  # bounded before the lock and every query on it
     edit = NetworkEdit(operation=Op.PIPE_UPDATE, user=user)
     pipe = edit.pipe_locked(pipe_id, version)
     _apply(edit, pipe, geom, properties)

@@ -9,9 +9,11 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from layers.attributes import Attr, AttrImplausible
+from layers.geometry_limits import GeometryLimits, limits_fault
+from layers.limits import limit_message, pipe_limits
 from layers.text_rules import text_problem, text_problem_message
 from network.models import PipeNode, PipeSegment
-from network.services.geometry import GeometryFault, LonLat
+from network.services.geometry import GeometryFault, LonLat, midpoint
 
 # Nominal diameters (mm) of the pipe series used in Chinese water supply: steel and ductile
 # iron DN (GB/T 3091, GB/T 13295), PE and PVC-U outside diameters dn (GB/T 13663,
@@ -112,6 +114,43 @@ class NetworkConflict(NetworkError):
     def __init__(self, message: str, *, kind: str, object_id: int, current_version: int | None):
         super().__init__("conflict", message, field="properties.version")
         self.kind, self.object_id, self.current_version = kind, object_id, current_version
+
+
+class NetworkBusy(NetworkError):
+    """Another network write held the network lock for longer than NETWORK_LOCK_WAIT_S."""
+
+    status = 503
+    error_code = "network_busy"
+
+    def __init__(self, wait_s: float):
+        super().__init__(
+            "network_busy",
+            _(
+                "Another network edit has been running for more than %(s)g s; nothing was "
+                "saved. Try again shortly."
+            )
+            % {"s": wait_s},
+            field="body",
+        )
+
+
+def route_limits_check(line, limits: GeometryLimits | None = None) -> None:
+    """NetworkError (field geometry) when a pipe's route (lon/lat LineString) breaks a limit:
+    more than PIPE_MAX_VERTICES vertices, an edge over GEOMETRY_MAX_EDGE_DEG (antimeridian),
+    longer than the county's bounding-box diagonal (geodesic metres). O(n), one small query
+    for the county's extent (none when `limits` is given): run it before any lock."""
+    fault = limits_fault(line, limits or pipe_limits())
+    if fault is None:
+        return
+    p = fault.params
+    if "lon" in p:
+        location = (p["lon"], p["lat"])
+    elif fault.code == "too_many_vertices" or line.is_empty:
+        location = None  # not even looked at
+    else:
+        location = midpoint(line)
+    extra = {k: p[k] for k in ("limit", "vertex") if k in p}
+    raise NetworkError(fault.code, limit_message(fault), location=location, **extra)
 
 
 def tolerance_m() -> float:

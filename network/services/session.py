@@ -13,25 +13,33 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import shapely
-from django.db import connection
+from django.conf import settings
+from django.db import OperationalError, connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from psycopg.errors import LockNotAvailable
 
+from layers.limits import pipe_limits
 from layers.services.membership import membership_refresh_rows
 from network.models import NetworkChange, PipeNode, PipeSegment
 from network.services import topology
 from network.services.geometry import line_fault
 from network.services.rules import (
+    NetworkBusy,
     NetworkConflict,
     NetworkError,
     NetworkNotFound,
     fault_error,
+    route_limits_check,
     tolerance_m,
 )
 
 # All network writes are serialised by one transaction-level advisory lock: two engineers'
 # edits near the same spot must not both create a junction there, and a writer holding a
-# stale version must see the other's commit before comparing versions. Edits are human-paced.
+# stale version must see the other's commit before comparing versions. Edits are human-paced,
+# and bounded: a route is checked against the geometry limits (layers/limits.py) before the
+# lock is taken, a writer waits at most NETWORK_LOCK_WAIT_S for it (then 503, nothing
+# written), and every statement under it is bounded by the request's statement_timeout.
 NETWORK_LOCK_KEY = 7_306_086_291_512_001
 # A pipe overlaps another when more than this many tolerances of its length lie within the
 # tolerance of the other: pipes meeting at a shared node at angles above ~14° never do.
@@ -134,6 +142,28 @@ def _locked(model, pk: int, version: int | None, missing, kind: str):
     return row
 
 
+def network_lock() -> None:
+    """Take the network write lock for the current transaction, waiting at most
+    NETWORK_LOCK_WAIT_S (NetworkBusy after that; the caller's transaction is then rolled back)."""
+    wait_s = float(settings.NETWORK_LOCK_WAIT_S)
+    with connection.cursor() as cur:
+        # lock_timeout for this wait only: the previous value is restored once the lock is held.
+        cur.execute(
+            "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
+            [f"{max(1, int(wait_s * 1000))}ms"],
+        )
+        (before, _set) = cur.fetchone()
+        try:
+            cur.execute(
+                "SELECT pg_advisory_xact_lock(%s), set_config('lock_timeout', %s, true)",
+                [NETWORK_LOCK_KEY, before],
+            )
+        except OperationalError as exc:
+            if isinstance(exc.__cause__, LockNotAvailable):
+                raise NetworkBusy(wait_s) from None
+            raise
+
+
 class NetworkEdit:
     """A write to the network in progress (open it inside transaction.atomic).
 
@@ -146,8 +176,7 @@ class NetworkEdit:
         self.before_pipes: dict[int, dict | None] = {}
         self.before_nodes: dict[int, dict | None] = {}
         self.reshaped: set[int] = set()
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s)", [NETWORK_LOCK_KEY])
+        network_lock()
 
     # --- what the operation touches ---------------------------------------------------------
     def pipe_locked(self, pipe_id: int, version: int | None = None) -> PipeSegment:
@@ -229,8 +258,12 @@ class NetworkEdit:
         rows = PipeSegment.objects.filter(pk__in=self.reshaped).exclude(
             status=PipeSegment.Status.ABANDONED
         )
+        limits = pipe_limits() if self.reshaped else None
         for pipe in rows.order_by("pk"):
             line = shapely.from_wkb(bytes(pipe.geom.wkb))
+            # A route made under the lock (moved, merged, restored) is bounded like a drawn
+            # one before the overlap and boundary queries below.
+            route_limits_check(line, limits)
             if pipe.start_node_id is not None and pipe.start_node_id == pipe.end_node_id:
                 raise NetworkError(
                     "same_node",

@@ -188,7 +188,7 @@ class ValidationApiTests:
             "range": line_feature(a, (200.0, 24.8)),
             "no_diameter": line_feature(a, b, diameter_mm=None),
             "bad_material": line_feature(a, b, material="wood"),
-            "outside": line_feature(a, (114.5, a[1])),
+            "outside": line_feature(a, (113.1, a[1])),
             "point": {"type": "Feature", "geometry": {"type": "Point", "coordinates": list(a)}},
             "not_feature": {"type": "LineString", "coordinates": [list(a), list(b)]},
         }[case]

@@ -275,7 +275,8 @@ class PipeRefusalTests:
         assert error.location == (200.0, 24.8)
 
     def test_outside_the_county(self, spot):
-        error = refused(lambda: draw(spot, (114.5, spot[1])), "outside_county")
+        # 0.7° east: past the boundary (112.78°E), with an edge under GEOMETRY_MAX_EDGE_DEG
+        error = refused(lambda: draw(spot, (113.1, spot[1])), "outside_county")
         assert error.location[0] > 112.4  # a point of the part beyond the boundary
 
     def test_duplicate_of_an_existing_pipe(self, target):
