@@ -15,7 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dataio.importing.raster_import import RasterFileMissing
+from dataio.importing.raster_import import RasterFileMissing, raster_path
 from layers.api_errors import error_body
 from layers.permissions import can_view_layer
 from layers.registry import LAYERS
@@ -75,16 +75,25 @@ def raster_summary(layer: RasterLayer) -> dict:
             "bounds": [[south, west], [north, east]],
         },
         # the terrain raster's hillshade: the map's offline basemap (same grid and bounds)
-        "hillshade": (
-            reverse("raster-hillshade", kwargs=slug) + f"?v={layer.data_version}"
-            if layer.slug == settings.HILLSHADE_RASTER
-            else None
-        ),
+        "hillshade": _hillshade_url(layer),
         "links": {
             "value": reverse("rasters:raster-value", kwargs=slug),
             "zonal": reverse("rasters:raster-zonal", kwargs=slug),
         },
     }
+
+
+def _hillshade_url(layer: RasterLayer) -> str | None:
+    """The hillshade's address for the terrain raster (HILLSHADE_RASTER) while its file is on
+    disk; None otherwise (a missing file is reported by the raster's own reads, not by a
+    basemap that cannot be drawn)."""
+    if layer.slug != settings.HILLSHADE_RASTER:
+        return None
+    try:
+        raster_path(layer)
+    except RasterFileMissing:
+        return None
+    return reverse("raster-hillshade", kwargs={"slug": layer.slug}) + f"?v={layer.data_version}"
 
 
 class RasterListApi(APIView):
