@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from consumption.columns import Column
+from layers.spreadsheet_cells import csv_row, xlsx_row
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,9 +33,11 @@ def rows_csv(rows: Sequence[dict], columns: Sequence[Column]) -> bytes:
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([c.header() for c in columns])
+    # text that a spreadsheet would run as a formula (an imported zone name "=…") is
+    # neutralised by csv_row / xlsx_row; numbers stay numbers
+    writer.writerow(csv_row(c.header() for c in columns))
     for row in rows:
-        writer.writerow([_cell(row.get(c.key)) for c in columns])
+        writer.writerow(csv_row(_cell(row.get(c.key)) for c in columns))
     return out.getvalue().encode("utf-8")
 
 
@@ -56,11 +59,11 @@ def rows_xlsx(
     book = Workbook()
     sheet = book.active
     sheet.title = "consumption"
-    sheet.append([c.header() for c in columns])
+    sheet.append(xlsx_row(sheet, (c.header() for c in columns)))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([row.get(c.key) for c in columns])
+        sheet.append(xlsx_row(sheet, (row.get(c.key) for c in columns)))
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(12, min(40, len(column.header()) + 2))
@@ -70,13 +73,13 @@ def rows_xlsx(
                 cell.number_format = fmt
     sheet.freeze_panes = "A2"
     about = book.create_sheet("query")
-    about.append([_("parameter"), _("value")])
+    about.append(xlsx_row(about, [_("parameter"), _("value")]))
     for key, value in query.items():
-        about.append([key, value])
+        about.append(xlsx_row(about, [key, value]))
     about.append([])
-    about.append([_("method"), ""])
+    about.append(xlsx_row(about, [_("method"), ""]))
     for key, text in notes.items():
-        about.append([key, text])
+        about.append(xlsx_row(about, [key, text]))
     about.column_dimensions["A"].width = 16
     about.column_dimensions["B"].width = 100
     buffer = io.BytesIO()

@@ -15,6 +15,7 @@ from django.contrib.gis.db.models.functions import AsWKB
 from django.db.models import F
 
 from layers.registry import LayerSpec, layer_spec
+from layers.spreadsheet_cells import csv_row
 
 FORMATS = {
     ".gpkg": "GPKG",
@@ -72,9 +73,11 @@ def layer_export(*, slug: str, path: Path) -> int:
     if suffix == ".csv":
         with open(path, "w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow([*names, "wkt"])
+            writer.writerow(csv_row([*names, "wkt"]))
             for row, geom in zip(rows, geoms, strict=True):
-                writer.writerow([*("" if row[n] is None else row[n] for n in names), geom.wkt])
+                # text that a spreadsheet would run as a formula is neutralised (csv_row)
+                values = ("" if row[n] is None else row[n] for n in names)
+                writer.writerow(csv_row([*values, geom.wkt]))
         return len(rows)
     columns = [_column(spec, n, rows) for n in names]
     kwargs = {

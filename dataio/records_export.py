@@ -10,6 +10,7 @@ from openpyxl import Workbook
 
 from dataio.exporting import ExportError
 from layers.records import RECORD_KINDS, RecordKind
+from layers.spreadsheet_cells import csv_row, xlsx_row
 
 
 def _cell(value: object, kind: str) -> object:
@@ -53,13 +54,14 @@ def records_export(*, kind: str, path: Path) -> int:
     if suffix == ".csv":
         with Path(path).open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows(rows)
+            # text that a spreadsheet would run as a formula is neutralised (csv_row, xlsx_row)
+            writer.writerow(csv_row(header))
+            writer.writerows(csv_row(row) for row in rows)
     else:
         book = Workbook(write_only=True)
         sheet = book.create_sheet(kind[:31])
-        sheet.append(header)
+        sheet.append(xlsx_row(sheet, header))
         for row in rows:
-            sheet.append(row)
+            sheet.append(xlsx_row(sheet, row))
         book.save(path)
     return len(rows)

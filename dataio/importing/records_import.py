@@ -19,6 +19,7 @@ from dataio.importing.files import check_size, zip_members_check
 from dataio.importing.lock import import_lock
 from dataio.importing.record_kinds import RECORD_KINDS, RecordKind
 from dataio.importing.upsert import BlankOverStored, upsert
+from layers.spreadsheet_cells import csv_cell_read
 
 Progress = Callable[[str, int, int], None]
 MAX_REPORTED_ERRORS = 1000
@@ -44,7 +45,9 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
         ) from None
     if "\x00" in text:
         raise _fail("the file contains NUL bytes; it is not a CSV text file")
-    yield from csv.reader(io.StringIO(text, newline=""))
+    # our exports quote formula-like text ("'=x"); it reads back as written (csv_cell_read)
+    for row in csv.reader(io.StringIO(text, newline="")):
+        yield [csv_cell_read(cell) for cell in row]
 
 
 def _xlsx_check(path: Path) -> None:
