@@ -52,7 +52,9 @@ def timeout_ms(method: str) -> int:
 
 
 def _raw_execute(sql: str, params: list | None = None) -> None:
-    with connection.connection.cursor() as cur:
+    # Django's error wrapper: a lost connection raises django.db's OperationalError, which
+    # DatabaseUnavailableMiddleware answers with 503 (the driver's own error would be a 500).
+    with connection.wrap_database_errors, connection.connection.cursor() as cur:
         cur.execute(sql, params)
 
 
@@ -108,7 +110,14 @@ class StatementTimeoutMiddleware:
         ms = timeout_ms(request.method or "GET")
         if ms == 0:
             return self.get_response(request)
-        statement_timeout_set(ms)
+        try:
+            statement_timeout_set(ms)
+        except DatabaseError:
+            # The database is away (refused, or this kept-alive connection was cut): drop the
+            # connection so the next request opens a fresh one, and let
+            # DatabaseUnavailableMiddleware answer 503.
+            connection.close()
+            raise
         try:
             response = self.get_response(request)
         except BaseException:

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from gisapp.middleware import LANGUAGE_COOKIE
 from layers.api_errors import json_error
 
 logger = logging.getLogger(__name__)
@@ -31,13 +32,23 @@ def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith(("/api/", "/tiles/"))
 
 
+def _cookie_language(request: HttpRequest) -> str:
+    """The reader's language when the failure came before the language middleware ran (the
+    first query of a request may be the statement timeout's SET): the cookie's, as
+    gisapp.middleware.DefaultLanguageMiddleware would choose it."""
+    wanted = request.COOKIES.get(LANGUAGE_COOKIE, settings.LANGUAGE_CODE)
+    return (
+        wanted if wanted in {code for code, _name in settings.LANGUAGES} else settings.LANGUAGE_CODE
+    )
+
+
 def database_unavailable_response(request: HttpRequest) -> HttpResponse:
     """The 503 answer in the request's language; it touches neither the database nor the user.
 
     The page is rendered without the request, so no context processor looks up the user or
     the session (both live in the database).
     """
-    language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
+    language = getattr(request, "LANGUAGE_CODE", None) or _cookie_language(request)
     with translation.override(language):
         message = _("The database is unavailable; try again shortly.")
         if _wants_json(request):
