@@ -23,6 +23,13 @@ from compliance.selectors import scorecard_from_results
 from layers.models import AdminArea
 
 MAX_OVERRIDES = 200
+# An override's numbers are finite and within sane bounds: at most OVERRIDE_MAX in absolute value
+# (m³, yuan, persons, km, mu — a county's yearly figures stay below 10^10), and 0 or at least
+# OVERRIDE_MIN_NONZERO, so that no ratio of them overflows to infinity. Percentages, shares and
+# headroom have their own ranges.
+OVERRIDE_MAX = 1e12
+OVERRIDE_MIN_NONZERO = 1e-6
+RANGES = {"r_bl": (0.0, 100.0), "share": (0.0, 1.0), "headroom": (0.0, 10.0)}
 
 
 class ScenarioError(ValueError):
@@ -34,12 +41,32 @@ class ScenarioError(ValueError):
 
 
 def _number(entry: dict, key: str, index: int, minimum: float | None = 0.0) -> float:
-    value = entry.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-        raise ScenarioError(_("A number is required."), {f"overrides[{index}].{key}": value})
-    if minimum is not None and value < minimum:
+    """entry[key] as a finite float within its range (RANGES, else [minimum, OVERRIDE_MAX]);
+    a ScenarioError naming overrides[index].key otherwise."""
+    value, name = entry.get(key), f"overrides[{index}].{key}"
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or abs(value) > OVERRIDE_MAX  # an integer too large for a float is caught here
+    ):
         raise ScenarioError(
-            _("The value may not be negative."), {f"overrides[{index}].{key}": value}
+            _("%(field)s: a finite number of at most %(max)g in absolute value is required.")
+            % {"field": name, "max": OVERRIDE_MAX},
+            {name: value},
+        )
+    low, high = RANGES.get(key, (-OVERRIDE_MAX if minimum is None else minimum, OVERRIDE_MAX))
+    if not low <= value <= high:
+        raise ScenarioError(
+            _("%(field)s must lie between %(low)g and %(high)g.")
+            % {"field": name, "low": low, "high": high},
+            {name: value},
+        )
+    if value != 0 and abs(value) < OVERRIDE_MIN_NONZERO:
+        raise ScenarioError(
+            _("%(field)s: enter 0 or a number of at least %(min)g.")
+            % {"field": name, "min": OVERRIDE_MIN_NONZERO},
+            {name: value},
         )
     return float(value)
 
@@ -125,7 +152,12 @@ def _sectors_arg(entry: dict, key: str, i: int) -> list[str]:
     sectors = entry.get(key)
     if isinstance(sectors, str):
         sectors = [sectors]
-    if not isinstance(sectors, list) or not sectors or not set(sectors) <= set(SECTORS):
+    if (
+        not isinstance(sectors, list)
+        or not sectors
+        or not all(isinstance(s, str) for s in sectors)
+        or not set(sectors) <= set(SECTORS)
+    ):
         raise ScenarioError(
             _("Sectors among: %(s)s.") % {"s": ", ".join(SECTORS)},
             {f"overrides[{i}].{key}": sectors},
@@ -222,7 +254,7 @@ def _scorecard_line(data: CountyInput, entry: dict, i: int) -> None:
     """Assume a management line met (its evidence in place) or not, whatever its register says
     (or a line without a data path)."""
     code, status = entry.get("code"), entry.get("status", "compliant")
-    if code not in entry["_assumable"]:
+    if not isinstance(code, str) or code not in entry["_assumable"]:
         raise ScenarioError(
             _("Only management lines can be assumed: %(codes)s.")
             % {"codes": ", ".join(sorted(entry["_assumable"]))},
@@ -284,6 +316,12 @@ def _context(ind) -> dict:
     }
 
 
+def _without_context(value):
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if not str(k).startswith("_")}
+    return value
+
+
 @dataclass
 class ScenarioOutcome:
     baseline: dict
@@ -305,13 +343,19 @@ def scenario_run(*, area: AdminArea, year: int, overrides: list[dict]) -> Scenar
     names = names_of(rows_by_code)
     base_inputs = read_inputs(area, year, ind)
     changed_inputs = copy.deepcopy(base_inputs)
+    context = _context(ind)
     for i, entry in enumerate(overrides):
-        if not isinstance(entry, dict) or entry.get("type") not in OVERRIDES:
+        kind = entry.get("type") if isinstance(entry, dict) else None
+        if not isinstance(kind, str) or kind not in OVERRIDES:  # a list or dict is no type
             raise ScenarioError(
                 _("Each override needs a type among: %(types)s.") % {"types": ", ".join(OVERRIDES)},
                 {f"overrides[{i}]": entry},
             )
-        OVERRIDES[entry["type"]](changed_inputs, {**entry, **_context(ind)}, i)
+        try:
+            OVERRIDES[kind](changed_inputs, {**entry, **context}, i)
+        except ScenarioError as exc:  # details show the user's entry, not the rules' context
+            exc.details = {k: _without_context(v) for k, v in exc.details.items()}
+            raise
     before = rows_as_results(evaluate_inputs(base_inputs, ind, names), area, year, rows_by_code)
     after = rows_as_results(evaluate_inputs(changed_inputs, ind, names), area, year, rows_by_code)
     old = {(r.indicator.code, r.layer, r.feature_id): r for r in before}

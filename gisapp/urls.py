@@ -54,5 +54,8 @@ urlpatterns = [
     ),
 ]
 
-handler404 = "gisapp.views.page_not_found"
-handler500 = "gisapp.views.server_error"
+# Translated pages in the site's layout, JSON under /api/ and /tiles/ (gisapp/error_pages.py).
+handler400 = "gisapp.error_pages.bad_request"
+handler403 = "gisapp.error_pages.permission_denied"
+handler404 = "gisapp.error_pages.page_not_found"
+handler500 = "gisapp.error_pages.server_error"

@@ -1,9 +1,8 @@
-"""Site pages: home, language switch, error pages."""
+"""Site pages: home, language switch (error pages: gisapp/error_pages.py)."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponseRedirect
-from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,7 +14,6 @@ from django.views.generic import TemplateView
 from compliance.freshness import default_year, evaluated_years
 from gisapp.middleware import LANGUAGE_COOKIE
 from gisapp.raster_panel import raster_panel_config
-from layers.api_errors import json_error
 from layers.permissions import can_import_layers, can_view_layer
 from layers.place_names import place_names
 from layers.registry import LAYERS
@@ -159,28 +157,3 @@ class LanguageSwitchView(View):
 def favicon(request):
     """Browsers ask for /favicon.ico on every page, the admin's included."""
     return HttpResponseRedirect(static("gisapp/favicon.svg"))
-
-
-def _wants_json(request) -> bool:
-    return request.path.startswith(("/api/", "/tiles/"))
-
-
-def page_not_found(request, exception=None):
-    """404: JSON under /api/ and /tiles/, a page elsewhere."""
-    if _wants_json(request):
-        return json_error(404, _("Not found."))
-    return render(
-        request, "gisapp/error.html", {"status": 404, "message": _("Page not found.")}, status=404
-    )
-
-
-def server_error(request):
-    """500: JSON under /api/ and /tiles/, a page elsewhere."""
-    if _wants_json(request):
-        return json_error(500, _("Internal error; it has been logged."))
-    return render(
-        request,
-        "gisapp/error.html",
-        {"status": 500, "message": _("Internal error; it has been logged.")},
-        status=500,
-    )

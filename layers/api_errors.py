@@ -85,6 +85,8 @@ def exception_handler(exc, context):
     return response
 
 
-def json_error(status_code: int, message: str, details=None) -> JsonResponse:
+def json_error(
+    status_code: int, message: str, details=None, code: str | None = None
+) -> JsonResponse:
     """A plain Django JsonResponse in the error shape (for non-DRF views and handlers)."""
-    return JsonResponse(error_body(status_code, message, details), status=status_code)
+    return JsonResponse(error_body(status_code, message, details, code), status=status_code)

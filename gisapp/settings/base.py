@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "gisapp.db_timeouts.StatementTimeoutMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gisapp.middleware.DefaultLanguageMiddleware",
+    "gisapp.input_checks.InputCheckMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -60,6 +61,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "gisapp.urls"
+# Error pages and debug pages (gisapp/error_pages.py): a refused form is the translated 403 page
+# (JSON under /api/); a debug page, when DEBUG is on by choice, shows no settings values.
+CSRF_FAILURE_VIEW = "gisapp.error_pages.csrf_failure"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "gisapp.error_pages.SecretsHiddenReporterFilter"
 WSGI_APPLICATION = "gisapp.wsgi.application"
 
 TEMPLATES = [
@@ -230,6 +235,10 @@ LOGGING = {
 }
 
 # --- Hostile input -------------------------------------------------------------------------
+# Request input refused before any view (gisapp/input_checks.py): NUL characters anywhere,
+# integers past PostgreSQL's bigint, and JSON bodies nested deeper than this many levels (a
+# GeoJSON MultiPolygon feature nests 6).
+REQUEST_JSON_MAX_DEPTH = int(env_float("REQUEST_JSON_MAX_DEPTH", 32))
 # The most positions one geometry in an API request may carry, counted before any is parsed
 # (request bodies are also capped by Django's DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB, → 413).
 MAX_GEOMETRY_VERTICES = int(env_float("MAX_GEOMETRY_VERTICES", 10_000))

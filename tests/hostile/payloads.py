@@ -75,3 +75,46 @@ SQL_VALUES = [
 
 def dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+# --- Issue 16, finding 8: shapes refused at the root (gisapp/input_checks.py) --------------------
+NUL = "\x00"
+# Text carrying a NUL character, as a query value, a form field or a JSON string.
+NUL_STRINGS = ["\x00", "PE\x00", "连州\x00镇", "\x00' OR 1=1--"]
+# Integers past PostgreSQL's bigint (±9,223,372,036,854,775,807), as path ids, query values or
+# JSON numbers; the first still fits, the others do not.
+BIGINT_MAX = 2**63 - 1
+OVERFLOW_INTEGERS = [2**63, 99999999999999999999, 2**70, -(2**63) - 1]
+
+
+def deep_json(depth: int, kind: str = "list") -> str:
+    """A JSON text nested `depth` levels ([[[…]]] or {"a":{"a":…}}), built without recursion;
+    Python's own json module fails on it past ~1,000 levels."""
+    if kind == "list":
+        return "[" * depth + "]" * depth
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+DEEP_JSON = [deep_json(100_000), deep_json(50_000, "object"), deep_json(33)]
+
+# Scenario overrides that must be a 400 naming the parameter: extreme, non-finite, non-scalar.
+HOSTILE_OVERRIDES = [
+    ({"type": "leakage_target", "r_bl": 1e308}, "overrides[0].r_bl"),
+    ({"type": "leakage_target", "r_bl": [1]}, "overrides[0].r_bl"),
+    ({"type": "county_stats", "gdp_10k_yuan": 1e308}, "overrides[0].gdp_10k_yuan"),
+    ({"type": "county_stats", "population": 1e-300}, "overrides[0].population"),
+    ({"type": "county_stats", "population": {"n": 1}}, "overrides[0].population"),
+    ({"type": "plan_obliged_users", "headroom": 1e308}, "overrides[0].headroom"),
+    ({"type": "nonconventional_share", "share": 1e-320}, "overrides[0].share"),
+    ({"type": "supply_zone", "code": "SZ04", "km_dn75_plus": 1e308}, "overrides[0].km_dn75_plus"),
+    ({"type": "irrigation_district", "code": "x", "net_field_m3": "1"}, "overrides[0].code"),
+    ({"type": ["leakage_target"]}, "overrides[0]"),
+    ({"type": {"a": 1}}, "overrides[0]"),
+    ({"type": "scorecard_line", "code": ["county.x"]}, "overrides[0].code"),
+    ({"type": "metering", "sectors": [["industry"]], "share": 0.5}, "overrides[0].sectors"),
+]
+# Raw JSON texts of overrides Python's json module reads as infinity.
+HOSTILE_OVERRIDE_TEXTS = [
+    '{"year": 2024, "overrides": [{"type": "leakage_target", "r_bl": 1e999}]}',
+    '{"year": 2024, "overrides": [{"type": "county_stats", "gdp_10k_yuan": -1e999}]}',
+]
