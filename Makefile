@@ -48,7 +48,7 @@ demo: migrate
 # after every write) and stops with it.
 run: demo
 	@$(MANAGE) demo_accounts
-	@echo "Serving on http://127.0.0.1:8000  (Ctrl-C to stop)"
+	@echo "Serving on http://127.0.0.1:8000  (Ctrl-C to stop; DEBUG off: tracebacks in this console)"
 	@$(MANAGE) evaluation_worker -v 0 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(MANAGE) runserver 127.0.0.1:8000
 
