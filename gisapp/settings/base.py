@@ -250,9 +250,7 @@ IMPORT_MAX_RECORDS_BYTES = int(env_float("IMPORT_MAX_RECORDS_BYTES", 64 * 1024 *
 LAYER_UPLOAD_MAX_BYTES = int(env_float("LAYER_UPLOAD_MAX_BYTES", 50 * 1024 * 1024))
 LAYER_UPLOAD_KEEP_S = env_float("LAYER_UPLOAD_KEEP_S", 3600)
 # An XLSX's parts (XML) may expand to at most this many bytes before anything is parsed.
-IMPORT_MAX_XLSX_UNZIPPED_BYTES = int(
-    env_float("IMPORT_MAX_XLSX_UNZIPPED_BYTES", 100 * 1024 * 1024)
-)
+IMPORT_MAX_XLSX_UNZIPPED_BYTES = int(env_float("IMPORT_MAX_XLSX_UNZIPPED_BYTES", 100 * 1024 * 1024))
 # Every statement of an import's transaction is cancelled after this many seconds.
 IMPORT_STATEMENT_TIMEOUT_S = env_float("IMPORT_STATEMENT_TIMEOUT_S", 900)
 # A register uploaded in the browser is imported within the request: a smaller file, so a worker
