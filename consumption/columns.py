@@ -107,17 +107,17 @@ def method_notes() -> dict[str, str]:
     """How the figures are computed, in the active language (API `notes`, XLSX sheet)."""
     notes = {
         "volume": _(
-            "Volume = metered users' consumption inside the zone (towns and supply zones by "
-            "the users' derived membership; irrigation districts, water-function zones and "
-            "drawn areas by a live spatial join) + irrigation records where they apply."
+            "Volume = metered users' consumption inside the zone (towns and supply zones by the "
+            "users' derived membership; irrigation districts and drawn areas by a live spatial "
+            "join) + irrigation records where they apply."
         ),
         "agriculture": _(
             "Agriculture = metered agricultural users + irrigation districts' gross withdrawal: "
             "a district's own records for irrigation districts; for towns and drawn areas each "
             "district's record × the share of its area inside the zone (no irrigation records "
-            "for supply zones and water-function zones). A yearly record is split over months by "
-            "the agricultural users' monthly profile of that year (1/12 per month when there is "
-            "none). Records count as surface water."
+            "for supply zones). A yearly record is split over months by the agricultural users' "
+            "monthly profile of that year (1/12 per month when there is none). Records count as "
+            "surface water."
         ),
         "scaling": _(
             "Annual plans, caps and GDP are scaled by 1/12 per month of the period; per-capita "

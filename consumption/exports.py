@@ -17,11 +17,22 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from consumption.columns import Column
+from consumption.models import WaterUser
 from layers.spreadsheet_cells import csv_row, xlsx_row
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SECTOR_NAMES = dict(WaterUser.Sector.choices)
 BOM = "\ufeff"
+
+
+def _value(row: dict, column: Column):
+    """A row's value for a file: a sector by its name in the reader's language (农业, not
+    agriculture), everything else as computed."""
+    value = row.get(column.key)
+    if column.key == "sector" and value in SECTOR_NAMES:
+        return str(SECTOR_NAMES[value])
+    return value
 
 
 def _cell(value):
@@ -37,7 +48,7 @@ def rows_csv(rows: Sequence[dict], columns: Sequence[Column]) -> bytes:
     # neutralised by csv_row / xlsx_row; numbers stay numbers
     writer.writerow(csv_row(c.header() for c in columns))
     for row in rows:
-        writer.writerow(csv_row(_cell(row.get(c.key)) for c in columns))
+        writer.writerow(csv_row(_cell(_value(row, c)) for c in columns))
     return out.getvalue().encode("utf-8")
 
 
@@ -63,7 +74,7 @@ def rows_xlsx(
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(xlsx_row(sheet, (row.get(c.key) for c in columns)))
+        sheet.append(xlsx_row(sheet, (_value(row, c) for c in columns)))
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(12, min(40, len(column.header()) + 2))

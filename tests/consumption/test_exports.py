@@ -54,6 +54,17 @@ class ExportTests:
                 if BY_KEY[key].digits is not None:
                     assert as_number(cell) == pytest.approx(row[key]), key
 
+    def test_sectors_are_named_in_the_reader_s_language(self, planner):
+        """Grouped by sector, the files say 农业 and 居民生活, never agriculture/residential."""
+        query = {**QUERY, "group_by": "sector"}
+        text = planner.get(API, {**query, "format": "csv"}).content.decode("utf-8-sig")
+        assert "农业" in text and "agriculture" not in text.split("\n", 1)[1]
+        book = openpyxl.load_workbook(
+            io.BytesIO(planner.get(API, {**query, "format": "xlsx"}).content)
+        )
+        sectors = {row[0] for row in book["consumption"].iter_rows(min_row=2, values_only=True)}
+        assert "农业" in sectors and "agriculture" not in sectors
+
     def test_xlsx_rereads_to_the_json_numbers(self, planner):
         data = planner.get(API, QUERY).json()
         response = planner.get(API, {**QUERY, "format": "xlsx"})
