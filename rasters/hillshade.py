@@ -4,19 +4,12 @@ tile server needed to see valleys and ridges under the layers). Pure numpy/raste
 from __future__ import annotations
 
 import math
-import warnings
 from pathlib import Path
 
 import numpy as np
-import rasterio
 from rasterio.enums import Resampling
-from rasterio.errors import NotGeoreferencedWarning
-from rasterio.io import MemoryFile
-from rasterio.warp import reproject as warp
 
-from rasters.raster import WEB_MERCATOR, OverlayGrid, overlay_grid, rio_crs
-
-_NODATA = -3.0e38
+from rasters.raster import OverlayGrid, png_bytes, warped_to_overlay_grid
 
 
 def hillshade(
@@ -48,35 +41,12 @@ def hillshade(
 def render_hillshade(path: Path, srid: int) -> tuple[bytes, OverlayGrid]:
     """A grey PNG (RGBA, transparent outside the data) of the DEM's hillshade on the same
     Web-Mercator grid as its coloured overlay, so it lines up with the map."""
-    with rasterio.open(path) as src:
-        band = src.read(1, masked=True)
-        grid = overlay_grid(srid, src.width, src.height, src.transform)
-        src_transform = src.transform
-    source = np.ma.filled(band.astype(np.float64), _NODATA)
-    dem = np.full((grid.height, grid.width), _NODATA, dtype=np.float64)
-    warp(
-        source=source,
-        destination=dem,
-        src_transform=src_transform,
-        src_crs=rio_crs(srid),
-        src_nodata=_NODATA,
-        dst_transform=grid.transform,
-        dst_crs=rio_crs(WEB_MERCATOR),
-        dst_nodata=_NODATA,
-        resampling=Resampling.bilinear,
-    )
-    valid = dem != _NODATA
-    filled = np.where(valid, dem, np.nanmean(np.where(valid, dem, np.nan)) if valid.any() else 0)
+    dem, valid, grid = warped_to_overlay_grid(path, srid, Resampling.bilinear)
+    filled = np.where(valid, dem, dem[valid].mean() if valid.any() else 0.0)
     # Web-Mercator metres are stretched by 1 / cos(latitude): back to ground metres.
     lat = math.radians((grid.bounds_4326[1] + grid.bounds_4326[3]) / 2)
     cell = abs(grid.transform.a) * math.cos(lat), abs(grid.transform.e) * math.cos(lat)
     shade = hillshade(filled, cell[0], cell[1])
     grey = (60 + shade * 195).astype(np.uint8)  # never black: the layers stay readable on top
     rgba = np.stack([grey, grey, grey, np.where(valid, 255, 0).astype(np.uint8)])
-    with warnings.catch_warnings(), MemoryFile() as mem:
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        with mem.open(
-            driver="PNG", width=grid.width, height=grid.height, count=4, dtype="uint8"
-        ) as png:
-            png.write(rgba)
-        return mem.read(), grid
+    return png_bytes(rgba), grid

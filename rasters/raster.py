@@ -342,14 +342,11 @@ def classes_rgba(values: np.ndarray, valid: np.ndarray, classes: Sequence[dict])
     return out
 
 
-def render_overlay(
-    path: Path, srid: int, *, ramp: Sequence[dict] | None = None, classes=None
-) -> tuple[bytes, OverlayGrid]:
-    """A PNG (RGBA) of the raster reprojected to EPSG:3857, coloured by a ramp or class table.
-
-    Nearest-neighbour resampling keeps class values (and ramp colours) exact. Returns the PNG
-    bytes and the grid, whose bounds_4326 place it on a Leaflet map (L.imageOverlay).
-    """
+def warped_to_overlay_grid(
+    path: Path, srid: int, resampling: Resampling = Resampling.nearest
+) -> tuple[np.ndarray, np.ndarray, OverlayGrid]:
+    """The raster's first band reprojected onto its overlay grid (EPSG:3857): the values,
+    where they are valid, and the grid. Shared by the coloured overlay and the hillshade."""
     with rasterio.open(path) as src:
         band = src.read(1, masked=True)
         grid = overlay_grid(srid, src.width, src.height, src.transform)
@@ -365,14 +362,30 @@ def render_overlay(
         dst_transform=grid.transform,
         dst_crs=rio_crs(WEB_MERCATOR),
         dst_nodata=_SENTINEL,
-        resampling=Resampling.nearest,
+        resampling=resampling,
     )
-    valid = dest != _SENTINEL
-    rgba = classes_rgba(dest, valid, classes) if classes else ramp_rgba(dest, valid, ramp or [])
+    return dest, dest != _SENTINEL, grid
+
+
+def png_bytes(rgba: np.ndarray) -> bytes:
+    """An RGBA array (4 × height × width, uint8) as PNG bytes."""
     with warnings.catch_warnings(), MemoryFile() as mem:
         warnings.simplefilter("ignore", NotGeoreferencedWarning)  # a PNG has no georeferencing
         with mem.open(
-            driver="PNG", width=grid.width, height=grid.height, count=4, dtype="uint8"
+            driver="PNG", width=rgba.shape[2], height=rgba.shape[1], count=4, dtype="uint8"
         ) as png:
             png.write(rgba)
-        return mem.read(), grid
+        return mem.read()
+
+
+def render_overlay(
+    path: Path, srid: int, *, ramp: Sequence[dict] | None = None, classes=None
+) -> tuple[bytes, OverlayGrid]:
+    """A PNG (RGBA) of the raster reprojected to EPSG:3857, coloured by a ramp or class table.
+
+    Nearest-neighbour resampling keeps class values (and ramp colours) exact. Returns the PNG
+    bytes and the grid, whose bounds_4326 place it on a Leaflet map (L.imageOverlay).
+    """
+    dest, valid, grid = warped_to_overlay_grid(path, srid)
+    rgba = classes_rgba(dest, valid, classes) if classes else ramp_rgba(dest, valid, ramp or [])
+    return png_bytes(rgba), grid
