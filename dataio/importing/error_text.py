@@ -82,6 +82,10 @@ _PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
         ),
         (r"^same route as pipe (?P<code>.+)$", gettext_noop("same route as pipe %(code)s")),
         (
+            r"^runs along pipe (?P<code>\S+) for (?P<m>[\d.]+) m.*$",
+            gettext_noop("runs along pipe %(code)s for %(m)s m (duplicate or overlap)"),
+        ),
+        (
             r"^same route as row (?P<row>\d+) \(pipe (?P<code>.+)\)$",
             gettext_noop("same route as row %(row)s (pipe %(code)s)"),
         ),

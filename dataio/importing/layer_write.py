@@ -31,13 +31,15 @@ from layers.geometry import STORAGE_SRID
 from layers.registry import LayerSpec
 from layers.services.membership import membership_refresh
 from network.services.import_history import network_import_before, network_import_record
-from network.services.session import OVERLAP_FACTOR
+from network.services.rules import NetworkBusy
+from network.services.session import OVERLAP_FACTOR, network_lock
 from network.services.topology import staged_pipes_bind_nodes
 
 # Hex EWKB needs the SRID flag and the SRID after the geometry type (see _ewkb_all).
 _EWKB_FLAG = "20" + STORAGE_SRID.to_bytes(4, "little").hex().upper()
 _M_PER_DEG = 111_320.0  # metres per degree of latitude (a tolerance in degrees ≤ the metres)
 _STAGE = "_import_stage"
+NETWORK_LAYERS = ("pipes", "pipe-nodes")
 _DIFF = "_import_diff"
 
 
@@ -74,6 +76,14 @@ def layer_write(
         raise ImportFailed(
             [RowError(0, "", "this layer has no retired state; features cannot be retired")]
         )
+    if spec.slug in NETWORK_LAYERS:
+        # Serialised with the editor's writes: binding reads the nodes and adds junctions.
+        try:
+            network_lock()
+        except NetworkBusy:
+            raise ImportFailed(
+                [RowError(0, "", "the network is being edited; nothing was written, try again")]
+            ) from None
     model = spec.model
     fields = {f.name: f for f in model._meta.concrete_fields}
     names = spec.attr_names
@@ -106,7 +116,7 @@ def layer_write(
             raise ImportFailed(refusals)
         before = _touched_ids(cur)
         retire_ids = _retire_candidates(cur, spec) if options.retire_missing else []
-        network = spec.slug in ("pipes", "pipe-nodes")
+        network = spec.slug in NETWORK_LAYERS
         history_before = network_import_before(spec.slug, before + retire_ids) if network else {}
         created_ids = _insert(cur, spec.table, names, pipes, hasattr(model, "created_at"))
         updated_ids = _update(cur, spec.table, updatable, fields, options.clear_blanks, pipes)

@@ -4,6 +4,7 @@ extent, code pages, duplicates, retirement, history, and bombs — each with rea
 import sqlite3
 import zipfile
 
+import psycopg
 import pytest
 import shapely
 from django.core.management import CommandError, call_command
@@ -18,6 +19,7 @@ from dataio.importing.records_import import records_import
 from layers.geometry import reproject
 from layers.models import LayerVersion, SewagePlant, WaterQualitySample
 from network.models import NetworkChange, PipeSegment
+from network.services.session import NETWORK_LOCK_KEY
 from tests.helpers import tables_fingerprint, write_layer
 
 pytestmark = pytest.mark.django_db
@@ -248,6 +250,26 @@ class DuplicateRouteTests:
         assert [(e.row, e.reason) for e in caught.value.errors] == [
             (2, "same route as row 1 (pipe T-DUP-A)")
         ]
+
+
+class NetworkLockTests:
+    def test_a_pipe_import_waits_for_the_editor_s_lock_then_refuses(self, tmp_path, settings):
+        """Another worker holds the network write lock (an edit in progress): a pipe import
+        waits NETWORK_LOCK_WAIT_S (0.2 s here), then is refused and writes nothing — it never
+        binds pipe ends or adds junctions beside a running edit."""
+        settings.NETWORK_LOCK_WAIT_S = 0.2
+        pipes = abandoned_pipes(1)
+        diameter = 150 if pipes[0].diameter_mm != 150 else 100
+        path = pipes_file(tmp_path / "pipes.gpkg", pipes, diameter_mm=[diameter])
+        other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+        try:
+            other.execute("SELECT pg_advisory_lock(%s)", [NETWORK_LOCK_KEY])
+            before = tables_fingerprint()
+            with pytest.raises(ImportFailed, match="network is being edited"):
+                layer_import(slug="pipes", path=path)
+        finally:
+            other.close()
+        assert tables_fingerprint() == before
 
 
 class HistoryAndRetireTests:
