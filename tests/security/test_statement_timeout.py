@@ -11,7 +11,6 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.utils import translation
 
 from tests.security.timeout_urls import SLOW_GROUP
 
@@ -59,10 +58,10 @@ class StatementTimeoutTests:
     @pytest.mark.usefixtures("short_writes")
     def test_a_cancelled_api_write_is_a_503_and_writes_nothing(self, user_client):
         before = session_timeout()
-        with translation.override("en"):
-            response = user_client.post(
-                "/api/v1/test/slow/", {"sleep": True}, content_type="application/json"
-            )
+        user_client.cookies["django_language"] = "en"  # the site's language is the cookie's
+        response = user_client.post(
+            "/api/v1/test/slow/", {"sleep": True}, content_type="application/json"
+        )
         assert response.status_code == 503
         error = response.json()["error"]
         assert error["code"] == "timeout"
