@@ -24,7 +24,7 @@ from django.views.generic import TemplateView
 from audit.services import audit_import
 from dataio.importing import ImportFailed
 from dataio.importing.error_text import errors_for_page
-from dataio.importing.files import VECTOR_SUFFIXES
+from dataio.importing.files import VECTOR_SUFFIXES, upload_size_check
 from dataio.importing.layer_import import layer_import
 from layers.geometry import ALLOWED_SRIDS
 from layers.permissions import can_import_layers
@@ -85,12 +85,7 @@ class LayerFileForm(forms.Form):
                 _("Choose a .gpkg, .geojson or .zip (Shapefile) file."), code="file_type"
             )
         limit = settings.LAYER_UPLOAD_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is %(mb).1f MB; at most %(max).0f MB.")
-                % {"mb": upload.size / 2**20, "max": limit / 2**20},
-                code="file_too_large",
-            )
+        upload_size_check(upload, limit)
         return upload
 
 

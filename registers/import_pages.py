@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 from audit.services import audit_import
 from dataio.importing import ImportFailed
 from dataio.importing.error_text import errors_for_page
+from dataio.importing.files import upload_size_check
 from dataio.importing.records_import import records_import
 from registers.pages import may_import, register_spec
 
@@ -36,12 +37,7 @@ class RegisterFileForm(forms.Form):
         if suffix not in (".csv", ".xlsx"):
             raise forms.ValidationError(_("Choose a .csv or .xlsx file."), code="file_type")
         limit = settings.REGISTER_UPLOAD_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is %(mb).1f MB; at most %(max).0f MB.")
-                % {"mb": upload.size / 2**20, "max": limit / 2**20},
-                code="file_too_large",
-            )
+        upload_size_check(upload, limit)
         return upload
 
 

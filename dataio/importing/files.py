@@ -11,6 +11,8 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pyogrio
+from django import forms
+from django.utils.translation import gettext as _
 
 from dataio.importing.errors import ImportFailed, RowError
 
@@ -304,3 +306,14 @@ def _read(path: Path, *, expected: list[str], encoding: str | None, shapefile: b
     renamed = restore_field_names(names, expected) if shapefile else {}
     columns = {renamed.get(n, n): data for n, data in zip(names, field_data, strict=True)}
     return VectorTable(crs=meta.get("crs"), geometries=geometries, columns=columns, renamed=renamed)
+
+
+def upload_size_check(upload, limit: int) -> None:
+    """Refuse a browser upload larger than `limit` bytes (a form error saying both sizes);
+    shared by the layer and register import pages."""
+    if upload.size > limit:
+        raise forms.ValidationError(
+            _("The file is %(mb).1f MB; at most %(max).0f MB.")
+            % {"mb": upload.size / 2**20, "max": limit / 2**20},
+            code="file_too_large",
+        )
