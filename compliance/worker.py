@@ -19,6 +19,7 @@ import psycopg.conninfo
 from django.db import connection
 
 from compliance.freshness import EVALUATION_REQUESTED_CHANNEL, evaluated_years, results_ensure_fresh
+from dataio.jobs import IMPORT_REQUESTED_CHANNEL, jobs_run_pending
 from layers.models import AdminArea
 from layers.version_triggers import DATA_CHANGED_CHANNEL
 
@@ -60,6 +61,15 @@ def listener_conninfo() -> str:
     return psycopg.conninfo.make_conninfo(**{k: v for k, v in params.items() if v})
 
 
+def _imports_run(run: Callable[[str], int], conninfo: str) -> None:
+    try:
+        run(conninfo)
+    except Exception:  # a broken job never stops the worker; the job is marked by its runner
+        log.exception("import jobs pass failed")
+    finally:
+        connection.close()
+
+
 def worker_loop(
     conninfo: str,
     *,
@@ -68,10 +78,14 @@ def worker_loop(
     should_stop: Callable[[], bool] = lambda: False,
     on_done: Callable[[list[tuple[str, int]]], None] = lambda done: None,
 ) -> None:
-    """Listen for changes and evaluate until `should_stop()`; one pass at start."""
+    """Listen for changes and evaluate until `should_stop()`; one pass at start. Each pass
+    first runs the browser imports waiting in the queue (dataio.jobs): their writes are then
+    evaluated in the same pass."""
     with psycopg.connect(conninfo, autocommit=True) as listener:
         listener.execute(f"LISTEN {DATA_CHANGED_CHANNEL}")
         listener.execute(f"LISTEN {EVALUATION_REQUESTED_CHANNEL}")
+        listener.execute(f"LISTEN {IMPORT_REQUESTED_CHANNEL}")
+        _imports_run(jobs_run_pending, conninfo)
         on_done(evaluate_stale())
         while not should_stop():
             payloads = [n.payload for n in listener.notifies(timeout=poll_seconds, stop_after=1)]
@@ -79,6 +93,7 @@ def worker_loop(
                 break
             time.sleep(settle_seconds)  # let a burst of writes commit, evaluate once for all
             payloads += [n.payload for n in listener.notifies(timeout=0.01)]
+            _imports_run(jobs_run_pending, conninfo)
             try:
                 on_done(evaluate_stale(_requests(payloads)))
             except Exception:  # a failed pass is retried on the next wake, never fatal

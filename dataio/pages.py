@@ -1,199 +1,252 @@
-"""Import a layer file in the browser (administrators): upload, a check that compares every
-feature with the stored layer and lists what would change (or every refused row), then the
-import itself from the checked file — the same service and rules as `manage.py import_layer`.
-
-The checked file waits in MEDIA_ROOT/import-staging under a random name, remembered in the
-uploader's session, for at most LAYER_UPLOAD_KEEP_S seconds.
+"""Imports in the browser (administrators): layers, records and rasters. The upload is staged
+and a check (dry run) is queued; the job page shows its progress, then every change or every
+refused row; "import these changes" queues the import of the checked file. Jobs run in the
+background worker (dataio/jobs.py) through the same services as the import commands.
 """
 
 from __future__ import annotations
 
 import secrets
-import time
 from pathlib import Path
 
-from django import forms
-from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.views import View
 from django.views.generic import TemplateView
 
-from audit.services import audit_import
-from dataio.importing import ImportFailed
+from dataio.import_forms import LayerFileForm, RasterFileForm, RecordsFileForm
 from dataio.importing.error_text import errors_for_page
-from dataio.importing.files import VECTOR_SUFFIXES, upload_size_check
-from dataio.importing.layer_import import layer_import
-from layers.geometry import ALLOWED_SRIDS
+from dataio.importing.errors import RowError
+from dataio.jobs import job_enqueue, staging_dir, staging_sweep
+from dataio.models import ImportJob
 from layers.permissions import can_import_layers
+from layers.records import RECORD_KINDS
 from layers.registry import LAYERS
+from layers.styles import styles_dir
+from layers.styles_raster import raster_style_for
+from rasters.models import RasterLayer
 
-SHOWN_ROWS = 200  # a page lists this many refusals or changes; the counts say how many
-_SESSION_KEY = "layer_imports"
-_ENCODINGS = ("GBK", "GB18030", "UTF-8", "Big5")
+# A queued job no worker has started after this long gets a note on its page.
+WORKER_LATE_S = 20
 
-
-def _staging_dir() -> Path:
-    folder = Path(settings.MEDIA_ROOT) / "import-staging"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _staging_sweep() -> None:
-    """Remove checked files older than LAYER_UPLOAD_KEEP_S (never imported)."""
-    limit = time.time() - settings.LAYER_UPLOAD_KEEP_S
-    for path in _staging_dir().iterdir():
-        if path.is_file() and path.stat().st_mtime < limit:
-            path.unlink(missing_ok=True)
+STEP_LABELS = {
+    "read": gettext_lazy("Reading the file"),
+    "validate": gettext_lazy("Checking every row"),
+    "extent": gettext_lazy("Checking that every feature lies in the county"),
+    "write": gettext_lazy("Comparing with the stored data and writing"),
+    "inspect": gettext_lazy("Reading the raster"),
+    "statistics": gettext_lazy("Computing the raster's statistics"),
+    "store": gettext_lazy("Storing the raster"),
+}
 
 
-class LayerFileForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Layer file (GeoPackage, GeoJSON or zipped Shapefile)")
-    )
-    srid = forms.TypedChoiceField(
-        label=gettext_lazy("Coordinate system"),
-        coerce=int,
-        empty_value=None,
-        required=False,
-        choices=[("", gettext_lazy("as the file says (.prj or its own)"))]
-        + [(code, f"EPSG:{code} {name}") for code, name in ALLOWED_SRIDS.items()],
-    )
-    encoding = forms.ChoiceField(
-        label=gettext_lazy("Text encoding (Shapefile)"),
-        required=False,
-        choices=[("", gettext_lazy("as the .cpg says, else UTF-8"))] + [(e, e) for e in _ENCODINGS],
-    )
-    gcj02 = forms.BooleanField(
-        label=gettext_lazy("Coordinates are GCJ-02 (from a Chinese web map)"), required=False
-    )
-    clear_blanks = forms.BooleanField(
-        label=gettext_lazy("Empty cells clear stored values"), required=False
-    )
-    retire_missing = forms.BooleanField(
-        label=gettext_lazy("The file is the whole layer: retire features it leaves out"),
-        required=False,
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        suffix = Path(upload.name or "").suffix.lower()
-        if suffix not in VECTOR_SUFFIXES - {".shp"}:
-            raise forms.ValidationError(
-                _("Choose a .gpkg, .geojson or .zip (Shapefile) file."), code="file_type"
-            )
-        limit = settings.LAYER_UPLOAD_MAX_BYTES
-        upload_size_check(upload, limit)
-        return upload
+def raster_slugs() -> list[str]:
+    """Rasters that may be imported: every raster with a style file, and every stored one."""
+    styled = {p.stem.removeprefix("raster-") for p in styles_dir().glob("raster-*.json")}
+    return sorted(styled | set(RasterLayer.objects.values_list("slug", flat=True)))
 
 
-class LayerImportView(LoginRequiredMixin, TemplateView):
-    """GET /data/<slug>/import/: the form; POST action=check: upload and compare (writes
-    nothing); POST action=commit: import the checked file."""
+def raster_title(slug: str) -> str:
+    layer = RasterLayer.objects.filter(slug=slug).first()
+    if layer is not None:
+        return layer.title
+    style = raster_style_for(slug, styles_dir()) or {}
+    english = (get_language() or "").startswith("en")
+    return style.get("title_en" if english else "title_zh") or slug
 
-    template_name = "dataio/layer_import.html"
+
+def import_title(kind: str, target: str) -> str:
+    """What a job imports into, in the reader's language."""
+    if kind == ImportJob.Kind.LAYER:
+        spec = LAYERS.get(target)
+        return str(spec.title) if spec else target
+    if kind == ImportJob.Kind.RECORDS:
+        spec = RECORD_KINDS.get(target)
+        return str(spec.model._meta.verbose_name_plural) if spec else target
+    return raster_title(target)
+
+
+class _AdminOnly(LoginRequiredMixin):
+    """Bulk imports replace a county's data: administrators only (docs/security.md)."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.spec = LAYERS.get(kwargs["slug"])
-            if self.spec is None:
-                raise Http404
-            if not can_import_layers(request.user):
-                raise PermissionDenied
+        if request.user.is_authenticated and not can_import_layers(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ImportStartView(_AdminOnly, TemplateView):
+    """GET: the upload form; POST: stage the file, queue its check, go to the job's page."""
+
+    template_name = "dataio/import_start.html"
+    kind = ""
+    form_class = LayerFileForm
+
+    def target_known(self, target: str) -> bool:
+        raise NotImplementedError
+
+    def columns(self) -> list[str]:
+        return []
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.target_known(kwargs["target"]):
+            raise Http404
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", LayerFileForm())
+        form = context.setdefault("form", self.form_class())
         context.update(
-            {
-                "slug": self.spec.slug,
-                "title": self.spec.title,
-                "attrs": self.spec.attrs,
-                "max_mb": settings.LAYER_UPLOAD_MAX_BYTES / 2**20,
-            }
+            kind=self.kind,
+            title=import_title(self.kind, self.kwargs["target"]),
+            columns=self.columns(),
+            max_mb=form.max_bytes() / 2**20,
+            recent=ImportJob.objects.filter(
+                kind=self.kind, target=self.kwargs["target"], created_by=self.request.user
+            )[:5],
         )
         return context
 
     def post(self, request, *args, **kwargs):
-        _staging_sweep()
-        if request.POST.get("action") == "commit":
-            return self._commit(request)
-        form = LayerFileForm(request.POST, request.FILES)
+        staging_sweep()
+        form = self.form_class(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         upload = form.cleaned_data["file"]
-        token = secrets.token_urlsafe(18)
-        path = _staging_dir() / f"{token}{Path(upload.name).suffix.lower()}"
-        with path.open("wb") as fh:  # never the uploader's file name
+        name = f"{secrets.token_urlsafe(18)}{Path(upload.name).suffix.lower()}"
+        with (staging_dir() / name).open("wb") as fh:  # never the uploader's file name
             for chunk in upload.chunks():
                 fh.write(chunk)
-        options = {
-            k: form.cleaned_data[k]
-            for k in ("srid", "encoding", "gcj02", "clear_blanks", "retire_missing")
-        }
-        options["encoding"] = options["encoding"] or None
-        staged = request.session.get(_SESSION_KEY, {})
-        staged[token] = {
-            "slug": self.spec.slug,
-            "path": path.name,
-            "name": upload.name[:200],
-            "options": options,
-        }
-        request.session[_SESSION_KEY] = staged
-        return self._run(request, token, staged[token], dry_run=True)
-
-    def _commit(self, request):
-        token = request.POST.get("token", "")
-        staged = request.session.get(_SESSION_KEY, {})
-        entry = staged.get(token)
-        if entry is None or entry["slug"] != self.spec.slug:
-            context = self.get_context_data(expired=True)
-            return self.render_to_response(context, status=400)
-        response = self._run(request, token, entry, dry_run=False)
-        if response.status_code == 200:
-            (_staging_dir() / entry["path"]).unlink(missing_ok=True)
-            staged.pop(token, None)
-            request.session[_SESSION_KEY] = staged
-        return response
-
-    def _run(self, request, token: str, entry: dict, *, dry_run: bool):
-        path = _staging_dir() / entry["path"]
-        if not path.is_file():
-            return self.render_to_response(self.get_context_data(expired=True), status=400)
-        try:
-            report = layer_import(
-                slug=self.spec.slug,
-                path=path,
-                dry_run=dry_run,
-                user=request.user,
-                **entry["options"],
-            )
-        except ImportFailed as exc:
-            audit_import(
-                kind="layer", target=self.spec.slug, path=entry["name"], errors=exc.errors,
-                user=request.user, request=request,
-            )  # fmt: skip
-            context = self.get_context_data(
-                errors=errors_for_page(exc.errors[:SHOWN_ROWS]),
-                error_count=len(exc.errors),
-                file_name=entry["name"],
-            )
-            return self.render_to_response(context, status=400)
-        if not dry_run:
-            audit_import(
-                kind="layer", target=self.spec.slug, path=entry["name"], report=report,
-                user=request.user, request=request,
-            )  # fmt: skip
-        moving = [c for c in report.changes if c.action != "unchanged"]
-        context = self.get_context_data(
-            report=report,
-            changes=moving[:SHOWN_ROWS],
-            change_count=len(moving),
-            token=token if dry_run else "",
-            file_name=entry["name"],
-            options=entry["options"],
+        job = job_enqueue(
+            kind=self.kind,
+            target=kwargs["target"],
+            staged_name=name,
+            file_name=upload.name,
+            options=form.options(),
+            dry_run=True,
+            user=request.user,
         )
-        return self.render_to_response(context)
+        return redirect("dataio:job", job.pk)
+
+
+class LayerImportView(ImportStartView):
+    kind = ImportJob.Kind.LAYER
+    form_class = LayerFileForm
+
+    def target_known(self, target: str) -> bool:
+        return target in LAYERS
+
+    def columns(self) -> list[str]:
+        spec = LAYERS[self.kwargs["target"]]
+        return [f"{a.name}{'*' if a.required else ''}" for a in spec.attrs]
+
+
+class RecordsImportView(ImportStartView):
+    kind = ImportJob.Kind.RECORDS
+    form_class = RecordsFileForm
+
+    def target_known(self, target: str) -> bool:
+        return target in RECORD_KINDS
+
+    def columns(self) -> list[str]:
+        return list(RECORD_KINDS[self.kwargs["target"]].headers)
+
+
+class RasterImportView(ImportStartView):
+    kind = ImportJob.Kind.RASTER
+    form_class = RasterFileForm
+
+    def target_known(self, target: str) -> bool:
+        return target in raster_slugs()
+
+
+def _job_for(request, job_id) -> ImportJob:
+    """A job its uploader (or a superuser) may see; 404 for anyone else's."""
+    jobs = ImportJob.objects.select_related("created_by")
+    if not request.user.is_superuser:
+        jobs = jobs.filter(created_by=request.user)
+    return get_object_or_404(jobs, pk=job_id)
+
+
+def job_progress(job: ImportJob) -> dict:
+    """What the job page polls: state, step (translated), rows done and in all."""
+    waited = (timezone.now() - job.created_at).total_seconds()
+    label = STEP_LABELS.get(job.step, job.step)
+    if job.step == "write" and job.dry_run:
+        label = _("Comparing with the stored data (nothing is written)")
+    return {
+        "state": job.state,
+        "state_label": str(job.get_state_display()),
+        "finished": job.finished,
+        "step": str(label) if job.step else "",
+        "done": job.done,
+        "total": job.total,
+        "worker_late": job.state == ImportJob.State.QUEUED and waited > WORKER_LATE_S,
+    }
+
+
+class ImportJobView(_AdminOnly, TemplateView):
+    """GET /data/imports/<id>/: the job's progress or outcome; POST: import the checked file."""
+
+    template_name = "dataio/import_job.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job = _job_for(self.request, kwargs["job_id"])
+        report = job.report or {}
+        errors = [RowError(row, column, reason) for row, column, reason in job.errors]
+        follow_up = job.imports.order_by("-created_at").first() if job.dry_run else None
+        staged = (staging_dir() / job.staged_name).is_file()
+        context.update(
+            job=job,
+            progress=job_progress(job),
+            title=import_title(job.kind, job.target),
+            report=report,
+            errors=errors_for_page(errors),
+            error_count=job.error_count,
+            follow_up=follow_up,
+            may_commit=(
+                job.dry_run and job.state == ImportJob.State.DONE and not follow_up and staged
+            ),
+            expired=job.dry_run and job.state == ImportJob.State.DONE and not staged,
+            start_url=_start_url(job),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        checked = _job_for(request, kwargs["job_id"])
+        if checked.imports.exists():  # imported once already: show that import
+            return redirect("dataio:job", checked.imports.latest("created_at").pk)
+        staged = (staging_dir() / checked.staged_name).is_file()
+        if not (checked.dry_run and checked.state == ImportJob.State.DONE and staged):
+            return self.render_to_response(self.get_context_data(**kwargs), status=400)
+        job = job_enqueue(
+            kind=checked.kind,
+            target=checked.target,
+            staged_name=checked.staged_name,
+            file_name=checked.file_name,
+            options=checked.options,
+            dry_run=False,
+            user=request.user,
+            checked=checked,
+        )
+        return redirect("dataio:job", job.pk)
+
+
+def _start_url(job: ImportJob) -> str:
+    name = {"layer": "layer-import", "records": "records-import", "raster": "raster-import"}
+    return reverse(f"dataio:{name[job.kind]}", args=[job.target])
+
+
+class ImportJobProgressView(_AdminOnly, View):
+    """GET /data/imports/<id>/progress/: the job's progress as JSON, for the page's poll."""
+
+    def get(self, request, *args, **kwargs):
+        job = _job_for(request, kwargs["job_id"])
+        return JsonResponse(job_progress(job))

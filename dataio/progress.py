@@ -21,6 +21,8 @@ class ProgressBar:
     def __call__(self, step: str, done: int, total: int) -> None:
         if not self.enabled:
             return
+        for other in [s for s in self.bars if s != step]:  # a new step ends the others
+            self.bars.pop(other).close()
         bar = self.bars.get(step)
         if bar is None:
             bar = self.bars[step] = tqdm(

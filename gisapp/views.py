@@ -12,12 +12,14 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from compliance.freshness import default_year, evaluated_years
+from dataio.pages import raster_slugs, raster_title
 from gisapp.middleware import LANGUAGE_COOKIE
 from gisapp.raster_panel import raster_panel_config
 from layers.permissions import can_import_layers, can_view_layer
 from layers.place_names import place_names
+from layers.records import RECORD_KINDS
 from layers.registry import LAYERS
-from layers.selectors import county_find, layer_counts
+from layers.selectors import county_find, layer_counts, record_counts
 
 
 class DataOverviewView(TemplateView):
@@ -38,7 +40,23 @@ class DataOverviewView(TemplateView):
             for slug, spec in LAYERS.items()
             if can_view_layer(self.request.user, slug)
         ]
-        context["may_import"] = can_import_layers(self.request.user)
+        context["may_import"] = may_import = can_import_layers(self.request.user)
+        if may_import:  # bulk imports of records and rasters: administrators only
+            counts = record_counts()
+            context["records"] = sorted(
+                (
+                    {
+                        "kind": kind,
+                        "title": spec.model._meta.verbose_name_plural,
+                        "count": counts.get(kind, 0),
+                    }
+                    for kind, spec in RECORD_KINDS.items()
+                ),
+                key=lambda r: str(r["title"]),
+            )
+            context["rasters"] = [
+                {"slug": slug, "title": raster_title(slug)} for slug in raster_slugs()
+            ]
         return context
 
 

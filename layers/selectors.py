@@ -44,6 +44,21 @@ def layer_counts() -> dict[str, int]:
         return dict(cur.fetchall())
 
 
+def record_counts() -> dict[str, int]:
+    """Row count of every record kind (layers/records.py), in one query."""
+    from layers.records import RECORD_KINDS  # registered by their apps
+
+    parts = [
+        f"SELECT %s, count(*) FROM {connection.ops.quote_name(spec.model._meta.db_table)}"  # noqa: S608
+        for spec in RECORD_KINDS.values()
+    ]
+    if not parts:
+        return {}
+    with connection.cursor() as cur:
+        cur.execute(" UNION ALL ".join(parts), list(RECORD_KINDS))
+        return dict(cur.fetchall())
+
+
 @dataclass(frozen=True)
 class FeaturePage:
     """One page of a layer's features: a JSON array of Features and how many match in all.

@@ -5,12 +5,10 @@ from __future__ import annotations
 import numpy as np
 from django.db import connection, transaction
 
-from dataio.importing.raster_import import raster_path
+from dataio.importing.raster_import import ELEVATION_RASTER, raster_path
 from layers.geometry import STORAGE_SRID
 from rasters.models import RasterLayer
 from rasters.raster import sample
-
-ELEVATION_RASTER = "elevation"
 
 
 @transaction.atomic

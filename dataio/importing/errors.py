@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+# A service's progress callback: (step, rows done, rows in all; 0 = unknown).
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -10,7 +9,7 @@ import shapely
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
-from dataio.importing.errors import ImportFailed, ImportReport, RowError
+from dataio.importing.errors import ImportFailed, ImportReport, Progress, RowError
 from dataio.importing.extent import outside_county
 from dataio.importing.files import check_size, read_vector
 from dataio.importing.layer_write import WriteOptions, layer_write
@@ -21,8 +20,6 @@ from layers.geometry import STORAGE_SRID, GeometryError, check_srid, srid_from_c
 from layers.models import AdminArea
 from layers.registry import layer_spec
 from layers.services.membership import membership_refresh
-
-Progress = Callable[[str, int, int], None]
 
 
 class _DryRunRollback(Exception):
@@ -57,7 +54,9 @@ def layer_import(
         spec = layer_spec(slug)
     except KeyError as exc:
         raise ImportFailed([RowError(0, "", str(exc.args[0]))]) from None
+    progress = progress or (lambda step, done, total: None)
     check_size(path, settings.IMPORT_MAX_FILE_BYTES)
+    progress(f"{slug}: read", 0, 0)
     table = read_vector(
         path,
         expected=spec.attr_names,
@@ -85,6 +84,7 @@ def layer_import(
 
     rows = rows_parse(spec, table, src_srid, gcj02, progress)
     if spec.slug != "towns":
+        progress(f"{slug}: extent", 0, 0)
         outside = outside_county(spec.geometry_type, rows.geoms, table.geometries, src_srid)
         if outside:
             raise ImportFailed(outside)
@@ -99,6 +99,7 @@ def layer_import(
         report.notes.append("columns ignored: " + ", ".join(ignored))
     try:
         with transaction.atomic():
+            progress(f"{slug}: write", 0, len(rows))
             import_lock(slug)
             if spec.slug == "towns":
                 report.created, report.updated = _write_areas(rows.dicts())
@@ -121,6 +122,7 @@ def layer_import(
         psycopg.Error,
     ) as exc:  # a database guarantee caught what validation did not
         raise ImportFailed([RowError(0, "", f"refused by the database: {exc}")]) from None
+    progress(f"{slug}: write", len(rows), len(rows))
     return report
 
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from rasterio.errors import NotGeoreferencedWarning, RasterioError
 from shapely.geometry import box
 
-from dataio.importing.errors import ImportFailed, ImportReport, RowError
+from dataio.importing.errors import ImportFailed, ImportReport, Progress, RowError
 from layers.geometry import STORAGE_SRID, GeometryError, lonlat_in_range, reproject, srid_from_crs
 from layers.models import AdminArea
 from layers.styles import styles_dir
@@ -38,6 +38,10 @@ from rasters.raster import band_statistics
 RASTER_SUBDIR = "rasters"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 KINDS = tuple(RasterLayer.Kind.values)
+
+
+# The terrain raster: importing it refills the pipe nodes' elevations.
+ELEVATION_RASTER = "elevation"
 
 
 def _fail(reason: str, column: str = "file") -> ImportFailed:
@@ -180,14 +184,17 @@ def raster_import(
     kind: str | None = None,
     source: str = "",
     dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Check a GeoTIFF and register it as raster layer `slug` (replacing an earlier import).
 
     Kind, unit and titles default to the style file styles/raster-<slug>.json; a raster
     without one is continuous unless told otherwise. Raises ImportFailed, having stored
     nothing, when the file is refused. Bumps the raster's data_version and the `rasters`
-    data version (irrigation verdicts depend on it).
+    data version (irrigation verdicts depend on it). A new terrain raster (ELEVATION_RASTER)
+    refills the pipe nodes' elevations in the same transaction.
     """
+    progress = progress or (lambda step, done, total: None)
     path = Path(path)
     if not SLUG.match(slug or ""):
         raise _fail(_("the slug must be lower-case letters, digits and '-' (at most 32)"), "slug")
@@ -218,12 +225,14 @@ def raster_import(
             % {"kind": kind, "style": style["kind"]},
             "kind",
         )
+    progress(f"{slug}: inspect", 0, 3)
     info = _inspect(path)
     categorical = kind == RasterLayer.Kind.CATEGORICAL
     if categorical and not np.issubdtype(np.dtype(info["dtype"]), np.integer):
         raise _fail(_("a categorical raster must hold whole numbers (class values)"), "kind")
     extent = _footprint(info)
     _check_overlap(extent)
+    progress(f"{slug}: statistics", 1, 3)
     statistics = band_statistics(path, categorical=categorical)
     if not statistics["cells"]:
         raise _fail(_("every cell of the raster is nodata"))
@@ -240,6 +249,7 @@ def raster_import(
     if dry_run:
         return report
 
+    progress(f"{slug}: store", 2, 3)
     sha = _sha256(path)
     root = raster_root()
     root.mkdir(parents=True, exist_ok=True)
@@ -278,6 +288,11 @@ def raster_import(
                 layer.data_version += 1
             layer.full_clean()
             layer.save()
+            if slug == ELEVATION_RASTER:
+                from rasters.services import pipe_nodes_sample_elevation  # imports this module
+
+                changed = pipe_nodes_sample_elevation()
+                report.notes.append(_("pipe nodes whose elevation changed: %(n)d") % {"n": changed})
     except ValidationError as exc:
         if not existed:
             target.unlink(missing_ok=True)
@@ -291,4 +306,5 @@ def raster_import(
     old = Path(settings.MEDIA_ROOT) / previous.path if previous else None
     if old is not None and old != target:
         transaction.on_commit(lambda: old.unlink(missing_ok=True))
+    progress(f"{slug}: store", 3, 3)
     return report

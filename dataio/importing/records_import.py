@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -14,14 +14,13 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from openpyxl import load_workbook
 
-from dataio.importing.errors import ImportFailed, ImportReport, RowError
+from dataio.importing.errors import ImportFailed, ImportReport, Progress, RowError
 from dataio.importing.files import check_size, zip_members_check
 from dataio.importing.lock import import_lock
 from dataio.importing.record_kinds import RECORD_KINDS, RecordKind
 from dataio.importing.upsert import BlankOverStored, upsert
 from layers.spreadsheet_cells import csv_cell_read
 
-Progress = Callable[[str, int, int], None]
 MAX_REPORTED_ERRORS = 1000
 
 
@@ -103,6 +102,8 @@ def records_import(
     if spec is None:
         raise _fail(f"unknown record kind {kind!r}; known: {', '.join(RECORD_KINDS)}")
     check_size(path, settings.IMPORT_MAX_RECORDS_BYTES)
+    if progress:
+        progress(f"{kind}: read", 0, 0)
     rows = read_table(path)
     header = [str(h).strip() for h in next(rows, [])]
     while header and header[-1] == "":
@@ -121,6 +122,8 @@ def records_import(
     key = [spec.parent_field, *(by_name[k].db_column for k in spec.key)]
     try:
         with transaction.atomic():
+            if progress:
+                progress(f"{kind}: write", 0, len(parsed))
             import_lock(kind)
             keep = [] if clear_blanks else [a.db_column for a in present if a.name not in spec.key]
             try:
@@ -150,6 +153,8 @@ def records_import(
         pass
     except (DatabaseError, psycopg.Error) as exc:
         raise _fail(f"refused by the database: {exc}") from None
+    if progress:
+        progress(f"{kind}: write", len(parsed), len(parsed))
     return report
 
 

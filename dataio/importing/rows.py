@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon
 
-from dataio.importing.errors import ImportFailed, RowError
+from dataio.importing.errors import ImportFailed, Progress, RowError
 from dataio.importing.files import VectorTable
 from layers.geometry import (
     STORAGE_SRID,
@@ -19,8 +18,6 @@ from layers.geometry import (
     validation_problem,
 )
 from layers.registry import Attr, LayerSpec
-
-Progress = Callable[[str, int, int], None]
 
 _NAN = object()  # one cache key for every NaN (NaN != NaN defeats a dict lookup)
 # Multi-polygons are accepted for Polygon layers (a town may have exclaves), as

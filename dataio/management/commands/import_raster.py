@@ -7,7 +7,6 @@ from django.core.management.base import BaseCommand, CommandError
 from audit.services import audit_import
 from dataio.importing import ImportFailed
 from dataio.importing.raster_import import KINDS, raster_import
-from rasters.services import ELEVATION_RASTER, pipe_nodes_sample_elevation
 
 
 class Command(BaseCommand):
@@ -48,9 +47,4 @@ class Command(BaseCommand):
             raise CommandError(f"import refused: {exc}; nothing was stored") from None
         audit_import(kind="raster", target=opts["slug"], path=opts["file"], report=report)
         if opts["verbosity"] > 0:
-            self.stdout.write(report.summary())
-        if opts["slug"] == ELEVATION_RASTER and not opts["dry_run"]:
-            # Node elevations come from the terrain: a new terrain refills them.
-            changed = pipe_nodes_sample_elevation()
-            if opts["verbosity"] > 0:
-                self.stdout.write(f"pipe nodes whose elevation changed: {changed}")
+            self.stdout.write(report.summary())  # for the terrain: the nodes' new elevations
