@@ -4,6 +4,7 @@ on the same paths is still served by the read API's views (the write views subcl
 from django.urls import path
 
 from network import api
+from network.api.analysis import NetworkComponentsApi, PipeIsolationApi, PipeTraceApi
 
 app_name = "network"
 
@@ -61,6 +62,19 @@ urlpatterns = [
         api.NetworkValidateApi.as_view(),
         PIPES,
         name="network-validate",
+    ),
+    path(
+        "network/pipes/<int:pipe_id>/isolation/",
+        PipeIsolationApi.as_view(),
+        PIPES,
+        name="pipe-isolation",
+    ),
+    path("network/pipes/<int:pipe_id>/trace/", PipeTraceApi.as_view(), PIPES, name="pipe-trace"),
+    path(
+        "network/components/",
+        NetworkComponentsApi.as_view(),
+        PIPES,
+        name="network-components",
     ),
     path(
         "network/crossings/",
