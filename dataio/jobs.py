@@ -17,7 +17,8 @@ from pathlib import Path
 import psycopg
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language
 
 from audit.services import audit_import
 from dataio.importing import ImportFailed
@@ -66,8 +67,10 @@ def job_enqueue(
     user,
     checked: ImportJob | None = None,
 ) -> ImportJob:
-    """Queue an import (or its check) and wake the worker once the job is committed."""
+    """Queue an import (or its check) and wake the worker once the job is committed. The job
+    runs in the language active now (the uploader's), which its report is written in."""
     job = ImportJob.objects.create(
+        language=get_language() or settings.LANGUAGE_CODE,
         kind=kind,
         target=target,
         staged_name=staged_name,
@@ -180,7 +183,8 @@ def job_run(job: ImportJob, conninfo: str) -> ImportJob:
     try:
         if not path.is_file():
             raise ImportFailed([RowError(0, "file", "the uploaded file is no longer available")])
-        report = RUNNERS[job.kind](job, path, progress)
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            report = RUNNERS[job.kind](job, path, progress)
     except ImportFailed as exc:
         job.state = ImportJob.State.REFUSED
         job.errors = [[e.row, e.column, e.reason] for e in exc.errors[:SHOWN_ROWS]]

@@ -36,6 +36,9 @@ class ImportJob(models.Model):
         help_text=_("its random name in MEDIA_ROOT/import-staging"),
     )
     options = models.JSONField(_("options"), default=dict, blank=True)
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, help_text=_("the uploader's, for the report")
+    )
     dry_run = models.BooleanField(_("check only"), default=True)
     checked = models.ForeignKey(
         "self",

@@ -21,7 +21,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from dataio.import_forms import LayerFileForm, RasterFileForm, RecordsFileForm
-from dataio.importing.error_text import errors_for_page
+from dataio.importing.error_text import errors_for_page, notes_for_page
 from dataio.importing.errors import RowError
 from dataio.jobs import job_enqueue, staging_dir, staging_sweep
 from dataio.models import ImportJob
@@ -208,6 +208,7 @@ class ImportJobView(_AdminOnly, TemplateView):
             progress=job_progress(job),
             title=import_title(job.kind, job.target),
             report=report,
+            notes=notes_for_page(report.get("notes", [])),
             errors=errors_for_page(errors),
             error_count=job.error_count,
             follow_up=follow_up,

@@ -134,6 +134,12 @@ _PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
             r"^refused by the database: (?P<detail>.+)$",
             gettext_noop("refused by the database: %(detail)s"),
         ),
+        # an import's notes (ImportReport.notes)
+        (r"^columns ignored: (?P<names>.+)$", gettext_noop("columns ignored: %(names)s")),
+        (
+            r"^Shapefile field names restored: (?P<names>.+)$",
+            gettext_noop("Shapefile field names restored: %(names)s"),
+        ),
     )
 )
 
@@ -146,6 +152,11 @@ def reason_text(reason: str) -> str:
         if m := pattern.match(first_line):
             return _(msg) % m.groupdict()
     return _(first_line)
+
+
+def notes_for_page(notes: list[str]) -> list[str]:
+    """An import report's notes in the reader's language."""
+    return [reason_text(note) for note in notes]
 
 
 def errors_for_page(errors: list[RowError]) -> list[dict]:

@@ -241,8 +241,14 @@ def raster_import(
     report = ImportReport(target=f"raster {slug}", rows=1, dry_run=dry_run)
     report.created, report.updated = (0, 1) if previous else (1, 0)
     report.notes.append(
-        f"EPSG:{info['srid']}, {info['width']} × {info['height']} cells, "
-        f"{info['resolution'][0]:g} × {info['resolution'][1]:g} per cell"
+        _("EPSG:%(srid)s, %(width)s × %(height)s cells of %(x)s × %(y)s")
+        % {
+            "srid": info["srid"],
+            "width": info["width"],
+            "height": info["height"],
+            "x": f"{info['resolution'][0]:g}",
+            "y": f"{info['resolution'][1]:g}",
+        }
     )
     if info["count"] > 1:
         report.notes.append(_("%(n)d bands: only band 1 is used") % {"n": info["count"]})
