@@ -39,6 +39,7 @@ from demo.common import (
 from demo.manifest import build_manifest, water_use_caps
 from demo.network import Network, build_network, lonlat_lines
 from demo.rasters import write_rasters
+from demo.roads import build_roads
 from demo.records import (
     AREA_STATS_HEADER,
     BALANCE_HEADER,
@@ -62,6 +63,7 @@ from demo.water import build_water_layers
 DEFAULT_SEED = 441882
 STEPS = (
     "towns",
+    "roads",
     "water",
     "rasters",
     "supply-zones",
@@ -109,6 +111,20 @@ def generate(
         "MultiPolygon",
     )
     report("towns", 1, 1)
+
+    report("roads", 0, 1)
+    roads = build_roads(outline, seed)
+    counts["roads.gpkg"] = write_gpkg(
+        out_dir / "roads.gpkg",
+        [r.geom for r in roads],
+        {
+            "code": _obj(r.spec.code for r in roads),
+            "name": _obj(r.spec.name for r in roads),
+            "grade": _obj(r.spec.grade for r in roads),
+        },
+        "LineString",
+    )
+    report("roads", 1, 1)
 
     report("water", 0, 1)
     water = build_water_layers(outline_m, seed)

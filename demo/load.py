@@ -34,6 +34,7 @@ PLAN_FILES = (
 # Order matters: areas before what hangs off them, nodes before pipes.
 LAYER_ORDER = [
     "towns",
+    "roads",
     "supply-zones",
     "water-function-zones",
     "irrigation-districts",

@@ -32,6 +32,12 @@ class AreaYearStatsAdmin(admin.ModelAdmin):
     autocomplete_fields = ("area",)
 
 
+@admin.register(m.Road)
+class RoadAdmin(FeatureAdmin):
+    list_display = ("code", "name", "grade")
+    list_filter = ("grade",)
+
+
 @admin.register(m.WaterFunctionZone)
 class WaterFunctionZoneAdmin(FeatureAdmin):
     list_display = ("code", "name", "river", "water_body", "target_class")

@@ -1,4 +1,5 @@
-"""The core layers' specs: towns, water-function zones, irrigation districts, sewage plants."""
+"""The core layers' specs: towns, major roads, water-function zones, irrigation districts,
+sewage plants."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from layers import models as m
 from layers.attributes import Attr
-from layers.models import AdminArea, IrrigationDistrict, SewagePlant, WaterFunctionZone
+from layers.models import AdminArea, IrrigationDistrict, Road, SewagePlant, WaterFunctionZone
 from layers.records import RecordKind, le, m3, mg_l
 from layers.spec import LayerSpec
 
@@ -22,6 +23,19 @@ SPECS = (
         order=10,
         filters={"level": AdminArea.Level.TOWN},
         properties={"level": "level", "parent_code": "parent__code"},
+    ),
+    # Context (no rule judges it): above the towns' fill, under the water and everything else.
+    LayerSpec(
+        "roads",
+        Road,
+        _("Major roads"),
+        "LineString",
+        (
+            Attr("code", required=True),
+            Attr("name", required=True),
+            Attr("grade", required=True, choices=tuple(Road.Grade.values)),
+        ),
+        order=15,
     ),
     LayerSpec(
         "water-function-zones",
