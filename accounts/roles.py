@@ -31,7 +31,8 @@ def roles_sync(**_kwargs) -> None:
         content_type__app_label__in=(*VIEW_APPS, "auth", "authtoken")
     )
     audit_view = Permission.objects.filter(
-        content_type__app_label="audit", codename="view_auditevent"
+        Q(content_type__app_label="audit", codename="view_auditevent")
+        | Q(content_type__app_label="dataio", codename="view_importjob")
     )
     scenario = Permission.objects.filter(
         content_type__app_label="compliance", codename="run_scenario"

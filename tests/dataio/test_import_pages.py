@@ -250,6 +250,22 @@ class JobAccessTests:
         assert client.post(f"/data/imports/{check.pk}/", **HOST).status_code == 404
         assert not ImportJob.objects.filter(checked=check).exists()
 
+    def test_the_admin_lists_jobs_read_only_for_administrators(
+        self, admin_client, tmp_path, django_user_model
+    ):
+        plants = list(SewagePlant.objects.order_by("code")[:1])
+        upload = plants_upload(tmp_path, plants, [plants[0].design_capacity_m3d])
+        check = job_of(admin_client.post(LAYER_URL, {"file": upload}, **HOST))
+        listing = admin_client.get("/admin/dataio/importjob/", **HOST)
+        assert listing.status_code == 200 and "污水厂.gpkg" in listing.content.decode()
+        change = admin_client.post(
+            f"/admin/dataio/importjob/{check.pk}/change/", {"state": "done"}, **HOST
+        )
+        assert change.status_code == 403
+        engineer = Client()
+        engineer.force_login(django_user_model.objects.get(username="engineer"))
+        assert engineer.get("/admin/dataio/importjob/", **HOST).status_code in (302, 403)
+
     def test_unknown_targets_are_not_found(self, admin_client):
         for url in (
             "/data/nope/import/",

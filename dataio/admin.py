@@ -1,0 +1,33 @@
+"""Import jobs in the admin: read-only, to see every browser import and its outcome (the job's
+own page shows its report; jobs are written only by the import pages and the worker)."""
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from dataio.models import ImportJob
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "kind", "target", "file_name", "dry_run", "state", "created_by",
+                    "page")  # fmt: skip
+    list_filter = ("kind", "state", "dry_run", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("target", "file_name", "created_by__username")
+    date_hierarchy = "created_at"
+    list_select_related = ("created_by",)
+    readonly_fields = [f.name for f in ImportJob._meta.fields]
+
+    @admin.display(description=_("report"))
+    def page(self, job: ImportJob) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("dataio:job", args=[job.pk]), _("open"))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
