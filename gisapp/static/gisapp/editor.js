@@ -6,12 +6,14 @@
                        (editor-panels), the shared state
      editor-layers     the map's layers, loading the view, putting the server's answers on it
      editor-selection, editor-look, editor-modes, editor-messages, editor-write
-     editor-pipes, editor-nodes, editor-history, editor-check    the operations */
+     editor-pipes, editor-nodes, editor-history, editor-check    the operations
+     editor-isolation    isolating a burst on the selected pipe (reads only) */
 import { byId } from "./dom.js";
 import { checkNetwork, find } from "./editor-check.js";
 import { COLORS, config, state, t, ui } from "./editor-context.js";
 import { updateSnap } from "./editor-geometry.js";
 import { bindHistory } from "./editor-history.js";
+import { bindIsolation } from "./editor-isolation.js";
 import {
   addTiles, addTowns, idle, makeEditableLayers, reload, reloadSoon, viewFromHash, viewToHash,
 } from "./editor-layers.js";
@@ -127,6 +129,7 @@ function init(map) {
     updateSnap();
     bindTools();
     bindHistory();
+    bindIsolation();
     map.on("zoomend moveend", updateSnap);
     map.on("moveend", () => { viewToHash(); reloadSoon(); });
     return Promise.all([reload(), addTowns()]);
