@@ -24,9 +24,18 @@ from django.contrib.staticfiles import finders
 from django.utils.translation import gettext as _
 from folium.template import Template
 
-from gisapp.reports.looks import COUNTY_OUTLINE, failing_look, failing_paint, label, legend_rows, zh
+from gisapp.reports.looks import (
+    COUNTY_OUTLINE,
+    failing_look,
+    failing_paint,
+    label,
+    legend_rows,
+    road_paint,
+    zh,
+)
 from gisapp.reports.selectors import CountyReport, ReportFeature, failing_title
 from gisapp.reports.svg_map import hatch_pattern, swatch_svg
+from layers.models.roads import RoadGrade
 from layers.styles import feature_paint, leaflet_options, style_for
 
 LEAFLET_JS = "leaflet/leaflet.js"
@@ -235,6 +244,13 @@ def failures_map(report: CountyReport) -> OfflineMap:
             name=escape(title),
             style_function=_style_function(styles["towns"], None),
         ).add_child(_BindTooltipOnly()).add_to(fmap)
+    if report.roads:  # context: above the towns' fill, under the failing features
+        title = label(style_for("roads"), "title")
+        folium.GeoJson(
+            _feature_collection(report.roads, title, failing=False),
+            name=escape(title),
+            style_function=lambda f: leaflet_options(road_paint(f["properties"])),
+        ).add_child(_BindTooltipOnly()).add_to(fmap)
     for layer in report.failing:
         if not layer.features:
             continue
@@ -250,14 +266,12 @@ def failures_map(report: CountyReport) -> OfflineMap:
         geojson.add_to(fmap)
     names = folium.FeatureGroup(name=escape(_("Place names")), control=True)
     for n in report.place_names:
-        if n["kind"] == "reservoir":
-            continue  # at a county's scale only the county, towns and rivers
+        if n["kind"] == "reservoir" or (n["kind"] == "road" and not report.roads):
+            continue  # at a county's scale the county, towns, rivers and the roads drawn
         folium.Marker(
             [n["lat"], n["lon"]],
             icon=folium.DivIcon(
-                html=(
-                    f'<span class="place-name place-{escape(n["kind"])}">{escape(n["name"])}</span>'
-                ),
+                html=(f'<span class="{_place_name_classes(n)}">{_place_name_html(n)}</span>'),
                 icon_size=(0, 0),
                 class_name="place-anchor",
             ),
@@ -268,7 +282,9 @@ def failures_map(report: CountyReport) -> OfflineMap:
     fmap.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
     root = fmap.get_root()
     root.header.add_child(Element(f"<title>{escape(failing_title(report))}</title>"), name="title")
-    root.header.add_child(Element(f"<style>{PLACE_NAME_CSS}</style>"), name="place-names")
+    root.header.add_child(
+        Element(f"<style>{PLACE_NAME_CSS}{road_label_css()}</style>"), name="place-names"
+    )
     root.html.add_child(
         Element(
             '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
@@ -278,6 +294,18 @@ def failures_map(report: CountyReport) -> OfflineMap:
         name="legend",
     )
     return fmap
+
+
+def _place_name_classes(n: dict) -> str:
+    grade = f" road-{escape(n['grade'])}" if n.get("grade") else ""
+    return f"place-name place-{escape(n['kind'])}{grade}"
+
+
+def _place_name_html(n: dict) -> str:
+    """A place name as escaped HTML; a road's number in bold before its name (G55 二广高速)."""
+    if n.get("number"):
+        return f'<b class="road-number">{escape(n["number"])}</b> {escape(n["name"])}'
+    return escape(n["name"])
 
 
 class _MetricScale(MacroElement):
@@ -303,7 +331,19 @@ PLACE_NAME_CSS = (
     "font:600 12px sans-serif;color:#222;text-shadow:0 0 2px #fff,0 0 3px #fff,0 0 4px #fff}"
     ".place-county{font-size:17px;font-weight:700;letter-spacing:.3em;color:#333}"
     ".place-river{color:#1d5fa8;font-style:italic;font-weight:400;font-size:11px}"
+    # a road's name in a small rounded box edged in its grade's colour (styles/roads.json)
+    ".place-road{font-weight:400;font-size:10px;line-height:14px;color:#3b3226;"
+    "background:rgba(255,253,244,.92);border:1.5px solid #8a8a8a;border-radius:7px;"
+    "padding:0 4px;text-shadow:none}"
 )
+
+
+def road_label_css() -> str:
+    """Each road grade's label edge in its line's colour, read from styles/roads.json."""
+    return "".join(
+        f".road-{grade}{{border-color:{road_paint({'grade': grade})['stroke_color']}}}"
+        for grade in RoadGrade.values
+    )
 
 
 class _BindTooltipOnly(MacroElement):

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from gisapp.reports.selectors import CountyReport
-from layers.styles import compliance_style, feature_paint, state_paint, style_for
+from layers.models.roads import RoadGrade
+from layers.styles import (
+    compliance_style,
+    feature_paint,
+    legend_entries,
+    state_paint,
+    style_for,
+)
 
 COUNTY_OUTLINE = {"stroke_color": "#333333", "stroke_width": 2.5}
 FAILING_POINT_RADIUS = 7
+# A county-wide report map draws the roads thinner than the live map does (context only).
+ROAD_WIDTH_SHARE = 0.55
 
 
 def zh() -> bool:
@@ -40,6 +50,23 @@ def failing_paint(layer_style: dict, properties: dict, failing: dict) -> dict:
     return paint
 
 
+def road_paint(properties: dict) -> dict:
+    """A road on a report map: its grade's colour (styles/roads.json), thinner lines."""
+    paint = feature_paint(style_for("roads"), properties)
+    paint["stroke_width"] = round(paint.get("stroke_width", 1) * ROAD_WIDTH_SHARE, 2)
+    return paint
+
+
+def _paint_key(paint: dict) -> tuple:
+    return tuple(sorted((k, str(v)) for k, v in paint.items()))
+
+
+def road_grades(report: CountyReport) -> list[str]:
+    """The grades of the report's roads, highest first."""
+    present = {road.properties.get("grade") for road in report.roads}
+    return [grade for grade in RoadGrade.values if grade in present]
+
+
 @dataclass(frozen=True)
 class LegendRow:
     """A legend entry: the paint, the geometry its swatch shows, and the label."""
@@ -50,7 +77,8 @@ class LegendRow:
 
 
 def legend_rows(report: CountyReport) -> list[LegendRow]:
-    """The legend of a report map: failing areas and points, towns, county boundary."""
+    """The legend of a report map: failing areas and points, towns, roads by grade, county
+    boundary."""
     compliance = compliance_style()
     failing = state_paint(compliance, "non_compliant")
     word = label(compliance["states"]["non_compliant"], "label")
@@ -63,5 +91,13 @@ def legend_rows(report: CountyReport) -> list[LegendRow]:
     if report.towns:
         towns = style_for("towns")
         rows.append(LegendRow(feature_paint(towns, {}), "Polygon", label(towns)))
+    if report.roads:
+        roads = style_for("roads")
+        # each grade's row of the style's own legend (the one whose swatch is the grade's rule)
+        entries = {_paint_key(e["paint"]): e for e in legend_entries(roads)}
+        for grade in road_grades(report):
+            entry = entries.get(_paint_key(feature_paint(roads, {"grade": grade})))
+            name = label(entry, "label") if entry else capfirst(str(RoadGrade(grade).label))
+            rows.append(LegendRow(road_paint({"grade": grade}), "LineString", name))
     rows.append(LegendRow(COUNTY_OUTLINE, "LineString", _("County boundary")))
     return rows

@@ -26,6 +26,8 @@ MAP_LAYERS = (
     "sewage-plants",
     "water-users",
 )
+# Context a report map draws under everything, judged by no rule: the major roads.
+CONTEXT_LAYERS = ("roads",)
 _SIGNS = {"gte": "≥", "lte": "≤", "eq": "="}
 
 
@@ -105,8 +107,10 @@ class CountyReport:
     outline: shapely.Geometry
     towns: list[ReportFeature]
     failing: list[LayerFailures]
-    # the same place names as the map page (layers.place_names): county, towns, rivers
+    # the same place names as the map page (layers.place_names): county, towns, rivers, roads
     place_names: list[dict] = field(default_factory=list)
+    # the major roads crossing the area (context: no failures)
+    roads: list[ReportFeature] = field(default_factory=list)
 
     @property
     def failing_count(self) -> int:
@@ -156,14 +160,18 @@ def _features(qs, slug: str, failures: dict) -> list[ReportFeature]:
     ]
 
 
-def county_report(area: AdminArea, year: int, layers: Iterable[str] = MAP_LAYERS) -> CountyReport:
-    """The scorecard and the failing features of `layers` (slugs among MAP_LAYERS) for a year.
+def county_report(
+    area: AdminArea, year: int, layers: Iterable[str] = (*MAP_LAYERS, *CONTEXT_LAYERS)
+) -> CountyReport:
+    """The scorecard and the failing features of `layers` (slugs among MAP_LAYERS) for a year,
+    with the context layers among `layers` (CONTEXT_LAYERS: the roads crossing the area).
 
     Verdicts as stored (the scorecard says whether they are current); shapes in
     EPSG:4326 lon/lat as shapely geometries. A constant number of queries: the results, the
     scorecard and its indicators, one per layer.
     """
-    layers = [slug for slug in MAP_LAYERS if slug in set(layers)]
+    wanted = set(layers)
+    layers = [slug for slug in MAP_LAYERS if slug in wanted]
     results = results_failing(results_stored(area, year)).filter(layer__in=layers)
     failures: dict[tuple[str, int], list[Failure]] = defaultdict(list)
     for r in results.order_by("layer", "feature_code", "indicator__code"):
@@ -207,6 +215,11 @@ def county_report(area: AdminArea, year: int, layers: Iterable[str] = MAP_LAYERS
         towns=towns,
         failing=failing,
         place_names=place_names(),
+        roads=(
+            _features(LAYERS["roads"].queryset().filter(geom__intersects=area.geom), "roads", {})
+            if "roads" in wanted
+            else []
+        ),
     )
 
 

@@ -38,14 +38,17 @@ class SvgLayer:
 
 @dataclass(frozen=True)
 class SvgLabel:
-    """A place name at a lon/lat point; kind: county | town | river | reservoir (its look);
-    priority: lower keeps its place when two would overlap."""
+    """A place name at a lon/lat point; kind: county | town | river | reservoir | road (its
+    look); priority: lower keeps its place when two would overlap. A road's name is boxed,
+    after its `number` when given, the box edged in `edge` (its line's colour)."""
 
     lon: float
     lat: float
     text: str
     kind: str = "town"
     priority: int = 1
+    number: str = ""
+    edge: str = "#8a8a8a"
 
 
 # kind -> (font size px, weight, colour, italic)
@@ -54,7 +57,9 @@ _LABEL_LOOKS = {
     "town": (12, 600, "#222", False),
     "river": (11, 400, "#1d5fa8", True),
     "reservoir": (11, 400, "#1d5fa8", True),
+    "road": (10, 400, "#3b3226", False),
 }
+_ROAD_BOX_PAD = 4  # px either side of a road's name inside its box
 _M_PER_DEG_LAT = 111_320.0
 
 
@@ -290,13 +295,19 @@ def _labels_svg(labels: Sequence[SvgLabel], frame: _Frame) -> str:
     for label in sorted(labels, key=lambda lb: lb.priority):
         size, weight, colour, italic = _LABEL_LOOKS.get(label.kind, _LABEL_LOOKS["town"])
         x, y = frame.xy(np.array([[label.lon, label.lat]]))[0]
+        road = label.kind == "road"
+        text = f"{label.number} {label.text}" if road and label.number else label.text
         spacing = 0.3 * size if label.kind == "county" else 0
-        width = sum(size if ord(c) > 0x2E80 else size * 0.55 for c in label.text)
-        width += spacing * len(label.text)
-        box = (x - width / 2 - 2, y - size / 2 - 2, x + width / 2 + 2, y + size / 2 + 2)
+        width = sum(size if ord(c) > 0x2E80 else size * 0.55 for c in text)
+        width += spacing * len(text)
+        margin = _ROAD_BOX_PAD + 1 if road else 2
+        box = (x - width / 2 - margin, y - size / 2 - 2, x + width / 2 + margin, y + size / 2 + 2)
         if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
             continue
         placed.append(box)
+        if road:
+            out.append(_road_label_svg(x, y, width, size, text, label, colour))
+            continue
         style = ' font-style="italic"' if italic else ""
         out.append(
             f'<text x="{_num(x)}" y="{_num(y)}" text-anchor="middle" dominant-baseline="central" '
@@ -306,6 +317,20 @@ def _labels_svg(labels: Sequence[SvgLabel], frame: _Frame) -> str:
             f"{escape(label.text)}</text>"
         )
     return "".join(out)
+
+
+def _road_label_svg(
+    x: float, y: float, width: float, size: int, text: str, label: SvgLabel, colour: str
+) -> str:
+    """A road's name in a small rounded box edged in its line's colour (as on the map page)."""
+    w, h = width + 2 * _ROAD_BOX_PAD, size + 4
+    return (
+        f'<g class="place-road"><rect x="{_num(x - w / 2)}" y="{_num(y - h / 2)}" '
+        f'width="{_num(w)}" height="{_num(h)}" rx="{_num(h / 2)}" fill="#fffdf4" '
+        f'fill-opacity="0.92" stroke="{escape(label.edge)}" stroke-width="1.2"/>'
+        f'<text x="{_num(x)}" y="{_num(y)}" text-anchor="middle" dominant-baseline="central" '
+        f'font-size="{size}" fill="{colour}">{escape(text)}</text></g>'
+    )
 
 
 def _scale_bar_svg(frame: _Frame, width: float, height: float) -> str:

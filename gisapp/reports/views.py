@@ -14,9 +14,17 @@ from django.views import View
 
 from gisapp.reports.csp import standalone_map_csp
 from gisapp.reports.folium_map import failures_map_html
-from gisapp.reports.looks import COUNTY_OUTLINE, failing_look, failing_paint, label, legend_rows
+from gisapp.reports.looks import (
+    COUNTY_OUTLINE,
+    failing_look,
+    failing_paint,
+    label,
+    legend_rows,
+    road_paint,
+)
 from gisapp.reports.pdf import html_to_pdf
 from gisapp.reports.selectors import (
+    CONTEXT_LAYERS,
     MAP_LAYERS,
     CountyReport,
     county_report,
@@ -78,7 +86,9 @@ class ReportBaseView(PermissionRequiredMixin, View):
                 raise AdminArea.DoesNotExist
         except AdminArea.DoesNotExist:
             raise Http404(_("No such county.")) from None
-        layers = [slug for slug in MAP_LAYERS if can_view_layer(request.user, slug)]
+        layers = [
+            slug for slug in (*MAP_LAYERS, *CONTEXT_LAYERS) if can_view_layer(request.user, slug)
+        ]
         return self.respond(county_report(area, year, layers))
 
     def respond(self, report: CountyReport) -> HttpResponse:
@@ -104,6 +114,13 @@ def report_map_svg(report: CountyReport) -> str:
                 ],
             )
         )
+    if report.roads:  # context, above the towns' fill and under everything else
+        layers.append(
+            SvgLayer(
+                "roads",
+                [SvgFeature(r.geometry, road_paint(r.properties), r.name) for r in report.roads],
+            )
+        )
     # Polygons first, large ones under small ones; points on top.
     for layer in sorted(
         report.failing, key=lambda layer: style_for(layer.slug)["geometry"] == "Point"
@@ -120,9 +137,18 @@ def report_map_svg(report: CountyReport) -> str:
         layers.append(SvgLayer(layer.slug, features))
     layers.append(SvgLayer("county", [SvgFeature(report.outline, COUNTY_OUTLINE)]))
     labels = [
-        SvgLabel(n["lon"], n["lat"], n["name"], n["kind"], n["priority"])
+        SvgLabel(
+            n["lon"],
+            n["lat"],
+            n["name"],
+            n["kind"],
+            n["priority"],
+            number=n.get("number", ""),
+            edge=road_paint({"grade": n.get("grade")})["stroke_color"],
+        )
         for n in report.place_names
-        if n["kind"] != "reservoir"  # at a county's scale only the county, towns and rivers
+        # at a county's scale the county, towns, rivers and the roads drawn
+        if n["kind"] != "reservoir" and (n["kind"] != "road" or report.roads)
     ]
     return svg_map(
         layers,

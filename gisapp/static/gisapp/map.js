@@ -19,6 +19,7 @@ const state = {
   geojson: {},    // slug -> {data, layer}
   tiles: {},      // slug -> VectorGrid layer
   overlays: {},   // title -> layer (for the switcher)
+  judged: null,   // slug -> true for the layers some indicator judges (null until loaded)
 };
 
 const t = translator(config.labels);
@@ -32,6 +33,19 @@ function loadStyles() {
   });
 }
 
+/* The layers some indicator judges: the others (the roads, context) keep their own look, and
+   "only failures" leaves them on the map. */
+function loadJudged() {
+  return getJSON(config.urls.api + "compliance/indicators/").then(function (data) {
+    state.judged = {};
+    data.results.forEach(function (i) { state.judged[i.layer] = true; });
+  });
+}
+
+function judged(slug) {
+  return !state.judged || state.judged[slug] === true;
+}
+
 function statusOf(props) {
   if (props.compliance && props.compliance.status) { return props.compliance.status; }
   return props.status || null;
@@ -40,7 +54,7 @@ function statusOf(props) {
 function featureStyle(slug, props) {
   var base = leafletStyle(state.styles[slug], props);
   var status = statusOf(props);
-  if (status && state.styles.compliance) {
+  if (status && state.styles.compliance && judged(slug)) {
     base = withStatus(base, state.styles.compliance, status);
   }
   if (state.onlyFailures && slug === "towns" && status !== "non_compliant") {
@@ -49,9 +63,12 @@ function featureStyle(slug, props) {
   return base;
 }
 
-/* "Only failures" hides what passes, except the towns: they stay as the county's frame. */
+/* "Only failures" hides what passes, except the towns (they stay as the county's frame) and
+   the small layers no indicator judges (the roads: orientation); the tiled network too has
+   no verdict, and stays hidden as before. */
 function visible(props, slug) {
-  return !state.onlyFailures || slug === "towns" || statusOf(props) === "non_compliant";
+  var context = !judged(slug) && !state.tiles[slug];
+  return !state.onlyFailures || slug === "towns" || context || statusOf(props) === "non_compliant";
 }
 
 /* One feature with its verdicts of the year shown. */
@@ -342,13 +359,16 @@ function init(map) {
   zoomLevelControl(map, t("zoom_level"));
   var b = config.county_bbox;
   map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
-  loadStyles().then(function () {
+  Promise.all([loadStyles(), loadJudged()]).then(function () {
     installPatterns(state.styles.compliance || {});
     config.layers.forEach(function (spec) { if (spec.tiled) { tileLayer(spec); } });
     return Promise.all(config.layers.filter(function (s) { return !s.tiled; }).map(loadGeoJSON));
   }).then(function () {
     config.layers.forEach(function (spec) {
       if (state.overlays[spec.title]) { switcher.addOverlay(state.overlays[spec.title], spec.title); }
+      // Stacked in the configured order whatever order they loaded in: the towns' fill at
+      // the bottom, the roads (context) above it and under the water and the rest.
+      if (state.geojson[spec.slug]) { state.geojson[spec.slug].layer.bringToFront(); }
     });
     var names = placeNamesLayer(map, config.placeNames).addTo(map);
     state.overlays[t("place_names")] = names;

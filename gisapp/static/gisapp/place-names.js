@@ -1,7 +1,21 @@
-/* Place names on a Leaflet map — the county, its towns, rivers and reservoirs
-   (layers/place_names.py) — so a map without a basemap still says where one is. Each name
-   shows from its zoom on; where two would overlap, the higher-priority one (county, town,
-   river, reservoir) keeps the place. Names are set with textContent (never markup). */
+/* Place names on a Leaflet map — the county, its towns, rivers and reservoirs, and its major
+   roads (layers/place_names.py) — so a map without a basemap still says where one is. Each
+   name shows from its zoom on; where two would overlap, the higher-priority one (county, town,
+   river, reservoir, road) keeps the place. A road's name sits in a small rounded box edged in
+   its grade's colour, after its number where the name does not say it ("G55 二广高速").
+   Names are set with textContent (never markup). */
+
+function fillName(span, n) {
+  span.textContent = "";
+  if (n.number) {
+    const number = document.createElement("b");
+    number.className = "road-number";
+    number.textContent = n.number;
+    span.appendChild(number);
+    span.appendChild(document.createTextNode(" "));
+  }
+  span.appendChild(document.createTextNode(n.name));
+}
 
 export function placeNamesLayer(map, names) {
   if (!map.getPane("placeNames")) {
@@ -10,10 +24,11 @@ export function placeNamesLayer(map, names) {
     pane.style.pointerEvents = "none";  // names never catch a click meant for a feature
   }
   const markers = (names || []).map(function (n) {
-    const icon = L.divIcon({ className: "place-name place-" + n.kind, html: "<span></span>", iconSize: null });
+    const look = "place-name place-" + n.kind + (n.grade ? " road-" + n.grade : "");
+    const icon = L.divIcon({ className: look, html: "<span></span>", iconSize: null });
     const marker = L.marker([n.lat, n.lon], { icon: icon, pane: "placeNames", interactive: false, keyboard: false });
     marker.placeName = n;
-    marker.on("add", function () { marker.getElement().firstChild.textContent = n.name; });
+    marker.on("add", function () { fillName(marker.getElement().firstChild, n); });
     return marker;
   });
   const group = L.layerGroup(markers);
