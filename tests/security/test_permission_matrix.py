@@ -67,6 +67,9 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "network:leak-list": NETWORK_READ_EDIT,
     "network:leak-detail": {"get": SIGNED_IN, "patch": EDITORS},
     "network:network-validate": R,
+    "network:pipe-isolation": R,
+    "network:pipe-trace": R,
+    "network:network-components": R,
     "network:crossing-list": NETWORK_READ_EDIT,
     "network:crossing-detail": {"delete": EDITORS},
     "layers:layer-list": R,
@@ -216,6 +219,9 @@ def concrete_url(name: str, route: str) -> str:
         ),
         "<int:leak_id>": str(LeakRecord.objects.values_list("pk", flat=True).first() or 1),
         "<int:crossing_id>": "1",
+        "<int:pipe_id>": str(
+            PipeSegment.objects.filter(status="in_service").values_list("pk", flat=True)[0]
+        ),
         "<int:evidence_id>": str(Evidence.objects.values_list("pk", flat=True).first() or 1),
         "<int:z>": "12",
         "<int:x>": "3327",
