@@ -16,6 +16,8 @@ PAGES = (
     "/map/",
     "/data/",
     "/data/pipes/import/",
+    "/data/records/consumption/import/",
+    "/data/rasters/elevation/import/",
     "/consumption/",
     "/consumption/users/",
     "/network/edit/",
@@ -26,6 +28,11 @@ PAGES = (
     "/registers/publicity-events/import/",
     "/scenarios/",
     "/scenarios/actions/",
+    "/reports/county/?year=2024",
+    "/admin/",
+    "/admin/audit/auditevent/",
+    "/admin/dataio/importjob/",
+    "/nope/",
 )
 # Two or more English words in a row: a sentence or label left untranslated.
 ENGLISH = re.compile(r"\b[A-Za-z][a-z]{2,}(?:[ -]+[A-Za-z][a-z]{2,})+\b")
