@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "map_page": ("tests.benchmarks.map_page:bench_map_page", "report:map_page_section"),
     "consumption": ("tests.benchmarks.scaled:bench_consumption", "report:consumption_section"),
     "rasters": ("tests.benchmarks.scaled:bench_rasters", "report:rasters_section"),
+    "isolation": ("tests.benchmarks.isolation:run", "tests.benchmarks.isolation:section"),
     "imports": ("tests.benchmarks.imports:run", "tests.benchmarks.imports:section"),
     "peers": ("tests.benchmarks.peers:run", "tests.benchmarks.peers:section"),
     "throughput": ("tests.benchmarks.throughput:run", "tests.benchmarks.throughput:section"),
