@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,19 @@ class NetworkGraph:
         2. With those valves closed (nothing passes through their node) and the segment dry,
            every pipe that was supplied before and that no feed reaches now is without supply.
         """
+        valves, feeds, isolated = self.segment(pipe)
+        after = self.supplied(blocked=valves, removed=isolated)
+        return Isolation(
+            pipe=pipe,
+            valves=tuple(sorted(valves)),
+            feeds=tuple(sorted(feeds)),
+            isolated=tuple(sorted(isolated)),
+            without_supply=tuple(sorted(self.supplied_now - after - isolated)),
+        )
+
+    def segment(self, pipe: int) -> tuple[set[int], set[int], set[int]]:
+        """Step 1 of the isolation: (valves met, feeds met, pipes walked) from `pipe`. Every
+        pipe of the segment has the same answer."""
         if pipe not in self.ends:
             raise KeyError(pipe)
         isolated, valves, feeds = {pipe}, set(), set()
@@ -154,15 +168,12 @@ class NetworkGraph:
                 if other_pipe not in isolated:
                     isolated.add(other_pipe)
                     queue.append(self.other_end(other_pipe, node))
-        before = self.supplied()
-        after = self.supplied(blocked=valves, removed=isolated)
-        return Isolation(
-            pipe=pipe,
-            valves=tuple(sorted(valves)),
-            feeds=tuple(sorted(feeds)),
-            isolated=tuple(sorted(isolated)),
-            without_supply=tuple(sorted(before - after - isolated)),
-        )
+        return valves, feeds, isolated
+
+    @cached_property
+    def supplied_now(self) -> frozenset[int]:
+        """The pipes supplied with every valve open."""
+        return frozenset(self.supplied())
 
     # --- traces ------------------------------------------------------------------------------
     def downstream(self, pipe: int) -> tuple[int, ...]:
@@ -170,11 +181,10 @@ class NetworkGraph:
         the pipe feeds. Empty when the pipe lies on a loop or is not supplied itself."""
         if pipe not in self.ends:
             raise KeyError(pipe)
-        before = self.supplied()
-        if pipe not in before:
+        if pipe not in self.supplied_now:
             return ()
         after = self.supplied(removed={pipe})
-        return tuple(sorted(before - after - {pipe}))
+        return tuple(sorted(self.supplied_now - after - {pipe}))
 
     def upstream(self, pipe: int) -> tuple[int, ...]:
         """The pipes whose removal would cut `pipe` off from every feed: the pipe depends on

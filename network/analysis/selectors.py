@@ -261,7 +261,7 @@ def pipe_trace(pipe_id: int, direction: str, *, user_details: bool, geometry: bo
     pipe = pipe_in_graph(data, pipe_id)
     graph = data.graph
     ids = graph.downstream(pipe_id) if direction == "downstream" else graph.upstream(pipe_id)
-    supplied = bool(graph.reached(graph.feeds) & set(graph.ends[pipe_id]))
+    supplied = pipe_id in graph.supplied_now
     answer = {
         "pipe": pipe,
         "direction": direction,
