@@ -36,6 +36,7 @@ TO_METRIC = Transformer.from_crs("EPSG:4326", "EPSG:4546", always_xy=True)
 
 LAYER_FIELDS = {
     "towns": (["code", "name", "parent_code"], "MultiPolygon"),
+    "roads": (["code", "name", "grade"], "LineString"),
     "water-function-zones": (["code", "name", "river", "water_body", "target_class"], "Polygon"),
     "irrigation-districts": (
         ["code", "name", "size", "effective_area_mu", "efficient_area_mu", "main_crop"],
