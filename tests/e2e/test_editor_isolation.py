@@ -1,6 +1,7 @@
 """The editor's "Isolate a burst" (模拟爆管) in Chromium: on a selected demo pipe, the valves to
 close, the isolated pipes and the pipes without supply are drawn and summed up as the API
-answers them; nothing is written; the marks go with "Clear"."""
+answers them, then its downstream and upstream traces; nothing is written; the marks go with
+"Clear"."""
 
 from __future__ import annotations
 
@@ -81,6 +82,24 @@ class EditorIsolationTests:
         page.click("#isolation-clear")
         assert not page.is_visible("#isolation")
         assert page.locator("path.isolation-valve").count() == 0
+        assert page.locator(".leaflet-editor-isolation-pane path").count() == 0
+        # The traces from the same pipe, drawn and summed up the same way.
+        for direction in ("downstream", "upstream"):
+            trace = selectors.pipe_trace(pipe.pk, direction, user_details=True, geometry=False)
+            page.click(f"#pipe-trace-{direction}")
+            page.wait_for_selector(f"#trace[data-direction='{direction}']:not([hidden])")
+            settle(page)
+            assert page.locator("#trace").get_attribute("data-count") == str(trace["count"])
+            assert page.inner_text("#trace-pipes").startswith(f"{trace['count']} ·")
+            assert page.is_visible(f"#trace-title-{direction}")
+            assert page.is_visible("#trace-users") == (direction == "downstream")
+            assert page.locator(".leaflet-editor-isolation-pane path").count() == (
+                1 if trace["count"] else 0
+            )
+            shot(page, f"trace-{direction}")
+        assert trace["count"] > 0  # the pipe hangs off the sources through bridges
+        page.click("#trace-clear")
+        assert not page.is_visible("#trace")
         assert page.locator(".leaflet-editor-isolation-pane path").count() == 0
         assert _fingerprint() == before  # reading only
         page.watch.assert_clean()
