@@ -5,10 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
 from audit.summaries import event_text
+from gisapp.admin_readonly import ReadOnlyAdmin
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Nobody adds, edits or deletes audit events through the admin; viewing needs
     audit.view_auditevent (the admin group has it) or superuser status."""
 
@@ -17,18 +18,8 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("actor", "summary", "object_id")
     date_hierarchy = "created_at"
     list_select_related = ("user",)
-    readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
     @admin.display(description=_("what happened"))
     def what(self, event: AuditEvent) -> str:
         """The event in the reader's language (the stored summary is the log's English)."""
         return event_text(event)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -7,27 +7,18 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from dataio.models import ImportJob
+from gisapp.admin_readonly import ReadOnlyAdmin
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "kind", "target", "file_name", "dry_run", "state", "created_by",
                     "page")  # fmt: skip
     list_filter = ("kind", "state", "dry_run", ("created_at", admin.DateFieldListFilter))
     search_fields = ("target", "file_name", "created_by__username")
     date_hierarchy = "created_at"
     list_select_related = ("created_by",)
-    readonly_fields = [f.name for f in ImportJob._meta.fields]
 
     @admin.display(description=_("report"))
     def page(self, job: ImportJob) -> str:
         return format_html('<a href="{}">{}</a>', reverse("dataio:job", args=[job.pk]), _("open"))
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -1,7 +1,9 @@
-"""Test helpers: writing small layer files, and fingerprints of every stored table."""
+"""Test helpers: writing small layer files, fingerprints of every stored table, waiting for a
+background worker."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -108,3 +110,13 @@ def database_fingerprint() -> dict[str, str]:
             )
             out[table] = cur.fetchone()[0]
     return out
+
+
+def wait_for(condition, seconds: float = 60.0) -> bool:
+    """Poll `condition()` every 0.1 s until it holds (True) or `seconds` pass (False)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False

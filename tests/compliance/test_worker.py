@@ -4,7 +4,6 @@ notification and the stale verdicts become fresh without any read asking for it.
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
@@ -15,17 +14,9 @@ from compliance.freshness import stale_families
 from compliance.services import indicators_seed
 from compliance.worker import listener_conninfo, worker_loop
 from layers.models import AdminArea, AreaYearStats
+from tests.helpers import wait_for
 
 YEAR = 2024
-
-
-def _wait_for(condition, seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -59,14 +50,14 @@ def test_a_committed_sql_write_wakes_the_worker_and_the_verdicts_become_fresh():
     thread = threading.Thread(target=run)
     thread.start()
     try:
-        assert _wait_for(lambda: len(passes) >= 1)  # the pass at start
+        assert wait_for(lambda: len(passes) >= 1)  # the pass at start
         with connection.cursor() as cur:  # autocommit: as a SQL fix would be made
             cur.execute(
                 "UPDATE layers_areayearstats SET population = population + 1 WHERE area_id = %s",
                 [county.pk],
             )
         assert stale_families(county, YEAR) != []  # the trigger made them stale at once
-        assert _wait_for(lambda: stale_families(county, YEAR) == [])
+        assert wait_for(lambda: stale_families(county, YEAR) == [])
         assert any((county.code, YEAR) in done for done in passes[1:])
     finally:
         stop.set()

@@ -17,15 +17,7 @@ from compliance.worker import listener_conninfo, worker_loop
 from dataio.jobs import _ProgressWriter, job_enqueue, staging_dir
 from dataio.models import ImportJob
 from layers.models import AdminArea, AreaYearStats
-
-
-def _wait_for(condition, seconds: float = 60.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
+from tests.helpers import wait_for
 
 
 @pytest.mark.django_db(transaction=True)
@@ -65,7 +57,7 @@ def test_a_queued_import_wakes_the_worker_which_runs_it(django_user_model):
             dry_run=False,
             user=user,
         )  # autocommit: committed at once, so the notification is sent
-        assert _wait_for(lambda: ImportJob.objects.get(pk=job.pk).finished)
+        assert wait_for(lambda: ImportJob.objects.get(pk=job.pk).finished)
         job.refresh_from_db()
         assert job.state == "done", job.errors
         assert job.report["created"] == 2 and job.report["rows"] == 2

@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 
 from compliance.models import Result
+from dataio.models import ImportJob
 from network.models import (
     IdempotentRequest,
     LeakRecord,
@@ -103,6 +104,10 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "registers:tasks": {"get": SIGNED_IN, "post": ADMINS},  # admins report progress
     "registers:import": {"get": ADMINS, "post": ADMINS},
     "dataio:layer-import": {"get": ADMINS, "post": ADMINS},
+    "dataio:records-import": {"get": ADMINS, "post": ADMINS},
+    "dataio:raster-import": {"get": ADMINS, "post": ADMINS},
+    "dataio:job": {"get": ADMINS, "post": ADMINS},
+    "dataio:job-progress": {"get": ADMINS},
     "editor:edit": {"get": EDITORS},
     "consumption_pages:query": R,
     "consumption_pages:users": R,
@@ -133,6 +138,7 @@ NOBODY_ADDS = {
     "network.idempotentrequest",
     "compliance.result",
     "audit.auditevent",
+    "dataio.importjob",
 }
 # Pipes and nodes are retired (an action through the network services), never hard-deleted.
 NOBODY_DELETES = {
@@ -140,6 +146,7 @@ NOBODY_DELETES = {
     "network.pipesegment",
     "network.pipenode",
     "audit.auditevent",
+    "dataio.importjob",
 }
 # Other users' stored API answers: the admin role's (superusers) only, in an app engineers see.
 ADMINS_ONLY = {"network.idempotentrequest"}
@@ -226,6 +233,11 @@ def concrete_url(name: str, route: str) -> str:
         "<int:z>": "12",
         "<int:x>": "3327",
         "<int:y>": "1762",
+        "<slug:target>": {
+            "dataio:records-import": "area-stats",
+            "dataio:raster-import": "rainfall",
+        }.get(name, "sewage-plants"),
+        "<uuid:job_id>": str(ImportJob.objects.values_list("pk", flat=True).first()),
     }
     if "node-" in name:
         values["<int:feature_id>"] = str(PipeNode.objects.values_list("pk", flat=True).first())
@@ -302,6 +314,11 @@ class PermissionMatrixTests:
     def test_matrix(self, role):
         # Every admin page gets a real object (a missing one redirects before any check).
         Token.objects.get_or_create(user=get_user_model().objects.get(username="admin"))
+        ImportJob.objects.get_or_create(
+            file_name="matrix.gpkg",
+            defaults={"kind": "layer", "target": "sewage-plants", "staged_name": "matrix.gpkg",
+                      "created_by": get_user_model().objects.get(username="admin")},
+        )  # fmt: skip
         IdempotentRequest.objects.get_or_create(
             user=get_user_model().objects.get(username="admin"),
             key="matrix",
