@@ -42,7 +42,18 @@ _HATCH_KEYS: dict[str, tuple[str, float | None, float | None]] = {
 }
 _LINE_CAPS = ("butt", "round", "square")
 
-_LAYER_KEYS = {"slug", "title_zh", "title_en", "geometry", "label_field", "rules", "legend"}
+_LAYER_KEYS = {
+    "slug",
+    "title_zh",
+    "title_en",
+    "geometry",
+    "label_field",
+    "rules",
+    "legend",
+    "verdicts",
+    "verdict_note_zh",
+    "verdict_note_en",
+}
 _LAYER_REQUIRED = ("slug", "title_zh", "title_en", "geometry", "label_field", "legend")
 # Paint keys each geometry must set on the layer itself (rules and swatches only override).
 _PAINT_REQUIRED = {
@@ -51,7 +62,7 @@ _PAINT_REQUIRED = {
     "Polygon": ("stroke_color", "stroke_width", "fill_color", "fill_opacity"),
 }
 _RULE_KEYS = {"field", "equals", "in", "min", "max", "style"}
-_LEGEND_KEYS = {"label_zh", "label_en", "swatch"}
+_LEGEND_KEYS = {"label_zh", "label_en", "when", "swatch"}
 _COMPLIANCE_KEYS = {"title_zh", "title_en", "states"}
 _STATE_REQUIRED = ("label_zh", "label_en", "stroke_color", "stroke_width", "fill_color")
 # The paint keys the defaults file sets. None for dash and hatch (left out: none), nor for
@@ -197,9 +208,53 @@ def _check_rule(rule: Any, index: int, geometry: str | None, exp: LayerExpectati
     return errors
 
 
-def _check_legend(entries: Any, geometry: str | None) -> list[str]:
+def rule_matches(rule: dict, properties: dict) -> bool:
+    """Whether a feature with these properties takes the rule's style (a missing or null
+    attribute matches no test; a range needs a number)."""
+    value = properties.get(rule["field"])
+    if value is None:
+        return False
+    if "equals" in rule:
+        return value == rule["equals"]
+    if "in" in rule:
+        return value in rule["in"]
+    if isinstance(value, bool) or not isinstance(value, NUMBER_TYPES):
+        return False
+    return ("min" not in rule or value >= rule["min"]) and (
+        "max" not in rule or value < rule["max"]
+    )
+
+
+def _check_when(when: Any, where: str, exp: LayerExpectation | None) -> list[str]:
+    """A legend entry's `when`: the attributes of a feature the swatch shows."""
+    if not isinstance(when, dict):
+        return [f'{where}: must be an object of attribute values, e.g. {{"status": "planned"}}']
+    errors = []
+    for name, value in when.items():
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            errors.append(f"{where}.{name}: {value!r} is not a text or number value")
+            continue
+        if exp is None:
+            continue
+        if name not in exp.fields:
+            errors.append(
+                f"{where}.{name}: not an attribute of the layer "
+                f"(known: {', '.join(sorted(exp.fields))})"
+            )
+            continue
+        kind, choices = exp.fields[name]
+        if choices and value not in choices:
+            errors.append(f"{where}.{name}: {value!r} is not one of {', '.join(choices)}")
+        if kind in ("int", "float") and not isinstance(value, NUMBER_TYPES):
+            errors.append(f"{where}.{name}: {value!r} is not a number, and {name!r} is numeric")
+    return errors
+
+
+def _check_legend(
+    entries: Any, geometry: str | None, exp: LayerExpectation | None = None
+) -> list[str]:
     if not isinstance(entries, list) or not entries:
-        return ["legend: must be a non-empty list of {label_zh, label_en, swatch}"]
+        return ["legend: must be a non-empty list of {label_zh, label_en, when}"]
     errors = []
     for index, entry in enumerate(entries):
         where = f"legend[{index}]"
@@ -209,6 +264,11 @@ def _check_legend(entries: Any, geometry: str | None) -> list[str]:
         errors += _unknown(entry, _LEGEND_KEYS, where)
         errors += _missing(entry, ("label_zh", "label_en"), where)
         errors += _check_labels(entry, where)
+        if "when" in entry and "swatch" in entry:
+            errors.append(f"{where}: give either 'when' (drawn by the rules) or 'swatch', not both")
+        if "when" in entry:
+            errors += _check_when(entry["when"], f"{where}.when", exp)
+            continue
         swatch = entry.get("swatch", {})
         if not isinstance(swatch, dict):
             errors.append(f"{where}.swatch: must be an object of paint keys")
@@ -216,6 +276,35 @@ def _check_legend(entries: Any, geometry: str | None) -> list[str]:
         errors += _unknown(swatch, set(PAINT_KEYS), f"{where}.swatch")
         errors += _check_paint(swatch, f"{where}.swatch", geometry)
     return errors
+
+
+def _check_legend_covers_rules(rules: list, entries: list) -> list[str]:
+    """With `when` entries the legend is drawn by the rules themselves: every rule must show
+    in some entry (or the map draws a look the legend never explains), and every entry with
+    attributes must take some rule (or its swatch is the layer's plain look under a class
+    name)."""
+    whens = [e["when"] for e in entries if isinstance(e, dict) and isinstance(e.get("when"), dict)]
+    if not whens:
+        return []
+    good = [r for r in rules if isinstance(r, dict) and "field" in r and "style" in r]
+    errors = [
+        f"rules[{index}]: no legend entry shows it; add an entry whose 'when' matches "
+        f"({rule['field']!r})"
+        for index, rule in enumerate(good)
+        if not any(_safe_match(rule, when) for when in whens)
+    ]
+    for index, entry in enumerate(entries):
+        when = entry.get("when") if isinstance(entry, dict) else None
+        if isinstance(when, dict) and when and not any(_safe_match(r, when) for r in good):
+            errors.append(f"legend[{index}].when: matches no rule, so it shows the plain look")
+    return errors
+
+
+def _safe_match(rule: dict, properties: dict) -> bool:
+    try:
+        return rule_matches(rule, properties)
+    except (KeyError, TypeError):  # a malformed rule, reported by _check_rule
+        return False
 
 
 def _check_labels(data: dict, where: str, keys=("label_zh", "label_en")) -> list[str]:
@@ -266,8 +355,16 @@ def validate_style(
     else:
         for index, rule in enumerate(rules):
             errors += _check_rule(rule, index, geometry, expect)
+    if "verdicts" in data and not isinstance(data["verdicts"], bool):
+        errors.append(f"verdicts: {data['verdicts']!r} is not true or false")
+    notes = ("verdict_note_zh", "verdict_note_en")
+    errors += _check_labels(data, "", notes)
+    if any(key in data for key in notes) and not data.get("verdicts"):
+        errors.append("verdict_note_zh/verdict_note_en: only for a layer drawn by verdict")
     if "legend" in data:
-        errors += _check_legend(data["legend"], geometry)
+        errors += _check_legend(data["legend"], geometry, expect)
+        if isinstance(rules, list) and isinstance(data["legend"], list):
+            errors += _check_legend_covers_rules(rules, data["legend"])
     return [f"{name}: {error}" for error in errors]
 
 

@@ -18,13 +18,27 @@ Layer file (`styles/<slug>.json`)::
         {"field": "diameter_mm", "min": 300, "style": {"stroke_width": 4}},
         {"field": "status", "equals": "planned", "style": {"dash": "6 4"}}
       ],
-      "legend": [                           # swatch: paint keys over the layer's base paint
-        {"label_zh": "DN ≥ 300", "label_en": "DN ≥ 300", "swatch": {"stroke_width": 4}}
+      "verdicts": true,                     # drawn in its verdict's look (compliance.json)
+      "verdict_note_zh": "…", "verdict_note_en": "…",  # optional: whose verdict the colour is
+      "legend": [                           # when: the attributes of the feature shown
+        {"label_zh": "DN ≥ 300", "label_en": "DN ≥ 300", "when": {"diameter_mm": 300}}
       ]
     }
 
 A rule names an attribute (`field`) and one test: `equals` (a value), `in` (a list of values)
 or a range `min` (inclusive) / `max` (exclusive), with a `style` of paint keys.
+
+A legend entry's swatch is drawn by the rules themselves, as a feature with the attributes of
+its `when` (`{}`: the plain look), by the same function that draws the map's features
+(`feature_paint` here, `featureLook` in gisapp/static/gisapp/styles.js), so legend and map
+cannot drift apart. Every rule must show in some entry and every entry must take a rule. An
+older entry may instead give `swatch`, paint keys over the layer's base paint.
+
+`verdicts` (default false): the map draws the layer's features in the look of their verdict
+(compliance.json: 达标 / 不达标 / 无数据; a feature without one counts as no data) over their
+own paint, and its legend shows those states, then the own classes the verdict leaves visible.
+It must be true exactly for the layers the compliance app judges
+(tests/layers/test_legend_looks.py).
 
 Compliance file (`styles/compliance.json`)::
 
@@ -67,12 +81,12 @@ from layers.style_files import (
     DEFAULT_KEYS,
     DEFAULTS_FILE,
     GEOMETRIES,
-    NUMBER_TYPES,
     PAINT_KEYS,
     STATES,
     LayerExpectation,
     StyleError,
     load_style,
+    rule_matches,
     validate_compliance_style,
     validate_defaults,
     validate_file,
@@ -132,24 +146,11 @@ def base_paint(style: dict) -> dict:
     return {key: value for key, value in style.items() if key in PAINT_KEYS}
 
 
-def _rule_matches(rule: dict, properties: dict) -> bool:
-    value = properties.get(rule["field"])
-    if "equals" in rule:
-        return value == rule["equals"]
-    if "in" in rule:
-        return value in rule["in"]
-    if isinstance(value, bool) or not isinstance(value, NUMBER_TYPES):
-        return False
-    return ("min" not in rule or value >= rule["min"]) and (
-        "max" not in rule or value < rule["max"]
-    )
-
-
 def feature_paint(style: dict, properties: dict) -> dict:
     """A feature's paint: the layer's base paint with every matching rule applied in order."""
     paint = base_paint(style)
     for rule in style.get("rules", []):
-        if _rule_matches(rule, properties):
+        if rule_matches(rule, properties):
             paint.update(rule["style"])
     return paint
 
@@ -160,13 +161,17 @@ def state_paint(compliance: dict, status: str) -> dict:
 
 
 def legend_entries(style: dict) -> list[dict]:
-    """The legend: label_zh, label_en and the full paint of each swatch."""
+    """The legend: label_zh, label_en and the full paint of each swatch. An entry with `when`
+    is painted by `feature_paint` on those attributes, as the map paints such a feature; an
+    older `swatch` entry is its paint keys over the layer's base paint."""
     base = base_paint(style)
     return [
         {
             "label_zh": entry["label_zh"],
             "label_en": entry["label_en"],
-            "paint": {**base, **entry.get("swatch", {})},
+            "paint": feature_paint(style, entry["when"])
+            if "when" in entry
+            else {**base, **entry.get("swatch", {})},
         }
         for entry in style["legend"]
     ]

@@ -6,7 +6,8 @@ import { el } from "./dom.js";
 import { metaContent, onMapInit, readConfig, translator } from "./page.js";
 import { placeNamesLayer, zoomLevelControl } from "./place-names.js";
 import { initRasters, rasterPopup } from "./rasters.js";
-import { installPatterns, legendBlock, leafletStyle, loadStyles as readStyles, withStatus } from "./styles.js";
+import { featureLook, installPatterns, legendBlock, legendRows, loadStyles as readStyles, sameLegend, verdictOf }
+  from "./styles.js";
 import { expose } from "./test-hook.js";
 import "./vectorgrid-shim.js";
 
@@ -19,7 +20,6 @@ const state = {
   geojson: {},    // slug -> {data, layer}
   tiles: {},      // slug -> VectorGrid layer
   overlays: {},   // title -> layer (for the switcher)
-  judged: null,   // slug -> true for the layers some indicator judges (null until loaded)
 };
 
 const t = translator(config.labels);
@@ -33,30 +33,19 @@ function loadStyles() {
   });
 }
 
-/* The layers some indicator judges: the others (the roads, context) keep their own look, and
-   "only failures" leaves them on the map. */
-function loadJudged() {
-  return getJSON(config.urls.api + "compliance/indicators/").then(function (data) {
-    state.judged = {};
-    data.results.forEach(function (i) { state.judged[i.layer] = true; });
-  });
-}
-
+/* The layers drawn by verdict: those whose style file says so ("verdicts": true, kept equal
+   to what the compliance app judges by tests/layers/test_legend_looks.py). The others (the
+   roads, the nodes: context) keep their own look, and "only failures" leaves them on the map. */
 function judged(slug) {
-  return !state.judged || state.judged[slug] === true;
+  return Boolean(state.styles[slug] && state.styles[slug].verdicts);
 }
 
-function statusOf(props) {
-  if (props.compliance && props.compliance.status) { return props.compliance.status; }
-  return props.status || null;
-}
+function statusOf(props) { return verdictOf(props); }
 
+/* The feature's look: the one function that also draws the legend (styles.js featureLook). */
 function featureStyle(slug, props) {
-  var base = leafletStyle(state.styles[slug], props);
+  var base = featureLook(state.styles[slug], state.styles.compliance, props);
   var status = statusOf(props);
-  if (status && state.styles.compliance && judged(slug)) {
-    base = withStatus(base, state.styles.compliance, status);
-  }
   if (state.onlyFailures && slug === "towns" && status !== "non_compliant") {
     base = Object.assign({}, base, { fill: false, fillOpacity: 0 });  // the frame only
   }
@@ -64,8 +53,8 @@ function featureStyle(slug, props) {
 }
 
 /* "Only failures" hides what passes, except the towns (they stay as the county's frame) and
-   the small layers no indicator judges (the roads: orientation); the tiled network too has
-   no verdict, and stays hidden as before. */
+   the small layers not drawn by verdict (the roads: orientation); of the tiled layers only
+   the failing features stay. */
 function visible(props, slug) {
   var context = !judged(slug) && !state.tiles[slug];
   return !state.onlyFailures || slug === "towns" || context || statusOf(props) === "non_compliant";
@@ -312,17 +301,33 @@ function updateLinks() {
 }
 
 /* ---- legend -------------------------------------------------------------------------- */
+/* One block per layer shown, in the layers' order, its rows made by the function that draws
+   the features (styles.js legendRows → featureLook); layers whose legends read the same (the
+   zones under their verdicts) share one block, titled with all their names. */
 function renderLegend() {
   var box = document.getElementById("legend");
   box.textContent = "";
+  var blocks = [];
   config.layers.forEach(function (spec) {
     var layer = state.geojson[spec.slug] ? state.geojson[spec.slug].layer : state.tiles[spec.slug];
-    if (!layer || !state.map.hasLayer(layer)) { return; }
-    box.appendChild(legendBlock(state.styles[spec.slug], spec.title, config.lang));
+    if (!layer || !state.map.hasLayer(layer) || !state.styles[spec.slug]) { return; }
+    if (spec.tiled && state.map.getZoom() < spec.min_zoom) { return; }  // not drawn yet: greyed in the switcher
+    var rows = legendRows(state.styles[spec.slug], state.styles.compliance, config.lang);
+    var same = blocks.filter(function (b) {
+      return b.geometry === spec.geometry_type && sameLegend(b.rows, rows);
+    })[0];
+    if (same) { same.titles.push(spec.title); same.slugs.push(spec.slug); return; }
+    blocks.push({ slug: spec.slug, slugs: [spec.slug], titles: [spec.title], rows: rows,
+      geometry: spec.geometry_type });
   });
-  if (state.styles.compliance) {
-    box.appendChild(legendBlock(state.styles.compliance, t("verdicts"), config.lang));
-  }
+  var separator = config.lang && config.lang.indexOf("en") === 0 ? ", " : "、";
+  blocks.forEach(function (b) {
+    var block = legendBlock(state.styles[b.slug], b.titles.join(separator), config.lang,
+      state.styles.compliance, b.rows);
+    block.setAttribute("data-layers", b.slugs.join(" "));
+    box.appendChild(block);
+  });
+  box.hidden = blocks.length === 0;
 }
 
 /* ---- search -------------------------------------------------------------------------- */
@@ -359,7 +364,7 @@ function init(map) {
   zoomLevelControl(map, t("zoom_level"));
   var b = config.county_bbox;
   map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
-  Promise.all([loadStyles(), loadJudged()]).then(function () {
+  loadStyles().then(function () {
     installPatterns(state.styles.compliance || {});
     config.layers.forEach(function (spec) { if (spec.tiled) { tileLayer(spec); } });
     return Promise.all(config.layers.filter(function (s) { return !s.tiled; }).map(loadGeoJSON));
@@ -373,7 +378,7 @@ function init(map) {
     var names = placeNamesLayer(map, config.placeNames).addTo(map);
     state.overlays[t("place_names")] = names;
     switcher.addOverlay(names, t("place_names"));
-    map.on("overlayadd overlayremove", renderLegend);
+    map.on("overlayadd overlayremove zoomend", renderLegend);
     renderLegend();
     document.body.setAttribute("data-map-ready", "1");
   }).catch(function (err) { console.warn(err); });

@@ -66,22 +66,22 @@ function toLeaflet(p, geometry) {
   return o;
 }
 
-/* Leaflet path options for one feature: base style, then the thematic rules. Vector tiles
-   carry a pipe's own status as `pipe_status` (their `status` is the verdict). */
-export function leafletStyle(style, props) {
-  if (!style) { return {}; }
-  let own = props;
-  if ("pipe_status" in props) { own = Object.assign({}, props, { status: props.pipe_status }); }
-  const options = toLeaflet(paint(style, own), style.geometry);
-  options.geometry = style.geometry;
-  return options;
+/* The verdict a feature carries: `compliance.status` on the layers API's GeoJSON, `status` on
+   the vector tiles (whose pipes carry their own status as `pipe_status`). */
+export function verdictOf(props) {
+  if (props.compliance) { return props.compliance.status || null; }
+  return props.status || null;
+}
+
+function ownProps(props) {
+  if ("pipe_status" in props) { return Object.assign({}, props, { status: props.pipe_status }); }
+  return props;
 }
 
 /* The verdict's look on top of the base: colour AND dash/weight (and a hatch pattern for
    failing polygons), so that the state never rests on colour alone. */
-export function withStatus(options, compliance, status) {
-  const look = compliance.states && compliance.states[status];
-  if (!look) { return options; }
+function withStatus(options, compliance, status) {
+  const look = compliance.states[status];
   const o = Object.assign({}, options);
   o.color = look.stroke_color || o.color;
   if (look.dash) { o.dashArray = look.dash; }
@@ -98,6 +98,32 @@ export function withStatus(options, compliance, status) {
     o.radius = (o.radius || paintDefaults().radius) + 3;
   }
   return o;
+}
+
+function judged(style, compliance) {
+  return Boolean(style && style.verdicts && compliance && compliance.states);
+}
+
+/* THE look of a feature, for the map and for the legend alike: the layer's paint with its
+   rules applied to the feature's own attributes (`own`), then, on a layer drawn by verdict
+   (style.verdicts), the look of its verdict; a feature without one shows as no data. */
+function look(style, compliance, own, verdict) {
+  const options = toLeaflet(paint(style, own), style.geometry);
+  options.geometry = style.geometry;
+  if (!judged(style, compliance)) { return options; }
+  const status = verdict in compliance.states ? verdict : "no_data";
+  return withStatus(options, compliance, status);
+}
+
+/* Leaflet path options for one feature of the map (compliance: styles/compliance.json). */
+export function featureLook(style, compliance, props) {
+  if (!style) { return {}; }
+  return look(style, compliance, ownProps(props), verdictOf(props));
+}
+
+/* The feature's own look, without verdicts (the network editor). */
+export function leafletStyle(style, props) {
+  return featureLook(style, null, props);
 }
 
 function svgNode(tag, attrs) {
@@ -128,9 +154,9 @@ export function installPatterns(compliance) {
   document.body.appendChild(svg);
 }
 
-function swatch(p, geometry) {
-  const svg = svgNode("svg", { width: 28, height: 16 });
-  const o = toLeaflet(p, geometry);
+/* A legend swatch drawn with the Leaflet options the map draws the features with. */
+function swatch(o, geometry) {
+  const svg = svgNode("svg", { width: 28, height: 16, "aria-hidden": "true" });
   let shape;
   if (geometry === "LineString") {
     shape = svgNode("line", { x1: 2, y1: 8, x2: 26, y2: 8 });
@@ -141,33 +167,98 @@ function swatch(p, geometry) {
   }
   shape.setAttribute("stroke", o.color);
   shape.setAttribute("stroke-width", String(Math.min(o.weight, 5)));
+  shape.setAttribute("stroke-opacity", String(o.opacity));
   if (o.dashArray) { shape.setAttribute("stroke-dasharray", o.dashArray); }
-  shape.setAttribute("fill", geometry === "LineString" ? "none" : (p.hatch ? "url(#hatch-non_compliant)" : o.fillColor));
-  if (geometry !== "LineString" && !p.hatch) { shape.setAttribute("fill-opacity", String(o.fillOpacity)); }
+  if (o.lineCap) { shape.setAttribute("stroke-linecap", o.lineCap); }
+  shape.setAttribute("fill", geometry === "LineString" ? "none" : o.fillColor);
+  if (geometry !== "LineString") { shape.setAttribute("fill-opacity", String(o.fillOpacity)); }
   svg.appendChild(shape);
   return svg;
 }
 
 function label(entry, lang) { return lang && lang.indexOf("en") === 0 ? entry.label_en : entry.label_zh; }
 
-/* A legend block: the layer's own entries, or the verdict states for compliance.json. */
-export function legendBlock(style, title, lang) {
+const LOOK_KEYS = ["color", "weight", "opacity", "dashArray", "lineCap", "fillColor", "fillOpacity", "radius"];
+
+function sameLook(a, b) { return LOOK_KEYS.every((k) => a[k] === b[k]); }
+
+/* The legend of a layer, as rows {kind: "verdict" | "class", label, look}: each look made by
+   look(), the function that draws the map's features, on the attributes of the entry's
+   `when` (or, for an older entry, its `swatch` paint). On a layer drawn by verdict the rows
+   are the verdict states, then the layer's own classes still visible under a verdict (drawn
+   as under the first state): a group of entries on the same attributes whose looks all equal
+   the plain look (the verdict paints over them, e.g. a polygon's fill) is left out. */
+export function legendRows(style, compliance, lang) {
+  if (!style) { return []; }
+  const verdicts = judged(style, compliance) ? Object.keys(compliance.states) : [];
+  const rows = verdicts.map((status) => ({ kind: "verdict", status: status,
+    label: label(compliance.states[status], lang), look: look(style, compliance, {}, status) }));
+  const shown = verdicts[0] || null;
+  const plain = look(style, compliance, {}, shown);
+  const groups = {};
+  const classes = (style.legend || []).map((entry) => {
+    let own;
+    if (entry.when) {
+      own = look(style, compliance, entry.when, shown);
+    } else {
+      own = toLeaflet(Object.assign(paint(style, {}), entry.swatch || {}), style.geometry);
+      own.geometry = style.geometry;
+      if (verdicts.length) { own = withStatus(own, compliance, shown); }
+    }
+    const group = Object.keys(entry.when || entry.swatch || {}).sort().join(",");
+    (groups[group] = groups[group] || []).push(own);
+    return { kind: "class", group: group, label: label(entry, lang), look: own };
+  });
+  const hidden = (row) => verdicts.length > 0 && groups[row.group].every((o) => sameLook(o, plain));
+  return rows.concat(classes.filter((row) => !hidden(row)));
+}
+
+/* Whether two layers' legends read the same (then the map shows them as one block). */
+export function sameLegend(a, b) {
+  return a.length === b.length && a.every((row, i) => row.label === b[i].label &&
+    row.kind === b[i].kind && sameLook(row.look, b[i].look));
+}
+
+/* A legend block: a title, the verdict states on one line, then the classes (two columns when
+   there are more than three). `rows` from legendRows(). */
+export function legendBlock(style, title, lang, compliance, rows) {
   const block = document.createElement("div");
+  block.className = "legend-block";
   const head = document.createElement("h4");
   head.textContent = title;
   block.appendChild(head);
-  if (!style) { return block; }
-  const entries = style.legend || Object.keys(style.states || {}).map((k) =>
-    Object.assign({ swatch: style.states[k], geometry: "Polygon" }, style.states[k]));
-  entries.forEach((entry) => {
-    const row = document.createElement("div");
-    row.className = "row";
-    const base = style.legend ? Object.assign(paint(style, {}), entry.swatch) : entry.swatch;
-    row.appendChild(swatch(base, entry.geometry || style.geometry));
+  const all = rows || legendRows(style, compliance, lang);
+  const geometry = style ? style.geometry : "Polygon";
+  const verdicts = all.filter((r) => r.kind === "verdict");
+  const classes = all.filter((r) => r.kind === "class");
+  const place = (parent, row) => {
+    const item = document.createElement("span");
+    item.className = "row";
+    item.setAttribute("data-kind", row.kind);
+    if (row.status) { item.setAttribute("data-status", row.status); }
+    item.appendChild(swatch(row.look, geometry));
     const text = document.createElement("span");
-    text.textContent = label(entry, lang);
-    row.appendChild(text);
-    block.appendChild(row);
-  });
+    text.textContent = row.label;
+    item.appendChild(text);
+    parent.appendChild(item);
+  };
+  if (verdicts.length && style[lang && lang.indexOf("en") === 0 ? "verdict_note_en" : "verdict_note_zh"]) {
+    const note = document.createElement("p");
+    note.className = "note";
+    note.textContent = style[lang && lang.indexOf("en") === 0 ? "verdict_note_en" : "verdict_note_zh"];
+    block.appendChild(note);
+  }
+  if (verdicts.length) {
+    const line = document.createElement("div");
+    line.className = "verdicts";
+    verdicts.forEach((row) => place(line, row));
+    block.appendChild(line);
+  }
+  if (classes.length) {
+    const list = document.createElement("div");
+    list.className = classes.length > 3 ? "classes two" : "classes";
+    classes.forEach((row) => place(list, row));
+    block.appendChild(list);
+  }
   return block;
 }
