@@ -9,10 +9,12 @@ import re
 
 from django.db import connection
 
+from layers.models.roads import RoadGrade
+
 # kind -> (smallest zoom shown, priority: lower wins a place when labels collide)
 KINDS = {"county": (0, 0), "town": (9, 1), "river": (10, 2), "reservoir": (11, 3), "road": (11, 4)}
-# Among road labels the higher grade keeps its place (layers.models.roads.RoadGrade order).
-ROAD_GRADE_RANK = {"expressway": 0, "national": 1, "provincial": 2, "county": 3}
+# Among road labels the higher grade keeps its place (RoadGrade lists them highest first).
+ROAD_GRADE_RANK = {grade: rank for rank, grade in enumerate(RoadGrade.values)}
 # The county's name only while the whole county is in view.
 COUNTY_MAX_ZOOM = 10
 # A road's label goes on the point of its longest piece nearest the middle (of the fractions

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(blank=True, max_length=200, verbose_name='name')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('grade', models.CharField(choices=[('expressway', 'expressway'), ('national', 'national road'), ('provincial', 'provincial road'), ('county', 'county road')], help_text='administrative grade of the road (国道, 省道, 县道) or expressway', max_length=12, verbose_name='grade')),
+                ('grade', models.CharField(choices=[('expressway', 'expressway'), ('national', 'national road'), ('provincial', 'provincial road'), ('county', 'county road')], help_text="expressway, or the road's administrative grade (national, provincial, county)", max_length=12, verbose_name='grade')),
                 ('geom', django.contrib.gis.db.models.fields.LineStringField(srid=4326, verbose_name='route')),
             ],
             options={

@@ -28,7 +28,9 @@ class Road(LayerFeature):
         _("grade"),
         max_length=12,
         choices=Grade.choices,
-        help_text=_("administrative grade of the road (国道, 省道, 县道) or expressway"),
+        help_text=_(
+            "expressway, or the road's administrative grade (national, provincial, county)"
+        ),
     )
     geom = models.LineStringField(_("route"), srid=4326, spatial_index=True)
 

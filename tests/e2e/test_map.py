@@ -34,7 +34,7 @@ class OfficialMapTests:
     def test_layers_failures_popup_year_and_filter(self, page, site):
         open_map(page, site)
         switcher = page.locator(".leaflet-control-layers-overlays label")
-        assert switcher.count() == 9  # the 8 layers, then the place names
+        assert switcher.count() == 10  # the 9 layers, then the place names
         assert switcher.last.inner_text().strip() == "地名"
         styles = json.loads(
             page.evaluate("JSON.stringify(window.__lianzhouTest.map.styles.compliance)")
@@ -148,4 +148,32 @@ class MapLayoutTests:
         )
         assert switcher[3] <= rasters[1]
         page.screenshot(path=str(ARTIFACTS / f"map-layout-{size[0]}.png"))
+        page.watch.assert_clean()
+
+
+class RoadLabelTests:
+    def test_road_names_from_zoom_11_and_roads_in_their_own_look(self, page, site):
+        """The roads are drawn in their grade's colour (styles/roads.json: expressways
+        #c96f00), not the no-data grey of a judged feature without verdicts. Their names wait
+        for zoom 11; at zoom 12 over 连州镇 the G4W2 expressway's name is on screen in its box,
+        number first, and no shown name covers another."""
+        open_map(page, site)
+        assert page.evaluate(FEATURE_JS, ["roads", "G55"])["stroke"] == "#c96f00"
+        assert page.evaluate("window.__lianzhouTest.map.map.getZoom()") < 11
+        assert page.locator(".place-road.place-shown").count() == 0
+        page.evaluate("window.__lianzhouTest.map.map.setView([24.76, 112.38], 12)")
+        page.wait_for_selector(".place-road.place-shown span")
+        label = page.locator(".place-road.road-expressway.place-shown span", has_text="许广高速")
+        assert label.inner_text() == "G4W2 许广高速" and label.is_visible()
+        box, frame = label.bounding_box(), page.evaluate(BOX_JS, "#map")
+        assert frame[0] <= box["x"] and box["x"] + box["width"] <= frame[2]
+        assert frame[1] <= box["y"] and box["y"] + box["height"] <= frame[3]
+        boxes = page.evaluate(
+            "[...document.querySelectorAll('.place-name.place-shown span')].map(e => {"
+            " const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"
+        )
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1 :]:
+                assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+        page.screenshot(path=str(ARTIFACTS / "map-road-names.png"))
         page.watch.assert_clean()

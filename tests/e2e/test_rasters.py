@@ -19,9 +19,9 @@ class RasterMapTests:
     def test_elevation_overlay_and_value_on_click(self, page, site):
         open_map(page, site)
         page.wait_for_selector("body[data-rasters-ready='1']", state="attached")
-        # The vector layer switcher keeps its eight layers and the place names; rasters have
+        # The vector layer switcher keeps its nine layers and the place names; rasters have
         # their own control: the hillshade basemap (on) and the three rasters.
-        assert page.locator(".leaflet-control-layers-overlays label").count() == 9
+        assert page.locator(".leaflet-control-layers-overlays label").count() == 10
         assert page.locator(".raster-control input[type=checkbox]").count() == 4
         assert page.is_checked("#raster-hillshade")
 
