@@ -242,11 +242,9 @@ export function legendBlock(style, title, lang, compliance, rows) {
     item.appendChild(text);
     parent.appendChild(item);
   };
-  if (verdicts.length && style[lang && lang.indexOf("en") === 0 ? "verdict_note_en" : "verdict_note_zh"]) {
-    const note = document.createElement("p");
-    note.className = "note";
-    note.textContent = style[lang && lang.indexOf("en") === 0 ? "verdict_note_en" : "verdict_note_zh"];
-    block.appendChild(note);
+  const note = verdicts.length ? label({ label_zh: style.verdict_note_zh, label_en: style.verdict_note_en }, lang) : "";
+  if (note) {  // whose verdict the colour is, where it is not the feature's own (the pipes)
+    block.appendChild(Object.assign(document.createElement("p"), { className: "note", textContent: note }));
   }
   if (verdicts.length) {
     const line = document.createElement("div");
