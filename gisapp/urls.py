@@ -38,6 +38,7 @@ urlpatterns = [
     path("network/", include("gisapp.editor.urls")),
     path("consumption/", include("gisapp.consumption.urls")),
     path("api/v1/consumption/", include("consumption.urls")),
+    path("", include("ogcapi.urls")),  # OGC API – Features at /ogcapi
     path("tiles/<slug:slug>/<int:z>/<int:x>/<int:y>.pbf", TileApi.as_view(), name="tile"),
     path("rasters/<slug:slug>/overlay.png", RasterOverlayView.as_view(), name="raster-overlay"),
     path(

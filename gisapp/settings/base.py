@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "dataio",
     "compliance",
     "registers",
+    "ogcapi",
     "gisapp",
 ]
 
