@@ -83,8 +83,9 @@ ROADS: tuple[RoadSpec, ...] = (
     RoadSpec("X803", "县道X803", "county", (_town("星子"), _town("瑶安"))),
 )
 
-# Where a road leaves the county it stops within this distance of the boundary (and at least
-# half of it inside), as an import accepts lines inside the county only.
+# Where a road leaves the county it stops short of the boundary, searched in steps of this
+# length: every road keeps half of it (150 m) inside, and ends within two of it (600 m) of the
+# boundary. An import accepts lines inside the county only.
 EDGE_INSET_M = 300.0
 _STEP_M = 250.0  # vertex spacing of the generated lines
 # A leg between two waypoints bends sideways by up to this share of its length (a smooth
