@@ -39,7 +39,6 @@ from demo.common import (
 from demo.manifest import build_manifest, water_use_caps
 from demo.network import Network, build_network, lonlat_lines
 from demo.rasters import write_rasters
-from demo.roads import build_roads
 from demo.records import (
     AREA_STATS_HEADER,
     BALANCE_HEADER,
@@ -56,6 +55,7 @@ from demo.records import (
     plant_points,
     quality_rows,
 )
+from demo.roads import build_roads
 from demo.towns import SupplyZone, build_supply_zones, build_towns
 from demo.users import assign_carriers, assign_plans, build_users, write_consumption
 from demo.water import build_water_layers
