@@ -16,6 +16,7 @@ from consumption.models import Consumption, WaterUser
 from consumption.params import GROUP_KEYS, QueryError
 from consumption.sql import ZONE_KINDS
 from layers.models import AdminArea, IrrigationDistrict
+from layers.place_names import place_names
 from layers.selectors import county_find
 from network.models import SupplyZone
 
@@ -79,6 +80,7 @@ def page_labels() -> dict[str, str]:
     """Labels the page's script shows, translated on the server."""
     return {
         "no_results": _("No consumption for this query."),
+        "zoom_level": _("Zoom level"),
         "monthly_totals": _("Monthly totals"),
         "this_period": _("This period"),
         "same_period_last_year": _("Same period last year"),
@@ -142,6 +144,7 @@ class ConsumptionQueryView(ConsumptionViewerMixin, TemplateView):
                 "measures": measures,
                 "sectors": {k: str(v) for k, v in WaterUser.Sector.choices},
                 "labels": page_labels(),
+                "placeNames": place_names(),
                 "urls": {
                     "api": "/api/v1/consumption/",
                     "area": "/api/v1/consumption/area/",

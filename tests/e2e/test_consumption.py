@@ -59,6 +59,10 @@ class PlannerConsumptionTests:
         login(page, site.url, "planner", DEMO_ACCOUNTS["planner"][1])
         page.goto(f"{site.url}/consumption/")
         wait_ready(page, 1)
+        # The choropleth names its towns (no basemap needed to know where one is).
+        page.wait_for_selector(".place-town.place-shown span")
+        towns = page.locator(".place-town.place-shown").all_inner_texts()
+        assert "连州镇" in towns and len(towns) >= 6, towns
         page.select_option("#zone-type", "town")
         page.fill("#start", "2024-01")
         page.fill("#end", "2024-12")

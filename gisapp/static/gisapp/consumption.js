@@ -4,6 +4,7 @@
 import { getJSON, postJSON, query } from "./api.js";
 import { el } from "./dom.js";
 import { onMapInit, readConfig, translator } from "./page.js";
+import { placeNamesLayer, zoomLevelControl } from "./place-names.js";
 import { expose } from "./test-hook.js";
 
 const config = readConfig("consumption-config");
@@ -301,6 +302,8 @@ function init(map) {
   state.map = map;
   var b = config.county_bbox;
   map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
+  placeNamesLayer(map, config.placeNames).addTo(map);  // the towns' names over the choropleth
+  zoomLevelControl(map, t("zoom_level"));
   map.pm.setLang((config.lang || "").indexOf("zh") === 0 ? "zh" : "en");
   map.pm.addControls({ position: "topleft", drawMarker: false, drawCircleMarker: false,
     drawPolyline: false, drawCircle: false, drawText: false, cutPolygon: false, rotateMode: false,
