@@ -180,14 +180,23 @@ def _with_crs(response: HttpResponse, crs: OgcCrs) -> HttpResponse:
 class ItemsApi(OgcApiView):
     """GET a page of features; POST a new one (pipes and pipe nodes, engineers)."""
 
+    write_methods = ("POST",)
+
     @property
     def allowed_methods(self):
+        """GET, HEAD, OPTIONS, and the writes once the user is known to be an editor of a
+        writable collection (DRF reads this before authenticating: never authenticate here)."""
         methods = ["GET", "HEAD", "OPTIONS"]
         slug = getattr(self, "kwargs", {}).get("collection_id")
-        user = getattr(getattr(self, "request", None), "user", None)
+        user = getattr(getattr(self, "request", None), "_user", None)
         if slug in WRITABLE and user is not None and user.has_perm("network.change_pipesegment"):
-            methods.append("POST")
+            methods += self.write_methods
         return methods
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Allow"] = ", ".join(self.allowed_methods)  # now that the user is known
+        return response
 
     def get(self, request, collection_id: str):
         spec = self.collection(collection_id)
@@ -295,18 +304,11 @@ class ItemsApi(OgcApiView):
 class ItemApi(ItemsApi):
     """GET one feature (ETag: its version for pipes and nodes); PUT, PATCH, DELETE."""
 
-    @property
-    def allowed_methods(self):
-        methods = ["GET", "HEAD", "OPTIONS"]
-        slug = getattr(self, "kwargs", {}).get("collection_id")
-        user = getattr(getattr(self, "request", None), "user", None)
-        if slug in WRITABLE and user is not None and user.has_perm("network.change_pipesegment"):
-            # PATCH is served as well (If-Match or properties.version required), but not
-            # advertised: clients that find methods by OPTIONS (QGIS) would send merge
-            # patches without the version they read; with PUT they send the whole feature,
-            # its version included (docs/ogcapi.md).
-            methods += ["PUT", "DELETE"]
-        return methods
+    # PATCH is served as well (If-Match or properties.version required), but not advertised:
+    # clients that find the methods by OPTIONS (QGIS) would send merge patches without the
+    # version they read; with PUT they send the whole feature, its version included
+    # (docs/ogcapi.md).
+    write_methods = ("PUT", "DELETE")
 
     def get(self, request, collection_id: str, feature_id: str):
         spec = self.collection(collection_id)
