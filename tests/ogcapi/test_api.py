@@ -64,6 +64,27 @@ class DocumentTests:
         ]
         assert "material" in names  # the queryables as parameters (QGIS reads them)
 
+    def test_openapi_references_resolve(self, reader):
+        doc = reader.get(BASE + "/api").json()
+        refs = []
+
+        def walk(node):
+            if isinstance(node, dict):
+                refs.extend(v for k, v in node.items() if k == "$ref")
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+
+        walk(doc)
+        assert refs
+        for ref in refs:
+            target = doc
+            for part in ref.removeprefix("#/").split("/"):
+                target = target[part]
+            assert isinstance(target, dict)
+
     def test_anonymous_gets_401_asking_for_a_token(self, client):
         response = client.get(BASE + "/collections")
         assert response.status_code == 401
