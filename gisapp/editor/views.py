@@ -73,9 +73,14 @@ class NetworkEditView(PermissionRequiredMixin, TemplateView):
                 "towns": reverse("layers:feature-list", kwargs={"slug": "towns"})
                 if can_view_layer(user, "towns")
                 else None,
+                "roads": reverse("layers:feature-list", kwargs={"slug": "roads"})
+                if can_view_layer(user, "roads")
+                else None,
                 "tiles": "/tiles/",
             },
-            "styleUrls": {slug: static(f"styles/{slug}.json") for slug in ("pipes", "pipe-nodes")},
+            "styleUrls": {
+                slug: static(f"styles/{slug}.json") for slug in ("pipes", "pipe-nodes", "roads")
+            },
             "choices": {
                 "material": _choices(PipeSegment.Material.choices),
                 "status": _choices(PipeSegment.Status.choices),

@@ -67,6 +67,7 @@ NetworkApi.prototype = {
   },
   search: function (term) { return getJSON(this.urls.search, { q: term }); },
   towns: function () { return getJSON(this.urls.towns, { page_size: 500 }); },
+  roads: function () { return getJSON(this.urls.roads, { page_size: 500 }); },
   validate: function (bbox) { return getJSON(this.urls.validate, { bbox: bbox.join(",") }); },
 };
 

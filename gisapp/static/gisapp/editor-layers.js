@@ -40,14 +40,21 @@ export function refreshTiles() {
   Object.keys(state.tiles).forEach((slug) => { state.tiles[slug].setUrl(tileUrl(slug)); });
 }
 
-/* Town boundaries for orientation: thin, not clickable, never snapped to. */
-export function addTowns() {
-  if (!config.urls.towns) { return Promise.resolve(); }
+/* Town boundaries and major roads for orientation (roads in their map style): thin, not
+   clickable, never snapped to. */
+export function addContext() {
   state.map.createPane("editor-context").style.zIndex = 350;
-  return api.towns().then((data) => {
-    L.geoJSON(data, { style: { color: "#7a8691", weight: 1.2, dashArray: "5 4", fill: false },
-      interactive: false, pane: "editor-context", pmIgnore: true, snapIgnore: true }).addTo(state.map);
+  const fixed = { interactive: false, pane: "editor-context", pmIgnore: true, snapIgnore: true };
+  const towns = !config.urls.towns ? null : api.towns().then((data) => {
+    L.geoJSON(data, Object.assign({
+      style: { color: "#7a8691", weight: 1.2, dashArray: "5 4", fill: false } }, fixed)).addTo(state.map);
   }, fail);
+  const roads = !config.urls.roads ? null : api.roads().then((data) => {
+    L.geoJSON(data, Object.assign({
+      style: (f) => Object.assign(leafletStyle(state.styles.roads, f.properties), { opacity: 0.6 }) },
+    fixed)).addTo(state.map);
+  }, fail);
+  return Promise.all([towns, roads]);
 }
 
 /* The view in the address (#zoom/lat/lon), so that a place can be bookmarked or shared. */

@@ -15,7 +15,7 @@ import { updateSnap } from "./editor-geometry.js";
 import { bindHistory } from "./editor-history.js";
 import { bindIsolation } from "./editor-isolation.js";
 import {
-  addTiles, addTowns, idle, makeEditableLayers, reload, reloadSoon, viewFromHash, viewToHash,
+  addTiles, addContext, idle, makeEditableLayers, reload, reloadSoon, viewFromHash, viewToHash,
 } from "./editor-layers.js";
 import { fail } from "./editor-messages.js";
 import { endMode, needsPipe } from "./editor-modes.js";
@@ -132,7 +132,7 @@ function init(map) {
     bindIsolation();
     map.on("zoomend moveend", updateSnap);
     map.on("moveend", () => { viewToHash(); reloadSoon(); });
-    return Promise.all([reload(), addTowns()]);
+    return Promise.all([reload(), addContext()]);
   }).then(() => {
     document.body.setAttribute("data-editor-ready", "1");
   }).catch(fail);
