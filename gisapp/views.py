@@ -143,7 +143,6 @@ def map_labels() -> dict[str, str]:
         "unjudged": _("Cannot be judged for lack of data"),
         "not_counted": _("not counted towards the pass"),
         "unverified": _("unverified"),
-        "verdicts": _("Verdicts"),
         "nothing_found": _("Nothing found."),
     }
 
