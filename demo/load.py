@@ -18,7 +18,7 @@ from dataio.importing import layer_import, records_import
 from dataio.importing.raster_import import raster_import
 from demo.generator import generate
 from layers.models import LayerVersion
-from network.models import PipeSegment
+from network.models import LeakRecord, PipeSegment
 from network.services.leaks import leak_record
 from rasters.services import pipe_nodes_sample_elevation
 
@@ -102,7 +102,8 @@ def demo_accounts_create() -> None:
 
 def leaks_load(path: Path) -> int:
     """The demo's leak ledger, each leak recorded through the network's leak service (on its
-    pipe's midpoint, with the same checks as the API). Returns the number recorded."""
+    pipe's midpoint, with the same checks as the API), each (pipe, day found) once. Returns the
+    number recorded."""
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     pipe_ids = dict(
@@ -110,23 +111,33 @@ def leaks_load(path: Path) -> int:
             "code", "id"
         )
     )
+    recorded = set(
+        LeakRecord.objects.filter(pipe_id__in=pipe_ids.values()).values_list("pipe_id", "found_on")
+    )
+    written = 0
     for r in rows:
+        found_on = dt.date.fromisoformat(r["found_on"])
+        if (pipe_ids[r["pipe_code"]], found_on) in recorded:
+            continue  # loaded before (load_demo --force): recorded once
+        written += 1
         leak_record(
             pipe_id=pipe_ids[r["pipe_code"]],
             at=None,
-            found_on=dt.date.fromisoformat(r["found_on"]),
+            found_on=found_on,
             repaired_on=dt.date.fromisoformat(r["repaired_on"]) if r["repaired_on"] else None,
             estimated_loss_m3=float(r["estimated_loss_m3"]),
             cause=r["cause"],
             user=None,
         )
-    return len(rows)
+    return written
 
 
 def duplicates_load(pairs: list[list[str]]) -> int:
     """The planted duplicate pipes ([original code, copy code]) written straight into PostGIS,
     as a desktop GIS editing the table would: the import refuses them (as the editor does),
-    the network check finds them. Returns the number written."""
+    the network check finds them. A copy already there (load_demo --force) is left as it is.
+    Returns the number written."""
+    written = 0
     with connection.cursor() as cur:
         for original, copy in pairs:
             cur.execute(
@@ -135,10 +146,12 @@ def duplicates_load(pairs: list[list[str]]) -> int:
                 " town_id, supply_zone_id) "
                 "SELECT %s, geom, start_node_id, end_node_id, diameter_mm, material, "
                 " install_year, status, length_m, 1, now(), town_id, supply_zone_id "
-                "FROM layers_pipesegment WHERE code = %s",
-                [copy, original],
+                "FROM layers_pipesegment WHERE code = %s "
+                " AND NOT EXISTS (SELECT 1 FROM layers_pipesegment WHERE code = %s)",
+                [copy, original, copy],
             )
-    return len(pairs)
+            written += cur.rowcount
+    return written
 
 
 def demo_load(

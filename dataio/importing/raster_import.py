@@ -238,8 +238,23 @@ def raster_import(
         raise _fail(_("every cell of the raster is nodata"))
 
     previous = RasterLayer.objects.filter(slug=slug).first()
+    sha = _sha256(path)
+    described = {
+        "title_zh": title or (style or {}).get("title_zh") or slug,
+        "title_en": title_en or title or (style or {}).get("title_en") or slug,
+        "unit": unit if unit is not None else (style or {}).get("unit", ""),
+        "kind": kind,
+        "source": source,
+    }
     report = ImportReport(target=f"raster {slug}", rows=1, dry_run=dry_run)
     report.created, report.updated = (0, 1) if previous else (1, 0)
+    if (
+        previous
+        and previous.sha256 == sha
+        and all(getattr(previous, k) == v for k, v in described.items())
+    ):
+        report.updated = 0  # the same file, described the same: nothing changes
+        return report
     report.notes.append(
         _("EPSG:%(srid)s, %(width)s × %(height)s cells of %(x)s × %(y)s")
         % {
@@ -256,7 +271,6 @@ def raster_import(
         return report
 
     progress(f"{slug}: store", 2, 3)
-    sha = _sha256(path)
     root = raster_root()
     root.mkdir(parents=True, exist_ok=True)
     target = root / f"{slug}-{sha[:16]}.tif"
@@ -269,14 +283,10 @@ def raster_import(
         os.replace(tmp.name, target)  # atomic: readers never see half a file
     values = {
         "slug": slug,
-        "title_zh": title or (style or {}).get("title_zh") or slug,
-        "title_en": title_en or title or (style or {}).get("title_en") or slug,
-        "unit": unit if unit is not None else (style or {}).get("unit", ""),
-        "kind": kind,
+        **described,
         "path": str(target.relative_to(settings.MEDIA_ROOT)),
         "extent": GEOSGeometry(extent.wkt, srid=STORAGE_SRID),
         "statistics": statistics,
-        "source": source,
         "file_bytes": size,
         "sha256": sha,
         **{k: info[k] for k in ("srid", "width", "height", "transform", "bounds", "resolution")},

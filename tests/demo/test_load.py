@@ -60,6 +60,21 @@ class DemoCountyTests:
         assert "already loaded" in capsys.readouterr().out
         assert tables_fingerprint() == before
 
+    def test_a_forced_reload_changes_nothing(self, tmp_path):
+        """`load_demo --force` over the loaded demo: every file re-imports as unchanged, the
+        planted duplicate pipes and the leak ledger are not written twice (they once were:
+        a duplicate pipe code stopped the reload)."""
+        before = tables_fingerprint()
+        call_command("load_demo", force=True, out=tmp_path, verbosity=0)
+        after = tables_fingerprint()
+        changed = {t for t in before if before[t] != after.get(t)}
+        # Evaluation rewrites its own runs and verdict rows; the data itself is untouched.
+        assert changed <= {
+            "compliance_result",
+            "compliance_evaluationrun",
+            "layers_layerversion",
+        }, changed
+
     def test_demo_accounts_have_their_roles(self, django_user_model):
         for username, (role, password) in DEMO_ACCOUNTS.items():
             user = django_user_model.objects.get(username=username)

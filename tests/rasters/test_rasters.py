@@ -211,3 +211,19 @@ class RasterApiTests:
         higher = client.get("/api/v1/network/high-nodes/?zone=SZ02&head_m=80").json()
         assert higher["count"] < data["count"]
         assert client.get("/api/v1/network/high-nodes/?zone=XX").status_code == 400
+
+
+class RasterReimportTests:
+    def test_the_same_file_described_the_same_changes_nothing(self):
+        """Re-importing the stored rainfall file with its stored description: no new data
+        version, no table changed (a forced demo reload used to bump every raster)."""
+        layer = RasterLayer.objects.get(slug="rainfall")
+        before = tables_fingerprint()
+        report = raster_import(
+            slug="rainfall", path=raster_root().parent / layer.path, source=layer.source
+        )
+        assert (report.created, report.updated) == (0, 0)
+        assert tables_fingerprint() == before
+        changed = raster_import(slug="rainfall", path=raster_root().parent / layer.path, source="x")
+        assert changed.updated == 1
+        assert RasterLayer.objects.get(slug="rainfall").data_version == layer.data_version + 1
