@@ -1,25 +1,23 @@
-"""URLs of the OGC API – Features (mounted at /ogcapi; a trailing slash is optional)."""
+"""URLs of the OGC API – Features (mounted at /ogcapi). Each resource answers with and
+without a trailing slash (clients differ); the named form is the one without."""
 
-from django.urls import re_path
+from django.urls import path
 
 from ogcapi import views
 
 app_name = "ogcapi"
 
-_ID = r"(?P<collection_id>[^/]{1,100})"
-_FID = r"(?P<feature_id>[^/]{1,40})"
+_ROUTES = (
+    ("ogcapi", views.LandingApi, "landing"),
+    ("ogcapi/conformance", views.ConformanceApi, "conformance"),
+    ("ogcapi/api", views.ApiDefinitionApi, "api"),
+    ("ogcapi/collections", views.CollectionsApi, "collections"),
+    ("ogcapi/collections/<slug:slug>", views.CollectionApi, "collection"),
+    ("ogcapi/collections/<slug:slug>/queryables", views.QueryablesApi, "queryables"),
+    ("ogcapi/collections/<slug:slug>/items", views.ItemsApi, "items"),
+    ("ogcapi/collections/<slug:slug>/items/<int:feature_id>", views.ItemApi, "item"),
+)
 
-urlpatterns = [
-    re_path(r"^ogcapi/?$", views.LandingApi.as_view(), name="landing"),
-    re_path(r"^ogcapi/conformance/?$", views.ConformanceApi.as_view(), name="conformance"),
-    re_path(r"^ogcapi/api/?$", views.ApiDefinitionApi.as_view(), name="api"),
-    re_path(r"^ogcapi/collections/?$", views.CollectionsApi.as_view(), name="collections"),
-    re_path(rf"^ogcapi/collections/{_ID}/?$", views.CollectionApi.as_view(), name="collection"),
-    re_path(
-        rf"^ogcapi/collections/{_ID}/queryables/?$",
-        views.QueryablesApi.as_view(),
-        name="queryables",
-    ),
-    re_path(rf"^ogcapi/collections/{_ID}/items/?$", views.ItemsApi.as_view(), name="items"),
-    re_path(rf"^ogcapi/collections/{_ID}/items/{_FID}/?$", views.ItemApi.as_view(), name="item"),
+urlpatterns = [path(route, view.as_view(), name=name) for route, view, name in _ROUTES] + [
+    path(route + "/", view.as_view()) for route, view, _name in _ROUTES
 ]

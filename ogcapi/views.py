@@ -81,12 +81,12 @@ class OgcApiView(CachedSessionMixin, APIView):
     def base(self) -> str:
         return self.request.build_absolute_uri(reverse("ogcapi:landing")).rstrip("/")
 
-    def collection(self, collection_id: str):
-        if collection_id not in LAYERS:
-            raise NotFound(_("Unknown collection %(id)s.") % {"id": collection_id})
-        if not can_view_layer(self.request.user, collection_id):
+    def collection(self, slug: str):
+        if slug not in LAYERS:
+            raise NotFound(_("Unknown collection %(id)s.") % {"id": slug})
+        if not can_view_layer(self.request.user, slug):
             raise PermissionDenied()
-        return collection_spec(collection_id)
+        return collection_spec(slug)
 
     def page(self, title: str, **context) -> HttpResponse:
         return render(self.request._request, "ogcapi/page.html", {"title": title, **context})
@@ -147,8 +147,8 @@ class CollectionsApi(OgcApiView):
 
 
 class CollectionApi(OgcApiView):
-    def get(self, request, collection_id: str):
-        spec = self.collection(collection_id)
+    def get(self, request, slug: str):
+        spec = self.collection(slug)
         unknown_check(request.query_params, self.params)
         fmt = output_format(request)
         doc = documents.collection(self.base(), spec, fmt)
@@ -165,8 +165,8 @@ class CollectionApi(OgcApiView):
 
 
 class QueryablesApi(OgcApiView):
-    def get(self, request, collection_id: str):
-        spec = self.collection(collection_id)
+    def get(self, request, slug: str):
+        spec = self.collection(slug)
         unknown_check(request.query_params, self.params)
         output_format(request, html=False)
         return json_response(documents.queryables(self.base(), spec), documents.SCHEMA_JSON)
@@ -187,7 +187,7 @@ class ItemsApi(OgcApiView):
         """GET, HEAD, OPTIONS, and the writes once the user is known to be an editor of a
         writable collection (DRF reads this before authenticating: never authenticate here)."""
         methods = ["GET", "HEAD", "OPTIONS"]
-        slug = getattr(self, "kwargs", {}).get("collection_id")
+        slug = getattr(self, "kwargs", {}).get("slug")
         user = getattr(getattr(self, "request", None), "_user", None)
         if slug in WRITABLE and user is not None and user.has_perm("network.change_pipesegment"):
             methods += self.write_methods
@@ -198,8 +198,8 @@ class ItemsApi(OgcApiView):
         response["Allow"] = ", ".join(self.allowed_methods)  # now that the user is known
         return response
 
-    def get(self, request, collection_id: str):
-        spec = self.collection(collection_id)
+    def get(self, request, slug: str):
+        spec = self.collection(slug)
         query = request.query_params
         attrs = queryable_attrs(spec)
         unknown_check(query, ITEMS_PARAMS | {a.name for a in attrs})
@@ -246,7 +246,7 @@ class ItemsApi(OgcApiView):
             documents.link(href(None, fmt), "self", types[fmt], _("This page")),
             documents.link(href(None, other), "alternate", types[other], _("This page")),
             documents.link(
-                f"{self.base()}/collections/{self.kwargs['collection_id']}",
+                f"{self.base()}/collections/{self.kwargs['slug']}",
                 "collection",
                 "application/json",
                 _("The collection"),
@@ -285,8 +285,8 @@ class ItemsApi(OgcApiView):
             str(spec.title), summary=summary, headers=["id", *names], rows=rows, links=links
         )
 
-    def post(self, request, collection_id: str):
-        spec = self.collection(collection_id)
+    def post(self, request, slug: str):
+        spec = self.collection(slug)
         self._writable(spec)
         unknown_check(request.query_params, frozenset())
         return writes.item_create(self, spec)
@@ -310,12 +310,12 @@ class ItemApi(ItemsApi):
     # (docs/ogcapi.md).
     write_methods = ("PUT", "DELETE")
 
-    def get(self, request, collection_id: str, feature_id: str):
-        spec = self.collection(collection_id)
+    def get(self, request, slug: str, feature_id: int):
+        spec = self.collection(slug)
         unknown_check(request.query_params, ITEM_PARAMS)
         fmt = output_format(request)
         crs = crs_param(request.query_params)
-        pk = writes.feature_pk(feature_id)
+        pk = feature_id
         text = item_json(spec, pk, crs)
         if text is None:
             raise NotFound(
@@ -361,23 +361,23 @@ class ItemApi(ItemsApi):
             response["ETag"] = f'"{version}"'
         return _with_crs(response, crs)
 
-    def post(self, request, collection_id: str, feature_id: str):
+    def post(self, request, slug: str, feature_id: int):
         raise MethodNotAllowed(request.method)
 
-    def put(self, request, collection_id: str, feature_id: str):
-        spec = self.collection(collection_id)
+    def put(self, request, slug: str, feature_id: int):
+        spec = self.collection(slug)
         self._writable(spec)
         unknown_check(request.query_params, frozenset())
-        return writes.item_replace(self, spec, writes.feature_pk(feature_id))
+        return writes.item_replace(self, spec, feature_id)
 
-    def patch(self, request, collection_id: str, feature_id: str):
-        spec = self.collection(collection_id)
+    def patch(self, request, slug: str, feature_id: int):
+        spec = self.collection(slug)
         self._writable(spec)
         unknown_check(request.query_params, frozenset())
-        return writes.item_update(self, spec, writes.feature_pk(feature_id))
+        return writes.item_update(self, spec, feature_id)
 
-    def delete(self, request, collection_id: str, feature_id: str):
-        spec = self.collection(collection_id)
+    def delete(self, request, slug: str, feature_id: int):
+        spec = self.collection(slug)
         self._writable(spec)
         unknown_check(request.query_params, frozenset())
-        return writes.item_delete(self, spec, writes.feature_pk(feature_id))
+        return writes.item_delete(self, spec, feature_id)

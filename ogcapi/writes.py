@@ -53,13 +53,6 @@ class PreconditionFailed(NetworkError):
     error_code = "precondition_failed"
 
 
-def feature_pk(raw: str) -> int:
-    """A feature id of the URL (our integer ids); 404 for anything else."""
-    if not raw.isdigit() or len(raw) > 18:
-        raise NotFound(_("No such feature."))
-    return int(raw)
-
-
 def network_error_response(exc: Exception) -> HttpResponse | None:
     """A refused write in the API's error shape (None: not a network error)."""
     if not isinstance(exc, NetworkError):
