@@ -87,7 +87,11 @@ def _extent() -> dict | None:
     return {"spatial": {"bbox": [list(box)], "crs": CRS84}}
 
 
-def collection(base: str, spec: LayerSpec, current: str = "json") -> dict:
+_UNSET = object()
+
+
+def collection(base: str, spec: LayerSpec, current: str = "json", extent=_UNSET) -> dict:
+    """A collection's description; `extent` passed in when describing many (one query)."""
     url = f"{base}/collections/{spec.slug}"
     found = {
         "id": spec.slug,
@@ -104,19 +108,16 @@ def collection(base: str, spec: LayerSpec, current: str = "json") -> dict:
         "crs": [c.uri for c in crs_offered()],
         "storageCrs": CRS84,
     }
-    if (extent := _extent()) is not None:
+    if extent is _UNSET:
+        extent = _extent()
+    if extent is not None:
         found["extent"] = extent
     return found
 
 
 def collections(base: str, specs: list[LayerSpec], current: str) -> dict:
     extent = _extent()
-    items = []
-    for spec in specs:
-        one = collection(base, spec)
-        if extent is not None:
-            one["extent"] = extent
-        items.append(one)
+    items = [collection(base, spec, extent=extent) for spec in specs]
     return {
         "links": alternates(f"{base}/collections", current),
         "collections": items,

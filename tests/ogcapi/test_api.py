@@ -101,6 +101,12 @@ class DocumentTests:
         assert pipes["storageCrs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
         assert any(link["rel"] == "items" for link in pipes["links"])
 
+    def test_collections_in_a_constant_number_of_queries(self, reader):
+        reader.get(BASE + "/collections")  # the session's first request
+        with CaptureQueriesContext(_connection()) as ctx:
+            reader.get(BASE + "/collections")
+        assert len(ctx.captured_queries) <= 3  # data versions, permissions, the extent
+
     def test_unknown_collection(self, reader):
         response = reader.get(BASE + "/collections/rivers")
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
