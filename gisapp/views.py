@@ -6,7 +6,7 @@ from django.http import HttpResponseRedirect
 from django.templatetags.static import static
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -20,6 +20,15 @@ from layers.place_names import place_names
 from layers.records import RECORD_KINDS
 from layers.registry import LAYERS
 from layers.selectors import county_find, layer_counts, record_counts
+
+# How the data page names a layer's geometry type.
+GEOMETRY_NAMES = {
+    "Point": pgettext_lazy("geometry", "points"),
+    "LineString": pgettext_lazy("geometry", "lines"),
+    "MultiLineString": pgettext_lazy("geometry", "lines"),
+    "Polygon": pgettext_lazy("geometry", "areas"),
+    "MultiPolygon": pgettext_lazy("geometry", "areas"),
+}
 
 
 class DataOverviewView(TemplateView):
@@ -35,7 +44,7 @@ class DataOverviewView(TemplateView):
                 "slug": slug,
                 "title": spec.title,
                 "count": counts.get(slug, 0),
-                "geometry_type": spec.geometry_type,
+                "geometry_type": GEOMETRY_NAMES.get(spec.geometry_type, spec.geometry_type),
             }
             for slug, spec in LAYERS.items()
             if can_view_layer(self.request.user, slug)
