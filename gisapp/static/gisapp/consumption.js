@@ -22,6 +22,12 @@ function fmt(value, digits) {
   return Number(value).toLocaleString(config.lang, { minimumFractionDigits: d, maximumFractionDigits: d });
 }
 
+/* A zone by its name, its code after it (codes only as a secondary detail). */
+function zoneLabel(z) {
+  if (!z.name) { return z.code; }
+  return (config.lang || "").indexOf("zh") === 0 ? z.name + "（" + z.code + "）" : z.name + " (" + z.code + ")";
+}
+
 function zoneType(value) {
   return config.zone_types.filter(function (z) { return z.value === value; })[0] || config.zone_types[0];
 }
@@ -35,7 +41,7 @@ function fillZones(type, selected) {
   var select = document.getElementById("zones");
   select.textContent = "";
   zoneType(type).zones.forEach(function (z) {
-    var option = el("option", { value: z.code, text: z.code + " " + z.name });
+    var option = el("option", { value: z.code, text: zoneLabel(z) });
     option.selected = selected.indexOf(z.code) >= 0;
     select.appendChild(option);
   });
