@@ -91,6 +91,8 @@ def layer_export(*, slug: str, path: Path) -> int:
     }
     if suffix != ".zip":
         path.unlink(missing_ok=True)
+        if FORMATS[suffix] == "GeoJSON":  # counter-clockwise rings, no crs member, 7 decimals
+            kwargs["layer_options"] = {"RFC7946": "YES"}
         pyogrio.raw.write(path, layer=slug.replace("-", "_"), **kwargs)
         return len(rows)
     with tempfile.TemporaryDirectory() as tmp:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 
 from django.http import HttpResponse
 from django.urls import reverse
@@ -13,6 +14,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -31,6 +33,13 @@ from layers.selectors import (
 from layers.status import VerdictStatus
 
 GEOJSON = "application/geo+json"
+
+
+class GeoJSONRenderer(JSONRenderer):
+    """Lets a client ask for `Accept: application/geo+json` (the features are GeoJSON)."""
+
+    media_type = GEOJSON
+    format = "geojson"
 
 
 def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
@@ -63,6 +72,18 @@ class FeatureQuerySerializer(serializers.Serializer):
     page_size = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=500
     )
+    limit = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_PAGE_SIZE,
+        help_text="features per page, with offset (instead of page and page_size)",
+    )
+    offset = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=1_000_000_000,
+        help_text="features skipped, with limit (instead of page and page_size)",
+    )
     year = serializers.IntegerField(
         required=False,
         min_value=2000,
@@ -80,6 +101,31 @@ class FeatureQuerySerializer(serializers.Serializer):
         help_text="count every match exactly (by default a large count is PostgreSQL's "
         "estimate, flagged by count_exact: false)",
     )
+
+    def validate(self, attrs):
+        given = set(self.initial_data)
+        if given & {"limit", "offset"} and given & {"page", "page_size"}:
+            raise ValidationError(
+                {"limit": [_("Page with either page and page_size or limit and offset.")]}
+            )
+        return attrs
+
+    def paging(self) -> Paging:
+        v = self.validated_data
+        if "limit" in v or "offset" in v:
+            size = v.get("limit", v["page_size"])
+            return Paging(offset=v.get("offset", 0), size=size, page=None)
+        return Paging(offset=(v["page"] - 1) * v["page_size"], size=v["page_size"], page=v["page"])
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Where a page of features starts: our own page/page_size, or limit/offset as OGC API and
+    most GIS clients send them (page None)."""
+
+    offset: int
+    size: int
+    page: int | None
 
 
 class FeatureDetailQuerySerializer(serializers.Serializer):
@@ -124,6 +170,7 @@ class FeatureListApi(CachedSessionMixin, APIView):
     """A page of a layer's features as a GeoJSON FeatureCollection (lon/lat)."""
 
     permission_classes = [IsAuthenticated, CanViewLayer]
+    renderer_classes = [JSONRenderer, GeoJSONRenderer]
 
     @extend_schema(
         operation_id="layers_features_list",
@@ -138,33 +185,42 @@ class FeatureListApi(CachedSessionMixin, APIView):
         query = FeatureQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         bbox = parse_bbox(query.validated_data.get("bbox"))
-        page, size = query.validated_data["page"], query.validated_data["page_size"]
+        paging = query.paging()
         extra = FeatureQuery(
             year=query.validated_data.get("year"), status=query.validated_data.get("status")
         )
         result = feature_page(
             spec,
             bbox_4326=bbox,
-            page=page,
-            page_size=size,
+            offset=paging.offset,
+            page_size=paging.size,
             query=extra,
             exact_count=query.validated_data["exact_count"],
         )
-        return feature_collection_response(request, slug, page, size, result)
+        return feature_collection_response(request, slug, paging, result)
 
 
 def feature_collection_response(
-    request, slug: str, page: int, size: int, result: FeaturePage
+    request, slug: str, paging: Paging, result: FeaturePage
 ) -> HttpResponse:
-    """The FeatureCollection of a page: count (exact or estimated), page, links, features."""
+    """The FeatureCollection of a page: count (exact or estimated), where the page starts
+    (page and page_size, or offset and limit as the request gave it), links, features."""
     links = {}
-    if result.has_next:
-        links["next"] = _page_url(request, page + 1)
-    if page > 1:
-        links["prev"] = _page_url(request, page - 1)
+    if paging.page is not None:
+        where = f'"page":{paging.page},"page_size":{paging.size}'
+        if result.has_next:
+            links["next"] = _page_url(request, page=paging.page + 1)
+        if paging.page > 1:
+            links["prev"] = _page_url(request, page=paging.page - 1)
+    else:
+        where = f'"offset":{paging.offset},"limit":{paging.size}'
+        if result.has_next:
+            links["next"] = _page_url(request, offset=paging.offset + paging.size)
+        if paging.offset > 0:
+            links["prev"] = _page_url(request, offset=max(0, paging.offset - paging.size))
     head = (
         f'{{"type":"FeatureCollection","layer":"{slug}","count":{result.count},'
-        f'"count_exact":{_json(result.count_exact)},"page":{page},"page_size":{size},'
+        f'"count_exact":{_json(result.count_exact)},{where},'
         f'"links":{_json(links)},"features":'
     )
     return HttpResponse(head + result.features_json + "}", content_type=GEOJSON)
@@ -174,6 +230,7 @@ class FeatureDetailApi(CachedSessionMixin, APIView):
     """One feature of a layer as a GeoJSON Feature."""
 
     permission_classes = [IsAuthenticated, CanViewLayer]
+    renderer_classes = [JSONRenderer, GeoJSONRenderer]
 
     @extend_schema(
         parameters=[
@@ -192,9 +249,10 @@ class FeatureDetailApi(CachedSessionMixin, APIView):
         return HttpResponse(text, content_type=GEOJSON)
 
 
-def _page_url(request, page: int) -> str:
+def _page_url(request, **at: int) -> str:
     params = request.query_params.copy()
-    params["page"] = str(page)
+    for name, value in at.items():
+        params[name] = str(value)
     return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
 

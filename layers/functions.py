@@ -1,4 +1,4 @@
-"""PostGIS functions Django lacks, as ORM expressions (vector tiles)."""
+"""PostGIS functions Django lacks, as ORM expressions (vector tiles, GeoJSON output)."""
 
 from __future__ import annotations
 
@@ -54,3 +54,11 @@ class AsMVTGeom(Func):
             Value(buffer, IntegerField()),
             Value(True),
         )
+
+
+class ForcePolygonCCW(Func):
+    """ST_ForcePolygonCCW(geom): exterior rings counter-clockwise, holes clockwise, as RFC 7946
+    (GeoJSON) asks; points and lines are returned unchanged."""
+
+    function = "ST_ForcePolygonCCW"
+    output_field = GeometryField(srid=4326)

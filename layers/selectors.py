@@ -12,6 +12,7 @@ from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 
 from layers.extensions import FeatureQuery, feature_annotators
+from layers.functions import ForcePolygonCCW
 from layers.models import AdminArea
 from layers.querysets import in_bbox
 from layers.registry import LAYERS, LayerSpec
@@ -93,7 +94,9 @@ def _feature_values(spec: LayerSpec, qs: QuerySet, annotations: list[str]) -> Qu
     plain = [n for n in spec.attr_names if n not in extra]
     derived = {name: F(path) for name, path in extra.items() if name != path}
     same = [name for name, path in extra.items() if name == path]
-    return qs.annotate(geojson=AsGeoJSON("geom", precision=7), **derived).values(
+    # RFC 7946: exterior rings counter-clockwise (the stored rings are as the files drew them)
+    geometry = ForcePolygonCCW("geom") if "Polygon" in spec.geometry_type else F("geom")
+    return qs.annotate(geojson=AsGeoJSON(geometry, precision=7), **derived).values(
         "id", "geojson", *plain, *same, *derived, *annotations
     )
 
@@ -139,12 +142,14 @@ def feature_page(
     spec: LayerSpec,
     *,
     bbox_4326: tuple[float, float, float, float] | None,
-    page: int,
     page_size: int,
+    page: int = 1,
+    offset: int | None = None,
     query: FeatureQuery | None = None,
     exact_count: bool = False,
 ) -> FeaturePage:
-    """Features of a layer intersecting bbox_4326 (lon/lat), ordered by id.
+    """Features of a layer intersecting bbox_4326 (lon/lat), ordered by id: page_size of
+    them from `offset` (default: the start of page `page`).
 
     One statement builds the page: it selects the page's ids plus one (to know whether a
     next page exists), then the Features of those ids. The count comes free when this is the
@@ -157,7 +162,8 @@ def feature_page(
     # Annotated before the bbox filter: the page's rows are fetched by id, not re-tested.
     annotated, annotations = _annotated(spec, spec.queryset(), query)
     matching = in_bbox(annotated if query.status else spec.queryset(), bbox_4326)
-    offset = (page - 1) * page_size
+    if offset is None:
+        offset = (page - 1) * page_size
     ids_sql, ids_params = (
         matching.order_by("id")
         .values("id")[offset : offset + page_size + 1]

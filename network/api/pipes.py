@@ -63,16 +63,16 @@ class PipeCollectionApi(NetworkWrites, FeatureListApi):
         spec = LAYERS[slug]
         if not v["all"]:  # retired pipes are hidden by default, as on the map tiles
             spec = dataclasses.replace(spec, filters={"status__in": ["in_service", "planned"]})
-        page, size = v["page"], v["page_size"]
+        paging = query.paging()
         result = feature_page(
             spec,
             bbox_4326=parse_bbox(v.get("bbox")),
-            page=page,
-            page_size=size,
+            offset=paging.offset,
+            page_size=paging.size,
             query=FeatureQuery(year=v.get("year"), status=v.get("status")),
             exact_count=v["exact_count"],
         )
-        return feature_collection_response(request, slug, page, size, result)
+        return feature_collection_response(request, slug, paging, result)
 
     @extend_schema(
         operation_id="layers_pipes_create",
