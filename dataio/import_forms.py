@@ -42,10 +42,13 @@ class ImportFileForm(forms.Form):
 
 class LayerFileForm(ImportFileForm):
     suffixes = VECTOR_SUFFIXES - {".shp"}
-    wrong_type = gettext_lazy("Choose a .gpkg, .geojson or .zip (Shapefile) file.")
+    wrong_type = gettext_lazy(
+        "Choose a .gpkg, .geojson, .zip (Shapefile), .csv (WKT or lon/lat columns) or .kml/.kmz "
+        "file."
+    )
 
     file = forms.FileField(
-        label=gettext_lazy("Layer file (GeoPackage, GeoJSON or zipped Shapefile)")
+        label=gettext_lazy("Layer file (GeoPackage, GeoJSON, zipped Shapefile, CSV or KML)")
     )
     srid = forms.TypedChoiceField(
         label=gettext_lazy("Coordinate system"),
@@ -56,7 +59,7 @@ class LayerFileForm(ImportFileForm):
         + [(code, f"EPSG:{code} {name}") for code, name in ALLOWED_SRIDS.items()],
     )
     encoding = forms.ChoiceField(
-        label=gettext_lazy("Text encoding (Shapefile)"),
+        label=gettext_lazy("Text encoding (Shapefile, CSV)"),
         required=False,
         choices=[("", gettext_lazy("as the .cpg says, else UTF-8"))] + [(e, e) for e in _ENCODINGS],
     )

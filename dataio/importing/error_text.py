@@ -60,6 +60,13 @@ _PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
         ),
         (r"^cannot read the XLSX file.*$", gettext_noop("the XLSX file cannot be read")),
         (
+            r"^unsupported file type .*; use \.gpkg.*$",
+            gettext_noop(
+                "unsupported file type; use .gpkg, .geojson, a zipped .shp, .csv (WKT or "
+                "lon/lat columns) or .kml/.kmz"
+            ),
+        ),
+        (
             r"^unsupported file type .*$",
             gettext_noop("unsupported file type; use .csv or .xlsx"),
         ),
@@ -135,6 +142,26 @@ _PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
             gettext_noop("refused by the database: %(detail)s"),
         ),
         # an import's notes (ImportReport.notes)
+        (r"^columns read as: (?P<pairs>.+)$", gettext_noop("columns read as: %(pairs)s")),
+        (
+            r"^values read as stored values: (?P<attr>\w+), (?P<n>\d+) rows$",
+            gettext_noop("values of %(attr)s read from their Chinese names: %(n)s rows"),
+        ),
+        (
+            r"^diameters read as millimetres \(DN100 → 100\): (?P<n>\d+) rows$",
+            gettext_noop("diameters read as millimetres (DN100 → 100): %(n)s rows"),
+        ),
+        (
+            r"^multi-part lines split into one feature per part: (?P<n>\d+) lines.*$",
+            gettext_noop(
+                "multi-part lines split into one feature per part: %(n)s lines (row numbers "
+                "count the parts)"
+            ),
+        ),
+        (
+            r"^line (?P<line>\d+) is not (?P<enc>\S+) text.*$",
+            gettext_noop("line %(line)s is not %(enc)s text; choose the file's encoding"),
+        ),
         (r"^columns ignored: (?P<names>.+)$", gettext_noop("columns ignored: %(names)s")),
         (
             r"^Shapefile field names restored: (?P<names>.+)$",

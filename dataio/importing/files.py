@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import sqlite3
 import tempfile
 import zipfile
@@ -15,8 +16,16 @@ from django import forms
 from django.utils.translation import gettext as _
 
 from dataio.importing.errors import ImportFailed, RowError
+from layers.spreadsheet_cells import csv_cell_read
 
-VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".zip", ".shp"}
+VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".zip", ".shp", ".csv", ".kml", ".kmz"}
+# A CSV layer: a WKT column (our own export writes `wkt`) or a pair of coordinate columns.
+CSV_OPEN_OPTIONS = {
+    "GEOM_POSSIBLE_NAMES": "wkt,WKT,geometry,geom",
+    "X_POSSIBLE_NAMES": "lon,longitude,x,X,经度",
+    "Y_POSSIBLE_NAMES": "lat,latitude,y,Y,纬度",
+    "KEEP_GEOM_COLUMNS": "NO",
+}
 SHAPEFILE_FIELD_LIMIT = 10
 
 
@@ -245,10 +254,17 @@ def restore_field_names(columns: list[str], expected: list[str]) -> dict[str, st
 def read_vector(
     path: Path, *, expected: list[str], encoding: str | None, max_unzipped: int
 ) -> VectorTable:
-    """Read a GeoPackage, GeoJSON or (zipped) Shapefile into a VectorTable."""
+    """Read a GeoPackage, GeoJSON, (zipped) Shapefile, CSV or KML/KMZ into a VectorTable.
+
+    A CSV's text is read as it is written (our exports' protective quote before formula-like
+    text removed: csv_cell_read); a CSV without a coordinate system is EPSG:4326 unless the
+    import is told otherwise."""
     suffix = path.suffix.lower()
     if suffix not in VECTOR_SUFFIXES:
-        raise _fail(f"unsupported file type {suffix!r}; use .gpkg, .geojson or a zipped .shp")
+        raise _fail(
+            f"unsupported file type {suffix!r}; use .gpkg, .geojson, a zipped .shp, .csv "
+            "(WKT or lon/lat columns) or .kml/.kmz"
+        )
     if suffix == ".zip":
         with extracted_shapefile(path, max_unzipped) as shp:
             return _read(
@@ -258,7 +274,33 @@ def read_vector(
         return _read(
             path, expected=expected, encoding=shapefile_encoding(path, encoding), shapefile=True
         )
+    if suffix == ".csv" and encoding and _codec(encoding) != "utf-8":
+        with _csv_as_utf8(path, encoding) as utf8:  # GDAL matches column names as UTF-8
+            return _read(utf8, expected=expected, encoding="UTF-8", shapefile=False)
     return _read(path, expected=expected, encoding=encoding, shapefile=False)
+
+
+def _codec(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise _fail(f"unknown encoding {encoding!r}") from None
+
+
+@contextmanager
+def _csv_as_utf8(path: Path, encoding: str):
+    """The CSV re-encoded as UTF-8 in a temporary file; a byte the encoding cannot read is
+    refused with its line."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise _fail(f"line {line} is not {encoding} text; give the file's encoding") from None
+    with tempfile.TemporaryDirectory() as folder:
+        utf8 = Path(folder) / path.name
+        utf8.write_text(text, encoding="utf-8")
+        yield utf8
 
 
 def geopackage_check(path: Path) -> None:
@@ -295,7 +337,8 @@ def _read(path: Path, *, expected: list[str], encoding: str | None, shapefile: b
             raise _fail("the file holds no layer")
         if len(layers) > 1:
             raise _fail(f"the file holds {len(layers)} layers; give one layer per file")
-        meta, _fids, geometries, field_data = pyogrio.raw.read(path, encoding=encoding)
+        options = CSV_OPEN_OPTIONS if path.suffix.lower() == ".csv" else {}
+        meta, _fids, geometries, field_data = pyogrio.raw.read(path, encoding=encoding, **options)
     except ImportFailed:
         raise
     except Exception as exc:  # GDAL's errors for truncated, corrupt or foreign files
@@ -305,7 +348,17 @@ def _read(path: Path, *, expected: list[str], encoding: str | None, shapefile: b
     names = list(meta["fields"])
     renamed = restore_field_names(names, expected) if shapefile else {}
     columns = {renamed.get(n, n): data for n, data in zip(names, field_data, strict=True)}
-    return VectorTable(crs=meta.get("crs"), geometries=geometries, columns=columns, renamed=renamed)
+    crs = meta.get("crs")
+    if path.suffix.lower() == ".csv":
+        columns = {n: _csv_text(data) for n, data in columns.items()}
+        crs = crs or "EPSG:4326"
+    return VectorTable(crs=crs, geometries=geometries, columns=columns, renamed=renamed)
+
+
+def _csv_text(column: np.ndarray) -> np.ndarray:
+    if column.dtype != object:
+        return column
+    return np.array([csv_cell_read(v) if isinstance(v, str) else v for v in column], dtype=object)
 
 
 def upload_size_check(upload, limit: int) -> None:

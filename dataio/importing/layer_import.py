@@ -9,6 +9,12 @@ import shapely
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
+from dataio.importing.delivery import (
+    columns_rename,
+    mapping_read,
+    multipart_explode,
+    values_translate,
+)
 from dataio.importing.errors import ImportFailed, ImportReport, Progress, RowError
 from dataio.importing.extent import outside_county
 from dataio.importing.files import check_size, read_vector
@@ -36,6 +42,7 @@ def layer_import(
     dry_run: bool = False,
     clear_blanks: bool = False,
     retire_missing: bool = False,
+    mapping: Path | None = None,
     user=None,
     progress: Progress | None = None,
 ) -> ImportReport:
@@ -46,7 +53,8 @@ def layer_import(
     and are converted to WGS84. Codes are natural keys: re-importing a file changes nothing.
     Update mode: columns the file leaves out keep their stored values; an empty cell over a
     stored value is refused unless clear_blanks (and the field may be blank). retire_missing:
-    the file is the whole layer, features absent from it are retired. user: who imports
+    the file is the whole layer, features absent from it are retired. mapping: a source's
+    own column and value names (dataio/importing/delivery.py). user: who imports
     (the network history names them). A dry run validates, compares and writes inside a
     transaction that is rolled back; its report lists every feature's change.
     """
@@ -78,6 +86,10 @@ def layer_import(
                 )
             ]
         )
+    own_names = mapping_read(mapping, spec.attr_names)
+    delivered = columns_rename(table, spec.attr_names, own_names)
+    delivered += values_translate(table, own_names)
+    delivered += multipart_explode(table, spec.geometry_type)
     missing = [a.name for a in spec.attrs if a.required and a.name not in table.columns]
     if "code" in missing or (missing and spec.slug == "towns"):
         raise ImportFailed([RowError(0, name, "required column is missing") for name in missing])
@@ -89,6 +101,7 @@ def layer_import(
         if outside:
             raise ImportFailed(outside)
     report = ImportReport(target=slug, rows=len(rows), dry_run=dry_run)
+    report.notes += delivered
     if table.renamed:
         report.notes.append(
             "Shapefile field names restored: "

@@ -49,6 +49,11 @@ class Command(BaseCommand):
             help="the file is the whole layer: retire the features it leaves out "
             "(pipes: abandoned; sewage plants: closed)",
         )
+        parser.add_argument(
+            "--mapping",
+            type=Path,
+            help="a source's own column and value names, as JSON (docs/data-formats.md)",
+        )
 
     def handle(self, *args, **opts):
         run_import(
@@ -63,6 +68,7 @@ class Command(BaseCommand):
                 dry_run=opts["dry_run"],
                 clear_blanks=opts["clear_blanks"],
                 retire_missing=opts["retire_missing"],
+                mapping=opts["mapping"],
                 progress=progress,
             ),
             kind="layer",
