@@ -2,6 +2,7 @@
 
 from django.apps import AppConfig
 from django.core import checks
+from django.core.signals import setting_changed
 from django.utils.translation import gettext_lazy as _
 
 from layers.styles import LayerExpectation, styles_dir, validate_styles_dir
@@ -47,3 +48,22 @@ class LayersConfig(AppConfig):
 
         checks.register(check_styles, "layers", "styles")
         connect_request_signals()
+        datum_parameters_from_settings()
+        setting_changed.connect(_datum_setting_changed)
+
+
+def _datum_setting_changed(setting: str = "", **_kwargs) -> None:
+    if setting in ("XIAN80_TOWGS84", "BEIJING54_TOWGS84"):
+        datum_parameters_from_settings()
+
+
+def datum_parameters_from_settings() -> None:
+    """Hand the older datums' transformation parameters to layers.geometry (no Django there);
+    again whenever a test changes the settings."""
+    from django.conf import settings  # noqa: PLC0415
+
+    from layers.geometry import datum_parameters_set  # noqa: PLC0415
+
+    datum_parameters_set(
+        {"xian1980": settings.XIAN80_TOWGS84, "beijing1954": settings.BEIJING54_TOWGS84}
+    )

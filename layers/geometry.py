@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -27,7 +28,62 @@ ALLOWED_SRIDS: dict[int, str] = {
     4547: "CGCS2000 / 3-degree Gauss-Kruger CM 114E",
     32649: "WGS 84 / UTM zone 49N",
     32650: "WGS 84 / UTM zone 50N",
+    # 6-degree zones over Lianzhou (zone 19, CM 111E), with and without the zone prefix
+    4497: "CGCS2000 / Gauss-Kruger zone 19",
+    4508: "CGCS2000 / Gauss-Kruger CM 111E",
+    # older datums: only with the bureau's transformation parameters (LEGACY_DATUMS)
+    2382: "Xian 1980 / 3-degree Gauss-Kruger CM 111E",
+    2361: "Xian 1980 / 3-degree Gauss-Kruger zone 37",
+    2344: "Xian 1980 / Gauss-Kruger CM 111E",
+    2434: "Beijing 1954 / 3-degree Gauss-Kruger CM 111E",
+    2413: "Beijing 1954 / 3-degree Gauss-Kruger zone 37",
+    21459: "Beijing 1954 / Gauss-Kruger CM 111E",
 }
+
+# Xian 1980 and Beijing 1954 have no transformation to CGCS2000 in PROJ worth the name: the
+# bureau's own parameters (PROJ's towgs84: dx,dy,dz in m, rx,ry,rz in arc-seconds, ds in ppm;
+# CGCS2000 is taken as WGS84, within a few centimetres) come from the deployment's settings
+# (XIAN80_TOWGS84, BEIJING54_TOWGS84) through datum_parameters_set(); without them a file in
+# such a datum is refused.
+LEGACY_DATUMS: dict[int, str] = {
+    2382: "xian1980", 2361: "xian1980", 2344: "xian1980",
+    2434: "beijing1954", 2413: "beijing1954", 21459: "beijing1954",
+}  # fmt: skip
+DATUM_SETTINGS = {"xian1980": "XIAN80_TOWGS84", "beijing1954": "BEIJING54_TOWGS84"}
+_TOWGS84: dict[str, str] = {}
+
+
+def datum_parameters_set(parameters: dict[str, str]) -> None:
+    """The bureau's transformation parameters per older datum ("" = none); ValueError unless
+    each is 3 or 7 finite numbers separated by commas."""
+    checked = {}
+    for datum, text in parameters.items():
+        if not text:
+            continue
+        numbers = [float(n) for n in text.split(",")]
+        if len(numbers) not in (3, 7) or not all(math.isfinite(n) for n in numbers):
+            raise ValueError(f"{DATUM_SETTINGS.get(datum, datum)}: 3 or 7 numbers, comma-separated")
+        checked[datum] = ",".join(f"{n:.10g}" for n in numbers)
+    _TOWGS84.clear()
+    _TOWGS84.update(checked)
+    _transformer.cache_clear()
+
+
+def _crs(srid: int) -> CRS:
+    datum = LEGACY_DATUMS.get(srid)
+    if datum is None:
+        return CRS.from_epsg(srid)
+    towgs84 = _TOWGS84.get(datum)
+    if towgs84 is None:
+        raise GeometryError(
+            f"EPSG:{srid} ({ALLOWED_SRIDS[srid]}) needs the bureau's transformation parameters "
+            f"to CGCS2000: set {DATUM_SETTINGS[datum]} (dx,dy,dz,rx,ry,rz,ds)"
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the PROJ string is only this projection
+        projection = CRS.from_epsg(srid).to_proj4().replace("+type=crs", "")
+    return CRS.from_proj4(f"{projection} +towgs84={towgs84}")
+
 
 # Metric CRS for lengths and areas in Lianzhou (CGCS2000 3-degree GK, CM 111E).
 METRIC_SRID = 4546
@@ -70,7 +126,7 @@ def check_srid(srid: int) -> int:
 
 @lru_cache(maxsize=32)
 def _transformer(src: int, dst: int) -> Transformer:
-    return Transformer.from_crs(CRS.from_epsg(src), CRS.from_epsg(dst), always_xy=True)
+    return Transformer.from_crs(_crs(src), _crs(dst), always_xy=True)
 
 
 def reproject(geom: BaseGeometry, src_srid: int, dst_srid: int = STORAGE_SRID) -> BaseGeometry:

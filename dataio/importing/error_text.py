@@ -141,6 +141,14 @@ _PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
             r"^refused by the database: (?P<detail>.+)$",
             gettext_noop("refused by the database: %(detail)s"),
         ),
+        (
+            r"^EPSG:(?P<code>\d+) \((?P<name>[^)]*)\) needs the bureau's transformation "
+            r"parameters to CGCS2000: set (?P<setting>\w+).*$",
+            gettext_noop(
+                "EPSG:%(code)s (%(name)s) can only be read with the bureau's transformation "
+                "parameters to CGCS2000: ask the system administrator to set %(setting)s"
+            ),
+        ),
         # an import's notes (ImportReport.notes)
         (r"^columns read as: (?P<pairs>.+)$", gettext_noop("columns read as: %(pairs)s")),
         (

@@ -167,6 +167,10 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 STORAGE_SRID = 4326
 # Tolerance in metres within which a pipe end joins an existing node (never pixels).
 NETWORK_SNAP_TOLERANCE_M = env_float("NETWORK_SNAP_TOLERANCE_M", 0.5)
+# The bureau's transformation parameters from the older datums to CGCS2000 (PROJ towgs84:
+# dx,dy,dz in m, rx,ry,rz in arc-seconds, ds in ppm); empty = files in that datum are refused.
+XIAN80_TOWGS84 = env_str("XIAN80_TOWGS84", "")
+BEIJING54_TOWGS84 = env_str("BEIJING54_TOWGS84", "")
 # Optional basemap tile URL template (e.g. a Tianditu intranet mirror); empty = none.
 BASEMAP_URL = env_str("BASEMAP_URL", "")
 # The terrain raster whose hillshade is the map's own offline basemap (under the layers).
