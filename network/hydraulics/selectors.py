@@ -1,0 +1,272 @@
+"""Reads of the network as a hydraulic model: junctions, reservoirs, pipes, demands, pattern.
+
+What is exported (docs/hydraulics.md):
+- pipes in service only (planned and abandoned pipes carry no water), with their length (m on
+  the ellipsoid), DN as the inner diameter (mm) and a Hazen-Williams C by material and age
+  (roughness.py); a pipe whose two ends are one node is left out (EPANET refuses it);
+- the connected parts with a source or plant (network.analysis's graph); a part no source feeds
+  is reported, not exported (EPANET would have no head to compute its pressures from);
+- sources and plants as reservoirs with head = elevation + the supply zone's mean outlet
+  pressure (its latest WaterBalance, MPa × 101.97 m/MPa) or a given default — but in a part
+  with a plant only the plants: treated water enters there, and a source (intake) joined to
+  its plant by a raw-water main is then a junction without demand (two fixed heads joined by a
+  pipe would push water between them for ever);
+- every other node as a junction at its elevation (the terrain raster's sample) with the base
+  demand of the water users it serves: each public-network user is served by its nearest
+  in-service pipe within 300 m (network.analysis.selectors.users_served), its demand (mean daily
+  use of its latest year, m³/day) split half and half between that pipe's two end nodes, in L/s;
+- an hourly demand pattern for the extended period (patterns.py) scaled by a month's factor
+  from the public-network users' consumption.
+Coordinates are written in EPSG:4546 (CGCS2000 Gauss-Krüger zone 37, metres).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from layers.geometry import METRIC_SRID
+from network.analysis.graph import NetworkGraph
+from network.analysis.selectors import users_served
+from network.hydraulics.inp import HydraulicModel, Junction, Pipe, Reservoir, epanet_id
+from network.hydraulics.patterns import hourly_multipliers, month_factors
+from network.hydraulics.roughness import hazen_williams_c
+from network.services.check import FEED_KINDS
+
+# 1 MPa of pressure is 10⁶ / (1000 kg/m³ × 9.80665 m/s²) = 101.97 m of water head.
+M_PER_MPA = 101.97
+# m³ per day → L/s.
+LPS_PER_M3D = 1000.0 / 86400.0
+# A pipe shorter than this (a node snapped onto another's end) is written at this length.
+MIN_LENGTH_M = 0.1
+
+_PIPES = """
+SELECT p.id, p.code, p.start_node_id, p.end_node_id, p.length_m, p.diameter_mm, p.material,
+       p.install_year
+FROM layers_pipesegment p LEFT JOIN layers_supplyzone z ON z.id = p.supply_zone_id
+WHERE p.status = 'in_service' AND p.start_node_id IS NOT NULL AND p.end_node_id IS NOT NULL
+  AND (%(zone)s::text IS NULL OR z.code = %(zone)s)
+ORDER BY p.id"""
+
+# Each node of the given ids with its elevation, projected coordinates and the mean outlet
+# pressure of the supply zone it lies in (that zone's latest water balance).
+_NODES = """
+SELECT n.id, n.code, n.kind, n.elevation_m, ST_X(g), ST_Y(g), b.mean_outlet_pressure_mpa,
+       z.code
+FROM layers_pipenode n
+CROSS JOIN LATERAL ST_Transform(n.geom, %(srid)s) AS g
+LEFT JOIN LATERAL (
+  SELECT z.id, z.code FROM layers_supplyzone z WHERE ST_Intersects(z.geom, n.geom)
+  ORDER BY z.code LIMIT 1) z ON n.kind = ANY(%(feeds)s)
+LEFT JOIN LATERAL (
+  SELECT w.mean_outlet_pressure_mpa FROM layers_waterbalance w WHERE w.zone_id = z.id
+  ORDER BY w.year DESC LIMIT 1) b ON TRUE
+WHERE n.id = ANY(%(ids)s)"""
+
+# Mean daily use of the public-network users by month of the latest year with consumption.
+_MONTHS = """
+WITH latest AS (
+  SELECT max(date_trunc('year', c.month))::date AS y FROM layers_consumption c
+  JOIN layers_wateruser u ON u.id = c.user_id WHERE u.source = 'public_network'
+)
+SELECT extract(month FROM c.month)::int,
+       sum(c.volume_m3) / max(extract(day FROM date_trunc('month', c.month)
+                                      + interval '1 month' - interval '1 day'))
+FROM layers_consumption c JOIN layers_wateruser u ON u.id = c.user_id CROSS JOIN latest l
+WHERE u.source = 'public_network' AND c.month >= l.y AND c.month < l.y + interval '1 year'
+GROUP BY 1 ORDER BY 1"""
+
+
+@dataclass
+class Export:
+    """A hydraulic model and what it took: the EPANET id → node id map, the options used,
+    the parts left out and every warning (plain English, for the run's record)."""
+
+    model: HydraulicModel
+    node_ids: dict[str, int]
+    demands_lps: dict[str, float]
+    options: dict
+    isolated: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    # Each served user: (user id, EPANET ids of its serving pipe's two end nodes).
+    users: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def demand_month_factors() -> dict[int, float]:
+    """Month (1–12) → factor (mean daily use of the month ÷ of the year), public-network users'
+    consumption of the latest year; {} without consumption."""
+    with connection.cursor() as cur:
+        cur.execute(_MONTHS)
+        return month_factors({r[0]: float(r[1]) for r in cur.fetchall()})
+
+
+def hydraulic_export(
+    *,
+    hours: int = 24,
+    month: int | None = None,
+    zone: str | None = None,
+    default_outlet_pressure_mpa: float = 0.3,
+    year: int | None = None,
+) -> Export:
+    """The in-service network (or the pipes of supply zone `zone`) as a hydraulic model.
+
+    hours: length of the extended period (0: steady state, no pattern); month: the month whose
+    demand factor scales the pattern (None: the peak month of the latest year);
+    default_outlet_pressure_mpa: the sources' outlet pressure where their zone has no water
+    balance (MPa); year: the year pipe ages are counted to (None: this year).
+    """
+    year = year or dt.date.today().year
+    warnings: list[str] = []
+    with connection.cursor() as cur:
+        cur.execute(_PIPES, {"zone": zone})
+        pipe_rows = cur.fetchall()
+    feed_kinds = _feed_kinds()
+    graph = NetworkGraph([(r[0], r[2], r[3]) for r in pipe_rows], feeds=frozenset(feed_kinds))
+    kept_nodes: set[int] = set()
+    kept_pipes: set[int] = set()
+    fixed_head: set[int] = set()
+    isolated_parts = isolated_pipes = isolated_nodes = 0
+    for part in graph.components():
+        if part.supplied:
+            kept_nodes |= part.nodes
+            kept_pipes |= set(part.pipes)
+            plants = {f for f in part.feeds if feed_kinds[f] == "plant"}
+            fixed_head |= plants or set(part.feeds)
+        else:
+            isolated_parts += 1
+            isolated_pipes += len(part.pipes)
+            isolated_nodes += len(part.nodes)
+    if isolated_parts:
+        warnings.append(
+            f"{isolated_parts} parts without a source left out "
+            f"({isolated_pipes} pipes, {isolated_nodes} nodes)"
+        )
+    with connection.cursor() as cur:
+        cur.execute(
+            _NODES, {"ids": sorted(kept_nodes), "srid": METRIC_SRID, "feeds": list(FEED_KINDS)}
+        )
+        nodes = {r[0]: r for r in cur.fetchall()}
+    ids = {pk: epanet_id(r[1], "N", pk) for pk, r in nodes.items()}
+    elevations = _elevations(nodes, graph, warnings)
+
+    demand_m3d: dict[int, float] = dict.fromkeys(nodes, 0.0)
+    pipe_ends = {r[0]: (r[2], r[3]) for r in pipe_rows}
+    users = users_served(sorted(kept_pipes))
+    without = 0
+    for user in users:
+        per_day = user["demand_m3_per_day"]
+        a, b = pipe_ends[user["pipe_id"]]
+        if per_day is None:
+            without += 1
+            continue
+        demand_m3d[a] += per_day / 2
+        demand_m3d[b] += per_day / 2
+    if without:
+        warnings.append(f"{without} served users without consumption: no demand")
+
+    factors = demand_month_factors()
+    if hours > 0 and factors:
+        month = month if month in factors else max(factors, key=lambda m: (factors[m], -m))
+    factor = factors.get(month, 1.0) if hours > 0 else 1.0
+    multipliers = hourly_multipliers(factor, hours) if hours > 0 else []
+
+    junctions, reservoirs, defaults = [], [], 0
+    demands: dict[str, float] = {}
+    for pk in sorted(nodes):
+        _id, code, kind, _elev, x, y, pressure_mpa, _zone = nodes[pk]
+        if pk in fixed_head:
+            if pressure_mpa is None:
+                pressure_mpa, defaults = default_outlet_pressure_mpa, defaults + 1
+            head = elevations[pk] + pressure_mpa * M_PER_MPA
+            reservoirs.append(Reservoir(ids[pk], round(head, 2), x, y))
+        else:
+            lps = demand_m3d[pk] * LPS_PER_M3D
+            demands[ids[pk]] = lps
+            junctions.append(Junction(ids[pk], elevations[pk], lps, x, y))
+    behind = sum(1 for r in nodes.values() if r[2] in FEED_KINDS) - len(reservoirs)
+    if behind:
+        warnings.append(f"{behind} sources upstream of a plant modelled as junctions")
+    if defaults:
+        warnings.append(
+            f"{defaults} sources without a water balance: outlet pressure "
+            f"{default_outlet_pressure_mpa} MPa assumed"
+        )
+
+    pipes, loops, short = [], 0, 0
+    for pk, code, a, b, length, diameter, material, installed in pipe_rows:
+        if pk not in kept_pipes:
+            continue
+        if a == b:
+            loops += 1
+            continue
+        if (length or 0) < MIN_LENGTH_M:
+            short += 1
+        pipes.append(
+            Pipe(
+                epanet_id(code, "P", pk),
+                ids[a],
+                ids[b],
+                max(length or 0.0, MIN_LENGTH_M),
+                float(diameter),
+                hazen_williams_c(material, installed, year),
+            )
+        )
+    if loops:
+        warnings.append(f"{loops} pipes whose two ends are one node left out")
+    if short:
+        warnings.append(f"{short} pipes shorter than {MIN_LENGTH_M} m written at {MIN_LENGTH_M} m")
+
+    title = f"Lianzhou water network{' zone ' + zone if zone else ''}, {dt.date.today()}"
+    model = HydraulicModel(junctions, reservoirs, pipes, multipliers, title)
+    options = {
+        "hours": hours,
+        "month": month if hours > 0 else None,
+        "month_factor": factor,
+        "zone": zone,
+        "year": year,
+        "default_outlet_pressure_mpa": default_outlet_pressure_mpa,
+        "served_users": len(users),
+        "total_demand_lps": round(sum(demands.values()), 3),
+    }
+    return Export(
+        model=model,
+        node_ids={ids[pk]: pk for pk in nodes},
+        demands_lps=demands,
+        options=options,
+        isolated={"parts": isolated_parts, "pipes": isolated_pipes, "nodes": isolated_nodes},
+        warnings=warnings,
+        users=[(u["id"], *(ids[n] for n in pipe_ends[u["pipe_id"]])) for u in users],
+    )
+
+
+def _feed_kinds() -> dict[int, str]:
+    """Node id → kind of every source and plant."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT id, kind FROM layers_pipenode WHERE kind = ANY(%(k)s)",
+            {"k": list(FEED_KINDS)},
+        )
+        return dict(cur.fetchall())
+
+
+def _elevations(nodes: dict, graph: NetworkGraph, warnings: list[str]) -> dict[int, float]:
+    """Each node's elevation (m); a node without one takes the mean of its neighbours' that
+    have one (0 when none has: then its pressure means nothing, and the warning says so)."""
+    out = {pk: r[3] for pk, r in nodes.items() if r[3] is not None}
+    missing = [pk for pk in nodes if pk not in out]
+    unknown = 0
+    for pk in missing:
+        near = [out[o] for p in graph.incident.get(pk, []) if (o := graph.other_end(p, pk)) in out]
+        if near:
+            out[pk] = round(sum(near) / len(near), 2)
+        else:
+            out[pk] = 0.0
+            unknown += 1
+    if missing:
+        warnings.append(
+            f"{len(missing)} nodes without an elevation took their neighbours' mean"
+            + (f" ({unknown} had none and are at 0 m)" if unknown else "")
+        )
+    return out
