@@ -14,6 +14,8 @@ import shapely
 from django.contrib.gis.db.models.functions import AsWKB
 from django.db.models import F
 
+from layers.extensions import FeatureQuery, feature_annotators
+from layers.geometry import STORAGE_SRID, reproject
 from layers.registry import LayerSpec, layer_spec
 from layers.spreadsheet_cells import csv_row
 
@@ -30,22 +32,50 @@ class ExportError(ValueError):
     """The export cannot be written (unknown layer or format)."""
 
 
-def _rows(spec: LayerSpec) -> tuple[list[str], list[dict], list]:
+# Columns a verdict export adds after the layer's own (re-imports ignore them, with a note).
+VERDICT_COLUMNS = ("verdict_year", "verdict", "failing")
+# Coordinate systems an export may be written in (GeoJSON: WGS 84 only, RFC 7946).
+EXPORT_SRIDS = (4326, 4490, 4546)
+
+
+def _rows(spec: LayerSpec, verdicts_year: int | None) -> tuple[list[str], list[dict], list]:
     names = spec.attr_names
     paths = {n: (F("parent__code") if n == "parent_code" else F(n)) for n in names}
-    qs = (
-        spec.queryset()
-        .order_by("code")
-        .annotate(wkb=AsWKB("geom"), **{f"_{n}": p for n, p in paths.items()})
-    )
-    records = list(qs.values("wkb", *(f"_{n}" for n in names)))
+    qs = spec.queryset().order_by("code")
+    extra = []
+    if verdicts_year is not None:
+        for annotate in feature_annotators():  # the layers API's own verdicts (compliance)
+            qs, added = annotate(qs, spec.slug, FeatureQuery(year=verdicts_year))
+            extra += added
+    qs = qs.annotate(wkb=AsWKB("geom"), **{f"_{n}": p for n, p in paths.items()})
+    records = list(qs.values("wkb", *(f"_{n}" for n in names), *extra))
     geoms = [shapely.from_wkb(bytes(r["wkb"])) for r in records]
     rows = [{n: r[f"_{n}"] for n in names} for r in records]
+    if verdicts_year is not None:
+        for row, record in zip(rows, records, strict=True):
+            row.update(_verdict_columns(record.get("compliance") or {}, verdicts_year))
+        names = [*names, *VERDICT_COLUMNS]
     return names, rows, geoms
 
 
+def _verdict_columns(compliance: dict, year: int) -> dict:
+    """A feature's overall verdict of `year` and the names of the indicators it fails."""
+    failing = [
+        r["name"]
+        for r in compliance.get("results", [])
+        if r.get("status") == "non_compliant" and r.get("kind") != "bonus"
+    ]
+    return {
+        "verdict_year": year,
+        "verdict": compliance.get("status", "no_data"),
+        "failing": "; ".join(failing),
+    }
+
+
 def _column(spec: LayerSpec, name: str, rows: list[dict]) -> tuple[np.ndarray, np.ndarray | None]:
-    kind = next(a.kind for a in spec.attrs if a.name == name)
+    kind = next((a.kind for a in spec.attrs if a.name == name), "str")
+    if name == "verdict_year":
+        kind = "int"
     values = [r[name] for r in rows]
     mask = np.array([v is None or v == "" for v in values], dtype=bool)
     if kind == "int":
@@ -56,11 +86,15 @@ def _column(spec: LayerSpec, name: str, rows: list[dict]) -> tuple[np.ndarray, n
     return np.array(out, dtype=object), None
 
 
-def layer_export(*, slug: str, path: Path) -> int:
+def layer_export(
+    *, slug: str, path: Path, srid: int = STORAGE_SRID, verdicts_year: int | None = None
+) -> int:
     """Write every feature of `slug` to `path` (format from its suffix); return the count.
 
-    Coordinates are EPSG:4326 lon/lat; attribute names are the import attributes, so the file
-    imports back unchanged (Shapefile names cut to 10 characters are restored on import).
+    Coordinates in `srid` (EPSG:4326 lon/lat by default; CGCS2000 or its Gauss-Krüger CM 111E
+    zone on request; GeoJSON is always WGS 84); attribute names are the import attributes, so
+    the file imports back unchanged (Shapefile names cut to 10 characters are restored on
+    import). verdicts_year adds each feature's verdict of that year (VERDICT_COLUMNS).
     """
     try:
         spec = layer_spec(slug)
@@ -69,7 +103,13 @@ def layer_export(*, slug: str, path: Path) -> int:
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise ExportError(f"unsupported format {suffix!r}; use {', '.join(FORMATS)}")
-    names, rows, geoms = _rows(spec)
+    if srid not in EXPORT_SRIDS:
+        raise ExportError(f"EPSG:{srid} is not offered; use one of {EXPORT_SRIDS}")
+    if srid != STORAGE_SRID and FORMATS[suffix] == "GeoJSON":
+        raise ExportError("GeoJSON is always WGS 84 (RFC 7946); choose another format")
+    names, rows, geoms = _rows(spec, verdicts_year)
+    if srid != STORAGE_SRID:
+        geoms = list(reproject(np.array(geoms, dtype=object), STORAGE_SRID, srid))
     if suffix == ".csv":
         with open(path, "w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
@@ -85,7 +125,7 @@ def layer_export(*, slug: str, path: Path) -> int:
         "field_data": [c for c, _m in columns],
         "fields": names,
         "field_mask": [m for _c, m in columns],
-        "crs": "EPSG:4326",
+        "crs": f"EPSG:{srid}",
         "geometry_type": "MultiPolygon" if spec.geometry_type == "Polygon" else spec.geometry_type,
         "driver": FORMATS[suffix],
     }

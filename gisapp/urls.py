@@ -9,6 +9,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from audit.forms import ThrottledAdminAuthenticationForm
 from audit.views import ThrottledLoginView
 from gisapp import views
+from gisapp.data_exports import LayerExportView
+from layers import api_desktop
 from layers.api_tiles import TileApi
 from rasters.api import RasterHillshadeView, RasterOverlayView
 
@@ -21,6 +23,7 @@ urlpatterns = [
     path("", views.MapView.as_view(), name="home"),
     path("map/", views.MapView.as_view(), name="map"),
     path("data/", views.DataOverviewView.as_view(), name="data"),
+    path("data/<slug:slug>/export/", LayerExportView.as_view(), name="layer-export"),
     path("data/", include("dataio.urls")),
     path("favicon.ico", views.favicon, name="favicon"),
     path("language/", views.LanguageSwitchView.as_view(), name="language"),
@@ -39,6 +42,15 @@ urlpatterns = [
     path("consumption/", include("gisapp.consumption.urls")),
     path("api/v1/consumption/", include("consumption.urls")),
     path("", include("ogcapi.urls")),  # OGC API – Features at /ogcapi
+    # Desktop and web map clients (docs/desktop-clients.md); before the tile route: 'all'.
+    path("tiles/tilejson.json", api_desktop.AllTileJsonApi.as_view(), name="tilejson"),
+    path("tiles/style.json", api_desktop.MapLibreStyleApi.as_view(), name="tile-style"),
+    path("tiles/<slug:slug>.json", api_desktop.LayerTileJsonApi.as_view(), name="layer-tilejson"),
+    path(
+        "tiles/all/<int:z>/<int:x>/<int:y>.pbf", api_desktop.AllTilesApi.as_view(), name="tile-all"
+    ),
+    path("styles/<slug:slug>.qml", api_desktop.LayerQmlApi.as_view(), name="layer-qml"),
+    path("styles/<slug:slug>.sld", api_desktop.LayerSldApi.as_view(), name="layer-sld"),
     path("tiles/<slug:slug>/<int:z>/<int:x>/<int:y>.pbf", TileApi.as_view(), name="tile"),
     path("rasters/<slug:slug>/overlay.png", RasterOverlayView.as_view(), name="raster-overlay"),
     path(

@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 
 from compliance.freshness import default_year, evaluated_years
 from dataio.pages import raster_slugs, raster_title
+from gisapp.data_exports import LayerExportForm
 from gisapp.middleware import LANGUAGE_COOKIE
 from gisapp.raster_panel import raster_panel_config
 from layers.permissions import can_import_layers, can_view_layer
@@ -49,6 +50,7 @@ class DataOverviewView(TemplateView):
             for slug, spec in LAYERS.items()
             if can_view_layer(self.request.user, slug)
         ]
+        context["export_form"] = LayerExportForm(auto_id=False)
         context["may_import"] = may_import = can_import_layers(self.request.user)
         if may_import:  # bulk imports of records and rasters: administrators only
             counts = record_counts()

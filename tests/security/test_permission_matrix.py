@@ -112,6 +112,7 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "registers:export-xlsx": R,
     "registers:tasks": {"get": SIGNED_IN, "post": ADMINS},  # admins report progress
     "registers:import": {"get": ADMINS, "post": ADMINS},
+    "layer-export": R,
     "dataio:layer-import": {"get": ADMINS, "post": ADMINS},
     "dataio:records-import": {"get": ADMINS, "post": ADMINS},
     "dataio:raster-import": {"get": ADMINS, "post": ADMINS},
@@ -123,6 +124,13 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "consumption:list": R,
     "consumption:area": {"post": SIGNED_IN},
     "tile": R,
+    # Desktop clients (docs/desktop-clients.md): TileJSON, MapLibre style, QML/SLD, every tile.
+    "tilejson": R,
+    "tile-style": R,
+    "layer-tilejson": R,
+    "tile-all": R,
+    "layer-qml": R,
+    "layer-sld": R,
     "raster-overlay": R,
     "raster-hillshade": R,
     "api-schema": R,
