@@ -70,6 +70,8 @@ class OgcApiView(CachedSessionMixin, APIView):
     authenticate: 401), no DRF content negotiation (the views choose JSON or HTML
     themselves; errors are JSON), the base URL and the collection lookup."""
 
+    schema = None  # described by its own OpenAPI document (/ogcapi/api), not /api/v1/schema/
+
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, GeoJSONParser, MergePatchParser]
