@@ -17,7 +17,6 @@ from django.views import View
 
 from compliance.freshness import default_year, evaluated_years
 from dataio.exporting import EXPORT_SRIDS, ExportError, layer_export
-from layers.geometry import ALLOWED_SRIDS
 from layers.permissions import can_view_layer
 from layers.registry import LAYERS
 
@@ -29,6 +28,14 @@ EXPORT_FORMATS = {
 }
 
 
+EXPORT_SRID_NAMES = {
+    4546: gettext_lazy("CGCS2000, Gauss-Krüger 3° zone CM 111°E (EPSG:4546)"),
+    4490: gettext_lazy("CGCS2000 longitude/latitude (EPSG:4490)"),
+    4326: gettext_lazy("WGS 84 longitude/latitude (EPSG:4326)"),
+}
+assert set(EXPORT_SRID_NAMES) == set(EXPORT_SRIDS)
+
+
 class LayerExportForm(forms.Form):
     format = forms.ChoiceField(
         label=gettext_lazy("Format"), choices=[(k, v[2]) for k, v in EXPORT_FORMATS.items()]
@@ -36,7 +43,7 @@ class LayerExportForm(forms.Form):
     srid = forms.TypedChoiceField(
         label=gettext_lazy("Coordinate system"),
         coerce=int,
-        choices=[(code, f"EPSG:{code} {ALLOWED_SRIDS[code]}") for code in EXPORT_SRIDS],
+        choices=[(code, EXPORT_SRID_NAMES[code]) for code in EXPORT_SRIDS],
         initial=4546,
     )
     year = forms.IntegerField(
