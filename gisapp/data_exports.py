@@ -33,7 +33,6 @@ EXPORT_SRID_NAMES = {
     4490: gettext_lazy("CGCS2000 longitude/latitude (EPSG:4490)"),
     4326: gettext_lazy("WGS 84 longitude/latitude (EPSG:4326)"),
 }
-assert set(EXPORT_SRID_NAMES) == set(EXPORT_SRIDS)
 
 
 class LayerExportForm(forms.Form):
