@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from layers.extensions import FeatureQuery, feature_annotators
@@ -128,7 +128,7 @@ def _features_json(qs: QuerySet) -> str:
         return cur.fetchone()[0]
 
 
-def _estimated_rows(qs: QuerySet) -> int:
+def estimated_rows(qs: QuerySet) -> int:
     """The planner's estimate of the rows of a queryset (EXPLAIN only: nothing is run)."""
     sql, params = qs.query.sql_with_params()
     with connection.cursor() as cur:
@@ -136,6 +136,33 @@ def _estimated_rows(qs: QuerySet) -> int:
         plan = cur.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
     return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def page_json(
+    matching: QuerySet,
+    offset: int,
+    size: int,
+    rows_of: Callable[[Q], QuerySet],
+    aggregate_sql: Callable[[QuerySet], str],
+) -> tuple[int, str]:
+    """One page of features as (rows read, up to size + 1; their JSON array), in one statement:
+    the ids of `matching` by id from `offset` (one past the page, to know whether a next page
+    exists), then `rows_of(filter to those ids)` aggregated by `aggregate_sql`. Shared by the
+    layers API and OGC API – Features."""
+    ids_sql, ids_params = (
+        matching.order_by("id").values("id")[offset : offset + size + 1].query.sql_with_params()
+    )
+    page_ids = Q(id__in=RawSQL("SELECT id FROM page_ids ORDER BY id LIMIT %s", [size]))  # noqa: S611
+    rows = rows_of(page_ids)
+    rows_sql, rows_params = rows.query.sql_with_params()
+    # Both inner statements are the ORM's own; every value in them is a parameter.
+    sql = (
+        f"WITH page_ids AS MATERIALIZED ({ids_sql}) "  # noqa: S608
+        f"SELECT (SELECT count(*) FROM page_ids), {aggregate_sql(rows)} FROM ({rows_sql}) p"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [*ids_params, *rows_params])
+        return cur.fetchone()
 
 
 def feature_page(
@@ -164,32 +191,18 @@ def feature_page(
     matching = in_bbox(annotated if query.status else spec.queryset(), bbox_4326)
     if offset is None:
         offset = (page - 1) * page_size
-    ids_sql, ids_params = (
-        matching.order_by("id")
-        .values("id")[offset : offset + page_size + 1]
-        .query.sql_with_params()
+    fetched, features_json = page_json(
+        matching,
+        offset,
+        page_size,
+        lambda page_ids: _feature_values(spec, annotated.filter(page_ids).order_by(), annotations),
+        _aggregate_sql,
     )
-    rows = _feature_values(
-        spec,
-        annotated.filter(
-            id__in=RawSQL("SELECT id FROM page_ids ORDER BY id LIMIT %s", [page_size])  # noqa: S611
-        ).order_by(),
-        annotations,
-    )
-    rows_sql, rows_params = rows.query.sql_with_params()
-    # Both inner statements are the ORM's own; every value in them is a parameter.
-    sql = (
-        f"WITH page_ids AS MATERIALIZED ({ids_sql}) "  # noqa: S608
-        f"SELECT (SELECT count(*) FROM page_ids), {_aggregate_sql(rows)} FROM ({rows_sql}) p"
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, [*ids_params, *rows_params])
-        fetched, features_json = cur.fetchone()
     has_next = fetched > page_size
     if not has_next and (fetched or offset == 0):
         return FeaturePage(offset + fetched, True, False, features_json)
     if not (exact_count or query.status):
-        estimate = _estimated_rows(matching)
+        estimate = estimated_rows(matching)
         if estimate > EXACT_COUNT_MAX:
             # Never below what this page proves exists (its rows, plus the next page's first).
             seen = offset + fetched if has_next else 0

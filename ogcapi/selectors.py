@@ -9,14 +9,12 @@ filters are the OGC API's own.
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.db import connection
 from django.db.models import F, Func, QuerySet
-from django.db.models.expressions import RawSQL
 
 from layers.attributes import Attr
 from layers.extensions import FeatureQuery, feature_annotators
@@ -24,6 +22,7 @@ from layers.geometry import STORAGE_SRID
 from layers.permissions import can_view_layer
 from layers.querysets import in_bbox
 from layers.registry import LAYERS, LayerSpec
+from layers.selectors import estimated_rows, page_json
 from network.models import PipeSegment
 from ogcapi.crs import OgcCrs
 
@@ -115,15 +114,6 @@ def _annotated(spec: LayerSpec, qs: QuerySet) -> tuple[QuerySet, list[str]]:
     return qs, names
 
 
-def _estimated_rows(qs: QuerySet) -> int:
-    sql, params = qs.query.sql_with_params()
-    with connection.cursor() as cur:
-        cur.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-        plan = cur.fetchone()[0]
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    return int(plan[0]["Plan"]["Plan Rows"])
-
-
 def items_page(
     spec: LayerSpec,
     *,
@@ -139,32 +129,19 @@ def items_page(
     know whether a next page exists); the count is free on the last page, one more query
     otherwise, left out above COUNT_MAX by the planner's estimate."""
     matching = in_bbox(spec.queryset().filter(**filters), bbox_4326)
-    ids_sql, ids_params = (
-        matching.order_by("id").values("id")[offset : offset + limit + 1].query.sql_with_params()
-    )
     annotated, annotations = _annotated(spec, spec.queryset())
-    rows = _rows(
-        spec,
-        annotated.filter(
-            id__in=RawSQL("SELECT id FROM page_ids ORDER BY id LIMIT %s", [limit])  # noqa: S611
-        ).order_by(),
-        annotations,
-        crs,
+    fetched, features_json = page_json(
+        matching,
+        offset,
+        limit,
+        lambda page_ids: _rows(spec, annotated.filter(page_ids).order_by(), annotations, crs),
+        _features_sql,
     )
-    rows_sql, rows_params = rows.query.sql_with_params()
-    # Both inner statements are the ORM's own; every value in them is a parameter.
-    sql = (
-        f"WITH page_ids AS MATERIALIZED ({ids_sql}) "  # noqa: S608
-        f"SELECT (SELECT count(*) FROM page_ids), {_features_sql(rows)} FROM ({rows_sql}) p"
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, [*ids_params, *rows_params])
-        fetched, features_json = cur.fetchone()
     has_next = fetched > limit
     returned = min(fetched, limit)
     if not has_next and (fetched or offset == 0):
         return ItemsPage(features_json, returned, False, offset + fetched)
-    if _estimated_rows(matching) > COUNT_MAX:
+    if estimated_rows(matching) > COUNT_MAX:
         return ItemsPage(features_json, returned, has_next, None)
     return ItemsPage(features_json, returned, has_next, matching.count())
 
