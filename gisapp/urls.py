@@ -12,7 +12,7 @@ from gisapp import views
 from gisapp.data_exports import LayerExportView
 from layers import api_desktop
 from layers.api_tiles import TileApi
-from rasters.api import RasterHillshadeView, RasterOverlayView
+from rasters.api import RasterHillshadeView, RasterOverlayView, RasterWorldFileView
 
 admin.site.site_header = _("Lianzhou water-saving GIS")
 admin.site.site_title = _("Lianzhou water-saving GIS")
@@ -53,6 +53,9 @@ urlpatterns = [
     path("styles/<slug:slug>.sld", api_desktop.LayerSldApi.as_view(), name="layer-sld"),
     path("tiles/<slug:slug>/<int:z>/<int:x>/<int:y>.pbf", TileApi.as_view(), name="tile"),
     path("rasters/<slug:slug>/overlay.png", RasterOverlayView.as_view(), name="raster-overlay"),
+    path(
+        "rasters/<slug:slug>/overlay.pgw", RasterWorldFileView.as_view(), name="raster-world-file"
+    ),
     path(
         "rasters/<slug:slug>/hillshade.png", RasterHillshadeView.as_view(), name="raster-hillshade"
     ),

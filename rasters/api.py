@@ -1,15 +1,16 @@
-"""Raster API v1: the list, the value under a point, zonal statistics, high nodes; overlay PNG."""
+"""Raster API v1: the list, the value under a point, zonal statistics, high nodes; overlay PNG
+and its world file."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views import View
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -17,11 +18,12 @@ from rest_framework.views import APIView
 
 from dataio.importing.raster_import import RasterFileMissing, raster_path
 from layers.api_errors import error_body
+from layers.api_tiles import _JsonErrorsWhateverTheAccept
 from layers.permissions import can_view_layer
 from layers.registry import LAYERS
 from network.models import SupplyZone
 from rasters.models import RasterLayer
-from rasters.overlay import hillshade_file, legend, overlay_file, overlay_grid_of
+from rasters.overlay import hillshade_file, legend, overlay_file, overlay_grid_of, world_file
 from rasters.selectors import (
     nodes_above_source_head,
     raster_get,
@@ -73,6 +75,8 @@ def raster_summary(layer: RasterLayer) -> dict:
         "overlay": {
             "url": reverse("raster-overlay", kwargs=slug) + f"?v={layer.data_version}",
             "bounds": [[south, west], [north, east]],
+            # the PNG's georeferencing in EPSG:3857 for desktop GIS (docs/desktop-clients.md)
+            "world_file": reverse("raster-world-file", kwargs=slug),
         },
         # the terrain raster's hillshade: the map's offline basemap (same grid and bounds)
         "hillshade": _hillshade_url(layer),
@@ -193,9 +197,14 @@ class HighNodesApi(APIView):
         )
 
 
-class RasterOverlayView(View):
-    """The raster's coloured overlay (PNG, EPSG:3857 grid, bounds in the list API)."""
+class RasterOverlayView(APIView):
+    """The raster's coloured overlay (PNG, EPSG:3857 grid, bounds in the list API, world file
+    at overlay.pgw). A session or `Authorization: Token <key>` (token first: 401 to a client
+    without either)."""
 
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+    content_negotiation_class = _JsonErrorsWhateverTheAccept
     render = staticmethod(overlay_file)
 
     def layer(self, slug: str) -> RasterLayer:
@@ -204,6 +213,7 @@ class RasterOverlayView(View):
             raise Http404
         return layer
 
+    @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
     def get(self, request, slug: str):
         if not request.user.has_perm(VIEW_PERMISSION):
             raise Http404
@@ -230,3 +240,18 @@ class RasterHillshadeView(RasterOverlayView):
         if slug != settings.HILLSHADE_RASTER:
             raise Http404
         return super().layer(slug)
+
+
+class RasterWorldFileView(RasterOverlayView):
+    """The overlay PNG's world file (.pgw, ESRI): its pixel size and the centre of its top-left
+    pixel in EPSG:3857 metres, so a desktop GIS places the downloaded PNG (no file read)."""
+
+    @extend_schema(responses={(200, "text/plain"): OpenApiTypes.STR})
+    def get(self, request, slug: str):
+        if not request.user.has_perm(VIEW_PERMISSION):
+            raise Http404
+        layer = self.layer(slug)
+        response = HttpResponse(world_file(layer), content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{slug}-overlay.pgw"'
+        response["Cache-Control"] = "private, max-age=60"
+        return response

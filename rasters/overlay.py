@@ -23,6 +23,16 @@ def overlay_grid_of(layer: RasterLayer) -> OverlayGrid:
     return overlay_grid(layer.srid, layer.width, layer.height, Affine(*layer.transform))
 
 
+def world_file(layer: RasterLayer) -> str:
+    """The overlay PNG's world file (ESRI .pgw) in EPSG:3857: pixel width, rotations (0),
+    pixel height (negative: rows go south), then the centre of the top-left pixel — the
+    overlay grid's corner moved half a pixel in (the grid's corner is the pixel's corner)."""
+    t = overlay_grid_of(layer).transform
+    x_centre = t.c + t.a / 2 + t.b / 2
+    y_centre = t.f + t.d / 2 + t.e / 2
+    return "".join(f"{v:.10f}\n" for v in (t.a, t.d, t.b, t.e, x_centre, y_centre))
+
+
 def overlay_file(layer: RasterLayer) -> Path:
     """The overlay PNG on disk (MEDIA_ROOT/rasters/cache), rendered when missing.
 

@@ -132,6 +132,7 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "layer-qml": R,
     "layer-sld": R,
     "raster-overlay": R,
+    "raster-world-file": R,
     "raster-hillshade": R,
     "api-schema": R,
     "api-docs": R,
@@ -258,7 +259,7 @@ def concrete_url(name: str, route: str) -> str:
     }
     if "node-" in name:
         values["<int:feature_id>"] = str(PipeNode.objects.values_list("pk", flat=True).first())
-    if name.startswith("rasters:") or name == "raster-overlay":
+    if name.startswith("rasters:") or name in ("raster-overlay", "raster-world-file"):
         values["<slug:slug>"] = RasterLayer.objects.values_list("slug", flat=True).first()
     model = admin_model(name)
     if model is not None:
