@@ -5,6 +5,12 @@ from django.urls import path
 
 from network import api
 from network.api.analysis import NetworkComponentsApi, PipeIsolationApi, PipeTraceApi
+from network.api.hydraulics import (
+    HydraulicRunDetailApi,
+    HydraulicRunImportApi,
+    HydraulicRunListApi,
+    HydraulicsExportApi,
+)
 
 app_name = "network"
 
@@ -75,6 +81,22 @@ urlpatterns = [
         NetworkComponentsApi.as_view(),
         PIPES,
         name="network-components",
+    ),
+    path(
+        "network/hydraulics/export.inp",
+        HydraulicsExportApi.as_view(),
+        name="hydraulics-export",
+    ),
+    path("network/hydraulics/runs/", HydraulicRunListApi.as_view(), name="hydraulics-runs"),
+    path(
+        "network/hydraulics/runs/import/",
+        HydraulicRunImportApi.as_view(),
+        name="hydraulics-import",
+    ),
+    path(
+        "network/hydraulics/runs/<int:run_id>/",
+        HydraulicRunDetailApi.as_view(),
+        name="hydraulics-run",
     ),
     path(
         "network/crossings/",

@@ -33,6 +33,7 @@ from network.analysis.selectors import users_served
 from network.hydraulics.inp import HydraulicModel, Junction, Pipe, Reservoir, epanet_id
 from network.hydraulics.patterns import hourly_multipliers, month_factors
 from network.hydraulics.roughness import hazen_williams_c
+from network.models import HydraulicRun
 from network.services.check import FEED_KINDS
 
 # 1 MPa of pressure is 10⁶ / (1000 kg/m³ × 9.80665 m/s²) = 101.97 m of water head.
@@ -269,4 +270,110 @@ def _elevations(nodes: dict, graph: NetworkGraph, warnings: list[str]) -> dict[i
             f"{len(missing)} nodes without an elevation took their neighbours' mean"
             + (f" ({unknown} had none and are at 0 m)" if unknown else "")
         )
+    return out
+
+
+# --- reads of stored runs -------------------------------------------------------------------
+_RUN_FIELDS = (
+    "id",
+    "created_at",
+    "source",
+    "engine",
+    "hours",
+    "options",
+    "status",
+    "error",
+    "duration_s",
+    "node_count",
+    "pipe_count",
+    "reservoir_count",
+    "below_count",
+    "warnings",
+)
+
+
+def run_summary(run) -> dict:
+    """A HydraulicRun as the API gives it (who ran it by username)."""
+    out = {f: getattr(run, f) for f in _RUN_FIELDS}
+    out["created_at"] = run.created_at.isoformat()
+    out["created_by"] = run.created_by.get_username() if run.created_by else None
+    return out
+
+
+def hydraulic_runs(limit: int = 50) -> list[dict]:
+    """The latest runs, newest first (one query)."""
+    runs = HydraulicRun.objects.select_related("created_by")[:limit]
+    return [run_summary(r) for r in runs]
+
+
+# Per supply zone (the zone a node lies in): junctions judged, below the minimum, and the
+# demand delivered (PDA). Junctions of the sources behind a plant are not judged.
+_ZONES = """
+SELECT z.code, z.name, count(*), count(*) FILTER (WHERE p.below_minimum),
+       sum(p.demand_lps), sum(p.demand_lps * coalesce(p.delivered_share, 1))
+FROM network_nodepressure p JOIN layers_pipenode n ON n.id = p.node_id
+JOIN layers_supplyzone z ON ST_Intersects(z.geom, n.geom)
+WHERE p.run_id = %(run)s AND n.kind <> ALL(%(feeds)s)
+GROUP BY z.code, z.name ORDER BY z.code"""
+
+_NODES_OF_RUN = """
+SELECT n.id, n.code, n.kind, n.elevation_m, ST_X(n.geom), ST_Y(n.geom), p.demand_lps,
+       p.pressure_steady_m, p.pressure_min_m, p.pressure_mean_m, p.at_hour, p.delivered_share,
+       p.below_minimum
+FROM network_nodepressure p JOIN layers_pipenode n ON n.id = p.node_id
+WHERE p.run_id = %(run)s AND (NOT %(below)s OR p.below_minimum)
+ORDER BY p.pressure_min_m, n.code"""
+
+_NODE_KEYS = (
+    "demand_lps",
+    "pressure_steady_m",
+    "pressure_min_m",
+    "pressure_mean_m",
+    "at_hour",
+    "delivered_share",
+    "below_minimum",
+)
+
+
+def run_zones(run_id: int) -> list[dict]:
+    """Each supply zone's junctions in the run: count, below the minimum, their share, and the
+    share of the zone's demand delivered."""
+    with connection.cursor() as cur:
+        cur.execute(_ZONES, {"run": run_id, "feeds": list(FEED_KINDS)})
+        rows = cur.fetchall()
+    return [
+        {
+            "code": r[0],
+            "name": r[1],
+            "junctions": r[2],
+            "below": r[3],
+            "below_share": round(r[3] / r[2], 4) if r[2] else None,
+            "demand_delivered_share": round(r[5] / r[4], 4) if r[4] else None,
+        }
+        for r in rows
+    ]
+
+
+def run_nodes(run_id: int, *, below_only: bool = False, geojson: bool = False) -> list[dict]:
+    """The run's junction pressures, lowest first: plain dicts or GeoJSON Point features
+    (EPSG:4326) whose properties are the same keys. One query."""
+    with connection.cursor() as cur:
+        cur.execute(_NODES_OF_RUN, {"run": run_id, "below": below_only})
+        rows = cur.fetchall()
+    out = []
+    for r in rows:
+        props = {"id": r[0], "code": r[1], "kind": r[2], "elevation_m": r[3]}
+        props.update(zip(_NODE_KEYS, r[6:], strict=True))
+        lon, lat = round(r[4], 7), round(r[5], 7)
+        if geojson:
+            out.append(
+                {
+                    "type": "Feature",
+                    "id": r[0],
+                    "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                    "properties": props,
+                }
+            )
+        else:
+            out.append({**props, "coordinates": [lon, lat]})
     return out

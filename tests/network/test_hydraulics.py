@@ -20,6 +20,7 @@ from network.hydraulics.inp import (
 from network.hydraulics.patterns import DIURNAL, hourly_multipliers, month_factors
 from network.hydraulics.roughness import ROUGHNESS, UNKNOWN_AGE_YEARS, hazen_williams_c
 from network.hydraulics.simulate import simulate
+from network.models import PipeSegment
 
 
 def hw_headloss(length_m: float, flow_lps: float, c: float, diameter_mm: float) -> float:
@@ -203,8 +204,6 @@ class RoughnessTests:
         assert hazen_williams_c("steel", 2030, 2025) == 140
 
     def test_every_material_of_the_model_has_a_row(self):
-        from network.models import PipeSegment
-
         assert set(PipeSegment.Material.values) <= set(ROUGHNESS)
         assert all(r.floor_c <= r.new_c for r in ROUGHNESS.values())
 
