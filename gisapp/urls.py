@@ -10,6 +10,7 @@ from audit.forms import ThrottledAdminAuthenticationForm
 from audit.views import ThrottledLoginView
 from gisapp import views
 from gisapp.data_exports import LayerExportView
+from gisapp.qgis_api import QgisProjectApi
 from layers import api_desktop
 from layers.api_tiles import TileApi
 from rasters.api import RasterHillshadeView, RasterOverlayView, RasterWorldFileView
@@ -51,6 +52,7 @@ urlpatterns = [
     ),
     path("styles/<slug:slug>.qml", api_desktop.LayerQmlApi.as_view(), name="layer-qml"),
     path("styles/<slug:slug>.sld", api_desktop.LayerSldApi.as_view(), name="layer-sld"),
+    path("qgis/project.qgs", QgisProjectApi.as_view(), name="qgis-project"),
     path("tiles/<slug:slug>/<int:z>/<int:x>/<int:y>.pbf", TileApi.as_view(), name="tile"),
     path("rasters/<slug:slug>/overlay.png", RasterOverlayView.as_view(), name="raster-overlay"),
     path(

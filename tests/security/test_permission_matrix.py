@@ -131,6 +131,7 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "tile-all": R,
     "layer-qml": R,
     "layer-sld": R,
+    "qgis-project": R,
     "raster-overlay": R,
     "raster-world-file": R,
     "raster-hillshade": R,
