@@ -3,7 +3,8 @@ start one, import a .inp run elsewhere). docs/hydraulics.md.
 
 Reading runs: whoever may read the network (view_hydraulicrun, every role). Exporting and
 running: engineers and admins (network.change_pipesegment). A run is synchronous, bounded by
-API_TIMEOUT_S (the child process is killed past it: 503) and by the service's size limits.
+API_MAX_NODE_HOURS (400 beyond), API_TIMEOUT_S (the child process is killed past it: 503) and
+the service's size limits.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from network.hydraulics.inp import inp_text
 from network.models import HydraulicRun
 
 API_TIMEOUT_S = 120
+# Junctions × (hours + 1) a run in a request may take: the demo's 12,300 junctions over 24 h
+# (about 20 s); more is for manage.py hydraulics_run.
+API_MAX_NODE_HOURS = 350_000
 RUN_ID = OpenApiParameter("run_id", int, OpenApiParameter.PATH)
 
 
@@ -127,7 +131,7 @@ class HydraulicRunListApi(HydraulicsApi):
 
     parser_classes = [JSONParser, FormParser]
 
-    @extend_schema(responses=OBJ)
+    @extend_schema(responses=OBJ, operation_id="network_hydraulics_runs_list")
     def get(self, request, slug: str | None = None):
         runs = selectors.hydraulic_runs()
         return _json({"count": len(runs), "runs": runs})
@@ -144,6 +148,7 @@ class HydraulicRunListApi(HydraulicsApi):
             min_pressure_mpa=v["min_pressure_mpa"],
             demand_model=v["demand_model"],
             timeout_s=API_TIMEOUT_S,
+            max_node_hours=API_MAX_NODE_HOURS,
         )
         return _json({**selectors.run_summary(run), "zones": selectors.run_zones(run.pk)}, 201)
 

@@ -130,6 +130,7 @@ def hydraulics_run(
     min_pressure_mpa: float = DEFAULT_MIN_PRESSURE_MPA,
     demand_model: str = "PDA",
     timeout_s: int | None = None,
+    max_node_hours: int | None = None,
     progress: Progress | None = None,
 ) -> HydraulicRun:
     """Export the in-service network (or supply zone `zone`'s pipes), simulate the steady
@@ -140,7 +141,8 @@ def hydraulics_run(
     min_pressure_mpa: the minimum service pressure a junction is flagged below (MPa);
     demand_model: "PDA" (pressure-driven, demands fall where the pressure cannot serve them;
     the required pressure is the minimum service pressure) or "DDA" (demand-driven);
-    timeout_s: a tighter bound than HYDRAULICS_TIMEOUT_S (the API's)."""
+    timeout_s: a tighter bound than HYDRAULICS_TIMEOUT_S (the API's); max_node_hours: refuse
+    a run of more junctions × (hours + 1) than this (the API's synchronous budget)."""
     say = progress or (lambda _text: None)
     _check_options(hours, engine, min_pressure_mpa)
     if demand_model not in ("PDA", "DDA"):
@@ -154,6 +156,17 @@ def hydraulics_run(
             "network_empty",
             _("There is no supplied part of the network to simulate."),
             field="zone",
+        )
+    work = len(export.model.junctions) * (hours + 1)
+    if max_node_hours is not None and work > max_node_hours:
+        raise HydraulicsError(
+            "run_too_large",
+            _(
+                "%(n)s junctions × %(h)s hours is more than a run in a web request may take: "
+                "choose fewer hours or a supply zone, or run manage.py hydraulics_run."
+            )
+            % {"n": len(export.model.junctions), "h": hours + 1},
+            field="hours",
         )
     min_m = round(min_pressure_mpa * M_PER_MPA, 2)
     required = min_m if demand_model == "PDA" else None

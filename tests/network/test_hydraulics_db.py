@@ -289,3 +289,16 @@ class ApiTests:
         assert api_client.get(f"{self.RUNS}1/", {"geojson": "maybe"}).status_code == 400
         response = api_client.post(f"{self.RUNS}import/", {"file": b"x"}, format="multipart")
         assert response.status_code == 400
+
+
+class BudgetTests:
+    def test_a_run_too_large_for_a_request_is_refused(self, net):
+        """3 junctions × (24 + 1) hours = 75 > a budget of 50: refused before any run is
+        recorded; 3 × (12 + 1) = 39 fits."""
+        before = HydraulicRun.objects.count()
+        with pytest.raises(services.HydraulicsError) as caught:
+            services.hydraulics_run(hours=24, zone=ZONE, max_node_hours=50)
+        assert caught.value.problem == "run_too_large"
+        assert HydraulicRun.objects.count() == before
+        run = services.hydraulics_run(hours=12, zone=ZONE, max_node_hours=50)
+        assert run.status == "done"
