@@ -22,7 +22,7 @@ from network.hydraulics import selectors, services
 from network.hydraulics.inp import inp_text
 from network.models import HydraulicRun
 
-API_TIMEOUT_S = 120
+API_TIMEOUT_S = 90  # inside gunicorn's 120 s (docker/Dockerfile)
 # Junctions × (hours + 1) a run in a request may take: the demo's 12,300 junctions over 24 h
 # (about 20 s); more is for manage.py hydraulics_run.
 API_MAX_NODE_HOURS = 350_000

@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
                 (
                     "duration_s",
                     models.FloatField(
-                        blank=True, help_text="s", null=True, verbose_name="duration"
+                        blank=True, help_text="seconds", null=True, verbose_name="duration"
                     ),
                 ),
                 ("node_count", models.PositiveIntegerField(default=0, verbose_name="junctions")),

@@ -46,7 +46,7 @@ class HydraulicRun(models.Model):
         _("status"), max_length=8, choices=Status.choices, default=Status.RUNNING
     )
     error = models.TextField(_("error"), blank=True)
-    duration_s = models.FloatField(_("duration"), null=True, blank=True, help_text=_("s"))
+    duration_s = models.FloatField(_("duration"), null=True, blank=True, help_text=_("seconds"))
     node_count = models.PositiveIntegerField(_("junctions"), default=0)
     pipe_count = models.PositiveIntegerField(_("pipes"), default=0)
     reservoir_count = models.PositiveIntegerField(_("reservoirs"), default=0)
