@@ -54,6 +54,8 @@ class ModelQuerySerializer(serializers.Serializer):
 
 
 class RunRequestSerializer(ModelQuerySerializer):
+    # A run costs seconds of the server: the request says how long a period it simulates.
+    hours = serializers.IntegerField(required=True, min_value=0, max_value=services.MAX_HOURS)
     engine = serializers.ChoiceField(choices=("epanet", "wntr"), required=False, default="epanet")
 
 

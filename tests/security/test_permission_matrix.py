@@ -113,6 +113,10 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "registers:tasks": {"get": SIGNED_IN, "post": ADMINS},  # admins report progress
     "registers:import": {"get": ADMINS, "post": ADMINS},
     "layer-export": R,
+    "network:hydraulics-export": {"get": EDITORS},
+    "network:hydraulics-runs": {"get": SIGNED_IN, "post": EDITORS},
+    "network:hydraulics-import": {"post": EDITORS},
+    "network:hydraulics-run": R,
     "dataio:layer-import": {"get": ADMINS, "post": ADMINS},
     "dataio:records-import": {"get": ADMINS, "post": ADMINS},
     "dataio:raster-import": {"get": ADMINS, "post": ADMINS},
@@ -256,6 +260,7 @@ def concrete_url(name: str, route: str) -> str:
             "dataio:records-import": "area-stats",
             "dataio:raster-import": "rainfall",
         }.get(name, "sewage-plants"),
+        "<int:run_id>": "1",
         "<uuid:job_id>": str(ImportJob.objects.values_list("pk", flat=True).first()),
     }
     if "node-" in name:
