@@ -34,7 +34,8 @@ from layers.limits import county_extent_4326
 from layers.permissions import CanViewLayer, can_view_layer
 from layers.registry import LAYERS
 from layers.spec import LayerSpec
-from layers.style_export import layer_qml, layer_sld
+from layers.style_export import layer_qml
+from layers.style_sld import layer_sld
 from layers.styles import compliance_style, paint_defaults, style_for
 from layers.tilejson import ALL_LAYERS, maplibre_style, tilejson
 from layers.tiles import MAX_ZOOM, tile_content, tile_out_of_range, tile_plan, tiled_layers

@@ -11,8 +11,9 @@ import pytest
 from django.db import connection
 
 from layers.registry import LAYERS
-from layers.style_export import QGIS_STATUS, layer_qml, layer_sld, qgis_paint
+from layers.style_export import QGIS_STATUS, layer_qml, qgis_paint
 from layers.style_expressions import own_paint, plain_dialect, verdict_paint
+from layers.style_sld import layer_sld
 from layers.styles import compliance_style, paint_defaults, style_for
 
 SE = "{http://www.opengis.net/se}"
