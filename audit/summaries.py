@@ -4,6 +4,8 @@ from the event's kind and details."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.apps import apps
 from django.utils.translation import gettext as _
 
@@ -38,9 +40,20 @@ def _network_text(details: dict) -> str:
     }
 
 
+# Names what an import went into (a layer, record kind or raster slug) for people; set by the
+# dataio app at start-up (audit sits below the apps that know those names).
+_import_target_namer: Callable[[str, str], str] = lambda kind, target: target  # noqa: E731
+
+
+def import_target_namer_set(namer: Callable[[str, str], str]) -> None:
+    global _import_target_namer  # noqa: PLW0603 - one namer for the process, set once
+    _import_target_namer = namer
+
+
 def _import_text(event: AuditEvent) -> str:
     d = event.details or {}
-    where = {"target": event.object_id, "file": d.get("file", "")}
+    target = _import_target_namer(d.get("kind", ""), event.object_id)
+    where = {"target": target, "file": d.get("file", "")}
     if event.outcome != AuditEvent.Outcome.OK:
         return _("Import of %(target)s from %(file)s refused: %(n)s problem(s)") % {
             **where,

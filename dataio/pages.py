@@ -15,8 +15,8 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -25,12 +25,10 @@ from dataio.importing.error_text import errors_for_page, notes_for_page
 from dataio.importing.errors import RowError
 from dataio.jobs import job_enqueue, staging_dir, staging_sweep
 from dataio.models import ImportJob
+from dataio.titles import import_title, raster_slugs
 from layers.permissions import can_import_layers
 from layers.records import RECORD_KINDS
 from layers.registry import LAYERS
-from layers.styles import styles_dir
-from layers.styles_raster import raster_style_for
-from rasters.models import RasterLayer
 
 # A queued job no worker has started after this long gets a note on its page.
 WORKER_LATE_S = 20
@@ -44,32 +42,6 @@ STEP_LABELS = {
     "statistics": gettext_lazy("Computing the raster's statistics"),
     "store": gettext_lazy("Storing the raster"),
 }
-
-
-def raster_slugs() -> list[str]:
-    """Rasters that may be imported: every raster with a style file, and every stored one."""
-    styled = {p.stem.removeprefix("raster-") for p in styles_dir().glob("raster-*.json")}
-    return sorted(styled | set(RasterLayer.objects.values_list("slug", flat=True)))
-
-
-def raster_title(slug: str) -> str:
-    layer = RasterLayer.objects.filter(slug=slug).first()
-    if layer is not None:
-        return layer.title
-    style = raster_style_for(slug, styles_dir()) or {}
-    english = (get_language() or "").startswith("en")
-    return style.get("title_en" if english else "title_zh") or slug
-
-
-def import_title(kind: str, target: str) -> str:
-    """What a job imports into, in the reader's language."""
-    if kind == ImportJob.Kind.LAYER:
-        spec = LAYERS.get(target)
-        return str(spec.title) if spec else target
-    if kind == ImportJob.Kind.RECORDS:
-        spec = RECORD_KINDS.get(target)
-        return str(spec.model._meta.verbose_name_plural) if spec else target
-    return raster_title(target)
 
 
 class _AdminOnly(LoginRequiredMixin):

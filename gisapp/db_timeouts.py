@@ -24,6 +24,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from psycopg import errors as pg_errors
 
+from gisapp.error_pages import wants_json
 from layers.api_errors import error_body
 
 logger = logging.getLogger(__name__)
@@ -79,9 +80,10 @@ def statement_timeout_reset() -> None:
 
 
 def timeout_response(request: HttpRequest) -> HttpResponse:
-    """The 503 of a cancelled request: JSON under /api/ and /tiles/, a page elsewhere."""
+    """The 503 of a cancelled request: JSON on the paths machines read
+    (error_pages.JSON_PREFIXES), a page elsewhere."""
     message = timeout_message()
-    if request.path.startswith(("/api/", "/tiles/")):
+    if wants_json(request):
         response = JsonResponse(error_body(503, message, code="timeout"), status=503)
     else:
         page = render_to_string(

@@ -1,4 +1,5 @@
-"""A lost database answers 503 with Retry-After: JSON under /api/ and /tiles/, a page elsewhere.
+"""A lost database answers 503 with Retry-After: JSON on the paths machines read
+(error_pages.JSON_PREFIXES), a page elsewhere.
 
 The connection settings (conn_health_checks) make the next request after the database comes
 back open a fresh connection, so the site recovers without a restart.
@@ -17,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from gisapp.error_pages import wants_json
 from gisapp.middleware import LANGUAGE_COOKIE
 from layers.api_errors import json_error
 
@@ -29,7 +31,7 @@ _MARK = "_database_unavailable"
 
 
 def _wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith(("/api/", "/tiles/"))
+    return wants_json(request)
 
 
 def _cookie_language(request: HttpRequest) -> str:

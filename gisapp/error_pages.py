@@ -1,5 +1,6 @@
-"""Error answers (400, 403, 404, 500, CSRF failure): JSON under /api/ and /tiles/, a translated
-page in the site's layout elsewhere; and the filter that keeps secrets off Django's debug pages.
+"""Error answers (400, 403, 404, 500, CSRF failure): JSON on the paths machines read (the API,
+tiles, OGC API, QGIS files, raster files), a translated page in the site's layout elsewhere;
+and the filter that keeps secrets off Django's debug pages.
 
 The 500 page is rendered without the request (no context processor, so no user, session or any
 other database query): the database may be what failed.
@@ -20,7 +21,9 @@ from django.views.debug import SafeExceptionReporterFilter
 
 from layers.api_errors import json_error
 
-JSON_PREFIXES = ("/api/", "/tiles/")
+# Paths machines read (the API, tiles, OGC API, QGIS project and styles, raster files): their
+# errors are JSON in the API's shape, never an HTML page.
+JSON_PREFIXES = ("/api/", "/tiles/", "/ogcapi", "/qgis/", "/styles/", "/rasters/")
 
 
 def wants_json(request: HttpRequest) -> bool:

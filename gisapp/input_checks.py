@@ -8,7 +8,8 @@
 - JSON bodies nested deeper than REQUEST_JSON_MAX_DEPTH (32) → 400, measured on the raw text
   before any parser recurses (100,000 nested lists were a RecursionError, a 500).
 
-Answers are JSON in the API's error shape under /api/ and /tiles/, a translated page elsewhere.
+Answers are JSON in the API's error shape on the paths machines read (error_pages.JSON_PREFIXES),
+a translated page elsewhere.
 A body that is not valid JSON is left to the view, which answers its own parse error.
 """
 

@@ -12,7 +12,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from compliance.freshness import default_year, evaluated_years
-from dataio.pages import raster_slugs, raster_title
+from dataio.titles import raster_slugs, raster_title
 from gisapp.data_exports import LayerExportForm
 from gisapp.middleware import LANGUAGE_COOKIE
 from gisapp.raster_panel import raster_panel_config
