@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from gisapp.qgis_project import AUTHCFG, DEFAULT_AUTHCFG, qgis_project
 from layers.api_desktop import base_url, english
-from layers.api_tiles import _JsonErrorsWhateverTheAccept
+from layers.api_tiles import JsonErrorsWhateverTheAccept
 from layers.limits import county_extent_4326
 from layers.permissions import can_view_layer
 from layers.registry import LAYERS
@@ -44,7 +44,7 @@ class QgisProjectApi(APIView):
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
-    content_negotiation_class = _JsonErrorsWhateverTheAccept
+    content_negotiation_class = JsonErrorsWhateverTheAccept
 
     @extend_schema(parameters=[ProjectQuerySerializer], responses={(200, QGS): OpenApiTypes.STR})
     def get(self, request) -> HttpResponse:

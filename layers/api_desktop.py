@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,9 +26,10 @@ from accounts.authentication import CachedSessionMixin
 from layers.api_tiles import (
     BROWSER_MAX_AGE_S,
     MVT,
+    JsonErrorsWhateverTheAccept,
     TileQuerySerializer,
-    _JsonErrorsWhateverTheAccept,
-    _not_modified,
+    not_modified,
+    tile_address_check,
 )
 from layers.limits import county_extent_4326
 from layers.permissions import CanViewLayer, can_view_layer
@@ -38,7 +39,7 @@ from layers.style_export import layer_qml
 from layers.style_sld import layer_sld
 from layers.styles import compliance_style, paint_defaults, style_for
 from layers.tilejson import ALL_LAYERS, maplibre_style, tilejson
-from layers.tiles import MAX_ZOOM, tile_content, tile_out_of_range, tile_plan, tiled_layers
+from layers.tiles import tile_content, tile_plan, tiled_layers
 
 QML = "application/xml"  # QGIS has no registered type for .qml; it is XML
 SLD = "application/vnd.ogc.sld+xml"
@@ -175,7 +176,7 @@ class AllTilesApi(_DesktopApi):
     ETag and If-None-Match (304) as the single-layer tiles."""
 
     permission_classes = [IsAuthenticated]
-    content_negotiation_class = _JsonErrorsWhateverTheAccept
+    content_negotiation_class = JsonErrorsWhateverTheAccept
 
     @extend_schema(
         operation_id="tiles_all_retrieve",
@@ -187,11 +188,7 @@ class AllTilesApi(_DesktopApi):
         },
     )
     def get(self, request, z: int, x: int, y: int) -> HttpResponse:
-        bad = tile_out_of_range(z, x, y)
-        if bad == "z":
-            raise ValidationError({"z": [_("Zoom from 0 to %(max)d.") % {"max": MAX_ZOOM}]})
-        if bad is not None:
-            raise ValidationError({bad: [_("From 0 to %(max)d at this zoom.") % {"max": 2**z - 1}]})
+        tile_address_check(z, x, y)
         query = TileQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         plans = [
@@ -208,7 +205,7 @@ class AllTilesApi(_DesktopApi):
         ]
         digest = hashlib.sha256("|".join(p.etag for p in plans).encode()).hexdigest()[:32]
         etag = f'"{digest}"'
-        if _not_modified(request, etag):
+        if not_modified(request, etag):
             response = HttpResponse(status=304)
         else:
             # MVT layers are a repeated field: concatenated tiles are one tile with them all.
@@ -227,7 +224,7 @@ class _StyleFileApi(_DesktopApi):
     """A layer's style as another renderer's file (attachment named <slug>.<suffix>)."""
 
     permission_classes = [IsAuthenticated, CanViewLayer]
-    content_negotiation_class = _JsonErrorsWhateverTheAccept
+    content_negotiation_class = JsonErrorsWhateverTheAccept
     suffix = ""
     content_type = ""
 

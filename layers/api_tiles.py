@@ -37,7 +37,7 @@ class TileQuerySerializer(serializers.Serializer):
     )
 
 
-class _JsonErrorsWhateverTheAccept(BaseContentNegotiation):
+class JsonErrorsWhateverTheAccept(BaseContentNegotiation):
     """Tile clients may accept only MVT: errors are still rendered by the JSON renderer."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
@@ -47,7 +47,16 @@ class _JsonErrorsWhateverTheAccept(BaseContentNegotiation):
         return parsers[0] if parsers else None
 
 
-def _not_modified(request, etag: str) -> bool:
+def tile_address_check(z: int, x: int, y: int) -> None:
+    """ValidationError naming the first tile coordinate out of range (XYZ at zoom z)."""
+    bad = tile_out_of_range(z, x, y)
+    if bad == "z":
+        raise ValidationError({"z": [_("Zoom from 0 to %(max)d.") % {"max": MAX_ZOOM}]})
+    if bad is not None:
+        raise ValidationError({bad: [_("From 0 to %(max)d at this zoom.") % {"max": 2**z - 1}]})
+
+
+def not_modified(request, etag: str) -> bool:
     """True when If-None-Match names the ETag (weak comparison, RFC 9110 §13.1.2) or '*'."""
     wanted = parse_etags(request.META.get("HTTP_IF_NONE_MATCH", ""))
     return "*" in wanted or etag in (e.removeprefix("W/") for e in wanted)
@@ -63,7 +72,7 @@ class TileApi(CachedSessionMixin, APIView):
     """
 
     permission_classes = [IsAuthenticated, CanViewLayer]
-    content_negotiation_class = _JsonErrorsWhateverTheAccept
+    content_negotiation_class = JsonErrorsWhateverTheAccept
 
     @extend_schema(
         operation_id="tiles_retrieve",
@@ -83,11 +92,7 @@ class TileApi(CachedSessionMixin, APIView):
     def get(self, request, slug: str, z: int, x: int, y: int) -> HttpResponse:
         if slug not in tiled_layers():
             raise NotFound(_("No vector tiles for layer %(slug)s.") % {"slug": slug})
-        bad = tile_out_of_range(z, x, y)
-        if bad == "z":
-            raise ValidationError({"z": [_("Zoom from 0 to %(max)d.") % {"max": MAX_ZOOM}]})
-        if bad is not None:
-            raise ValidationError({bad: [_("From 0 to %(max)d at this zoom.") % {"max": 2**z - 1}]})
+        tile_address_check(z, x, y)
         query = TileQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         plan = tile_plan(
@@ -98,7 +103,7 @@ class TileApi(CachedSessionMixin, APIView):
             year=query.validated_data.get("year"),
             include_abandoned=query.validated_data["all"],
         )
-        if _not_modified(request, plan.etag):
+        if not_modified(request, plan.etag):
             response = HttpResponse(status=304)
         else:
             content = tile_content(plan)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from leaflet.admin import LeafletGeoAdmin
 from shapely.geometry import Point
 
+from gisapp.admin_readonly import ReadOnlyAdmin
 from layers.admin import FeatureAdmin
 from layers.forms import MarkupFreeModelForm
 from layers.geometry import STORAGE_SRID
@@ -250,22 +251,12 @@ class PipeSegmentAdmin(NetworkAdmin):
 
 
 @admin.register(m.NetworkChange)
-class NetworkChangeAdmin(admin.ModelAdmin):
+class NetworkChangeAdmin(ReadOnlyAdmin):
     """The network's edit history: read-only (a revert is made through the API)."""
 
     list_display = ("id", "operation", "user", "created_at", "pipe_ids", "node_ids")
     list_filter = ("operation",)
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in m.NetworkChange._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # --- crossing marks -----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from dataio.importing.raster_import import RasterFileMissing, raster_path
 from layers.api_errors import error_body
-from layers.api_tiles import _JsonErrorsWhateverTheAccept
+from layers.api_tiles import JsonErrorsWhateverTheAccept
 from layers.permissions import can_view_layer
 from layers.registry import LAYERS
 from network.models import SupplyZone
@@ -204,7 +204,7 @@ class RasterOverlayView(APIView):
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
-    content_negotiation_class = _JsonErrorsWhateverTheAccept
+    content_negotiation_class = JsonErrorsWhateverTheAccept
     render = staticmethod(overlay_file)
 
     def layer(self, slug: str) -> RasterLayer:
