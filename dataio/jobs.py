@@ -37,10 +37,8 @@ PROGRESS_EVERY_S = 0.5
 
 def staging_dir() -> Path:
     """Where uploads wait for their check and import (random names, swept after
-    LAYER_UPLOAD_KEEP_S)."""
-    folder = Path(settings.MEDIA_ROOT) / "import-staging"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    LAYER_UPLOAD_KEEP_S). Only the upload creates it: a page that reads a job writes nothing."""
+    return Path(settings.MEDIA_ROOT) / "import-staging"
 
 
 def staging_sweep() -> None:
@@ -51,6 +49,8 @@ def staging_sweep() -> None:
             state__in=(ImportJob.State.QUEUED, ImportJob.State.RUNNING)
         ).values_list("staged_name", flat=True)
     )
+    if not staging_dir().is_dir():
+        return
     for path in staging_dir().iterdir():
         if path.is_file() and path.name not in busy and path.stat().st_mtime < limit:
             path.unlink(missing_ok=True)

@@ -92,6 +92,7 @@ class ImportStartView(_AdminOnly, TemplateView):
             return self.render_to_response(self.get_context_data(form=form), status=400)
         upload = form.cleaned_data["file"]
         name = f"{secrets.token_urlsafe(18)}{Path(upload.name).suffix.lower()}"
+        staging_dir().mkdir(parents=True, exist_ok=True)
         with (staging_dir() / name).open("wb") as fh:  # never the uploader's file name
             for chunk in upload.chunks():
                 fh.write(chunk)

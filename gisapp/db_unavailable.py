@@ -30,10 +30,6 @@ DATABASE_ERRORS = (OperationalError, InterfaceError)
 _MARK = "_database_unavailable"
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return wants_json(request)
-
-
 def _cookie_language(request: HttpRequest) -> str:
     """The reader's language when the failure came before the language middleware ran (the
     first query of a request may be the statement timeout's SET): the cookie's, as
@@ -53,7 +49,7 @@ def database_unavailable_response(request: HttpRequest) -> HttpResponse:
     language = getattr(request, "LANGUAGE_CODE", None) or _cookie_language(request)
     with translation.override(language):
         message = _("The database is unavailable; try again shortly.")
-        if _wants_json(request):
+        if wants_json(request):
             response = json_error(503, message)
         else:
             page = render_to_string(

@@ -33,6 +33,7 @@ def test_a_queued_import_wakes_the_worker_which_runs_it(django_user_model):
     )
     user = django_user_model.objects.create_user("importer", password="x")
     staged = staging_dir() / "worker-test.csv"
+    staged.parent.mkdir(parents=True, exist_ok=True)
     staged.write_text("area_code,year,population\n990005,2023,1000\n990005,2024,1010\n")
     stop = threading.Event()
 
