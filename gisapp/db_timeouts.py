@@ -55,8 +55,12 @@ def timeout_ms(method: str) -> int:
 def _raw_execute(sql: str, params: list | None = None) -> None:
     # Django's error wrapper: a lost connection raises django.db's OperationalError, which
     # DatabaseUnavailableMiddleware answers with 503 (the driver's own error would be a 500).
-    with connection.wrap_database_errors, connection.connection.cursor() as cur:
-        cur.execute(sql, params)
+    # ensure_connection() first: it runs the health check (CONN_HEALTH_CHECKS), so a kept-alive
+    # connection the server terminated is replaced instead of failing this request.
+    with connection.wrap_database_errors:
+        connection.ensure_connection()
+        with connection.connection.cursor() as cur:
+            cur.execute(sql, params)
 
 
 def statement_timeout_set(ms: int) -> None:
