@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from layers.scope import ScopedManager
 from layers.status import VerdictStatus
 
 
@@ -176,6 +177,8 @@ class Result(models.Model):
     details = models.JSONField(_("details"), default=dict)
     evaluated_at = models.DateTimeField(_("evaluated at"))
 
+    objects = ScopedManager(area_path="area")
+
     class Meta:
         ordering = ["indicator__code", "feature_code", "year"]
         verbose_name = _("result")
@@ -218,6 +221,8 @@ class EvaluationRun(models.Model):
     versions = models.JSONField(_("data versions"), default=dict)
     evaluated_at = models.DateTimeField(_("evaluated at"))
     duration_ms = models.PositiveIntegerField(_("duration"), default=0, help_text=_("ms"))
+
+    objects = ScopedManager(area_path="area")
 
     class Meta:
         ordering = ["-evaluated_at"]

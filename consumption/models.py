@@ -3,7 +3,8 @@
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
-from layers.models.base import InTown, LayerFeature, non_negative
+from layers.models.base import InTown, LayerFeature, code_unique_in_county, non_negative
+from layers.scope import ScopedManager
 
 
 class WaterUser(LayerFeature, InTown):
@@ -44,7 +45,10 @@ class WaterUser(LayerFeature, InTown):
         db_table = "layers_wateruser"  # the table from before the app split
         verbose_name = _("water user")
         verbose_name_plural = _("water users")
-        constraints = non_negative("annual_plan_m3", prefix="wateruser")
+        constraints = [
+            code_unique_in_county("wateruser"),
+            *non_negative("annual_plan_m3", prefix="wateruser"),
+        ]
 
 
 class Consumption(models.Model):
@@ -56,6 +60,8 @@ class Consumption(models.Model):
     month = models.DateField(_("month"), help_text=_("first day of the month"))
     volume_m3 = models.FloatField(_("volume"), help_text=_("m³ per month"))
     metered = models.BooleanField(_("metered"), default=True)
+
+    objects = ScopedManager("user__county")
 
     class Meta:
         db_table = "layers_consumption"  # the table from before the app split

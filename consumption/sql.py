@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from consumption.params import ConsumptionQuery, Period, add_months
+from layers.scope import current_scope
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,13 @@ class ZoneKind:
     irrigation: str | None
     stats: bool
     layer: str  # the layer slug of its features (map)
+    county_column: str = "z.county_id"  # the zone's county (area scope, layers/scope.py)
 
 
 ZONE_KINDS = {
-    "town": ZoneKind("layers_adminarea", "z.level = 'town'", "town_id", "overlap", True, "towns"),
+    "town": ZoneKind(
+        "layers_adminarea", "z.level = 'town'", "town_id", "overlap", True, "towns", "z.parent_id"
+    ),
     "supply-zone": ZoneKind(
         "layers_supplyzone", "true", "supply_zone_id", None, False, "supply-zones"
     ),
@@ -109,7 +113,7 @@ district_share AS MATERIALIZED (
   SELECT z.id AS zone_id, d.id AS district_id,
          ST_Area(ST_Intersection(z.geom, d.geom)::geography)
            / NULLIF(ST_Area(d.geom::geography), 0) AS share
-  FROM zones z JOIN layers_irrigationdistrict d ON ST_Intersects(z.geom, d.geom){gate})"""
+  FROM zones z JOIN layers_irrigationdistrict d ON ST_Intersects(z.geom, d.geom){gate}{scope})"""
 _SHARE_OWN = """
 district_share AS (
   SELECT z.id AS zone_id, z.id AS district_id, 1.0::float8 AS share FROM zones z)"""
@@ -226,8 +230,16 @@ def _fill(template: str, **parts: str) -> str:
     return template.format(**parts)
 
 
+def _in_scope(column: str) -> str:
+    """The area scope's condition on a county column (layers/scope.py); `scope_counties` is
+    in every statement's parameters (_base_params)."""
+    if not current_scope().restricted:
+        return ""
+    return f" AND ({column} = ANY(%(scope_counties)s) OR {column} IS NULL)"
+
+
 def _user_filter(sector: str | None, source: str | None) -> str:
-    out = ""
+    out = _in_scope("u.county_id")
     if sector:
         out += " AND u.sector = %(sector)s"
     if source:
@@ -261,7 +273,11 @@ def _irrigation_ctes(kind: ZoneKind, sector: str | None, source: str | None, gat
         return []
     if source not in (None, "surface"):
         return []
-    share = _SHARE_OWN if kind.irrigation == "own" else _fill(_SHARE_OVERLAP, gate=gate)
+    share = (
+        _SHARE_OWN
+        if kind.irrigation == "own"
+        else _fill(_SHARE_OVERLAP, gate=gate, scope=_in_scope("d.county_id"))
+    )
     return [_PROFILE, share, _IRRIGATION_FACTS]
 
 
@@ -284,6 +300,7 @@ def _base_params(period: Period, compare: bool) -> dict:
         "lo": lo,
         "cap_excluded": list(CAP_EXCLUDED_SECTORS),
         "year_end": add_months(period.end.replace(month=1), 11),
+        "scope_counties": sorted(current_scope().counties or ()),
     }
 
 
@@ -305,6 +322,7 @@ def zone_sql(q: ConsumptionQuery) -> tuple[str, dict]:
     params.update(sector=q.sector, source=q.source)
     irrigation = _irrigation_ctes(kind, q.sector, q.source)
     code_filter = " AND z.code = ANY(%(codes)s)" if q.zones else ""
+    code_filter += _in_scope(kind.county_column)
     ctes = [
         _fill(_ZONES, table=kind.table, where=kind.where, code_filter=code_filter),
         _fill(_MONTHS, periods="('cur', 0), ('prev', 12)" if q.compare else "('cur', 0)"),

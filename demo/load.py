@@ -12,12 +12,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 
+from accounts.models import AreaMembership
 from accounts.roles import roles_sync
 from compliance.evaluation import county_of, evaluate
 from dataio.importing import layer_import, records_import
 from dataio.importing.raster_import import raster_import
+from demo.common import COUNTY_CODE
 from demo.generator import generate
-from layers.models import LayerVersion
+from layers.models import AdminArea, LayerVersion
 from network.models import LeakRecord, PipeSegment
 from network.services.leaks import leak_record
 from rasters.services import pipe_nodes_sample_elevation
@@ -98,6 +100,10 @@ def demo_accounts_create() -> None:
         user.is_superuser = role == "admin"
         user.save()
         user.groups.set([Group.objects.get(name=role)])
+        # Each account works for the demo county (layers/scope.py); the admin is a superuser.
+        county = AdminArea.objects.filter(level="county", code=COUNTY_CODE).first()
+        if county is not None and not user.is_superuser:
+            AreaMembership.objects.update_or_create(user=user, defaults={"area": county})
 
 
 def leaks_load(path: Path) -> int:

@@ -49,14 +49,15 @@ def record_counts() -> dict[str, int]:
     """Row count of every record kind (layers/records.py), in one query."""
     from layers.records import RECORD_KINDS  # registered by their apps
 
-    parts = [
-        f"SELECT %s, count(*) FROM {connection.ops.quote_name(spec.model._meta.db_table)}"  # noqa: S608
-        for spec in RECORD_KINDS.values()
-    ]
+    parts, params = [], []
+    for kind, spec in RECORD_KINDS.items():  # through the (area-scoped) managers
+        sql, p = spec.model.objects.order_by().values("id").query.sql_with_params()
+        parts.append(f"SELECT %s, count(*) FROM ({sql}) q{len(parts)}")  # noqa: S608
+        params += [kind, *p]
     if not parts:
         return {}
     with connection.cursor() as cur:
-        cur.execute(" UNION ALL ".join(parts), list(RECORD_KINDS))
+        cur.execute(" UNION ALL ".join(parts), params)
         return dict(cur.fetchall())
 
 

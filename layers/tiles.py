@@ -25,6 +25,7 @@ from layers.extensions import tile_status
 from layers.functions import WEB_MERCATOR_SRID, AsMVTGeom, Simplify, TileEnvelope
 from layers.geometry import STORAGE_SRID
 from layers.registry import LAYERS
+from layers.scope import current_scope
 from layers.services.versions import current_layer_versions
 from layers.spec import LayerSpec
 
@@ -103,10 +104,17 @@ def _rule_index(spec: LayerSpec, z: int) -> int:
 
 @lru_cache(maxsize=512)
 def _tile_shape(
-    slug: str, spec_id: int, rule_index: int, include_hidden: bool, year: int | None
+    slug: str,
+    spec_id: int,
+    rule_index: int,
+    include_hidden: bool,
+    year: int | None,
+    scope_key: str,
 ) -> tuple[str, tuple]:
-    """The tile query of one shape (layer, thinning rule, hidden rows, status year), compiled
-    by the ORM once, with stand-ins for z, x, y and the simplification tolerance."""
+    """The tile query of one shape (layer, thinning rule, hidden rows, status year, area
+    scope), compiled by the ORM once, with stand-ins for z, x, y and the simplification
+    tolerance. scope_key (current_scope().key) keys the cache: the ORM puts the scope's filter
+    into the query it compiles."""
     spec = LAYERS[slug]
     tile = spec.tile
     geom = Transform("geom", WEB_MERCATOR_SRID)
@@ -159,7 +167,8 @@ def tile_sql(
     collapsed by simplification) are skipped by ST_AsMVT itself.
     """
     spec = LAYERS[slug]
-    sql, params = _tile_shape(slug, id(spec), _rule_index(spec, z), include_hidden, year)
+    scope_key = current_scope().key
+    sql, params = _tile_shape(slug, id(spec), _rule_index(spec, z), include_hidden, year, scope_key)
     actual = {_Z: z, _X: x, _Y: y, _TOLERANCE: simplify_tolerance_3857(z)}
     return sql, [
         actual.get(p, p) if isinstance(p, int | float) and not isinstance(p, bool) else p
@@ -227,7 +236,8 @@ def tile_plan(
     include_hidden = include_abandoned and LAYERS[slug].tile.hidden is not None
     versions_digest = _digest(current_layer_versions())
     status_year = _status_year(slug, year, versions_digest)
-    identity = [FORMAT_VERSION, slug, z, x, y, include_hidden, status_year]
+    scope_key = current_scope().key  # a county's user never gets another area's cached tile
+    identity = [FORMAT_VERSION, slug, z, x, y, include_hidden, status_year, scope_key]
     digest = _digest([*identity, versions_digest])
     return TilePlan(
         slug=slug,

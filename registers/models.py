@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from consumption.models import WaterUser
 from layers.models import AdminArea, IrrigationDistrict
 from layers.models.base import non_negative
+from layers.scope import ScopedManager
 
 
 class PolicyDocument(models.Model):
@@ -51,6 +52,8 @@ class PolicyDocument(models.Model):
     effective_to = models.DateField(
         _("in force until"), null=True, blank=True, help_text=_("empty: still in force")
     )
+
+    objects = ScopedManager(area_path="area")
 
     class Meta:
         ordering = ["area", "effective_from", "doc_number"]
@@ -93,6 +96,8 @@ class WaterQuota(models.Model):
         _("verified"), default=False, help_text=_("checked against the published table")
     )
 
+    objects = ScopedManager(area_path="area")
+
     class Meta:
         ordering = ["area", "sector", "code"]
         verbose_name = _("water-use quota")
@@ -121,6 +126,8 @@ class QuotaCheck(models.Model):
     output_quantity = models.FloatField(
         _("output"), help_text=_("units of output in the year (tonnes, beds, persons …)")
     )
+
+    objects = ScopedManager("user__county")
 
     class Meta:
         ordering = ["year", "user"]
@@ -155,6 +162,8 @@ class ConstructionProject(models.Model):
     built_with = models.BooleanField(_("facilities built with the project"))
     commissioned_with = models.BooleanField(_("facilities commissioned with the project"))
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+
+    objects = ScopedManager(area_path="area")
 
     class Meta:
         ordering = ["area", "approved_on", "code"]
@@ -198,6 +207,8 @@ class ApplianceSurvey(models.Model):
     )
     action_taken = models.CharField(_("action taken"), max_length=300, blank=True)
 
+    objects = ScopedManager(area_path="area")
+
     class Meta:
         ordering = ["area", "surveyed_on", "place"]
         verbose_name = _("appliance survey")
@@ -232,6 +243,8 @@ class PublicityEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     audience = models.CharField(_("audience"), max_length=200, blank=True)
     reach_persons = models.PositiveIntegerField(_("people reached"), null=True, blank=True)
+
+    objects = ScopedManager(area_path="area")
 
     class Meta:
         ordering = ["area", "held_on", "title"]
@@ -295,6 +308,8 @@ class Evidence(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
+    objects = ScopedManager(area_path="area")
+
     class Meta:
         ordering = ["area", "-dated", "title"]
         verbose_name = _("evidence")
@@ -344,6 +359,8 @@ class WithdrawalPermit(models.Model):
         _("monitoring point"), help_text=_("the intake is metered and monitored")
     )
 
+    objects = ScopedManager("holder__county")
+
     class Meta:
         ordering = ["holder", "valid_from"]
         verbose_name = _("withdrawal permit")
@@ -379,6 +396,8 @@ class KeyUserListing(models.Model):
     listed_on = models.DateField(_("listed on"))
     monitoring = models.CharField(_("monitoring"), max_length=10, choices=Monitoring.choices)
 
+    objects = ScopedManager("user__county")
+
     class Meta:
         ordering = ["user", "tier"]
         verbose_name = _("key user listing")
@@ -408,6 +427,8 @@ class PlanTask(models.Model):
     department = models.CharField(_("lead department"), max_length=120)
     partners = models.CharField(_("supporting departments"), max_length=300, blank=True)
     deadline = models.DateField(_("deadline"))
+
+    objects = ScopedManager(area_path="area")
 
     class Meta:
         ordering = ["area", "code"]
@@ -439,6 +460,8 @@ class PlanTaskNote(models.Model):
     )
     note = models.CharField(_("progress note"), max_length=1000)
     reported_by = models.CharField(_("reported by"), max_length=120, blank=True)
+
+    objects = ScopedManager(area_path="task__area")
 
     class Meta:
         ordering = ["task", "noted_on"]
@@ -479,6 +502,8 @@ class ResourceLevy(models.Model):
     assessed_m3 = models.FloatField(_("volume assessed"), help_text=_("m³"))
     rate_yuan_m3 = models.FloatField(_("rate"), help_text=_("yuan per m³"))
     collected_yuan = models.FloatField(_("collected"), help_text=_("yuan"))
+
+    objects = ScopedManager("holder__county")
 
     class Meta:
         ordering = ["year", "holder"]
@@ -525,6 +550,8 @@ class TariffBand(models.Model):
         help_text=_("times the base price added (0.5 = +50 %)"),
     )
 
+    objects = ScopedManager(area_path="area")
+
     class Meta:
         ordering = ["area", "document", "band"]
         verbose_name = _("tariff band")
@@ -570,6 +597,8 @@ class CarrierRecognition(models.Model):
         _("revoked on"), null=True, blank=True, help_text=_("empty: still recognised")
     )
 
+    objects = ScopedManager("user__county")
+
     class Meta:
         ordering = ["user", "recognised_on"]
         verbose_name = _("carrier recognition")
@@ -602,6 +631,8 @@ class NonConventionalUse(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     volume_m3 = models.FloatField(_("volume"), help_text=_("m³"))
 
+    objects = ScopedManager("user__county")
+
     class Meta:
         ordering = ["year", "user", "kind"]
         verbose_name = _("non-conventional water use")
@@ -631,6 +662,8 @@ class DistrictQuota(models.Model):
         limit_choices_to={"sector": "agriculture"},
     )
 
+    objects = ScopedManager("district__county")
+
     class Meta:
         ordering = ["district", "from_year"]
         verbose_name = _("district quota")
@@ -654,6 +687,8 @@ class AgriculturalPriceReform(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     reformed_area_mu = models.FloatField(_("area reformed"), help_text=_("亩"))
     note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = ScopedManager("district__county")
 
     class Meta:
         ordering = ["district", "year"]
@@ -684,6 +719,8 @@ class UserAssociation(models.Model):
     )
     members = models.PositiveIntegerField(_("members"), null=True, blank=True)
     registered_with = models.CharField(_("registered with"), max_length=120, blank=True)
+
+    objects = ScopedManager(area_path="area")
 
     class Meta:
         ordering = ["area", "founded_on", "name"]

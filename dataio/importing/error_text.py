@@ -16,6 +16,16 @@ _PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
     for p, msg in (
         (r"^unknown code (?P<code>.+)$", gettext_noop("unknown code %(code)s")),
         (r"^ambiguous code (?P<code>.+)$", gettext_noop("ambiguous code %(code)s")),
+        (
+            r"^features outside your area: import only your area's features$",
+            gettext_noop("features outside your area: import only your area's features"),
+        ),
+        (
+            r"^code (?P<code>.+) is used in several counties: import the file for one county$",
+            gettext_noop(
+                "code %(code)s is used in several counties: import the file for one county"
+            ),
+        ),
         (r"^a value is required$", gettext_noop("a value is required")),
         (
             r"^(?P<value>.+) is not one of (?P<choices>.+)$",

@@ -23,12 +23,14 @@ import numpy as np
 import shapely
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 from psycopg import sql
 
 from dataio.importing.errors import FeatureChange, ImportFailed, ImportReport, RowError
 from dataio.importing.rows import ParsedRows
 from layers.geometry import STORAGE_SRID
 from layers.registry import LayerSpec
+from layers.scope import OutOfScope, scope_check_rows
 from layers.services.membership import membership_refresh
 from network.services.import_history import network_import_before, network_import_record
 from network.services.rules import NetworkBusy
@@ -89,22 +91,26 @@ def layer_write(
     names = spec.attr_names
     updatable = [n for n in names if n != "code" and n in options.present]
     codes = rows.columns["code"]
+    geoms = ewkb_all(rows.geoms)
+    in_county = "county" in fields  # codes are unique per county (layers/county_triggers.py)
     with connection.cursor() as wrapper:
         cur = wrapper.cursor
+        counties = _row_counties(cur, geoms) if in_county else [None] * len(geoms)
         cur.execute(
-            sql.SQL("SELECT code FROM {t} WHERE code = ANY(%s)").format(
-                t=sql.Identifier(spec.table)
+            sql.SQL("SELECT {c}, code FROM {t} WHERE code = ANY(%s)").format(
+                c=sql.SQL("county_id" if in_county else "NULL"), t=sql.Identifier(spec.table)
             ),
             [list(codes)],
         )
-        existing = {r[0] for r in cur.fetchall()}
-        columns = [*names, "geom", "_row"]
-        values = _staged_values(spec, rows, existing, fields)
+        existing = set(cur.fetchall())
+        staged = [*names, "county_id"] if in_county else names
+        columns = [*staged, "geom", "_row"]
+        values = _staged_values(spec, rows, geoms, counties, existing, fields, in_county)
         pipes = spec.slug == "pipes"
-        _stage(cur, spec.table, names, columns, values, pipes)
+        _stage(cur, spec.table, staged, columns, values, pipes)
         if pipes:
-            _bind_pipe_nodes(cur, names)
-        _diff(cur, spec.table, updatable, fields, options.clear_blanks)
+            _bind_pipe_nodes(cur, staged)
+        _diff(cur, spec.table, updatable, fields, options.clear_blanks, in_county)
         refusals = _blank_refusals(cur)
         missing = [a.name for a in spec.attrs if a.required and a.name not in options.present]
         if missing:
@@ -128,6 +134,10 @@ def layer_write(
         len(updated_ids),
         len(retire_ids),
     )
+    if _outside_scope(spec, [*created_ids, *updated_ids]):
+        raise ImportFailed(
+            [RowError(0, "", "features outside your area: import only your area's features")]
+        )
     if created_ids or updated_ids or retire_ids:
         membership_refresh()  # its writes bump the dependents' data versions (triggers)
         if network:
@@ -139,16 +149,46 @@ def layer_write(
             )
 
 
-def _staged_values(spec: LayerSpec, rows: ParsedRows, existing: set, fields: dict):
+def _outside_scope(spec: LayerSpec, ids: list[int]) -> bool:
+    """Whether a written feature lies in a county outside the importer's area (the caller's
+    transaction rolls the import back)."""
+    if "county" not in {f.name for f in spec.model._meta.concrete_fields}:
+        return False
+    try:
+        scope_check_rows(spec.table, ids)
+    except OutOfScope:
+        return True
+    return False
+
+
+def _row_counties(cur, geoms: list[str]) -> list[int | None]:
+    """Each row's county, as the database's trigger will derive it (layers_county_of)."""
+    cur.execute(
+        "SELECT layers_county_of(g::geometry) FROM unnest(%s::text[]) WITH ORDINALITY u(g, i) "
+        "ORDER BY i",
+        [geoms],
+    )
+    return [r[0] for r in cur.fetchall()]
+
+
+def _staged_values(
+    spec: LayerSpec,
+    rows: ParsedRows,
+    geoms: list[str],
+    counties: list[int | None],
+    existing: set,
+    fields: dict,
+    in_county: bool,
+):
     """Rows to stage: blanks as NULL for stored features (so a blank never overwrites by
-    accident), the model's defaults in blank cells of new features."""
+    accident), the model's defaults in blank cells of new features. A feature is stored when
+    its code is, in the county its geometry lies in."""
     names = spec.attr_names
     defaults = {n: fields[n].get_default() for n in names if n in fields}
     codes = rows.columns["code"]
     columns = [rows.columns[n] for n in names]
-    geoms = ewkb_all(rows.geoms)
     for i, code in enumerate(codes):
-        new = code not in existing
+        new = (counties[i], code) not in existing
         out = []
         for name, column in zip(names, columns, strict=True):
             value = column[i]
@@ -156,7 +196,7 @@ def _staged_values(spec: LayerSpec, rows: ParsedRows, existing: set, fields: dic
                 default = defaults.get(name)
                 value = default if new else None
             out.append(value)
-        yield (*out, geoms[i], i + 1)
+        yield (*out, *((counties[i],) if in_county else ()), geoms[i], i + 1)
 
 
 def _stage(cur, table: str, names: list[str], columns: list[str], values, pipes: bool) -> None:
@@ -225,7 +265,9 @@ def _same_geometry() -> sql.Composable:
     ).format(tol=sql.Literal(tol))
 
 
-def _diff(cur, table: str, updatable: list[str], fields: dict, clear: bool) -> None:
+def _diff(
+    cur, table: str, updatable: list[str], fields: dict, clear: bool, in_county: bool
+) -> None:
     """_import_diff: per staged row, the stored id (NULL: new), the changed fields, the
     fields an empty cell would clear without leave, and whether the geometry moved."""
     changed_items = [
@@ -256,8 +298,11 @@ def _diff(cur, table: str, updatable: list[str], fields: dict, clear: bool) -> N
         sql.SQL(
             "CREATE TEMP TABLE {d} ON COMMIT DROP AS SELECT s._row, s.code, t.id, "
             "{changed} AS changed, {blanked} AS blanked, COALESCE({moved}, false) AS moved "
-            "FROM {s} s LEFT JOIN {t} t ON t.code = s.code"
+            "FROM {s} s LEFT JOIN {t} t ON t.code = s.code{same_county}"
         ).format(
+            same_county=sql.SQL(
+                " AND t.county_id IS NOT DISTINCT FROM s.county_id" if in_county else ""
+            ),
             d=sql.Identifier(_DIFF),
             changed=array(changed_items),
             blanked=array(blanked_items),
@@ -362,18 +407,18 @@ def _touched_ids(cur) -> list[int]:
 def _retire_candidates(cur, spec: LayerSpec) -> list[int]:
     field, value = spec.retired
     filters = {k: v for k, v in spec.filters.items()}
-    ids = (
-        spec.model.objects.filter(**filters)
-        .exclude(**{field: value})
-        .exclude(code__in=_staged_codes(cur))
-        .values_list("id", flat=True)
-    )
-    return sorted(ids)
-
-
-def _staged_codes(cur) -> list[str]:
-    cur.execute("SELECT code FROM _import_stage")
-    return [r[0] for r in cur.fetchall()]
+    qs = spec.model.objects.filter(**filters).exclude(**{field: value})
+    # Only in the counties the file covers: a county's delivery never retires another's.
+    if "county" in {f.name for f in spec.model._meta.concrete_fields}:
+        cur.execute("SELECT DISTINCT county_id FROM _import_stage")
+        covered = [r[0] for r in cur.fetchall()]
+        qs = qs.filter(
+            Q(county_id__in=[c for c in covered if c is not None])
+            | (Q(county__isnull=True) if None in covered else Q(pk__in=[]))
+        )
+    cur.execute("SELECT id FROM _import_diff WHERE id IS NOT NULL")
+    kept = [r[0] for r in cur.fetchall()]
+    return sorted(qs.exclude(id__in=kept).values_list("id", flat=True))
 
 
 def _insert(cur, table: str, names: list[str], pipes: bool, has_created: bool) -> list[int]:

@@ -92,11 +92,13 @@ def records_import(
     dry_run: bool = False,
     clear_blanks: bool = False,
     progress: Progress | None = None,
+    county: str | None = None,
 ) -> ImportReport:
     """Import records of `kind`; raise ImportFailed listing every bad row (spreadsheet row numbers:
     the header is row 1). Natural keys make re-imports change nothing. A column the file leaves
     out keeps its stored values; an empty cell over a stored value is refused unless
-    clear_blanks.
+    clear_blanks. `county` (an area code) says which county's features the file's codes name;
+    without it a code that two counties use is refused.
     """
     spec = RECORD_KINDS.get(kind)
     if spec is None:
@@ -110,7 +112,7 @@ def records_import(
         header.pop()
     _check_header(spec, header)
     present = [a for a in spec.columns if a.name in header]
-    parents = dict(spec.parent_model.objects.values_list("code", "id"))
+    parents = _parent_ids(spec, county)
     refs = {a.name: _ref_ids(a) for a in spec.columns if a.ref}
     parsed, numbers, errors = _parse(spec, header, rows, parents, progress, refs)
     if errors:
@@ -156,6 +158,19 @@ def records_import(
     if progress:
         progress(f"{kind}: write", len(parsed), len(parsed))
     return report
+
+
+def _parent_ids(spec: RecordKind, county: str | None) -> dict[str, int | None]:
+    """The parent features by code; None for a code several counties use (codes are unique per
+    county): the file must then be imported for one county."""
+    qs = spec.parent_model.objects.all()
+    in_county = "county" in {f.name for f in spec.parent_model._meta.concrete_fields}
+    if county and in_county:
+        qs = qs.filter(county__code=county)
+    ids: dict[str, int | None] = {}
+    for code, pk in qs.values_list("code", "id"):
+        ids[code] = None if code in ids else pk
+    return ids
 
 
 def _ref_ids(attr) -> dict[str, int | None]:
@@ -226,7 +241,12 @@ def _parse(
         code = str(cells[index[spec.parent_column]]).strip()
         parent_id = parents.get(code)
         if parent_id is None:
-            row_errors.append(RowError(number, spec.parent_column, f"unknown code {code!r}"))
+            reason = (
+                f"code {code!r} is used in several counties: import the file for one county"
+                if code in parents
+                else f"unknown code {code!r}"
+            )
+            row_errors.append(RowError(number, spec.parent_column, reason))
         row = {a.name: None for a in spec.columns if a.name not in index}  # left as they are
         for attr in present:
             try:

@@ -4,6 +4,7 @@ from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
 from layers.models.base import non_negative, valid_geometry
+from layers.scope import AreaScopedManager, ScopedManager
 
 
 class AdminArea(models.Model):
@@ -28,6 +29,8 @@ class AdminArea(models.Model):
     )
     geom = models.MultiPolygonField(_("boundary"), srid=4326, spatial_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = AreaScopedManager()
 
     class Meta:
         ordering = ["code"]
@@ -89,6 +92,8 @@ class AreaYearStats(models.Model):
         blank=True,
         help_text=_("m³ per year, as the water-resources bulletin reports it"),
     )
+
+    objects = ScopedManager(area_path="area")
 
     class Meta:
         ordering = ["area__code", "year"]

@@ -4,6 +4,8 @@ from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from layers.scope import ScopedManager
+
 
 def non_negative(*fields: str, prefix: str) -> list[models.CheckConstraint]:
     """One CHECK (field >= 0 OR field IS NULL) per field: volumes, areas, concentrations."""
@@ -21,15 +23,45 @@ def valid_geometry(prefix: str) -> models.CheckConstraint:
     return models.CheckConstraint(condition=Q(geom__isvalid=True), name=f"{prefix}_geom_valid")
 
 
-class LayerFeature(models.Model):
-    """A feature of a map layer: natural key `code`, a name, timestamps. Geometry in subclasses."""
+def code_unique_in_county(prefix: str) -> models.UniqueConstraint:
+    """Codes are unique within a county, not across counties (issue 19): a province holds many
+    counties' deliveries, each numbered its own way. Features in no county share one space."""
+    return models.UniqueConstraint(
+        fields=["county", "code"], name=f"{prefix}_code_in_county", nulls_distinct=False
+    )
 
-    code = models.CharField(_("code"), max_length=32, unique=True)
+
+class InCounty(models.Model):
+    """A feature that belongs to a county, derived from its geometry by the database
+    (layers/county_triggers.py); the area scope (layers/scope.py) filters on it."""
+
+    county = models.ForeignKey(
+        "layers.AdminArea",
+        verbose_name=_("county"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text=_("Derived from the geometry; not edited by hand."),
+    )
+
+    objects = ScopedManager()
+
+    class Meta:
+        abstract = True
+
+
+class LayerFeature(InCounty):
+    """A feature of a map layer: natural key `code` (unique in its county), a name,
+    timestamps. Geometry in subclasses."""
+
+    code = models.CharField(_("code"), max_length=32, db_index=True)
     name = models.CharField(_("name"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    class Meta:
+    class Meta(InCounty.Meta):
         abstract = True
         ordering = ["code"]
 

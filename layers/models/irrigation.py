@@ -4,7 +4,14 @@ from django.contrib.gis.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from layers.models.base import InTown, LayerFeature, non_negative, valid_geometry
+from layers.models.base import (
+    InTown,
+    LayerFeature,
+    code_unique_in_county,
+    non_negative,
+    valid_geometry,
+)
+from layers.scope import ScopedManager
 
 
 class IrrigationDistrict(LayerFeature, InTown):
@@ -31,6 +38,7 @@ class IrrigationDistrict(LayerFeature, InTown):
         verbose_name_plural = _("irrigation districts")
         constraints = [
             valid_geometry("irrdistrict"),
+            code_unique_in_county("irrdistrict"),
             *non_negative(
                 "design_area_mu", "effective_area_mu", "efficient_area_mu", prefix="irrdistrict"
             ),
@@ -53,6 +61,8 @@ class IrrigationRecord(models.Model):
     metered_withdrawal_m3 = models.FloatField(
         _("metered withdrawal"), null=True, blank=True, help_text=_("m³ per year")
     )
+
+    objects = ScopedManager("district__county")
 
     class Meta:
         ordering = ["district__code", "year"]

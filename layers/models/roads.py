@@ -3,7 +3,7 @@
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
-from layers.models.base import LayerFeature, valid_geometry
+from layers.models.base import LayerFeature, code_unique_in_county, valid_geometry
 
 
 class RoadGrade(models.TextChoices):
@@ -39,6 +39,7 @@ class Road(LayerFeature):
         verbose_name_plural = _("roads")
         constraints = [
             valid_geometry("road"),
+            code_unique_in_county("road"),
             models.CheckConstraint(
                 condition=models.Q(grade__in=RoadGrade.values),
                 name="road_grade_known",

@@ -4,7 +4,8 @@ from django.contrib.gis.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from layers.models.base import InTown, LayerFeature, non_negative
+from layers.models.base import InTown, LayerFeature, code_unique_in_county, non_negative
+from layers.scope import ScopedManager
 
 EFFLUENT_PARAMETERS = ("cod", "bod5", "ss", "nh3n", "tn", "tp")
 
@@ -34,6 +35,7 @@ class SewagePlant(LayerFeature, InTown):
         verbose_name = _("sewage plant")
         verbose_name_plural = _("sewage plants")
         constraints = [
+            code_unique_in_county("sewageplant"),
             models.CheckConstraint(
                 condition=Q(design_capacity_m3d__gt=0), name="sewageplant_capacity_positive"
             ),
@@ -58,6 +60,8 @@ class SewagePlantMonth(models.Model):
         _("water temperature"), null=True, blank=True, help_text=_("°C")
     )
     reclaimed_m3 = models.FloatField(_("reclaimed water"), default=0, help_text=_("m³ per month"))
+
+    objects = ScopedManager("plant__county")
 
     class Meta:
         ordering = ["plant__code", "month"]

@@ -4,7 +4,8 @@ from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from layers.models.base import LayerFeature, non_negative, valid_geometry
+from layers.models.base import LayerFeature, code_unique_in_county, non_negative, valid_geometry
+from layers.scope import ScopedManager
 
 QUALITY_PARAMETERS = ("do", "codmn", "cod", "bod5", "nh3n", "tp", "tn")
 
@@ -30,6 +31,7 @@ class WaterFunctionZone(LayerFeature):
         verbose_name_plural = _("water-function zones")
         constraints = [
             valid_geometry("wfz"),
+            code_unique_in_county("wfz"),
             models.CheckConstraint(
                 condition=Q(target_class__gte=1, target_class__lte=5), name="wfz_target_class_1_5"
             ),
@@ -50,6 +52,8 @@ class WaterQualitySample(models.Model):
     nh3n = models.FloatField(_("ammonia nitrogen"), null=True, blank=True, help_text=_("mg/L"))
     tp = models.FloatField(_("total phosphorus"), null=True, blank=True, help_text=_("mg/L"))
     tn = models.FloatField(_("total nitrogen"), null=True, blank=True, help_text=_("mg/L"))
+
+    objects = ScopedManager("zone__county")
 
     class Meta:
         ordering = ["zone__code", "sampled_on"]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from layers.scope import ScopedManager
 from network.models.pipes import PipeSegment
 
 
@@ -106,6 +107,8 @@ class PipeCrossing(models.Model):
     )
     confirmed_at = models.DateTimeField(_("confirmed at"), default=timezone.now)
     note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = ScopedManager("pipe_a__county")
 
     class Meta:
         db_table = "layers_pipecrossing"  # the table from before the app split

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
+from layers.scope import ScopedManager
 from network.models.pipes import PipeNode
 
 
@@ -92,6 +93,8 @@ class NodePressure(models.Model):
         default=False,
         help_text=_("The lowest pressure is below the run's minimum service pressure."),
     )
+
+    objects = ScopedManager("node__county")
 
     class Meta:
         ordering = ["run", "node"]

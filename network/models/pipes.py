@@ -5,7 +5,15 @@ from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from layers.models.base import InTown, LayerFeature, non_negative, valid_geometry
+from layers.models.base import (
+    InCounty,
+    InTown,
+    LayerFeature,
+    code_unique_in_county,
+    non_negative,
+    valid_geometry,
+)
+from layers.scope import ScopedManager
 
 
 class SupplyZone(LayerFeature):
@@ -18,7 +26,7 @@ class SupplyZone(LayerFeature):
         db_table = "layers_supplyzone"  # the table from before the app split
         verbose_name = _("supply zone")
         verbose_name_plural = _("supply zones")
-        constraints = [valid_geometry("supplyzone")]
+        constraints = [valid_geometry("supplyzone"), code_unique_in_county("supplyzone")]
 
 
 class WaterBalance(models.Model):
@@ -40,6 +48,8 @@ class WaterBalance(models.Model):
     )
     mean_outlet_pressure_mpa = models.FloatField(_("mean outlet pressure"), help_text=_("MPa"))
     max_frost_depth_m = models.FloatField(_("maximum frost depth"), default=0, help_text=_("m"))
+
+    objects = ScopedManager("zone__county")
 
     class Meta:
         db_table = "layers_waterbalance"  # the table from before the app split
@@ -63,7 +73,7 @@ class WaterBalance(models.Model):
         return f"{self.zone.code} {self.year}"
 
 
-class PipeNode(InTown):
+class PipeNode(InTown, InCounty):
     """A node of the network: junction, valve, hydrant, meter, source, plant or end cap."""
 
     class Kind(models.TextChoices):
@@ -75,7 +85,7 @@ class PipeNode(InTown):
         PLANT = "plant", _("plant")
         END_CAP = "end_cap", _("end cap")
 
-    code = models.CharField(_("code"), max_length=32, unique=True)
+    code = models.CharField(_("code"), max_length=32, db_index=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.JUNCTION)
     geom = models.PointField(_("location"), srid=4326, spatial_index=True)
     elevation_m = models.FloatField(_("elevation"), null=True, blank=True, help_text=_("m"))
@@ -91,6 +101,7 @@ class PipeNode(InTown):
     class Meta:
         db_table = "layers_pipenode"  # the table from before the app split
         ordering = ["code"]
+        constraints = [code_unique_in_county("pipenode")]
         verbose_name = _("pipe node")
         verbose_name_plural = _("pipe nodes")
 
@@ -98,7 +109,7 @@ class PipeNode(InTown):
         return f"{self.code} ({self.get_kind_display()})"
 
 
-class PipeSegment(InTown):
+class PipeSegment(InTown, InCounty):
     """A pipe segment between two nodes; `version` guards against lost concurrent edits."""
 
     class Material(models.TextChoices):
@@ -115,7 +126,7 @@ class PipeSegment(InTown):
         ABANDONED = "abandoned", _("abandoned")
         PLANNED = "planned", _("planned")
 
-    code = models.CharField(_("code"), max_length=32, unique=True)
+    code = models.CharField(_("code"), max_length=32, db_index=True)
     geom = models.LineStringField(_("route"), srid=4326, spatial_index=True)
     start_node = models.ForeignKey(
         PipeNode,
@@ -161,6 +172,7 @@ class PipeSegment(InTown):
         verbose_name_plural = _("pipe segments")
         constraints = [
             valid_geometry("pipe"),
+            code_unique_in_county("pipe"),
             models.CheckConstraint(
                 condition=Q(diameter_mm__gt=0, diameter_mm__lte=4000),
                 name="pipe_diameter_plausible",
@@ -201,6 +213,8 @@ class LeakRecord(models.Model):
         db_default=1,
         help_text=_("Optimistic locking: bumped by every edit."),
     )
+
+    objects = ScopedManager("pipe__county")
 
     class Meta:
         db_table = "layers_leakrecord"  # the table from before the app split

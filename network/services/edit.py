@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry import LineString, Point
 
 from layers.geometry import STORAGE_SRID
+from layers.querysets import in_county_of, lonlat_ewkt
 from network.models import NetworkChange, PipeNode, PipeSegment
 from network.services import topology
 from network.services.geometry import (
@@ -64,7 +65,8 @@ def _checked(line: LineString) -> LineString:
 
 
 def _code_free(code: str, exclude_id: int | None, location) -> None:
-    if PipeSegment.objects.filter(code=code).exclude(pk=exclude_id).exists():
+    same_county = in_county_of(PipeSegment.objects.all(), lonlat_ewkt(*location))
+    if same_county.filter(code=code).exclude(pk=exclude_id).exists():
         raise NetworkError(
             "code_taken",
             _("Another pipe already has the code %(code)s.") % {"code": code},

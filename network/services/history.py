@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from layers.geometry import STORAGE_SRID
+from layers.querysets import in_county_of
 from network.models import LeakRecord, NetworkChange, PipeCrossing, PipeNode, PipeSegment
 from network.services import topology
 from network.services.rules import NetworkConflict, NetworkNotFound
@@ -143,8 +144,9 @@ def _check_current(kind: str, before: dict, after: dict, current: dict[int, int]
             raise _moved_on(kind, object_id, current[object_id])
 
 
-def _code_free(model, object_id: int, code: str, kind: str) -> None:
-    other = model.objects.filter(code=code).exclude(pk=object_id).first()
+def _code_free(model, object_id: int, code: str, kind: str, geom: GEOSGeometry) -> None:
+    other = in_county_of(model.objects.all(), geom.ewkt).filter(code=code)
+    other = other.exclude(pk=object_id).first()
     if other is not None:
         raise NetworkConflict(
             _("The code %(code)s has been given to another feature since.") % {"code": code},
@@ -158,7 +160,8 @@ def _put(model, object_id: int, feature: dict, exists: bool, fields: tuple[str, 
     props = feature["properties"]
     values = {name: props[name] for name in fields}
     values["geom"] = GEOSGeometry(json.dumps(feature["geometry"]), srid=STORAGE_SRID)
-    _code_free(model, object_id, props["code"], "pipe" if model is PipeSegment else "node")
+    kind = "pipe" if model is PipeSegment else "node"
+    _code_free(model, object_id, props["code"], kind, values["geom"])
     if exists:
         model.objects.filter(pk=object_id).update(**values, updated_at=timezone.now())
     else:  # deleted by the change: back with its id (ids are never reused)

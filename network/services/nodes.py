@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry import Point
 
 from layers.geometry import STORAGE_SRID
+from layers.querysets import in_county_of, lonlat_ewkt
 from network.models import NetworkChange, PipeNode, PipeSegment
 from network.services import topology
 from network.services.geometry import GeometryFault, LonLat, position
@@ -33,7 +34,8 @@ def _checked(at: Point) -> LonLat:
 
 
 def _code_free(code: str, exclude_id: int | None, location: LonLat) -> None:
-    if PipeNode.objects.filter(code=code).exclude(pk=exclude_id).exists():
+    same_county = in_county_of(PipeNode.objects.all(), lonlat_ewkt(*location))
+    if same_county.filter(code=code).exclude(pk=exclude_id).exists():
         raise NetworkError(
             "code_taken",
             _("Another node already has the code %(code)s.") % {"code": code},

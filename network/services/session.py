@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from psycopg.errors import LockNotAvailable
 
 from layers.limits import pipe_limits
+from layers.scope import OutOfScope, scope_check_rows
 from layers.services.membership import membership_refresh_rows
 from network.models import NetworkChange, PipeNode, PipeSegment
 from network.services import topology
@@ -236,6 +237,14 @@ class NetworkEdit:
             )
         membership_refresh_rows("layers_pipesegment", pipe_ids)
         membership_refresh_rows("layers_pipenode", node_ids)
+        try:
+            scope_check_rows("layers_pipesegment", pipe_ids)
+            scope_check_rows("layers_pipenode", node_ids)
+        except OutOfScope:
+            raise NetworkError(
+                "outside_area",
+                _("This edit would place network features outside your area; nothing was saved."),
+            ) from None
         self._validate(node_ids)
         after_pipes = pipe_features(pipe_ids, HISTORY_DIGITS)
         after_nodes = node_features(node_ids, HISTORY_DIGITS)
