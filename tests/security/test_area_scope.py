@@ -14,6 +14,7 @@ import io
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
 from django.db import IntegrityError, transaction
@@ -241,3 +242,14 @@ class ScopedWriteTests:
             layer_import(slug="water-users", path=path)
         assert "outside your area" in str(refused.value.errors)
         assert tables_fingerprint() == before
+
+
+class AreaAdminTests:
+    def test_an_administrator_sets_a_user_area_in_the_user_admin(self, client, counties):
+        """The user list shows each user's area; the change page edits it (inline)."""
+        client.force_login(get_user_model().objects.get(username="admin"))
+        listing = client.get("/admin/auth/user/")
+        assert listing.status_code == 200 and "连州市" in listing.content.decode()
+        official = get_user_model().objects.get(username="official")
+        page = client.get(f"/admin/auth/user/{official.pk}/change/")
+        assert page.status_code == 200 and "area_membership-0-area" in page.content.decode()
