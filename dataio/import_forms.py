@@ -3,14 +3,21 @@ each accepts, with the size limit checked before anything is stored."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dataio.importing.files import VECTOR_SUFFIXES, upload_size_check
+from dataio.importing.delivery import mapping_problems
+from dataio.importing.error_text import reason_text
+from dataio.importing.files import CAD_SUFFIXES, VECTOR_SUFFIXES, upload_size_check
+from dataio.models import ImportMapping
+from dataio.selectors import import_mappings_for
 from layers.geometry import ALLOWED_SRIDS
+from layers.registry import LAYERS
 
 _ENCODINGS = ("GBK", "GB18030", "UTF-8", "Big5")
 
@@ -35,20 +42,30 @@ class ImportFileForm(forms.Form):
         upload_size_check(upload, self.max_bytes())
         return upload
 
+    def __init__(self, *args, target: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.target = target
+
+    def mapping_used(self):
+        """The saved mapping the file is read with (layer files only)."""
+        return None
+
     def options(self) -> dict:
         """The import service's keyword arguments (besides the file and dry_run)."""
         return {k: v for k, v in self.cleaned_data.items() if k != "file"}
 
 
 class LayerFileForm(ImportFileForm):
-    suffixes = VECTOR_SUFFIXES - {".shp"}
+    suffixes = (VECTOR_SUFFIXES - {".shp"}) | CAD_SUFFIXES
     wrong_type = gettext_lazy(
-        "Choose a .gpkg, .geojson, .zip (Shapefile), .csv (WKT or lon/lat columns) or .kml/.kmz "
-        "file."
+        "Choose a .gpkg, .geojson, .zip (Shapefile), .csv or .xlsx (WKT or lon/lat columns), "
+        ".kml/.kmz or .dxf (CAD, with a mapping) file."
     )
 
     file = forms.FileField(
-        label=gettext_lazy("Layer file (GeoPackage, GeoJSON, zipped Shapefile, CSV or KML)")
+        label=gettext_lazy(
+            "Layer file (GeoPackage, GeoJSON, zipped Shapefile, CSV, XLSX, KML or CAD DXF)"
+        )
     )
     srid = forms.TypedChoiceField(
         label=gettext_lazy("Coordinate system"),
@@ -74,9 +91,88 @@ class LayerFileForm(ImportFileForm):
         required=False,
     )
 
+    saved_mapping = forms.ModelChoiceField(
+        label=gettext_lazy("Saved mapping of the source"),
+        queryset=ImportMapping.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("none"),
+    )
+    mapping_json = forms.CharField(
+        label=gettext_lazy("Mapping (JSON), instead of a saved one"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 70}),
+        help_text=gettext_lazy("the source's own column names, values and CAD layer rules"),
+    )
+    save_as = forms.CharField(
+        label=gettext_lazy("Save this mapping for the source as"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy(
+            "a name, e.g. 设计院 DXF; an existing one of this layer is replaced"
+        ),
+    )
+    source = forms.CharField(
+        label=gettext_lazy("Source (who delivers such files)"), required=False, max_length=200
+    )
+
+    def __init__(self, *args, target: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.target = target
+        self.fields["saved_mapping"].queryset = import_mappings_for(target)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if Path(upload.name or "").suffix.lower() == ".dwg":
+            raise forms.ValidationError(
+                _(
+                    "DWG drawings cannot be read (no free DWG reader): save the drawing as DXF "
+                    "in the CAD program and import the .dxf with a mapping of its CAD layers."
+                ),
+                code="dwg",
+            )
+        return super().clean_file()
+
+    def clean_mapping_json(self):
+        text = self.cleaned_data["mapping_json"].strip()
+        if not text:
+            return None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(
+                _("The mapping is not JSON: %(error)s") % {"error": exc}, code="json"
+            ) from None
+        attrs = (
+            None if isinstance(data, dict) and data.get("cad") else LAYERS[self.target].attr_names
+        )
+        problems = mapping_problems(data, attrs)
+        if problems:
+            raise forms.ValidationError([reason_text(p) for p in problems], code="mapping")
+        return data
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("save_as") and not cleaned.get("mapping_json"):
+            self.add_error("save_as", _("Write the mapping (JSON) to save it."))
+        if cleaned.get("saved_mapping") and cleaned.get("mapping_json"):
+            self.add_error("mapping_json", _("Choose a saved mapping or write one, not both."))
+        return cleaned
+
+    def mapping_used(self) -> ImportMapping | None:
+        return self.cleaned_data.get("saved_mapping")
+
     def options(self) -> dict:
         options = super().options()
         options["encoding"] = options["encoding"] or None
+        saved = options.pop("saved_mapping")
+        written = options.pop("mapping_json")
+        options.pop("save_as")
+        options.pop("source")
+        if saved is not None:
+            options["mapping"] = saved.mapping  # the mapping as it was when checked
+        elif written:
+            options["mapping"] = written
         return options
 
 

@@ -26,7 +26,7 @@ from dataio.importing.errors import ImportReport, RowError
 from dataio.importing.layer_import import layer_import
 from dataio.importing.raster_import import raster_import
 from dataio.importing.records_import import records_import
-from dataio.models import ImportJob
+from dataio.models import ImportJob, ImportMapping
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +66,12 @@ def job_enqueue(
     dry_run: bool,
     user,
     checked: ImportJob | None = None,
+    mapping: ImportMapping | None = None,
 ) -> ImportJob:
     """Queue an import (or its check) and wake the worker once the job is committed. The job
-    runs in the language active now (the uploader's), which its report is written in."""
+    runs in the language active now (the uploader's), which its report is written in.
+    mapping: the saved mapping the file is read with, recorded (options hold its JSON as it
+    was, so an edit between the check and the import changes neither)."""
     job = ImportJob.objects.create(
         language=get_language() or settings.LANGUAGE_CODE,
         kind=kind,
@@ -78,6 +81,7 @@ def job_enqueue(
         options=options,
         dry_run=dry_run,
         checked=checked,
+        mapping=mapping,
         created_by=user,
     )
     transaction.on_commit(_wake_worker)

@@ -7,8 +7,13 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from dataio.importing.delivery import mapping_problems
+from dataio.importing.error_text import reason_text
+from layers.registry import LAYERS
 
 
 class ImportJob(models.Model):
@@ -56,6 +61,15 @@ class ImportJob(models.Model):
     report = models.JSONField(_("report"), default=dict, blank=True)
     errors = models.JSONField(_("refused rows"), default=list, blank=True)
     error_count = models.PositiveIntegerField(_("refused rows in all"), default=0)
+    mapping = models.ForeignKey(
+        "ImportMapping",
+        verbose_name=_("mapping"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="jobs",
+        help_text=_("the saved mapping of the source the file was read with"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.CASCADE
     )
@@ -76,3 +90,54 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.REFUSED, self.State.FAILED)
+
+
+class ImportMapping(models.Model):
+    """A source's own names, saved: how the files one surveyor or design institute delivers
+    are read (columns, value aliases, CAD layer rules, coordinate system, encoding), checked
+    by the same validator as a mapping file (dataio.importing.delivery.mapping_problems)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    source = models.CharField(
+        _("source"), max_length=200, blank=True, help_text=_("who delivers such files")
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=[("layer", _("layer"))], default="layer"
+    )
+    target = models.CharField(
+        _("target"),
+        max_length=64,
+        help_text=_("the layer the mapping reads files into (a CAD mapping may name others)"),
+    )
+    mapping = models.JSONField(
+        _("mapping"),
+        default=dict,
+        help_text=_(
+            'JSON: {"columns": {file column: attribute}, "values": {attribute: {file value: '
+            'stored value}}, "cad": {layer: CAD rules}, "srid": EPSG code, "encoding": "GBK"}'
+        ),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
+        ordering = ["target", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.target})"
+
+    def clean(self) -> None:
+        if self.target not in LAYERS:
+            raise ValidationError({"target": _("Unknown layer.")})
+        problems = mapping_problems(self.mapping, LAYERS[self.target].attr_names)
+        if problems:
+            raise ValidationError({"mapping": [reason_text(p) for p in problems]})

@@ -10,7 +10,7 @@ import secrets
 from pathlib import Path
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -25,6 +25,7 @@ from dataio.importing.error_text import errors_for_page, notes_for_page
 from dataio.importing.errors import RowError
 from dataio.jobs import job_enqueue, staging_dir, staging_sweep
 from dataio.models import ImportJob
+from dataio.services import import_mapping_save
 from dataio.titles import import_title, raster_slugs
 from layers.permissions import can_import_layers
 from layers.records import RECORD_KINDS
@@ -73,7 +74,7 @@ class ImportStartView(_AdminOnly, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = context.setdefault("form", self.form_class())
+        form = context.setdefault("form", self.form_class(target=self.kwargs["target"]))
         context.update(
             kind=self.kind,
             title=import_title(self.kind, self.kwargs["target"]),
@@ -87,9 +88,22 @@ class ImportStartView(_AdminOnly, TemplateView):
 
     def post(self, request, *args, **kwargs):
         staging_sweep()
-        form = self.form_class(request.POST, request.FILES)
+        form = self.form_class(request.POST, request.FILES, target=kwargs["target"])
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
+        mapping = form.mapping_used()
+        if form.cleaned_data.get("save_as"):
+            try:
+                mapping = import_mapping_save(
+                    name=form.cleaned_data["save_as"],
+                    source=form.cleaned_data["source"],
+                    target=kwargs["target"],
+                    mapping=form.cleaned_data["mapping_json"],
+                    user=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error("save_as", exc)
+                return self.render_to_response(self.get_context_data(form=form), status=400)
         upload = form.cleaned_data["file"]
         name = f"{secrets.token_urlsafe(18)}{Path(upload.name).suffix.lower()}"
         staging_dir().mkdir(parents=True, exist_ok=True)
@@ -104,6 +118,7 @@ class ImportStartView(_AdminOnly, TemplateView):
             options=form.options(),
             dry_run=True,
             user=request.user,
+            mapping=mapping,
         )
         return redirect("dataio:job", job.pk)
 
@@ -141,7 +156,7 @@ class RasterImportView(ImportStartView):
 
 def _job_for(request, job_id) -> ImportJob:
     """A job its uploader (or a superuser) may see; 404 for anyone else's."""
-    jobs = ImportJob.objects.select_related("created_by")
+    jobs = ImportJob.objects.select_related("created_by", "mapping")
     if not request.user.is_superuser:
         jobs = jobs.filter(created_by=request.user)
     return get_object_or_404(jobs, pk=job_id)
@@ -209,6 +224,7 @@ class ImportJobView(_AdminOnly, TemplateView):
             dry_run=False,
             user=request.user,
             checked=checked,
+            mapping=checked.mapping,
         )
         return redirect("dataio:job", job.pk)
 

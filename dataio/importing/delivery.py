@@ -21,6 +21,8 @@ import shapely
 
 from dataio.importing.errors import ImportFailed, RowError
 from dataio.importing.files import VectorTable
+from layers.geometry import ALLOWED_SRIDS
+from layers.registry import LAYERS
 
 # Column names found in bureaus' and surveyors' files, per attribute (used only when the file
 # has no column of the attribute's own name).
@@ -69,10 +71,152 @@ _DIAMETER = re.compile(r"^\s*(?:DN|De|dn|de|Φ|φ|Ø)?\s*(\d+(?:\.\d+)?)\s*(?:mm
 
 @dataclass
 class Mapping:
-    """A source's own names: file column → attribute, and per attribute value → choice."""
+    """A source's own names: file column → attribute, per attribute value → choice, and for
+    CAD drawings per layer slug the rules of dataio/importing/cad.py; with the coordinate
+    system (EPSG code) and text encoding the source always delivers in, when it says them."""
 
     columns: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    cad: dict[str, dict] = field(default_factory=dict)
+    srid: int | None = None
+    encoding: str | None = None
+
+
+MAPPING_KEYS = {"columns", "values", "cad", "srid", "encoding"}
+# Coordinate columns a mapping may name (a spreadsheet's 东经/北纬 → lon/lat).
+COORDINATE_TARGETS = {"lon", "lat"}
+CAD_RULE_KEYS = {"layers", "extract", "labels", "blocks", "defaults", "code_prefix"}
+CAD_SOURCES = {"layer", "text", "block"}
+
+
+def mapping_problems(data: object, attr_names: list[str] | None = None) -> list[str]:
+    """What is wrong with a mapping (the JSON of a mapping file or a saved ImportMapping), in
+    English (pages translate: error_text); [] when it is good. attr_names: the target layer's
+    attributes (None: any layer's, as for a saved mapping of a whole CAD drawing)."""
+    if not isinstance(data, dict):
+        return ['the mapping is an object with "columns", "values", "cad", "srid" or "encoding"']
+    problems = []
+    extra = sorted(set(data) - MAPPING_KEYS)
+    if extra:
+        problems.append(f"the mapping has unknown keys: {', '.join(extra)}")
+    known = (
+        set(attr_names)
+        if attr_names is not None
+        else {a for spec in LAYERS.values() for a in spec.attr_names}
+    )
+    columns = data.get("columns", {})
+    values = data.get("values", {})
+    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+        problems.append('"columns" maps a file column to an attribute name')
+        columns = {}
+    if not isinstance(values, dict) or not all(
+        isinstance(m, dict) and all(isinstance(v, str) for v in m.values()) for m in values.values()
+    ):
+        problems.append('"values" maps an attribute to {file value: stored value}')
+        values = {}
+    unknown = sorted({*columns.values(), *values} - known - COORDINATE_TARGETS)
+    if unknown:
+        problems.append(f"the mapping names unknown attributes: {', '.join(unknown)}")
+    srid = data.get("srid")
+    if srid is not None and (not isinstance(srid, int) or srid not in ALLOWED_SRIDS):
+        problems.append(f"srid {srid!r} is not an allowed EPSG code")
+    encoding = data.get("encoding")
+    if encoding is not None:
+        try:
+            "".encode(str(encoding))
+        except LookupError:
+            problems.append(f"unknown encoding {encoding!r}")
+    cad = data.get("cad", {})
+    if not isinstance(cad, dict):
+        problems.append('"cad" maps a layer (pipes, pipe-nodes…) to its CAD rules')
+        cad = {}
+    for slug, rule in cad.items():
+        problems += [f"cad {slug}: {p}" for p in _cad_rule_problems(slug, rule)]
+    return problems
+
+
+def _cad_rule_problems(slug: str, rule: object) -> list[str]:
+    if slug not in LAYERS:
+        return [f"unknown layer {slug!r}"]
+    if not isinstance(rule, dict):
+        return ["the rules are an object"]
+    attrs = set(LAYERS[slug].attr_names)
+    problems = []
+    extra = sorted(set(rule) - CAD_RULE_KEYS)
+    if extra:
+        problems.append(f"unknown keys: {', '.join(extra)}")
+    layers = rule.get("layers")
+    if not isinstance(layers, list) or not layers or not all(isinstance(x, str) for x in layers):
+        problems.append('"layers" lists the CAD layer names (wildcards * and ? allowed)')
+    extract = rule.get("extract", {})
+    if not isinstance(extract, dict):
+        extract = {"": extract}
+    for attr, how in extract.items():
+        if attr not in attrs:
+            problems.append(f"extract: unknown attribute {attr!r}")
+            continue
+        for source, pattern in cad_extract_rules(how) or [("", "")]:
+            if not (source in CAD_SOURCES or source.startswith("attr:")):
+                problems.append(
+                    f'extract {attr}: ["layer"|"text"|"block"|"attr:TAG", "regular expression"] '
+                    "or a list of them"
+                )
+                break
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                problems.append(f"extract {attr}: bad regular expression: {exc}")
+    labels = rule.get("labels")
+    if labels is not None and not (
+        isinstance(labels, dict)
+        and isinstance(labels.get("layers"), list)
+        and isinstance(labels.get("within_m", 5), int | float)
+        and 0 < labels.get("within_m", 5) <= 100
+    ):
+        problems.append('"labels": {"layers": [CAD layers of text], "within_m": 0–100}')
+    blocks = rule.get("blocks", {})
+    if not isinstance(blocks, dict) or not all(isinstance(v, str) for v in blocks.values()):
+        problems.append('"blocks" maps a block name to a node kind')
+    defaults = rule.get("defaults", {})
+    if not isinstance(defaults, dict) or set(defaults) - attrs:
+        problems.append('"defaults" gives attributes of the layer a value')
+    prefix = rule.get("code_prefix", "CAD-")
+    if not isinstance(prefix, str) or len(prefix) > 20:
+        problems.append('"code_prefix" is a short text')
+    return problems
+
+
+def cad_extract_rules(how: object) -> list[tuple[str, str]]:
+    """An extract entry as [(source, pattern), …]: one pair or a list of pairs, tried in
+    order; [] when it is neither."""
+    pairs = [how] if isinstance(how, list) and how and isinstance(how[0], str) else how
+    if not isinstance(pairs, list) or not pairs:
+        return []
+    out = []
+    for pair in pairs:
+        if not (
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)
+        ):
+            return []
+        out.append((pair[0], pair[1]))
+    return out
+
+
+def mapping_parse(data: object, attr_names: list[str] | None = None) -> Mapping:
+    """A Mapping from its JSON, checked (ImportFailed naming every problem)."""
+    problems = mapping_problems(data, attr_names)
+    if problems:
+        raise ImportFailed([RowError(0, "mapping", p) for p in problems])
+    assert isinstance(data, dict)  # noqa: S101 — mapping_problems said so
+    return Mapping(
+        columns={str(k): v for k, v in data.get("columns", {}).items()},
+        values={
+            a: {str(k): str(v) for k, v in m.items()} for a, m in data.get("values", {}).items()
+        },
+        cad=data.get("cad", {}),
+        srid=data.get("srid"),
+        encoding=data.get("encoding"),
+    )
 
 
 def mapping_read(path: Path | None, attr_names: list[str]) -> Mapping:
@@ -85,26 +229,7 @@ def mapping_read(path: Path | None, attr_names: list[str]) -> Mapping:
         raise ImportFailed(
             [RowError(0, "mapping", f"cannot read the mapping file: {exc}")]
         ) from None
-    problems = []
-    if not isinstance(data, dict) or set(data) - {"columns", "values"}:
-        problems.append('the mapping file is an object with "columns" and/or "values"')
-    columns = data.get("columns", {}) if isinstance(data, dict) else {}
-    values = data.get("values", {}) if isinstance(data, dict) else {}
-    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
-        problems.append('"columns" maps a file column to an attribute name')
-        columns = {}
-    if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
-        problems.append('"values" maps an attribute to {file value: stored value}')
-        values = {}
-    unknown = sorted({*columns.values(), *values} - set(attr_names))
-    if unknown:
-        problems.append(f"the mapping names unknown attributes: {', '.join(unknown)}")
-    if problems:
-        raise ImportFailed([RowError(0, "mapping", p) for p in problems])
-    return Mapping(
-        columns={str(k): v for k, v in columns.items()},
-        values={a: {str(k): str(v) for k, v in m.items()} for a, m in values.items()},
-    )
+    return mapping_parse(data, attr_names)
 
 
 def columns_rename(table: VectorTable, attr_names: list[str], mapping: Mapping) -> list[str]:

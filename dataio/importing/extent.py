@@ -91,3 +91,12 @@ def _srid_hint(area, geometry_type: str, raw_wkb: np.ndarray, src_srid: int) -> 
             if _inside(area, moved, geometry_type).all():
                 return candidate
     return None
+
+
+def srid_suggest(geometry_type: str, raw_wkb: np.ndarray) -> int | None:
+    """The allow-listed EPSG code under which a sample of a file without a coordinate system
+    (a DXF drawing) lies in the county; None when none does or no boundary is loaded."""
+    area = county_with_margin()
+    if area is None or len(raw_wkb) == 0:
+        return None
+    return _srid_hint(area, geometry_type, raw_wkb[:_HINT_SAMPLE], STORAGE_SRID)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import sqlite3
 import tempfile
 import zipfile
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import numpy as np
+import openpyxl
 import pyogrio
 from django import forms
 from django.utils.translation import gettext as _
@@ -18,7 +20,15 @@ from django.utils.translation import gettext as _
 from dataio.importing.errors import ImportFailed, RowError
 from layers.spreadsheet_cells import csv_cell_read
 
-VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".zip", ".shp", ".csv", ".kml", ".kmz"}
+VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".zip", ".shp", ".csv", ".kml", ".kmz", ".xlsx"}
+# GDAL's DXF driver reads CAD drawings (dataio/importing/cad.py); DWG has no free reader in
+# the GDAL this product uses (its "CAD" driver, libopencad, is not in the wheel pyogrio ships,
+# and Debian's reads DWG R2000 only).
+CAD_SUFFIXES = {".dxf"}
+DWG_REFUSED = (
+    "DWG drawings cannot be read (no free DWG reader in the GDAL used here): save the drawing "
+    "as DXF in the CAD program (另存为 DXF) and import the .dxf with a mapping of its CAD layers"
+)
 # A CSV layer: a WKT column (our own export writes `wkt`) or a pair of coordinate columns.
 CSV_OPEN_OPTIONS = {
     "GEOM_POSSIBLE_NAMES": "wkt,WKT,geometry,geom",
@@ -252,19 +262,30 @@ def restore_field_names(columns: list[str], expected: list[str]) -> dict[str, st
 
 
 def read_vector(
-    path: Path, *, expected: list[str], encoding: str | None, max_unzipped: int
+    path: Path,
+    *,
+    expected: list[str],
+    encoding: str | None,
+    max_unzipped: int,
+    headers: dict[str, str] | None = None,
 ) -> VectorTable:
-    """Read a GeoPackage, GeoJSON, (zipped) Shapefile, CSV or KML/KMZ into a VectorTable.
+    """Read a GeoPackage, GeoJSON, (zipped) Shapefile, CSV, XLSX or KML/KMZ into a VectorTable.
 
     A CSV's text is read as it is written (our exports' protective quote before formula-like
     text removed: csv_cell_read); a CSV without a coordinate system is EPSG:4326 unless the
-    import is told otherwise."""
+    import is told otherwise. An XLSX (first sheet) is read as a CSV: coordinate columns as a
+    CSV's, or named by `headers` (a mapping's {"东经": "lon", "北纬": "lat"})."""
     suffix = path.suffix.lower()
+    if suffix == ".dwg":
+        raise _fail(DWG_REFUSED)
     if suffix not in VECTOR_SUFFIXES:
         raise _fail(
-            f"unsupported file type {suffix!r}; use .gpkg, .geojson, a zipped .shp, .csv "
-            "(WKT or lon/lat columns) or .kml/.kmz"
+            f"unsupported file type {suffix!r}; use .gpkg, .geojson, a zipped .shp, .csv or "
+            ".xlsx (WKT or lon/lat columns), .kml/.kmz or .dxf (with a mapping)"
         )
+    if suffix == ".xlsx":
+        with xlsx_as_csv(path, headers or {}) as csv_path:
+            return _read(csv_path, expected=expected, encoding="UTF-8", shapefile=False)
     if suffix == ".zip":
         with extracted_shapefile(path, max_unzipped) as shp:
             return _read(
@@ -278,6 +299,32 @@ def read_vector(
         with _csv_as_utf8(path, encoding) as utf8:  # GDAL matches column names as UTF-8
             return _read(utf8, expected=expected, encoding="UTF-8", shapefile=False)
     return _read(path, expected=expected, encoding=encoding, shapefile=False)
+
+
+@contextmanager
+def xlsx_as_csv(path: Path, headers: dict[str, str]):
+    """The first sheet of a workbook as a UTF-8 CSV in a temporary folder, its header cells
+    renamed by `headers`; a workbook that cannot be opened is refused."""
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl's errors for a file that is not a workbook
+        raise _fail(f"cannot read the workbook: {exc}") from None
+    try:
+        rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    if not rows:
+        raise _fail("the workbook's first sheet is empty")
+    header = [headers.get(str(c).strip(), str(c).strip()) if c is not None else "" for c in rows[0]]
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / f"{path.stem}.csv"
+        with target.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            for row in rows[1:]:
+                if any(c not in (None, "") for c in row):
+                    writer.writerow(["" if c is None else c for c in row])
+        yield target
 
 
 def _codec(encoding: str) -> str:

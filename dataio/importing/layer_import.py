@@ -9,23 +9,30 @@ import shapely
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
+from dataio.importing.cad import dxf_read
 from dataio.importing.delivery import (
+    COORDINATE_TARGETS,
+    Mapping,
     columns_rename,
+    mapping_parse,
     mapping_read,
     multipart_explode,
     values_translate,
 )
 from dataio.importing.errors import ImportFailed, ImportReport, Progress, RowError
-from dataio.importing.extent import outside_county
-from dataio.importing.files import check_size, read_vector
+from dataio.importing.extent import outside_county, srid_suggest
+from dataio.importing.files import CAD_SUFFIXES, check_size, read_vector
 from dataio.importing.layer_write import WriteOptions, layer_write
 from dataio.importing.lock import import_lock
 from dataio.importing.rows import rows_parse
 from dataio.importing.upsert import upsert
-from layers.geometry import STORAGE_SRID, GeometryError, check_srid, srid_from_crs
+from layers.geometry import ALLOWED_SRIDS, STORAGE_SRID, GeometryError, check_srid, srid_from_crs
 from layers.models import AdminArea
 from layers.registry import layer_spec
 from layers.services.membership import membership_refresh
+
+# Files whose coordinate system is not in the file (a CSV's is taken as EPSG:4326).
+_NO_CRS = {".csv", ".xlsx", ".dxf"}
 
 
 class _DryRunRollback(Exception):
@@ -42,7 +49,7 @@ def layer_import(
     dry_run: bool = False,
     clear_blanks: bool = False,
     retire_missing: bool = False,
-    mapping: Path | None = None,
+    mapping: Path | Mapping | dict | None = None,
     user=None,
     progress: Progress | None = None,
 ) -> ImportReport:
@@ -54,7 +61,9 @@ def layer_import(
     Update mode: columns the file leaves out keep their stored values; an empty cell over a
     stored value is refused unless clear_blanks (and the field may be blank). retire_missing:
     the file is the whole layer, features absent from it are retired. mapping: a source's
-    own column and value names (dataio/importing/delivery.py). user: who imports
+    own names (dataio/importing/delivery.py): a JSON file, its parsed dict (a saved
+    ImportMapping's) or a Mapping; its srid and encoding apply when none is given; a DXF
+    drawing needs one with CAD rules for slug (dataio/importing/cad.py). user: who imports
     (the network history names them). A dry run validates, compares and writes inside a
     transaction that is rolled back; its report lists every feature's change.
     """
@@ -64,13 +73,33 @@ def layer_import(
         raise ImportFailed([RowError(0, "", str(exc.args[0]))]) from None
     progress = progress or (lambda step, done, total: None)
     check_size(path, settings.IMPORT_MAX_FILE_BYTES)
+    own_names = _mapping(mapping, spec.attr_names)
+    encoding = encoding or own_names.encoding
     progress(f"{slug}: read", 0, 0)
-    table = read_vector(
-        path,
-        expected=spec.attr_names,
-        encoding=encoding,
-        max_unzipped=settings.IMPORT_MAX_UNZIPPED_BYTES,
-    )
+    delivered: list[str] = []
+    if path.suffix.lower() in CAD_SUFFIXES:
+        table, delivered = dxf_read(
+            path.read_bytes(),
+            path,
+            slug=slug,
+            geometry_type=spec.geometry_type,
+            mapping=own_names,
+            encoding=encoding,
+        )
+        if not (srid or own_names.srid):
+            raise ImportFailed([RowError(0, "geometry", _no_crs(spec.geometry_type, table))])
+    else:
+        table = read_vector(
+            path,
+            expected=spec.attr_names,
+            encoding=encoding,
+            max_unzipped=settings.IMPORT_MAX_UNZIPPED_BYTES,
+            headers={c: a for c, a in own_names.columns.items() if a in COORDINATE_TARGETS},
+        )
+    # The mapping's coordinate system stands for a file without one of its own (a drawing,
+    # a spreadsheet's or CSV's x/y columns); --srid overrides any.
+    if not srid and own_names.srid and (table.crs is None or path.suffix.lower() in _NO_CRS):
+        srid = own_names.srid
     try:
         src_srid = check_srid(srid) if srid else srid_from_crs(table.crs)
     except GeometryError as exc:
@@ -86,8 +115,7 @@ def layer_import(
                 )
             ]
         )
-    own_names = mapping_read(mapping, spec.attr_names)
-    delivered = columns_rename(table, spec.attr_names, own_names)
+    delivered += columns_rename(table, spec.attr_names, own_names)
     delivered += values_translate(table, own_names)
     delivered += multipart_explode(table, spec.geometry_type)
     missing = [a.name for a in spec.attrs if a.required and a.name not in table.columns]
@@ -137,6 +165,29 @@ def layer_import(
         raise ImportFailed([RowError(0, "", f"refused by the database: {exc}")]) from None
     progress(f"{slug}: write", len(rows), len(rows))
     return report
+
+
+def _mapping(mapping: Path | Mapping | dict | None, attr_names: list[str]) -> Mapping:
+    if isinstance(mapping, Mapping):
+        return mapping
+    if isinstance(mapping, dict):
+        # A drawing's mapping names the attributes of each of its layers: any layer's go.
+        return mapping_parse(mapping, None if mapping.get("cad") else attr_names)
+    return mapping_read(mapping, attr_names)
+
+
+def _no_crs(geometry_type: str, table) -> str:
+    """The refusal of a drawing without a coordinate system, with the allow-listed code that
+    would put it inside the county when one does."""
+    reason = (
+        "a DXF drawing carries no coordinate system: choose the one it was drawn in "
+        "(--srid, or the mapping's srid; Lianzhou: EPSG:4546 without the zone prefix 37, "
+        "EPSG:4525 with it)"
+    )
+    hint = srid_suggest(geometry_type, table.geometries)
+    if hint is not None:
+        reason += f"; its coordinates lie inside the county as EPSG:{hint} ({ALLOWED_SRIDS[hint]})"
+    return reason
 
 
 def _ewkb(geom) -> str:

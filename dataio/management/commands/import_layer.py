@@ -1,12 +1,14 @@
 """manage.py import_layer <slug> <file> [--srid N] [--encoding E] [--gcj02] [--dry-run]
-[--clear-blanks] [--retire-missing]."""
+[--clear-blanks] [--retire-missing] [--mapping m.json | --mapping-name NAME]."""
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from dataio.importing import layer_import
+from dataio.importing.errors import ImportReport
 from dataio.progress import run_import
+from dataio.selectors import import_mapping_get
 from layers.registry import LAYERS
 
 
@@ -54,23 +56,35 @@ class Command(BaseCommand):
             type=Path,
             help="a source's own column and value names, as JSON (docs/data-formats.md)",
         )
+        parser.add_argument(
+            "--mapping-name",
+            help="a saved mapping of the source (admin: import mappings), by its name",
+        )
 
     def handle(self, *args, **opts):
-        run_import(
-            self,
-            opts,
-            lambda progress: layer_import(
-                slug=opts["slug"],
-                path=opts["file"],
-                srid=opts["srid"],
-                encoding=opts["encoding"],
-                gcj02=opts["gcj02"],
-                dry_run=opts["dry_run"],
-                clear_blanks=opts["clear_blanks"],
-                retire_missing=opts["retire_missing"],
-                mapping=opts["mapping"],
-                progress=progress,
-            ),
-            kind="layer",
-            target=opts["slug"],
+        if opts["mapping"] and opts["mapping_name"]:
+            raise CommandError("give --mapping or --mapping-name, not both")
+        run_import(self, opts, lambda progress: self.run(opts, progress), kind="layer",
+                   target=opts["slug"])  # fmt: skip
+
+    def run(self, opts, progress) -> ImportReport:
+        mapping = opts["mapping"]
+        saved = None
+        if opts["mapping_name"]:
+            saved = import_mapping_get(opts["mapping_name"], opts["slug"])
+            mapping = saved.mapping
+        report = layer_import(
+            slug=opts["slug"],
+            path=opts["file"],
+            srid=opts["srid"],
+            encoding=opts["encoding"],
+            gcj02=opts["gcj02"],
+            dry_run=opts["dry_run"],
+            clear_blanks=opts["clear_blanks"],
+            retire_missing=opts["retire_missing"],
+            mapping=mapping,
+            progress=progress,
         )
+        if saved is not None:
+            report.notes.insert(0, f"saved mapping used: {saved.name}")
+        return report
