@@ -28,6 +28,7 @@ from layers.models import AdminArea
 from layers.scope import EVERYWHERE, NOWHERE, scope_bound
 from layers.tiles import lonlat_to_tile
 from network.models import PipeNode, PipeSegment
+from network.services.check import network_problems
 from tests.helpers import tables_fingerprint, write_layer
 
 pytestmark = pytest.mark.django_db
@@ -253,3 +254,23 @@ class AreaAdminTests:
         official = get_user_model().objects.get(username="official")
         page = client.get(f"/admin/auth/user/{official.pk}/change/")
         assert page.status_code == 200 and "area_membership-0-area" in page.content.decode()
+
+
+class ScopedNetworkCheckTests:
+    def test_the_network_check_lists_problems_in_the_user_area(self, counties, django_user_model):
+        """测试县's lone pipe reaches no source: a disconnected part for its county's user,
+        absent from Lianzhou's list (which keeps its own problems)."""
+        pipe = counties["pipe"].pk
+
+        def parts(user) -> list[list[int]]:
+            with scope_bound(lambda: scope_for_user(user)):
+                return [
+                    p.as_feature()["properties"]["pipe_ids"]
+                    for p in network_problems()
+                    if p.problem == "disconnected_part"
+                ]
+
+        yang = member(django_user_model, "yang", counties["other"], "engineer")
+        lz = member(django_user_model, "lz", counties["lianzhou"], "engineer")
+        assert [pipe] in parts(yang)
+        assert not any(pipe in ids for ids in parts(lz))
