@@ -108,9 +108,7 @@ class LayerFileForm(ImportFileForm):
         label=gettext_lazy("Save this mapping for the source as"),
         required=False,
         max_length=100,
-        help_text=gettext_lazy(
-            "a name, e.g. 设计院 DXF; an existing one of this layer is replaced"
-        ),
+        help_text=gettext_lazy("a name, e.g. 设计院 DXF; a saved mapping of this name is replaced"),
     )
     source = forms.CharField(
         label=gettext_lazy("Source (who delivers such files)"), required=False, max_length=200
