@@ -5,13 +5,15 @@ PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 # Without DATABASE_URL the project runs its own PostGIS cluster on 127.0.0.1:5433.
 DB_TARGET := $(if $(DATABASE_URL),,db)
+# ...and, for the tests, its streaming read replica on :5434 and pgbouncer on :6432.
+REPLICA_TARGET := $(if $(DATABASE_URL),,replica)
 
-.PHONY: help run test lint stop system db setup migrate demo messages bench fuzz peers load backup restore
+.PHONY: help run test lint stop system db replica setup migrate demo messages bench fuzz peers load backup restore
 
 help:
 	@echo "make run   - install what is missing, migrate, load the demo data, serve on :8000"
 	@echo "make test  - the same set-up, then every test (browser tests included)"
-	@echo "make lint  - ruff;  make stop - stop the local database cluster"
+	@echo "make lint  - ruff;  make stop - stop the local database cluster, its replica and pooler"
 	@echo "make fuzz  - schemathesis on the API, FUZZ_EXAMPLES (200) per operation, as engineer and official"
 	@echo "make backup - database dump, media files and manifest into backups/<timestamp>/"
 	@echo "make restore BACKUP=backups/<timestamp> [DB=name] [FORCE=1] - restore and verify"
@@ -33,6 +35,10 @@ node_modules/.installed: package.json package-lock.json
 db:
 	@scripts/pg_cluster.sh start
 
+# A streaming replica of that cluster and the pooler (docs/scaling.md); the replica tests use it.
+replica: db
+	@scripts/pg_replica.sh start
+
 messages: .venv/.installed
 	@$(MANAGE) compilemessages -l zh_Hans -l en --ignore=.venv -v 0
 
@@ -52,7 +58,7 @@ run: demo
 	@$(MANAGE) evaluation_worker -v 0 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(MANAGE) runserver 127.0.0.1:8000
 
-test: setup
+test: setup $(REPLICA_TARGET)
 	@scripts/run_tests.sh
 
 lint: .venv/.installed
@@ -60,6 +66,7 @@ lint: .venv/.installed
 	@.venv/bin/ruff format --check .
 
 stop:
+	@scripts/pg_replica.sh stop
 	@scripts/pg_cluster.sh stop
 
 peers:

@@ -21,7 +21,7 @@ if [ -z "$PG" ]; then
 fi
 
 wanted=(postgresql-"$PG" postgresql-"$PG"-postgis-3 postgresql-client-"$PG" gdal-bin libgdal-dev
-        gettext chromium fonts-noto-cjk python3-venv python3-dev build-essential nodejs npm
+        pgbouncer gettext chromium fonts-noto-cjk python3-venv python3-dev build-essential nodejs npm
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 missing=()
 for p in "${wanted[@]}"; do

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from gisapp.settings.databases import primary_database, replica_database
 from gisapp.settings.env import env_bool, env_float, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "gisapp.db_unavailable.DatabaseUnavailableMiddleware",
     "gisapp.db_timeouts.StatementTimeoutMiddleware",
+    "gisapp.db_router.ReplicaReadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gisapp.middleware.DefaultLanguageMiddleware",
     "gisapp.input_checks.InputCheckMiddleware",
@@ -87,17 +88,33 @@ TEMPLATES = [
 ]
 
 # Local PostGIS cluster started by `make run` (scripts/pg_cluster.sh) unless DATABASE_URL is set.
+# DATABASE_POOLED: the URLs lead to a transaction-mode pooler (pgbouncer; docs/scaling.md).
+DATABASE_POOLED = env_bool("DATABASE_POOLED", False)
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": primary_database(
         env_str("DATABASE_URL", "postgis://gisapp:gisapp@127.0.0.1:5433/lianzhou"),
-        conn_max_age=60,
-        conn_health_checks=True,
+        pooled=DATABASE_POOLED,
     )
 }
-DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
-# JIT compilation costs more than it saves on this workload (tiles: ~200 ms to compile a
-# ~50 ms query).
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# Optional read replica (a streaming standby of the primary; docs/scaling.md): safe requests
+# read from it (gisapp/db_router.py); absent, everything reads and writes `default`.
+# A browser reads its own writes from the primary until the replica has replayed them; other
+# reads may lag by at most REPLICA_MAX_LAG_S; a replica that fails or is unreachable within
+# REPLICA_CONNECT_TIMEOUT_S is left alone for REPLICA_RETRY_S (reads go to the primary).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+REPLICA_MAX_LAG_S = env_float("REPLICA_MAX_LAG_S", 30)
+REPLICA_CONNECT_TIMEOUT_S = env_float("REPLICA_CONNECT_TIMEOUT_S", 2)
+REPLICA_RETRY_S = env_float("REPLICA_RETRY_S", 10)
+# How long a write keeps its author's reads on the primary at most (the lag limit then holds).
+REPLICA_READ_AFTER_MAX_S = env_float("REPLICA_READ_AFTER_MAX_S", 300)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = replica_database(
+        DATABASE_REPLICA_URL,
+        read_timeout_s=env_float("STATEMENT_TIMEOUT_READ_S", 10),
+        connect_timeout_s=REPLICA_CONNECT_TIMEOUT_S,
+        pooled=DATABASE_POOLED,
+    )
+DATABASE_ROUTERS = ["gisapp.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
