@@ -72,9 +72,116 @@ _PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
         (
             r"^unsupported file type .*; use \.gpkg.*$",
             gettext_noop(
-                "unsupported file type; use .gpkg, .geojson, a zipped .shp, .csv (WKT or "
-                "lon/lat columns) or .kml/.kmz"
+                "unsupported file type; use .gpkg, .geojson, a zipped .shp, .csv or .xlsx (WKT "
+                "or lon/lat columns), .kml/.kmz or .dxf (with a mapping)"
             ),
+        ),
+        # CAD drawings (dataio/importing/cad.py) and mappings (dataio/importing/delivery.py)
+        (
+            r"^DWG drawings cannot be read.*$",
+            gettext_noop(
+                "DWG drawings cannot be read (no free DWG reader): save the drawing as DXF in "
+                "the CAD program and import the .dxf with a mapping of its CAD layers"
+            ),
+        ),
+        (
+            r"^a DXF drawing needs a mapping saying which CAD layers hold (?P<slug>\S+) .*; "
+            r"the drawing's CAD layers: (?P<layers>.*)$",
+            gettext_noop(
+                "a DXF drawing needs a mapping saying which CAD layers hold %(slug)s; the "
+                "drawing's CAD layers (entities): %(layers)s"
+            ),
+        ),
+        (
+            r"^a DXF drawing carries no coordinate system: .*; its coordinates lie inside the "
+            r"county as EPSG:(?P<code>\d+) \((?P<name>[^)]*)\)$",
+            gettext_noop(
+                "a DXF drawing carries no coordinate system: choose the one it was drawn in; "
+                "its coordinates lie inside the county as EPSG:%(code)s (%(name)s)"
+            ),
+        ),
+        (
+            r"^a DXF drawing carries no coordinate system: .*$",
+            gettext_noop(
+                "a DXF drawing carries no coordinate system: choose the one it was drawn in "
+                "(Lianzhou: EPSG:4546 without the zone prefix 37, EPSG:4525 with it)"
+            ),
+        ),
+        (r"^cannot read the DXF drawing: .*$", gettext_noop("the DXF drawing cannot be read")),
+        (
+            r"^no entity of the drawing can go into (?P<slug>\S+);.*$",
+            gettext_noop(
+                "no entity of the drawing can go into %(slug)s: check the mapping's CAD layers"
+            ),
+        ),
+        (
+            r"^DXF drawing: (?P<n>\d+) of (?P<total>\d+) entities read into (?P<slug>\S+)$",
+            gettext_noop("DXF drawing: %(n)s of %(total)s entities read into %(slug)s"),
+        ),
+        (
+            r"^row (?P<row>\d+) \(entity (?P<handle>\S+), (?P<kind>\S+), CAD layer "
+            r"(?P<layer>.+)\): skipped: (?P<reason>.+)$",
+            gettext_noop(
+                "row %(row)s (entity %(handle)s, %(kind)s, CAD layer %(layer)s): skipped: "
+                "%(reason)s"
+            ),
+        ),
+        (
+            r"^(?P<n>\d+) more entities skipped: (?P<kinds>.+)$",
+            gettext_noop("%(n)s more entities skipped: %(kinds)s"),
+        ),
+        (
+            r"^CAD layer (?P<layer>.+): (?P<n>\d+) entities skipped: not mapped to "
+            r"(?P<slug>\S+)$",
+            gettext_noop("CAD layer %(layer)s: %(n)s entities skipped: not mapped to %(slug)s"),
+        ),
+        (
+            r"^a hatch is a fill pattern, not a feature$",
+            gettext_noop("a hatch is a fill pattern, not a feature"),
+        ),
+        (r"^a dimension is annotation$", gettext_noop("a dimension is annotation")),
+        (r"^a leader is annotation$", gettext_noop("a leader is annotation")),
+        (
+            r"^text alone has no feature .*$",
+            gettext_noop("text alone has no feature (use its CAD layer as labels)"),
+        ),
+        (
+            r"^a block attribute is read with its block$",
+            gettext_noop("a block attribute is read with its block"),
+        ),
+        (
+            r"^a (?P<kind>\S+) entity cannot be a (?P<geom>\S+) feature$",
+            gettext_noop("a %(kind)s entity cannot be a %(geom)s feature"),
+        ),
+        (r"^the entity has no geometry$", gettext_noop("the entity has no geometry")),
+        (r"^the polyline is not closed$", gettext_noop("the polyline is not closed")),
+        (r"^a polyface or mesh is not a line$", gettext_noop("a polyface or mesh is not a line")),
+        (
+            r"^the block (?P<block>.+) is not in the mapping's blocks$",
+            gettext_noop("the block %(block)s is not in the mapping's blocks"),
+        ),
+        (r"^saved mapping used: (?P<name>.+)$", gettext_noop("saved mapping used: %(name)s")),
+        (
+            r"^no saved mapping (?P<name>.+) for (?P<target>\S+) \(saved: (?P<names>.*)\)$",
+            gettext_noop("no saved mapping %(name)s for %(target)s (saved: %(names)s)"),
+        ),
+        (
+            r"^the mapping names unknown attributes: (?P<names>.+)$",
+            gettext_noop("the mapping names unknown attributes: %(names)s"),
+        ),
+        (
+            r"^the mapping has unknown keys: (?P<keys>.+)$",
+            gettext_noop("the mapping has unknown keys: %(keys)s"),
+        ),
+        (
+            r"^srid (?P<srid>.+) is not an allowed EPSG code$",
+            gettext_noop("srid %(srid)s is not an allowed EPSG code"),
+        ),
+        (r"^cad (?P<slug>\S+): (?P<reason>.+)$", gettext_noop("CAD rules of %(slug)s: %(reason)s")),
+        (r"^cannot read the workbook: .*$", gettext_noop("the workbook cannot be read")),
+        (
+            r"^the workbook's first sheet is empty$",
+            gettext_noop("the workbook's first sheet is empty"),
         ),
         (
             r"^unsupported file type .*$",
@@ -195,7 +302,10 @@ def reason_text(reason: str) -> str:
     first_line = reason.strip().splitlines()[0] if reason.strip() else reason
     for pattern, msg in _PATTERNS:
         if m := pattern.match(first_line):
-            return _(msg) % m.groupdict()
+            groups = m.groupdict()
+            if groups.get("reason"):  # a reason inside a reason (a skipped CAD entity's)
+                groups["reason"] = reason_text(groups["reason"])
+            return _(msg) % groups
     return _(first_line)
 
 
