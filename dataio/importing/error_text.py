@@ -180,6 +180,17 @@ _PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
         (r"^cad (?P<slug>\S+): (?P<reason>.+)$", gettext_noop("CAD rules of %(slug)s: %(reason)s")),
         (r"^cannot read the workbook: .*$", gettext_noop("the workbook cannot be read")),
         (
+            r"^the file's text is not (?P<enc>\S+): give its encoding.*$",
+            gettext_noop("the file's text is not %(enc)s: choose its encoding (e.g. GBK)"),
+        ),
+        (
+            r"^the zip must hold exactly one \.shp file.*, it holds (?P<n>\d+)$",
+            gettext_noop(
+                "the zip must hold exactly one Shapefile (.shp), MapInfo table (.tab) or File "
+                "Geodatabase (.gdb folder); it holds %(n)s"
+            ),
+        ),
+        (
             r"^the workbook's first sheet is empty$",
             gettext_noop("the workbook's first sheet is empty"),
         ),

@@ -86,25 +86,37 @@ def zip_members_check(
 
 
 @contextmanager
-def extracted_shapefile(path: Path, max_unzipped: int):
-    """Extract a zipped Shapefile to a temporary folder, refusing zip bombs and unsafe names.
+def extracted_vector(path: Path, max_unzipped: int):
+    """Extract a zipped Shapefile, MapInfo table (.tab with its .dat/.map/.id) or ESRI File
+    Geodatabase (one .gdb folder) to a temporary folder, refusing zip bombs and unsafe names.
 
-    Yields the path of the one .shp inside.
-    """
+    Yields the path of the one .shp, .tab or .gdb inside."""
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
         raise _fail("not a valid zip file") from None
     with archive, tempfile.TemporaryDirectory(prefix="import-") as tmp:
         members = zip_members_check(archive, max_unzipped)
-        shps = [i for i in members if i.filename.lower().endswith(".shp") and not i.is_dir()]
-        if len(shps) != 1:
-            raise _fail(f"the zip must hold exactly one .shp file, it holds {len(shps)}")
+        files = [i for i in members if not i.is_dir()]
+        gdbs = {
+            part for i in files for part in PurePosixPath(i.filename).parts[:-1]
+            if part.lower().endswith(".gdb")
+        }  # fmt: skip
+        shps = [i for i in files if i.filename.lower().endswith(".shp")]
+        tabs = [i for i in files if i.filename.lower().endswith(".tab")]
+        found = len(gdbs) + len(shps) + len(tabs)
+        if found != 1:
+            raise _fail(
+                "the zip must hold exactly one .shp file (or one MapInfo .tab, or one .gdb "
+                f"folder), it holds {found}"
+            )
         written = 0
-        for info in members:
-            if info.is_dir():
-                continue
-            target = Path(tmp) / PurePosixPath(info.filename).name
+        for info in files:
+            parts = PurePosixPath(info.filename).parts
+            inside = [p for p in parts[:-1] if p.lower().endswith(".gdb")]
+            # A geodatabase keeps its folder; a Shapefile's or table's files lie flat.
+            target = Path(tmp, inside[0], parts[-1]) if inside else Path(tmp, parts[-1])
+            target.parent.mkdir(exist_ok=True)
             with archive.open(info) as src, open(target, "wb") as dst:
                 # Count real bytes: the sizes in the zip directory may lie.
                 while chunk := src.read(1 << 20):
@@ -112,7 +124,10 @@ def extracted_shapefile(path: Path, max_unzipped: int):
                     if written > max_unzipped:
                         raise _fail("zip expands beyond the size limit")
                     dst.write(chunk)
-        yield Path(tmp) / PurePosixPath(shps[0].filename).name
+        if gdbs:
+            yield Path(tmp, next(iter(gdbs)))
+        else:
+            yield Path(tmp, PurePosixPath((shps or tabs)[0].filename).name)
 
 
 # Code pages as .cpg files name them (ArcGIS writes "ANSI 936", Windows "65001"...), mapped
@@ -233,6 +248,18 @@ def shapefile_encoding(shp: Path, encoding: str | None) -> str:
     return codec
 
 
+def tab_encoding(tab: Path, encoding: str | None) -> str | None:
+    """The encoding to read a MapInfo table with: GDAL's (None) when its header names a
+    charset (WindowsSimpChinese is GBK), else ("!charset Neutral") the one given, else UTF-8
+    (text that is not is then refused as unreadable)."""
+    head = tab.read_bytes()[:2000].decode("latin-1").lower()
+    if "!charset" in head and "!charset neutral" not in head:
+        return None
+    if encoding:
+        _codec(encoding)
+    return encoding or "UTF-8"
+
+
 def restore_field_names(columns: list[str], expected: list[str]) -> dict[str, str]:
     """Map Shapefile field names (cut to 10 characters) back to the expected attribute names.
 
@@ -269,7 +296,8 @@ def read_vector(
     max_unzipped: int,
     headers: dict[str, str] | None = None,
 ) -> VectorTable:
-    """Read a GeoPackage, GeoJSON, (zipped) Shapefile, CSV, XLSX or KML/KMZ into a VectorTable.
+    """Read a GeoPackage, GeoJSON, (zipped) Shapefile, zipped MapInfo table or File
+    Geodatabase, CSV, XLSX or KML/KMZ into a VectorTable.
 
     A CSV's text is read as it is written (our exports' protective quote before formula-like
     text removed: csv_cell_read); a CSV without a coordinate system is EPSG:4326 unless the
@@ -287,9 +315,19 @@ def read_vector(
         with xlsx_as_csv(path, headers or {}) as csv_path:
             return _read(csv_path, expected=expected, encoding="UTF-8", shapefile=False)
     if suffix == ".zip":
-        with extracted_shapefile(path, max_unzipped) as shp:
+        with extracted_vector(path, max_unzipped) as inner:
+            if inner.suffix.lower() == ".tab":
+                return _read(
+                    inner, expected=expected, encoding=tab_encoding(inner, encoding),
+                    shapefile=False,
+                )  # fmt: skip
+            if inner.suffix.lower() != ".shp":  # a File Geodatabase: UTF-8 by definition
+                return _read(inner, expected=expected, encoding=None, shapefile=False)
             return _read(
-                shp, expected=expected, encoding=shapefile_encoding(shp, encoding), shapefile=True
+                inner,
+                expected=expected,
+                encoding=shapefile_encoding(inner, encoding),
+                shapefile=True,
             )
     if suffix == ".shp":
         return _read(
@@ -388,6 +426,11 @@ def _read(path: Path, *, expected: list[str], encoding: str | None, shapefile: b
         meta, _fids, geometries, field_data = pyogrio.raw.read(path, encoding=encoding, **options)
     except ImportFailed:
         raise
+    except UnicodeDecodeError:
+        raise _fail(
+            f"the file's text is not {encoding or 'UTF-8'}: give its encoding with --encoding "
+            "(e.g. GBK or GB18030)"
+        ) from None
     except Exception as exc:  # GDAL's errors for truncated, corrupt or foreign files
         raise _fail(f"cannot read the file: {exc}") from None
     if geometries is None:
