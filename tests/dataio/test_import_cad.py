@@ -140,6 +140,24 @@ class DxfPipesTests:
         assert tables_fingerprint() == before
 
 
+class DxfEncodingTests:
+    def test_an_autocad_2000_drawing_in_gbk(self, tmp_path):
+        """Before AutoCAD 2007 a DXF is written in its $DWGCODEPAGE (ANSI_936: GBK, as CAD in
+        China saves it): the CAD layer 给水管-DN300 is read as such and gives DN300."""
+        doc = ezdxf.new("R2000")
+        doc.encoding = "gbk"  # $DWGCODEPAGE ANSI_936
+        doc.layers.add("给水管-DN300")
+        doc.modelspace().add_line(
+            (X0, Y0 - 200), (X0 + 90, Y0 - 200), dxfattribs={"layer": "给水管-DN300"}
+        )
+        path = tmp_path / "gbk.dxf"
+        doc.saveas(path)
+        assert "给水管".encode("gbk") in path.read_bytes()
+        report = layer_import(slug="pipes", path=path, mapping=DESIGN_INSTITUTE, dry_run=True)
+        assert report.created == 1
+        assert any("DXF drawing: 1 of 1 entities read into pipes" in n for n in report.notes)
+
+
 class DxfCrsTests:
     def test_without_a_coordinate_system_it_is_refused_naming_the_one_that_fits(self, tmp_path):
         """A drawing has no .prj: without --srid (or the mapping's srid) it is refused, and the
