@@ -10,6 +10,8 @@ import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
+import numpy as np
+
 from demo.common import YEARS
 from demo.records import GB3838, GB18918, r2_for_a, r3_for_pressure
 
@@ -22,6 +24,9 @@ LOAD_MIN = 0.6  # a plant-year below 60% load is under-loaded
 COLD_C = 12.0  # GB 18918: NH3-N bracket limit applies at water temperature <= 12 degC
 TP_NEW_PLANT_DATE = "2006-01-01"
 IRRIGATION_METERING_MIN = 0.9  # metered share of a district's gross withdrawal
+SERVICE_PRESSURE_M = 14.28  # 0.14 MPa x 101.97 m/MPa (supply.service_pressure)
+SERVICE_PASS_RATE = 97.0  # % of a zone's demand junctions at or above it
+M_PER_MPA = 101.97
 # GB 18918-2002 4.1.2.2-3: the least grade by the receiving zone's class (None: class I-II take
 # no new discharge); lakes and reservoirs need 1B at least.
 MIN_GRADE_BY_CLASS = {1: None, 2: None, 3: "1B", 4: "2", 5: "2"}
@@ -183,3 +188,16 @@ def permit_failures(
             if why:
                 out.append((code, year, "; ".join(why)))
     return out
+
+
+def service_pressure(
+    head_m: float, ground_m: np.ndarray, demand_lps: np.ndarray
+) -> tuple[int, int, float]:
+    """A zone's demand junctions at or above the minimum service pressure at zero flow:
+    (judged, ok, pass rate %). head_m: the plant's elevation + its outlet pressure (m); the
+    demo's pipes are sized so that head loss at mean-day demand stays within the margin its
+    streets keep (demo.network_terrain), so the steady-state run agrees."""
+    judged = demand_lps > 0
+    ok = int(((head_m - ground_m[judged]) >= SERVICE_PRESSURE_M).sum())
+    n = int(judged.sum())
+    return n, ok, (100.0 * ok / n if n else 100.0)

@@ -31,14 +31,15 @@ from demo.common import (
     YEARS,
     Progress,
     load_outline,
+    lonlat_to_xy,
     no_progress,
     to_metric,
     write_csv,
     write_gpkg,
 )
 from demo.manifest import build_manifest, water_use_caps
-from demo.network import Network, build_network, lonlat_lines
-from demo.rasters import write_rasters
+from demo.network import Demand, Network, build_network, lonlat_lines
+from demo.rasters import Terrain, write_rasters
 from demo.records import (
     AREA_STATS_HEADER,
     BALANCE_HEADER,
@@ -56,8 +57,14 @@ from demo.records import (
     quality_rows,
 )
 from demo.roads import build_roads
-from demo.towns import SupplyZone, build_supply_zones, build_towns
-from demo.users import assign_carriers, assign_plans, build_users, write_consumption
+from demo.towns import SUPPLY_ZONES, SupplyZone, build_supply_zones, build_towns
+from demo.users import (
+    SPECIAL_USERS,
+    assign_carriers,
+    assign_plans,
+    build_users,
+    write_consumption,
+)
 from demo.water import build_water_layers
 
 DEFAULT_SEED = 441882
@@ -177,7 +184,17 @@ def generate(
 
     report("network", 0, 3)
     water_m = shapely.union_all([z[2] for z in zs])
-    net = build_network(zones, scale, seed, water_m, list(water.rivers_m.values()))
+    report("water-users", 0, 1)
+    users = build_users(towns, zones, scale, seed, water_m)  # the pipes are sized to their use
+    net = build_network(
+        zones,
+        scale,
+        seed,
+        water_m,
+        list(water.rivers_m.values()),
+        _network_demand(users),
+        Terrain(outline_m, water, seed).at,  # the terrain the elevation raster is drawn from
+    )
     report("network", 1, 3)
     pipes_ll, nodes_ll = lonlat_lines(net)
     pipe_codes = _obj(f"P{i + 1:07d}" for i in range(len(pipes_ll)))
@@ -243,8 +260,6 @@ def generate(
     )
     report("records", 4, 4)
 
-    report("water-users", 0, 1)
-    users = build_users(towns, zones, scale, seed, water_m)
     report("water-users", 1, 1)
     billed = {
         code: tuple(float(r[3]) for r in balance if r[0] == code) for code in pipe_km
@@ -394,6 +409,18 @@ def _stats_by_year(rows: list[list[str]]) -> dict[int, dict[str, float]]:
 def _obj(values: Iterable[object]) -> np.ndarray:
     """An object array (strings for pyogrio)."""
     return np.array(list(values), dtype=object)
+
+
+def _network_demand(users) -> Demand:
+    """The public-network users' places (metres) and latest-year use (m3; the designed users'
+    own figures), and each zone's demand: its system input of the last year (L/s)."""
+    public = users.source == "public_network"
+    weight = users.base * (1 + users.growth) ** (len(YEARS) - 1)
+    designed = np.arange(len(weight)) < len(SPECIAL_USERS)
+    weight[designed] = [s.annual[-1] for s in SPECIAL_USERS]
+    last = len(YEARS) - 1
+    zone_lps = np.array([z.system_input_m3 * (1 + 0.025 * last) / 365 / 86.4 for z in SUPPLY_ZONES])
+    return Demand(lonlat_to_xy(users.lonlat[public]), weight[public], zone_lps)
 
 
 def _pipe_km(pipes_ll: np.ndarray, net: Network, zones: list[SupplyZone]) -> dict[str, float]:

@@ -12,6 +12,17 @@ from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from demo.common import rng_for, xy_to_lonlat
+from demo.network_terrain import (
+    HEAD_MARGIN_M,
+    M_PER_MPA,
+    MIN_SERVICE_M,
+    SERVED_QUANTILE,
+    VILLAGE_QUANTILE,
+    VILLAGE_ZONE,
+    Elevation,
+    intake_angles,
+    served_nodes,
+)
 from demo.pipe_attributes import (
     BLOCK,
     CHAIN,
@@ -20,9 +31,11 @@ from demo.pipe_attributes import (
     DUP,
     MAIN,
     STUB,
+    materials,
     node_kinds,
     pipe_attributes,
 )
+from demo.pipe_sizing import MAIN_WEIGHT, node_demand, size_pipes, tree_flows
 from demo.streets import (
     WATER_CLEARANCE_M,
     bend,
@@ -61,6 +74,15 @@ PROBLEM_ROLES: dict[int, dict[str, int]] = {
 }
 
 
+@dataclass(frozen=True)
+class Demand:
+    """Public-network users (metres, EPSG:4546), their relative use, each zone's demand (L/s)."""
+
+    xy: np.ndarray
+    weight: np.ndarray
+    zone_lps: np.ndarray
+
+
 @dataclass
 class Network:
     """Nodes and segments in metres; segments reference nodes by index."""
@@ -77,6 +99,10 @@ class Network:
     install_year: np.ndarray
     status: np.ndarray
     problems: dict[str, list] = field(default_factory=dict)  # node/segment indices
+    # With demand and terrain (build_network): each node's demand (L/s, the pipes were sized
+    # to it) and ground elevation (m), for the manifest's service-pressure check.
+    node_demand: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    node_z: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def lonlat_lines(net: Network) -> tuple[np.ndarray, np.ndarray]:
@@ -134,6 +160,7 @@ def _zone_part(
     scale_key: int,
     water_m: BaseGeometry,
     rivers: list[LineString],
+    elevation: Elevation | None = None,
 ) -> _Part:
     """Build one zone's network, with the deliberate problems of PROBLEM_ROLES[zi].
 
@@ -182,6 +209,23 @@ def _zone_part(
         cut = in_block[edges[:, 0]] != in_block[edges[:, 1]]
         edges, is_main = edges[~cut], is_main[~cut]
 
+    # Streets the plant's head cannot serve are not laid (but the planted hilltop village).
+    angles = [src_angle + k * math.pi / 6 for k in range(12)]
+    in_village = np.zeros(len(xy), dtype=bool)
+    if elevation is not None:
+        ring = zone.geom_m.buffer(-SOURCE_MARGIN_M).exterior
+        outlet_m = (zone.spec.pressure_mpa - 0.01) * M_PER_MPA  # the balance's, at the least
+        quantile = VILLAGE_QUANTILE if zi == VILLAGE_ZONE else SERVED_QUANTILE
+        street_z = np.quantile(elevation(xy[:, 0], xy[:, 1]), quantile)
+        target = street_z + MIN_SERVICE_M + HEAD_MARGIN_M - outlet_m
+        ranked = intake_angles(seat, ring, src_angle, elevation, target)
+        angles = [a for a, _z in ranked]
+        head = ranked[0][1] + outlet_m
+        served, in_village = served_nodes(xy, head, elevation, seat, zi == VILLAGE_ZONE)
+        served |= in_block
+        ok = served[edges[:, 0]] & served[edges[:, 1]]
+        edges, is_main = edges[ok], is_main[ok]
+
     # Keep the largest component and the block; drop stray bits the removals cut off.
     lab = components(len(xy), edges[:, 0], edges[:, 1])
     lab_sizes = np.bincount(lab[edges[:, 0]], minlength=len(xy))
@@ -196,6 +240,7 @@ def _zone_part(
     edges, is_main = new_id[edges[edge_ok]], is_main[edge_ok]
     local = np.where(local >= 0, new_id[np.maximum(local, 0)], -1)
     xy, in_block, node_wet = xy[alive], in_block[alive], node_wet[alive]
+    in_village = in_village[alive]
 
     part = _Part()
     part.add_nodes(xy)
@@ -253,7 +298,8 @@ def _zone_part(
     for nid in part.problems["orphans"]:
         part.kind[nid] = "hydrant"
 
-    _add_intake(part, zone, seat, src_dir, in_block, rng)
+    part.problems["village"] = np.flatnonzero(in_village).tolist()
+    _add_intake(part, zone, seat, angles, in_block)
 
     # Dangling ends that are not end caps: some stub tips recorded as plain junctions.
     n_dangle = roles.get("dangling", 0)
@@ -271,11 +317,11 @@ def _add_intake(
     part: _Part,
     zone: SupplyZone,
     seat: np.ndarray,
-    src_dir: np.ndarray,
+    angles: list[float],
     in_block: np.ndarray,
-    rng: np.random.Generator,
 ) -> None:
-    """Source -> plant -> transmission main to the nearest street node it can reach cleanly."""
+    """Source -> plant -> transmission main to the nearest street node it can reach cleanly,
+    trying the directions `angles` in turn."""
     xy_all = np.vstack(part.xy)
     edges = np.vstack(part.edges)
     lines = segment_lines(xy_all, edges, np.vstack(part.inner), np.concatenate(part.ninner))
@@ -284,9 +330,7 @@ def _add_intake(
     deg = np.bincount(edges.ravel(), minlength=len(xy_all))
     n_grid = len(in_block)  # grid nodes come first; stub tips and orphans after
     candidates = np.flatnonzero((deg[:n_grid] > 0) & ~in_block)
-    angle0 = math.atan2(src_dir[1], src_dir[0])
-    for attempt in range(12):  # try other directions if the first finds no clean route
-        a = angle0 + attempt * math.pi / 6
+    for a in angles:  # try other directions if the first finds no clean route
         ray = LineString([seat, seat + 50_000.0 * np.array([math.cos(a), math.sin(a)])])
         hit = ray.intersection(ring.exterior)
         pts = shapely.get_coordinates(hit)
@@ -323,8 +367,15 @@ def build_network(
     seed: int,
     water_m: BaseGeometry | None = None,
     rivers: list[LineString] | None = None,
+    demand: Demand | None = None,
+    elevation: Elevation | None = None,
 ) -> Network:
     """About NOMINAL_SEGMENTS x scale segments over the supply zones (metres).
+
+    demand: where the public-network users are and how much they take; the pipes are then
+    sized to the flow they carry (demo.pipe_sizing), else they keep the drawn diameters.
+    elevation: the terrain (m at EPSG:4546 points); the intakes then go on high ground and
+    streets stay within their plant's head (demo.network_terrain), else anywhere.
 
     water_m: rivers and reservoirs (metres) the streets avoid except on bridges.
 
@@ -341,7 +392,15 @@ def build_network(
     water_m = Polygon() if water_m is None else water_m
     parts = [
         _zone_part(
-            z, i, spacing / z.spec.density, core_factor, seed, scale_key, water_m, rivers or []
+            z,
+            i,
+            spacing / z.spec.density,
+            core_factor,
+            seed,
+            scale_key,
+            water_m,
+            rivers or [],
+            elevation,
         )
         for i, z in enumerate(zones)
     ]
@@ -349,7 +408,7 @@ def build_network(
     xy, edges, cls, inner, ninner, zone_of = [], [], [], [], [], []
     preset: dict[int, str] = {}
     problems: dict[str, list] = {
-        k: [] for k in ("dangling", "disconnected", "duplicates", "crossings", "orphans")
+        k: [] for k in ("dangling", "disconnected", "duplicates", "crossings", "orphans", "village")
     }
     node_off = seg_off = 0
     dup_src, entry_xy = [], []
@@ -364,6 +423,7 @@ def build_network(
         preset.update({k + node_off: v for k, v in part.kind.items()})
         problems["dangling"] += [i + node_off for i in part.problems["dangling"]]
         problems["orphans"] += [i + node_off for i in part.problems["orphans"]]
+        problems["village"] += [i + node_off for i in part.problems["village"]]
         for key in ("disconnected", "crossings"):
             problems[key] += [[i + seg_off for i in g] for g in part.problems[key]]
         dup_src += [g[0] + seg_off for g in part.problems["duplicates"]]
@@ -402,8 +462,48 @@ def build_network(
         arr[m:] = arr[dup_src_arr]  # a duplicate is the same pipe digitised twice
         setattr(net, name, arr)
     _keep_connected(net)
-    net.node_kind = node_kinds(len(net.node_xy), net.seg_nodes, net.seg_class, preset, rng)
+    if elevation is not None:
+        net.node_z = elevation(net.node_xy[:, 0], net.node_xy[:, 1])
+    if demand is not None:
+        _size_to_demand(net, preset, demand, dup_src_arr, rng)
+    net.node_kind = node_kinds(
+        len(net.node_xy), net.seg_nodes, preset, rng, net.diameter_mm, net.status == "in_service"
+    )
     return net
+
+
+def _size_to_demand(
+    net: Network,
+    preset: dict[int, str],
+    demand: Demand,
+    dup_src: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """Diameters from the flow each pipe carries from its zone's plant (demo.pipe_sizing); a
+    resized pipe's material follows its new diameter; a duplicate stays its original's copy."""
+    lines = segment_lines(net.node_xy, net.seg_nodes, np.nan_to_num(net.seg_inner), net.seg_ninner)
+    in_service = net.status == "in_service"
+    n = len(net.node_xy)
+    at_node = node_demand(
+        n, net.seg_nodes, lines, in_service, net.seg_zone, demand.xy, demand.weight, demand.zone_lps
+    )
+    net.node_demand = at_node
+    feeds = np.array(sorted(k for k, v in preset.items() if v == "plant"))
+    cls = net.seg_class
+    trunk = (cls == MAIN) | (cls == CHAIN)
+    length = shapely.length(lines)
+    flows = tree_flows(
+        n, net.seg_nodes, length, np.where(trunk, MAIN_WEIGHT, 1.0), in_service, feeds, at_node
+    )
+    floor = np.select([cls == CHAIN, cls == MAIN, cls == DIAG], [300, 150, 100], 0)
+    dn = size_pipes(flows, floor, net.diameter_mm)
+    m = len(dn) - len(dup_src)
+    dn[m:] = dn[dup_src]
+    changed = dn != net.diameter_mm
+    material = materials(dn, net.install_year, rng)
+    net.material[changed] = material[changed]
+    net.material[net.status == "planned"] = "PE"
+    net.diameter_mm = dn
 
 
 def _keep_connected(net: Network) -> None:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from demo.pipe_sizing import valve_cover
+
+HYDRANT_SHARE = 0.7  # of the free nodes on pipes >= DN100
+METER_SHARE = 0.015  # district and bulk meters among the other junctions
+
 # Segment classes, used for attributes and for the problem lists.
 CHAIN, MAIN, DIST, STUB, DIAG, BLOCK, DUP = range(7)
 
@@ -98,27 +103,37 @@ def pipe_attributes(
 def node_kinds(
     n: int,
     seg_nodes: np.ndarray,
-    seg_class: np.ndarray,
     preset: dict[int, str],
     rng: np.random.Generator,
+    diameter_mm: np.ndarray,
+    in_service: np.ndarray,
 ) -> np.ndarray:
     """Kind of each of n nodes: end caps at dead ends, then the preset kinds (source, plant,
-    inlet meter, deliberate problems) win; other junctions get valves, hydrants and meters."""
+    inlet meter, deliberate problems) win; valves where a utility puts them, hydrants on the
+    pipes >= DN100, a few district meters; other nodes are junctions.
+
+    Valves: every in-service pipe between two junctions has a valve at one end at least
+    (demo.pipe_sizing.valve_cover), so a burst is shut by the valves around one junction —
+    GB 50013-2018 §7.5 asks for valves that divide the mains into sections for repair
+    (clause text not confirmed here). Hydrants: on pipes >= DN100 only, as GB 50974-2014
+    §8.1.4-8.1.5 asks of fire mains (DN100 at least; at most 5 hydrants between two valves;
+    unverified); on ~HYDRANT_SHARE of the free nodes there (~100-200 m apart).
+    """
     deg = np.bincount(seg_nodes.ravel(), minlength=n)
-    on_main = np.zeros(n, dtype=bool)
-    on_main[seg_nodes[seg_class == MAIN].ravel()] = True
+    fixed = np.zeros(n, dtype=bool)
+    fixed[list(preset)] = True
+    valve = valve_cover(n, seg_nodes, in_service, (deg >= 2) & ~fixed, rng)
+    on_fire_main = np.zeros(n, dtype=bool)
+    on_fire_main[seg_nodes[in_service & (diameter_mm >= 100)].ravel()] = True
     u = rng.random(n)
-    # Shares: a valve on ~30% of main-street crossings, a hydrant every ~14 junctions
-    # (~100-150 m apart), a few district meters, and some valves on minor streets.
     kind = np.select(
         [
             deg == 1,
-            on_main & (deg >= 3) & (u < 0.3),
-            (deg >= 2) & (u < 0.07),
-            (deg >= 2) & (u < 0.085),
-            (deg >= 2) & (u < 0.13),
+            valve,
+            on_fire_main & (deg >= 2) & (u < HYDRANT_SHARE),
+            (deg >= 2) & (u > 1 - METER_SHARE),
         ],
-        ["end_cap", "valve", "hydrant", "meter", "valve"],
+        ["end_cap", "valve", "hydrant", "meter"],
         default="junction",
     ).astype(object)
     for nid, k in preset.items():
