@@ -26,6 +26,7 @@ from compliance.dependencies import (
 from compliance.evaluators import FEATURE_FAMILIES, IndicatorData, Row
 from compliance.inputs import RECEIVING_RADIUS_M, CountyInput, county_input
 from compliance.models import Indicator, Result
+from compliance.rules.service_pressure import min_pressure_m
 from compliance.scorecard import county_rows
 from compliance.services import results_store
 from compliance.year_data import year_has_data
@@ -137,6 +138,11 @@ def input_options(ind: dict[str, IndicatorData]) -> dict:
         "rainfall_raster": ind["irrigation.net_demand"].params.get("raster"),
         "receiving_radius_m": ind["sewage.receiving_grade"].params.get(
             "search_radius_m", RECEIVING_RADIUS_M
+        ),
+        **(
+            {"service_pressure_m": min_pressure_m(ind["supply.service_pressure"].params)}
+            if "supply.service_pressure" in ind
+            else {}
         ),
     }
 

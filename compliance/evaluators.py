@@ -13,6 +13,7 @@ from compliance.rules import (
     irrigation_land,
     leakage,
     permits,
+    service_pressure,
     sewage,
     users,
     water_quality,
@@ -74,7 +75,8 @@ def wfz_rows(data: CountyInput, ind: Indicators) -> list[Row]:
 
 
 def supply_rows(data: CountyInput, ind: Indicators) -> list[Row]:
-    """CJJ 92-2016 leakage per supply zone; A uses the pipe layer's own km ≥ DN75."""
+    """CJJ 92-2016 leakage per supply zone (A uses the pipe layer's own km ≥ DN75), and the
+    zone's service pressure in its latest hydraulic run."""
     i = ind["supply.leakage"]
     rows = []
     for z in data.supply_zones:
@@ -92,6 +94,13 @@ def supply_rows(data: CountyInput, ind: Indicators) -> list[Row]:
             ref=i.ref,
         )
         rows.append(Row(i.code, "supply-zones", z.id, z.code, verdict))
+    p = ind.get("supply.service_pressure")
+    if p is not None:  # the minimum service pressure in the latest hydraulic run
+        for z in data.supply_zones:
+            verdict = service_pressure.service_pressure(
+                z.pressure, p.params, p.threshold, ref=p.ref
+            )
+            rows.append(Row(p.code, "supply-zones", z.id, z.code, verdict))
     return rows
 
 
@@ -310,7 +319,8 @@ FEATURE_FAMILIES: dict[
     str, tuple[Callable[[CountyInput, Indicators], list[Row]], tuple[str, ...]]
 ] = {
     "wfz": (wfz_rows, ("water-function-zones", "water-quality-samples")),
-    "supply": (supply_rows, ("supply-zones", "water-balance", "pipes")),
+    # "hydraulic-runs": a new or imported run re-judges the zones' service pressure.
+    "supply": (supply_rows, ("supply-zones", "water-balance", "pipes", "hydraulic-runs")),
     "sewage": (sewage_rows, ("sewage-plants", "sewage-plant-months", "water-function-zones")),
     "town": (
         town_rows,

@@ -21,6 +21,7 @@ from layers.yearly import (
     wfz_in_area,
     wfz_samples,
 )
+from network.hydraulics.selectors import zone_service_pressure
 from network.selectors import supply_zones_with_balance
 from rasters.selectors import zonal_by_id
 from registers.selectors import (
@@ -48,6 +49,9 @@ class SupplyZoneInput:
     name: str
     km_dn75_plus: float
     balance: dict | None  # the WaterBalance row of the year, or None
+    # The latest hydraulic run of the year's demand, judged against the minimum service
+    # pressure (network.hydraulics.selectors.zone_service_pressure), or None: no such run.
+    pressure: dict | None = None
 
 
 @dataclass
@@ -156,6 +160,7 @@ INPUT_PARTS = frozenset(
     {"zones", "supply_zones", "plants", "towns", "districts", "users", "stats", "registers"}
 )
 RECEIVING_RADIUS_M = 5000.0  # default search radius of a plant's receiving water
+SERVICE_PRESSURE_M = 14.28  # default minimum service pressure (m): 0.14 MPa, the indicator's
 
 
 def county_input(
@@ -166,6 +171,7 @@ def county_input(
     land_use_raster: str | None = None,
     rainfall_raster: str | None = None,
     receiving_radius_m: float = RECEIVING_RADIUS_M,
+    service_pressure_m: float = SERVICE_PRESSURE_M,
     parts: frozenset[str] = INPUT_PARTS,
 ) -> CountyInput:
     """Read the inputs of the county's evaluation for `year` (nine queries, plus rasters),
@@ -175,6 +181,8 @@ def county_input(
     stale family reads only what that family uses.
 
     min_diameter_mm: the CJJ 92 pipe-length threshold (DN75), from the indicator's data.
+    service_pressure_m: the minimum service pressure (m) the latest hydraulic run's junctions
+    are judged against, from `supply.service_pressure`'s data.
     land_use_raster / rainfall_raster: slugs of the rasters whose zonal statistics over each
     irrigation district feed the land and demand rules (from the indicators' data).
     """
@@ -199,6 +207,10 @@ def county_input(
             else []
         )
     ]
+    if supply_zones:
+        pressures = zone_service_pressure(area.id, year, service_pressure_m)
+        for z in supply_zones:
+            z.pressure = pressures.get(z.id)
     plants = (
         [PlantInput(**r) for r in plants_in_area(area.id, receiving_radius_m)]
         if "plants" in parts

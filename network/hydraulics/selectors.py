@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from layers.geometry import METRIC_SRID
+from layers.yearly import IN_AREA
 from network.analysis.graph import NetworkGraph
 from network.analysis.selectors import users_served
 from network.hydraulics.inp import HydraulicModel, Junction, Pipe, Reservoir, epanet_id
@@ -377,3 +378,68 @@ def run_nodes(run_id: int, *, below_only: bool = False, geojson: bool = False) -
         else:
             out.append({**props, "coordinates": [lon, lat]})
     return out
+
+
+# The latest finished run whose demand was of `year` (options.demand_year), and per supply zone
+# of the area its judged junctions: those with a demand (every junction of an imported run,
+# whose demands we do not know), sources and plants excepted; how many stayed at or above
+# `min_m` at their lowest; the lowest and where.
+_ZONE_PRESSURE = """
+WITH run AS (
+  SELECT r.id, r.created_at, r.source, r.hours FROM network_hydraulicrun r
+  WHERE r.status = 'done' AND r.options->>'demand_year' = %(year)s
+  ORDER BY r.created_at DESC, r.id DESC LIMIT 1),
+judged AS (
+  SELECT p.node_id, p.pressure_min_m, p.demand_lps, p.delivered_share, n.code, n.geom
+  FROM run JOIN network_nodepressure p ON p.run_id = run.id
+  JOIN layers_pipenode n ON n.id = p.node_id
+  WHERE n.kind <> ALL(%(feeds)s) AND (p.demand_lps > 0 OR run.source = 'import'))
+SELECT f.id, run.id, run.created_at, run.source, run.hours, count(j.node_id),
+       count(j.node_id) FILTER (WHERE j.pressure_min_m >= %(min_m)s),
+       min(j.pressure_min_m), (array_agg(j.code ORDER BY j.pressure_min_m, j.code))[1],
+       sum(j.demand_lps), sum(j.demand_lps * coalesce(j.delivered_share, 1))
+FROM layers_supplyzone f CROSS JOIN run
+LEFT JOIN judged j ON ST_Intersects(f.geom, j.geom)
+WHERE {in_area}
+GROUP BY f.id, run.id, run.created_at, run.source, run.hours"""
+
+
+def demand_year() -> int | None:
+    """The year a run's demand comes from: the latest year of public-network consumption
+    (the export's demand and month factors read it), None without consumption."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT extract(year FROM max(c.month))::int FROM layers_consumption c "
+            "JOIN layers_wateruser u ON u.id = c.user_id WHERE u.source = 'public_network'"
+        )
+        row = cur.fetchone()
+    return row[0] if row else None
+
+
+def zone_service_pressure(area_id: int, year: int, min_m: float) -> dict[int, dict]:
+    """Supply zone id → the latest finished hydraulic run of `year`'s demand, as judged
+    against the minimum service pressure `min_m` (m of water head): run (id, at ISO time,
+    source, hours), `judged` junctions (with a demand; sources and plants excepted), `ok`
+    (lowest pressure over the run >= min_m), `lowest_m` and `lowest_code`, `demand_lps` and
+    `delivered_lps` (PDA). {} when no finished run has that year's demand. One query."""
+    sql = _ZONE_PRESSURE.format(in_area=IN_AREA)
+    with connection.cursor() as cur:
+        cur.execute(
+            sql, {"area": area_id, "year": str(year), "min_m": min_m, "feeds": list(FEED_KINDS)}
+        )
+        rows = cur.fetchall()
+    return {
+        r[0]: {
+            "run_id": r[1],
+            "run_at": r[2].isoformat(),
+            "run_source": r[3],
+            "run_hours": r[4],
+            "judged": r[5],
+            "ok": r[6],
+            "lowest_m": None if r[7] is None else round(r[7], 2),
+            "lowest_code": r[8],
+            "demand_lps": None if r[9] is None else round(r[9], 3),
+            "delivered_lps": None if r[10] is None else round(r[10], 3),
+        }
+        for r in rows
+    }

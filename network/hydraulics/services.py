@@ -22,14 +22,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from network.hydraulics.inp import inp_text
-from network.hydraulics.selectors import M_PER_MPA, Export, hydraulic_export
+from network.hydraulics.selectors import M_PER_MPA, Export, demand_year, hydraulic_export
 from network.hydraulics.simulate import ENGINES
 from network.models import HydraulicRun, NodePressure, PipeNode
 from network.services.rules import NetworkError
 
 # Minimum service pressure by default: 0.14 MPa (≈ 14.3 m) at the network's ends, the value
 # CJJ 207-2013 is commonly quoted for (not confirmed against the text: docs/hydraulics.md);
-# the compliance indicator `network.service_pressure` holds the editable value.
+# the compliance indicator `supply.service_pressure` holds the editable value it is judged by.
 DEFAULT_MIN_PRESSURE_MPA = 0.14
 # Bounds of one run (settings HYDRAULICS_TIMEOUT_S, HYDRAULICS_MAX_NODES,
 # HYDRAULICS_MAX_INP_BYTES override them).
@@ -177,6 +177,7 @@ def hydraulics_run(
         "min_pressure_m": min_m,
         "demand_model": demand_model,
         "isolated": export.isolated,
+        "demand_year": demand_year(),  # the year whose service-pressure verdicts it gives
     }
     return _run_and_store(
         inp=inp,
@@ -237,6 +238,8 @@ def hydraulics_import(
         "file_name": file_name[:200],
         "min_pressure_mpa": min_pressure_mpa,
         "min_pressure_m": round(min_pressure_mpa * M_PER_MPA, 2),
+        # a file sent back stands for today's network: it judges the latest year of demand
+        "demand_year": demand_year(),
     }
     return _run_and_store(
         inp=text,
