@@ -76,3 +76,57 @@ class Consumption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.code} {self.month:%Y-%m}"
+
+
+class ConsumptionTotal(models.Model):
+    """Monthly consumption summed per county, town, supply zone, sector, source and whether
+    the user has a plan; kept exact on every write by database triggers (consumption/storage.py),
+    never written by the application."""
+
+    county = models.ForeignKey(
+        "layers.AdminArea",
+        verbose_name=_("county"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    town = models.ForeignKey(
+        "layers.AdminArea",
+        verbose_name=_("town"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    supply_zone = models.ForeignKey(
+        "network.SupplyZone",
+        verbose_name=_("supply zone"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    month = models.DateField(_("month"))
+    sector = models.CharField(_("sector"), max_length=20)
+    source = models.CharField(_("source"), max_length=20)
+    planned = models.BooleanField(_("has an annual plan"))
+    volume_m3 = models.DecimalField(
+        _("volume"), max_digits=24, decimal_places=6, help_text=_("m³ per month")
+    )
+    records = models.IntegerField(_("records"))
+
+    objects = ScopedManager()
+
+    class Meta:
+        db_table = "consumption_total"
+        verbose_name = _("consumption total")
+        verbose_name_plural = _("consumption totals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "town", "supply_zone", "month", "sector", "source", "planned"],
+                name="consumption_total_keys",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["month"], name="consumption_total_month_idx")]

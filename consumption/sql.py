@@ -72,6 +72,20 @@ user_facts AS (
   FROM layers_consumption c
   JOIN members mb ON mb.user_id = c.user_id{expand}
   WHERE c.month BETWEEN %(lo)s AND %(end)s{expand_filter})"""
+# The same facts for a zone kind with a derived membership (towns, supply zones), read from the
+# totals the database keeps per county × town × supply zone × month × sector × source × plan
+# (consumption/storage.py) instead of every user's rows: a few thousand rows, not millions.
+_TOTAL_FACTS = """
+user_facts AS (
+  SELECT c.{column} AS zone_id, c.sector::text AS sector, {tag_month},
+         c.volume_m3::float8 AS users_m3,
+         CASE WHEN c.planned THEN c.volume_m3::float8 ELSE 0 END AS planned_m3,
+         0::float8 AS irrigation_m3,
+         CASE WHEN c.sector::text = ANY(%(cap_excluded)s) THEN 0 ELSE c.volume_m3::float8 END
+           AS capped_m3
+  FROM consumption_total c
+  JOIN zones z ON z.id = c.{column}{expand}
+  WHERE c.month BETWEEN %(lo)s AND %(end)s{filters}{expand_filter})"""
 # A record counts in the current period, and (with compare) a year later in the previous one;
 # a constant month range on the table keeps the planner's row estimate (and the index) right.
 _CURRENT_ONLY = {
@@ -238,6 +252,18 @@ def _in_scope(column: str) -> str:
     return f" AND ({column} = ANY(%(scope_counties)s) OR {column} IS NULL)"
 
 
+def _user_facts(kind: ZoneKind, q: ConsumptionQuery) -> str:
+    """Each zone's monthly use: from the kept totals when the zone is a user's derived
+    membership, else from the users' rows."""
+    expand = _WITH_PREVIOUS if q.compare else _CURRENT_ONLY
+    if not kind.membership:
+        return _fill(_USER_FACTS, **expand)
+    filters = _in_scope("c.county_id")
+    filters += " AND c.sector = %(sector)s" if q.sector else ""
+    filters += " AND c.source = %(source)s" if q.source else ""
+    return _fill(_TOTAL_FACTS, column=kind.membership, filters=filters, **expand)
+
+
 def _user_filter(sector: str | None, source: str | None) -> str:
     out = _in_scope("u.county_id")
     if sector:
@@ -333,7 +359,7 @@ def zone_sql(q: ConsumptionQuery) -> tuple[str, dict]:
             zones=f"{kind.table} z",
             where=kind.where + code_filter,
         ),
-        _fill(_USER_FACTS, **(_WITH_PREVIOUS if q.compare else _CURRENT_ONLY)),
+        _user_facts(kind, q),
         *irrigation,
         _facts(irrigation),
         _fill(_AGG, keys="".join(k + ", " for k in keys), sums=_SUMS, group=_group(keys)),

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import get_language
 
+from accounts.scope import acting_for
 from audit.services import audit_import
 from dataio.importing import ImportFailed
 from dataio.importing.errors import ImportReport, RowError
@@ -187,7 +188,11 @@ def job_run(job: ImportJob, conninfo: str) -> ImportJob:
     try:
         if not path.is_file():
             raise ImportFailed([RowError(0, "file", "the uploaded file is no longer available")])
-        with translation.override(job.language or settings.LANGUAGE_CODE):
+        # In the uploader's language, and limited to their area (layers/scope.py).
+        with (
+            translation.override(job.language or settings.LANGUAGE_CODE),
+            acting_for(job.created_by),
+        ):
             report = RUNNERS[job.kind](job, path, progress)
     except ImportFailed as exc:
         job.state = ImportJob.State.REFUSED

@@ -82,11 +82,24 @@ def upsert(
             if value_cols
             else sql.SQL("false")
         )
+        # The stored rows the file names, before the merge: a returned id not among them was
+        # created (`xmax = 0` would tell, but not on a partitioned table such as consumption).
+        cur.execute(
+            sql.SQL("SELECT t.id FROM {source} AS {tmp} JOIN {target} t ON {on}").format(
+                source=source,
+                tmp=tmp,
+                target=target,
+                on=sql.SQL(" AND ").join(
+                    sql.SQL("t.{k} = {tmp}.{k}").format(k=sql.Identifier(k), tmp=tmp) for k in key
+                ),
+            )
+        )
+        stored = {row[0] for row in cur.fetchall()}
         cur.execute(
             sql.SQL(
                 "INSERT INTO {target} AS t ({icols}) SELECT {sel} FROM {source} AS {tmp} "
                 "ON CONFLICT ({key}) DO UPDATE SET {sets} WHERE {changed} "
-                "RETURNING t.id, (xmax = 0) AS inserted"
+                "RETURNING t.id"
             ).format(
                 target=target,
                 icols=sql.SQL(", ").join(insert_cols),
@@ -100,8 +113,8 @@ def upsert(
         )
         result = cur.fetchall()
         cur.execute(sql.SQL("DROP TABLE {tmp}").format(tmp=tmp))
-    created = sum(1 for _id, inserted in result if inserted)
-    return created, len(result) - created, [row_id for row_id, _ in result]
+    created = sum(1 for (row_id,) in result if row_id not in stored)
+    return created, len(result) - created, [row_id for (row_id,) in result]
 
 
 class BlankOverStored(Exception):
