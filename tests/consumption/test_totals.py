@@ -4,10 +4,12 @@ town × supply zone × sector × source × plan kept exact by triggers on every 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.core.management import call_command
 from django.db import connection
 
 from consumption.models import Consumption, ConsumptionTotal, WaterUser
@@ -107,3 +109,14 @@ class ConsumptionTotalsTests:
             plan = "\n".join(r[0] for r in cur.fetchall())
         assert "layers_consumption_2024" in plan
         assert "layers_consumption_2023" not in plan and "layers_consumption_2025" not in plan
+
+
+class PartitionCommandTests:
+    def test_the_command_prepares_the_coming_years(self):
+        """Rows of 2030 waiting in the default partition move into 2030's when the command
+        prepares the years up to 2030."""
+        user = WaterUser.objects.order_by("id").first()
+        Consumption.objects.create(user=user, month=dt.date(2030, 5, 1), volume_m3=7.0)
+        call_command("consumption_partitions", until=2030, stdout=io.StringIO())
+        assert partition_of(user.pk, dt.date(2030, 5, 1)) == "layers_consumption_2030"
+        assert kept_totals() == raw_totals()
