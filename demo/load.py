@@ -179,10 +179,16 @@ def demo_load(
         log(f"duplicate pipes written directly: {duplicates_load(duplicates)}")
         for kind in RECORD_ORDER:
             log(
-                records_import(kind=kind, path=out_dir / f"{kind}.csv", progress=progress).summary()
+                records_import(
+                    kind=kind, path=out_dir / f"{kind}.csv", progress=progress, county=COUNTY_CODE
+                ).summary()
             )
         for kind, path in PLAN_FILES:
-            log(records_import(kind=kind, path=path, progress=progress).summary())
+            log(
+                records_import(
+                    kind=kind, path=path, progress=progress, county=COUNTY_CODE
+                ).summary()
+            )
         log(f"leak records: {leaks_load(out_dir / 'leak-records.csv')}")
         for slug in RASTER_ORDER:
             path = out_dir / f"{slug}.tif"

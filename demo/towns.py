@@ -74,15 +74,17 @@ class Town:
         return self.spec.code
 
 
-def build_towns(outline: MultiPolygon, seed: int) -> list[Town]:
-    """Partition the (lon/lat) outline into the 12 towns.
+def build_towns(
+    outline: MultiPolygon, seed: int, specs: tuple[TownSpec, ...] = TOWNS
+) -> list[Town]:
+    """Partition the (lon/lat) outline into the towns of specs (Lianzhou's 12 by default).
 
     Voronoi cells of the seats are computed in metres, their shared edges bent by a smooth warp,
     then noded with the outline and polygonised in lon/lat, so neighbours share exact edges and
     the towns tile the outline. Cell pieces cut off by the outline's concavities are merged into
     the neighbour they share the longest border with, so every town is one piece.
     """
-    seats_ll = np.array([t.seat for t in TOWNS])
+    seats_ll = np.array([t.seat for t in specs])
     seats_m = lonlat_to_xy(seats_ll)
     outline_m = to_metric(outline)
     extent = outline_m.envelope.buffer(20_000)
@@ -122,7 +124,7 @@ def build_towns(outline: MultiPolygon, seed: int) -> list[Town]:
             owner[i] = int(np.argmin(np.hypot(seats_ll[:, 0] - c.x, seats_ll[:, 1] - c.y)))
 
     towns: list[Town] = []
-    for k, spec in enumerate(TOWNS):
+    for k, spec in enumerate(specs):
         merged = shapely.union_all([faces[i] for i in np.flatnonzero(owner == k)])
         geom = merged if isinstance(merged, MultiPolygon) else MultiPolygon([merged])
         towns.append(Town(spec, geom, to_metric(geom)))

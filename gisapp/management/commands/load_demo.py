@@ -1,4 +1,8 @@
-"""manage.py load_demo [--force] [--scale S] [--seed N]: the Lianzhou demo data, once."""
+"""manage.py load_demo [--county CODE] [--force] [--scale S] [--seed N]: the demo counties, once.
+
+Loads the city outline (清远市), then Lianzhou (441882, the full demo) and the second county
+(阳山县 441823, demo.county2), each once; --county loads one of them.
+"""
 
 from pathlib import Path
 
@@ -7,17 +11,25 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dataio.importing import ImportFailed
 from dataio.progress import ProgressBar
+from demo.common import COUNTY_CODE
+from demo.county2 import PROFILES
 from demo.load import demo_is_loaded, demo_load
+from demo.load_county import city_load, county_is_loaded, county_load
 
 
 class Command(BaseCommand):
-    help = "Generate and load the Lianzhou demo data (skipped when already loaded)."
+    help = "Generate and load the demo counties (each skipped when already loaded)."
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="load even if loaded before")
-        parser.add_argument("--scale", type=float, default=1.0)
-        parser.add_argument("--seed", type=int, default=441882)
+        parser.add_argument("--scale", type=float, default=1.0, help="Lianzhou's scale")
+        parser.add_argument("--seed", type=int, default=441882, help="Lianzhou's seed")
         parser.add_argument("--out", type=Path, default=Path(settings.BASE_DIR) / "data" / "demo")
+        parser.add_argument(
+            "--county",
+            choices=[COUNTY_CODE, *PROFILES],
+            help="load only this county (default: all demo counties)",
+        )
 
     def handle(self, *args, **opts):
         if not settings.DEMO_DATA_ALLOWED:
@@ -25,18 +37,33 @@ class Command(BaseCommand):
                 "demo data (with published demo passwords) is disabled in "
                 "these settings (DEMO_DATA_ALLOWED is False)"
             )
-        if demo_is_loaded() and not opts["force"]:
+        codes = [opts["county"]] if opts["county"] else [COUNTY_CODE, *PROFILES]
+        loaded = {
+            code: demo_is_loaded() if code == COUNTY_CODE else county_is_loaded(PROFILES[code])
+            for code in codes
+        }
+        if all(loaded.values()) and not opts["force"]:
             self.stdout.write("Demo data already loaded (use --force to load again).")
             return
         progress = ProgressBar(enabled=opts["verbosity"] > 0)
+        log = self.stdout.write if opts["verbosity"] > 0 else (lambda _m: None)
         try:
-            demo_load(
-                out_dir=opts["out"],
-                seed=opts["seed"],
-                scale=opts["scale"],
-                progress=progress,
-                log=self.stdout.write if opts["verbosity"] > 0 else (lambda _m: None),
-            )
+            city_load(progress=progress, log=log)  # the counties' parent
+            for code in codes:
+                if loaded[code] and not opts["force"]:
+                    log(f"{code} already loaded")
+                elif code == COUNTY_CODE:
+                    demo_load(
+                        out_dir=opts["out"],
+                        seed=opts["seed"],
+                        scale=opts["scale"],
+                        progress=progress,
+                        log=log,
+                    )
+                else:
+                    county_load(
+                        PROFILES[code], out_dir=opts["out"] / code, progress=progress, log=log
+                    )
         except ImportFailed as exc:
             raise CommandError(f"demo data refused: {exc}") from None
         finally:
