@@ -6,7 +6,8 @@ connection's own default) when its response is done, so with persistent connecti
 (CONN_MAX_AGE) it never carries over to the next request, nor to anything else using that
 connection. A transaction may still raise its own limit for itself (`set_config(...,
 true)`, as an import does: dataio/importing/lock.py). Management commands are not web
-requests: they run with the database's default, or their own limits.
+requests: they run with the database's default, or their own limits. Behind a transaction-mode
+pooler (DATABASE_POOLED) nothing is SET here: the pooler's pools carry the limits.
 
 The SET and RESET go through the driver's cursor, not Django's: they are the request's
 frame, not its queries, so query counts (assertNumQueries) do not see them.
@@ -114,7 +115,10 @@ class StatementTimeoutMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         ms = timeout_ms(request.method or "GET")
-        if ms == 0:
+        if ms == 0 or settings.DATABASE_POOLED:
+            # Behind a transaction-mode pooler a session-level SET would stay on whichever
+            # server connection ran it, for other clients, and the RESET could reach another
+            # one: the pooler sets each pool's limit instead (docs/scaling.md).
             return self.get_response(request)
         try:
             statement_timeout_set(ms)

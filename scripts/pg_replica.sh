@@ -86,10 +86,14 @@ CONF
 
 start_bouncer() {
   as_pg mkdir -p "$BOUNCER_DIR"
+  # Each pool sets its statement_timeout (and JIT off) when it opens a server connection: in
+  # transaction pooling the app's per-request SET cannot be used (docs/scaling.md).
   local dbs="" db
+  local write_q="connect_query='SELECT set_config(''statement_timeout'', ''30s'', false), set_config(''jit'', ''off'', false)'"
+  local read_q="connect_query='SELECT set_config(''statement_timeout'', ''10s'', false), set_config(''jit'', ''off'', false)'"
   for db in ${BOUNCER_DBS//,/ }; do
-    dbs+="$db = host=127.0.0.1 port=$PRIMARY_PORT dbname=$db"$'\n'
-    dbs+="${db}_replica = host=127.0.0.1 port=$PORT dbname=$db"$'\n'
+    dbs+="$db = host=127.0.0.1 port=$PRIMARY_PORT dbname=$db $write_q"$'\n'
+    dbs+="${db}_replica = host=127.0.0.1 port=$PORT dbname=$db $read_q"$'\n'
   done
   as_pg tee "$BOUNCER_DIR/userlist.txt" >/dev/null <<USERS
 "$APP_USER" "$APP_PASSWORD"
@@ -97,7 +101,7 @@ USERS
   as_pg chmod 600 "$BOUNCER_DIR/userlist.txt"
   as_pg tee "$BOUNCER_DIR/pgbouncer.ini" >/dev/null <<INI
 [databases]
-${dbs}* = host=127.0.0.1 port=$PRIMARY_PORT
+${dbs}* = host=127.0.0.1 port=$PRIMARY_PORT $write_q
 
 [pgbouncer]
 listen_addr = 127.0.0.1
@@ -111,6 +115,9 @@ default_pool_size = 20
 ; Django (pooled) sends no options; psql-like clients may send these two.
 ignore_startup_parameters = extra_float_digits,options
 server_reset_query =
+; The admin console (dbname pgbouncer): the tests close the pool of a test database with
+; KILL/RESUME, so that it can be dropped.
+admin_users = $APP_USER
 logfile = $BOUNCER_DIR/pgbouncer.log
 pidfile = $BOUNCER_DIR/pgbouncer.pid
 INI
