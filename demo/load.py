@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
+from django.db.models import Max
 
 from accounts.models import AreaMembership
 from accounts.roles import roles_sync
@@ -21,7 +22,7 @@ from demo.common import COUNTY_CODE
 from demo.generator import generate
 from layers.models import AdminArea, LayerVersion
 from network.hydraulics.services import hydraulics_run
-from network.models import LeakRecord, PipeSegment
+from network.models import HydraulicRun, LeakRecord, PipeSegment
 from network.services.leaks import leak_record
 from rasters.services import pipe_nodes_sample_elevation
 
@@ -87,6 +88,28 @@ Progress = Callable[[str, int, int], None]
 def demo_is_loaded() -> bool:
     """True when the demo was loaded into this database."""
     return LayerVersion.objects.filter(key=DEMO_MARKER).exists()
+
+
+# The data versions a hydraulic run reads (network/hydraulics/selectors.py).
+HYDRAULIC_INPUTS = (
+    "pipes",
+    "pipe-nodes",
+    "supply-zones",
+    "water-balance",
+    "water-users",
+    "consumption",
+)
+
+
+def hydraulics_current() -> bool:
+    """Whether a finished run of the network is newer than every change of what it reads."""
+    latest = (
+        HydraulicRun.objects.filter(status="done", source="network").order_by("-created_at").first()
+    )
+    if latest is None:
+        return False
+    changed = LayerVersion.objects.filter(key__in=HYDRAULIC_INPUTS).aggregate(m=Max("changed_at"))
+    return changed["m"] is None or latest.created_at >= changed["m"]
 
 
 def demo_accounts_create() -> None:
@@ -198,12 +221,16 @@ def demo_load(
         with connection.cursor() as cur:
             cur.execute("ANALYZE")  # planner statistics for the freshly loaded tables
         # Steady state at mean-day demand: the zones' service-pressure verdicts of the latest year
-        # (docs/hydraulics.md); a run takes ~10-20 s at scale 1.
-        run = hydraulics_run(hours=0)
-        log(
-            f"hydraulic run {run.pk}: {run.node_count} junctions, "
-            f"{run.below_count} below the minimum"
-        )
+        # (docs/hydraulics.md); a run takes ~10-20 s at scale 1. A reload that changed none of
+        # its inputs keeps the run it has.
+        if hydraulics_current():
+            log("hydraulic run: the latest is current")
+        else:
+            run = hydraulics_run(hours=0)
+            log(
+                f"hydraulic run {run.pk}: {run.node_count} junctions, "
+                f"{run.below_count} below the minimum"
+            )
         area = county_of(BOUNDARY_CODE)
         for year in manifest.get("years", DEMO_YEARS):
             evaluation = evaluate(area=area, year=int(year), progress=progress)

@@ -13,6 +13,7 @@ def run() -> dict:
         out = module_probe(scale, "tests.benchmarks.isolation_probe", "--repeat", str(ROUNDS))
         figures[f"scale_{scale}"] = {
             "pipes": out["pipes"],
+            "valves_per_isolation": out.get("valves_per_isolation"),
             "worst": {**{k: v for k, v in out["worst"].items() if k != "seconds"}},
             "worst_seconds": summary(out["worst"]["seconds"]),
             "sample_seconds": summary(out["sample"]),
@@ -46,4 +47,14 @@ def section(figures: dict) -> list[str]:
             f"{ms(f['request_seconds'])} ({f['request_bytes'] / 1024:.0f}) | "
             f"{ms(f['downstream_seconds'])} | {ms(f['components_seconds'])} |"
         )
+    lines += [
+        "",
+        "Valves to close per burst, over 200 random pipes: "
+        + "; ".join(
+            f"scale {k.split('_')[1]}: median {v['median']:g}, p90 {v['p90']}, max {v['max']}"
+            for k, f in sorted(figures.items(), key=lambda kv: int(kv[0].split("_")[1]))
+            if (v := f.get("valves_per_isolation"))
+        )
+        + ".",
+    ]
     return [*lines, ""]

@@ -5,7 +5,8 @@ Times, on the loaded demo: the isolation of the pipe in the largest valve-bounde
 worst case: the most pipes isolated and valves to close), of 20 pipes drawn at random (seed 1),
 the whole GET /api/v1/network/pipes/<id>/isolation/?geometry=true as the editor sends it (as an
 official, through Django's test client: query, graph, users, JSON), a downstream trace and the
-connected parts. Prints one JSON line of timings in seconds with the network's size.
+connected parts; and the valves to close per burst over 200 random pipes (median, p90, max).
+Prints one JSON line of timings in seconds with the network's size.
 `make bench` runs it per scale (tests/benchmarks/isolation.py).
 """
 
@@ -15,6 +16,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gisapp.settings.dev")
@@ -53,6 +55,10 @@ def measure(repeat: int) -> dict:
         if len(isolated) > worst_size:
             worst, worst_size = pipe, len(isolated)
     sample = random.Random(1).sample(sorted(graph.ends), min(20, len(graph.ends)))
+    # Valves to close per burst over 200 random pipes (the segment walk only: what a crew
+    # shuts), the figure that says whether valves are placed as a utility places them.
+    spread = random.Random(2).sample(sorted(graph.ends), min(200, len(graph.ends)))
+    valves = sorted(len(graph.segment(p)[0]) for p in spread)
     answer = selectors.pipe_isolation(worst, user_details=True, geometry=False)
     client = Client()
     client.force_login(get_user_model().objects.get(username="official"))
@@ -60,6 +66,12 @@ def measure(repeat: int) -> dict:
     body_bytes = len(client.get(url).content)
     return {
         "pipes": len(graph.ends),
+        "valves_per_isolation": {
+            "pipes": len(valves),
+            "median": statistics.median(valves),
+            "p90": valves[int(0.9 * (len(valves) - 1))],
+            "max": valves[-1],
+        },
         "worst": {
             "valves": len(answer["valves"]),
             "isolated": answer["isolated"]["count"],

@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "consumption": ("tests.benchmarks.scaled:bench_consumption", "report:consumption_section"),
     "rasters": ("tests.benchmarks.scaled:bench_rasters", "report:rasters_section"),
     "isolation": ("tests.benchmarks.isolation:run", "tests.benchmarks.isolation:section"),
+    "hydraulics": ("tests.benchmarks.hydraulics:run", "tests.benchmarks.hydraulics:section"),
     "imports": ("tests.benchmarks.imports:run", "tests.benchmarks.imports:section"),
     "peers": ("tests.benchmarks.peers:run", "tests.benchmarks.peers:section"),
     "throughput": ("tests.benchmarks.throughput:run", "tests.benchmarks.throughput:section"),

@@ -14,6 +14,7 @@ import { COLORS, config, state, t, ui } from "./editor-context.js";
 import { updateSnap } from "./editor-geometry.js";
 import { bindHistory } from "./editor-history.js";
 import { bindIsolation } from "./editor-isolation.js";
+import { bindPressure } from "./editor-pressure.js";
 import {
   addTiles, addContext, idle, makeEditableLayers, reload, reloadSoon, viewFromHash, viewToHash,
 } from "./editor-layers.js";
@@ -130,6 +131,7 @@ function init(map) {
     bindTools();
     bindHistory();
     bindIsolation();
+    bindPressure();
     map.on("zoomend moveend", updateSnap);
     map.on("moveend", () => { viewToHash(); reloadSoon(); });
     return Promise.all([reload(), addContext()]);
