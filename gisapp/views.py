@@ -117,6 +117,7 @@ class MapView(TemplateView):
                     "tiles": "/tiles/",
                     "export_map": "/reports/map.html",
                     "report": "/reports/county/",
+                    "city_report": "/reports/city/",
                 },
                 "labels": map_labels(),
                 "placeNames": place_names(),
@@ -155,6 +156,9 @@ def map_labels() -> dict[str, str]:
         "not_counted": _("not counted towards the pass"),
         "unverified": _("unverified"),
         "nothing_found": _("Nothing found."),
+        "county_verdicts": _("Counties by verdict"),
+        "county_report": _("County report"),
+        "city_report": _("City roll-up"),
     }
 
 

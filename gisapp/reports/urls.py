@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from gisapp.reports import views
+from gisapp.reports import city, views
 
 app_name = "reports"
 
 urlpatterns = [
     path("county/", views.CountyReportDetailView.as_view(), name="county"),
+    path("city/", city.CityReportDetailView.as_view(), name="city"),
     path("county.pdf", views.CountyReportPdfView.as_view(), name="county-pdf"),
     path(
         "self-assessment.docx",

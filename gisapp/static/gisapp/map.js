@@ -18,6 +18,8 @@ const state = {
   onlyFailures: false,
   styles: {},
   geojson: {},    // slug -> {data, layer}
+  counties: null, // the city's counties by verdict (loadCounties)
+  switcher: null,
   tiles: {},      // slug -> VectorGrid layer
   overlays: {},   // title -> layer (for the switcher)
 };
@@ -346,10 +348,53 @@ function search(term) {
   });
 }
 
+/* ---- the city's counties ------------------------------------------------------------- */
+/* The counties of the city (compliance/city/), outlined in the look of their verdict (passed:
+   compliant, failed: non-compliant, else no data: styles/compliance.json, as every verdict on
+   the map), a popup naming the county's score; an overlay of the switcher, drawn under the
+   layers. Shown only where the city has more than one county the user may see. */
+const COUNTY_STATE = { passed: "compliant", failed: "non_compliant" };
+const COUNTY_LOOK = { geometry: "Polygon", verdicts: true, stroke_color: "#333333",
+  stroke_width: 2.5, fill_opacity: 0.12 };
+
+function countyPopup(props, city) {
+  var box = el("div", { class: "county-popup" });
+  box.appendChild(el("strong", { text: props.name }));
+  var score = props.total === null ? "" : props.total + " / " + t("pass_line") + " " +
+    props.pass_line + " " + t("points") + " · ";
+  box.appendChild(el("div", { text: score + t("verdict_" + (props.verdict || "no_data")) }));
+  box.appendChild(el("a", { href: withQuery(config.urls.report, { area: props.code, year: state.year }),
+    text: t("county_report") }));
+  box.appendChild(el("span", { text: " · " }));
+  box.appendChild(el("a", { href: withQuery(config.urls.city_report, { area: city, year: state.year }),
+    text: t("city_report") }));
+  return box;
+}
+
+function loadCounties(switcher) {
+  return getJSON(config.urls.api + "compliance/city/", { year: state.year }).then(function (data) {
+    if (state.counties) { state.map.removeLayer(state.counties); switcher.removeLayer(state.counties); }
+    state.counties = null;
+    if (data.counties.features.length < 2) { return; }
+    state.counties = L.geoJSON(data.counties, {
+      style: function (f) {
+        return featureLook(COUNTY_LOOK, state.styles.compliance,
+          { status: COUNTY_STATE[f.properties.verdict] || "no_data" });
+      },
+      onEachFeature: function (f, layer) {
+        layer.bindPopup(function () { return countyPopup(f.properties, data.area); });
+      },
+    }).addTo(state.map);
+    state.counties.bringToBack();
+    switcher.addOverlay(state.counties, t("county_verdicts") + "（" + data.area_name + "）");
+  }).catch(function (err) { console.warn(err); });
+}
+
 /* ---- wiring -------------------------------------------------------------------------- */
 function reloadYear() {
   state.map.closePopup();  // an open popup speaks of the year before
   updateLinks();
+  if (state.counties) { loadCounties(state.switcher); }
   Object.keys(state.tiles).forEach(function (slug) { state.tiles[slug].setUrl(tileUrl(slug)); });
   return Promise.all(config.layers.filter(function (s) { return !s.tiled; }).map(loadGeoJSON)
     .concat([loadPanel()]));
@@ -359,7 +404,7 @@ function init(map) {
   state.map = map;
   // The layer switcher first, so it always sits above the raster panel (both top right);
   // its entries are added once every layer is loaded, in the configured order.
-  var switcher = L.control.layers(null, {}, { collapsed: false, position: "topright" }).addTo(map);
+  var switcher = state.switcher = L.control.layers(null, {}, { collapsed: false, position: "topright" }).addTo(map);
   initRasters(map, config);
   zoomLevelControl(map, t("zoom_level"));
   var b = config.county_bbox;
@@ -380,6 +425,8 @@ function init(map) {
     switcher.addOverlay(names, t("place_names"));
     map.on("overlayadd overlayremove zoomend", renderLegend);
     renderLegend();
+    return loadCounties(switcher);
+  }).then(function () {
     document.body.setAttribute("data-map-ready", "1");
   }).catch(function (err) { console.warn(err); });
   loadPanel();
