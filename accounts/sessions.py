@@ -12,6 +12,7 @@ from django.contrib.sessions.backends import db
 from django.db import connection
 from django.utils import timezone
 
+from gisapp.db_router import PRIMARY, read_alias
 from layers.services.versions import VERSIONS_SQL, remember_request_versions
 
 # Both parts are constants; the session key and time are parameters.
@@ -26,7 +27,11 @@ class SessionStore(db.SessionStore):
         with connection.cursor() as cur:
             cur.execute(SESSION_WITH_VERSIONS_SQL, [self.session_key, timezone.now()])
             session_data, versions = cur.fetchone()
-        remember_request_versions(versions)
+        # The session is always the primary's (raw `connection`); its versions are kept only
+        # when this request also reads its data there (gisapp/db_router.py: a request reading
+        # from the replica reads the replica's versions, never newer than its content).
+        if read_alias() == PRIMARY:
+            remember_request_versions(versions)
         if session_data is None:
             self._session_key = None
             return {}

@@ -8,14 +8,21 @@ keys its process-local caches on them, so no worker can serve another's stale da
 import threading
 
 from django.core.signals import request_finished, request_started
-from django.db import connection
+from django.db import connections
+
+from gisapp.db_router import read_alias
 
 _request = threading.local()  # the versions read in this thread's current request, if any
 
 
 def layer_versions() -> dict[str, int]:
-    """Current version of every layer slug / record kind that was ever written (database)."""
-    with connection.cursor() as cur:
+    """Current version of every layer slug / record kind that was ever written (database).
+
+    From the database this context reads from (gisapp/db_router.py): in a request reading from
+    the replica, the replica's. A cache keyed on versions must never hold content older than its
+    key; content read afterwards from the same replica, or from the primary, is as new or newer.
+    """
+    with connections[read_alias()].cursor() as cur:
         cur.execute("SELECT key, version FROM layers_layerversion")
         return dict(cur.fetchall())
 

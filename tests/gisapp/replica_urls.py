@@ -8,6 +8,7 @@ from django.http import JsonResponse
 from django.urls import include, path
 
 from layers.models import AdminArea
+from layers.services.versions import current_layer_versions
 
 
 def _in_recovery(alias: str) -> bool:
@@ -51,7 +52,13 @@ def area_write(request):
     )
 
 
+def versions(request):
+    """GET: the data versions this request keys its caches on."""
+    return JsonResponse(current_layer_versions())
+
+
 urlpatterns = [
+    path("test/replica/versions/", versions),
     path("test/replica/areas/<str:code>/", area_read),
     path("test/replica/areas/", area_write),
     path("", include("gisapp.urls")),

@@ -35,6 +35,7 @@ pytestmark = [
 
 REPLICA_PORT = int(os.environ.get("PGREPLICA_PORT", "5434"))
 AREA = "/test/replica/areas/"
+VERSIONS = "/test/replica/versions/"
 
 
 def _replica_url() -> str:
@@ -57,6 +58,12 @@ def _primary_position() -> str:
     with connections[PRIMARY].cursor() as cur:
         cur.execute(db_router.PRIMARY_POSITION_SQL)
         return cur.fetchone()[0]
+
+
+def _primary_versions() -> dict:
+    with connections[PRIMARY].cursor() as cur:
+        cur.execute("SELECT key, version FROM layers_layerversion")
+        return dict(cur.fetchall())
 
 
 def _replayed(position: str) -> bool:
@@ -189,6 +196,21 @@ class StaleReadRuleTests:
         assert wait_for(lambda: _replayed(position), 30)
         assert _read(writer, "99R002") == {"found": True, "alias": REPLICA, "in_recovery": True}
         assert _read(reader, "99R002") == {"found": True, "alias": REPLICA, "in_recovery": True}
+
+    def test_a_request_reading_the_replica_keys_its_caches_on_the_replica_versions(
+        self, replica, writer, reader
+    ):
+        """A cache keyed on data versions never holds content older than its key: the versions
+        come from the database the request reads its content from."""
+        _pause_replay()
+        assert writer.post(AREA, {"code": "99R004"}).status_code == 200  # bumps a version
+        with connections[REPLICA].cursor() as cur:
+            cur.execute("SELECT key, version FROM layers_layerversion")
+            replica_versions = dict(cur.fetchall())
+        assert replica_versions != _primary_versions()  # the replica has not replayed it
+        assert _read(reader, "99R004")["alias"] == REPLICA  # the reader reads the replica...
+        assert reader.get(VERSIONS).json() == replica_versions  # ...and keys on its versions
+        assert writer.get(VERSIONS).json() == _primary_versions()  # the writer: the primary's
 
     def test_a_forged_or_broken_cookie_only_sends_its_owner_to_the_primary(self, replica, reader):
         reader.cookies[READ_AFTER_COOKIE] = "FFFFFFFF/FFFFFFFF"  # unsigned: ignored
