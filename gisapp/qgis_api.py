@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
+from accounts.desktop_auth import DESKTOP_AUTHENTICATION
 from gisapp.qgis_project import AUTHCFG, DEFAULT_AUTHCFG, qgis_project
 from layers.api_desktop import base_url, english
 from layers.api_tiles import JsonErrorsWhateverTheAccept
@@ -42,7 +42,7 @@ class QgisProjectApi(APIView):
     """A QGIS project (.qgs): every layer the user may read as an OGC API – Features layer of
     this server, styled as on the map, in EPSG:4546 over the county. Session or token."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = DESKTOP_AUTHENTICATION
     permission_classes = [IsAuthenticated]
     content_negotiation_class = JsonErrorsWhateverTheAccept
 

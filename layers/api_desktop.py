@@ -16,13 +16,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import CachedSessionMixin
+from accounts.desktop_auth import DESKTOP_AUTHENTICATION
 from layers.api_tiles import (
     BROWSER_MAX_AGE_S,
     MVT,
@@ -49,7 +49,7 @@ class _DesktopApi(CachedSessionMixin, APIView):
     """Token first, so an anonymous client is told to authenticate (401, `WWW-Authenticate:
     Token`): desktop clients ask for credentials on a 401, not on a 403."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = DESKTOP_AUTHENTICATION
 
 
 def english() -> bool:

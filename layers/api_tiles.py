@@ -15,6 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from accounts.authentication import CachedSessionMixin
+from accounts.desktop_auth import DESKTOP_AUTHENTICATION
 from layers.permissions import CanViewLayer
 from layers.tiles import MAX_ZOOM, tile_content, tile_out_of_range, tile_plan, tiled_layers
 
@@ -71,6 +72,8 @@ class TileApi(CachedSessionMixin, APIView):
     An empty tile answers 204. Responses carry an ETag and honour If-None-Match (304).
     """
 
+    # The token also as HTTP Basic's password: QGIS's vector tile layers before 3.26.
+    authentication_classes = DESKTOP_AUTHENTICATION
     permission_classes = [IsAuthenticated, CanViewLayer]
     content_negotiation_class = JsonErrorsWhateverTheAccept
 

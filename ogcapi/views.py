@@ -16,7 +16,6 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import MethodNotAllowed, NotFound, PermissionDenied
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
@@ -24,6 +23,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from accounts.authentication import CachedSessionMixin
+from accounts.desktop_auth import DESKTOP_AUTHENTICATION
 from layers.permissions import can_view_layer
 from layers.registry import LAYERS
 from ogcapi import documents, writes
@@ -72,7 +72,7 @@ class OgcApiView(CachedSessionMixin, APIView):
 
     schema = None  # described by its own OpenAPI document (/ogcapi/api), not /api/v1/schema/
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = DESKTOP_AUTHENTICATION
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, GeoJSONParser, MergePatchParser]
     params = frozenset({"f"})

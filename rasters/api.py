@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.desktop_auth import DESKTOP_AUTHENTICATION
 from dataio.importing.raster_import import RasterFileMissing, raster_path
 from layers.api_errors import error_body
 from layers.api_tiles import JsonErrorsWhateverTheAccept
@@ -202,7 +202,7 @@ class RasterOverlayView(APIView):
     at overlay.pgw). A session or `Authorization: Token <key>` (token first: 401 to a client
     without either)."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = DESKTOP_AUTHENTICATION
     permission_classes = [IsAuthenticated]
     content_negotiation_class = JsonErrorsWhateverTheAccept
     render = staticmethod(overlay_file)
