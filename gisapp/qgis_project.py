@@ -119,6 +119,10 @@ def qgis_project(
     ET.SubElement(qgis, "homePath", path="")
     ET.SubElement(qgis, "title").text = title
     _spatialrefsys(ET.SubElement(qgis, "projectCrs"), PROJECT_SRID)
+    # QGIS reads <projectCrs> only when this flag is set (QgsProject::readProjectFile, still
+    # so in 3.3x): without it the project opened with no CRS at all in QGIS 3.22.
+    spatial = ET.SubElement(ET.SubElement(qgis, "properties"), "SpatialRefSys")
+    ET.SubElement(spatial, "ProjectionsEnabled", type="int").text = "1"
     tree = ET.SubElement(qgis, "layer-tree-group")
     ET.SubElement(tree, "customproperties")
     named = [style["title_en"] if english else style["title_zh"] for _spec, style, _c in layers]

@@ -60,6 +60,10 @@ class QgisProjectTests:
         tree = [n.get("id") for n in root.findall("layer-tree-group/layer-tree-layer")]
         assert tree == [m.find("id").text for m in reversed(layers)]
         assert root.find("projectCrs/spatialrefsys/authid").text == "EPSG:4546"
+        # QGIS reads <projectCrs> only with this flag: without it QGIS 3.22 opened the project
+        # with no CRS (QgsProject::readProjectFile).
+        assert root.find("properties/SpatialRefSys/ProjectionsEnabled").text == "1"
+        assert root.find("properties/SpatialRefSys/ProjectionsEnabled").get("type") == "int"
 
     def test_canvas_is_the_county_in_gauss_kruger(self, client, official):
         """The canvas extent, carried back from EPSG:4546 (easting, northing) to lon/lat,
