@@ -3,8 +3,13 @@ nodes, through the network services only: snapping, validation, the optimistic l
 history and audit are theirs.
 
 The version a write was made on comes from If-Match (the ETag `"<version>"` of a GET) or,
-as in the layers API, from `properties.version` in the body; a write without one answers
-428. A stale If-Match answers 412, a stale `properties.version` 409 (both change nothing).
+as in the layers API, from `properties.version` in the body; a PUT or PATCH without one
+answers 428. A stale If-Match answers 412, a stale `properties.version` 409 (both change
+nothing) — unless every change since that version was the same user's: QGIS keeps the
+version it read and sends it again with its next PUT of the feature (a geometry and an
+attribute saved together are two PUTs), which would otherwise conflict with itself.
+A DELETE without a version retires the current one (QGIS sends none; retiring is undone in
+the editor, and the history keeps the pipe).
 Coordinates are CRS84 unless a Content-Crs header names another offered CRS (in its axis
 order). DELETE retires a pipe (it leaves the collection; history keeps it) and deletes an
 unused node.
@@ -20,6 +25,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
 
 from layers.api_errors import error_body
+from network.models import NetworkChange
 from network.services import edit as pipe_services
 from network.services import nodes as node_services
 from network.services.geometry import (
@@ -35,11 +41,12 @@ from ogcapi.crs import CrsRefused, crs_parse, positions_to_lonlat
 from ogcapi.selectors import item_json
 
 GEOJSON = "application/geo+json"
-# Two vertices closer than this (degrees, about 2 cm) are the same: a client sending back the
-# geometry it read (rounded to 7 decimals, or to millimetres in a projected CRS) has not
-# moved it, and the route is not re-snapped.
-SAME_POSITION_DEG = 2e-7
+# Two vertices closer than this (degrees, about 11 cm) are the same: a client sending back the
+# geometry it read has not moved it, and the route is not re-snapped. QGIS writes GeoJSON
+# with 6 decimals (QgsJsonExporter's default precision: up to 5e-7 degrees off).
+SAME_POSITION_DEG = 1e-6
 NULLABLE = {"pipes": ("install_year",), "pipe-nodes": ("elevation_m",)}
+OWN_CHANGES_SCANNED = 50  # history rows looked at to show a stale version is the user's own
 REQUIRED = {"pipes": ("diameter_mm", "material"), "pipe-nodes": ("kind",)}
 
 
@@ -157,6 +164,29 @@ def _answer(view, spec, pk: int, status: int = 200) -> HttpResponse:
     return response
 
 
+def version_read(kind: str, pk: int, version: int, user) -> dict | None:
+    """The pipe or node as it was at `version` (GeoJSON, lon/lat, from its history) when every
+    change to it since was made by `user`; else None (a colleague's change, an import, or a
+    history longer than scanned). A stale version of the user's own hides no one's edit."""
+    ids, key = ("pipe_ids", "pipes") if kind == "pipe" else ("node_ids", "nodes")
+    rows = (
+        NetworkChange.objects.filter(**{f"{ids}__contains": [pk]})
+        .order_by("-id")
+        .values_list("user_id", "before")[:OWN_CHANGES_SCANNED]
+    )
+    read = None
+    for user_id, before in rows:
+        found = next((f for f in before.get(key, []) if f.get("id") == pk), None)
+        before_version = (found or {}).get("properties", {}).get("version") or 0
+        if before_version < version:
+            break  # older than what the client read
+        if user_id != user.pk:
+            return None
+        if before_version == version:
+            read = found
+    return read
+
+
 def _conditional(run, from_header: bool):
     try:
         return run()
@@ -180,40 +210,69 @@ def item_create(view, spec) -> HttpResponse:
     return _answer(view, spec, pk, 201)
 
 
+def same_positions(stored, sent) -> bool:
+    """True when two coordinate lists (lon/lat; a point's, or a line's) are vertex for vertex
+    within SAME_POSITION_DEG."""
+    if stored and not isinstance(stored[0], list | tuple):
+        stored = [stored]
+    if sent and not isinstance(sent[0], list | tuple):
+        sent = [sent]
+    if len(stored) != len(sent):
+        return False
+    return all(
+        abs(a[0] - b[0]) <= SAME_POSITION_DEG and abs(a[1] - b[1]) <= SAME_POSITION_DEG
+        for a, b in zip(stored, sent, strict=True)
+    )
+
+
 def _unchanged(spec, pk: int, geom) -> bool:
     """True when the sent geometry is the stored one (every vertex within SAME_POSITION_DEG)."""
     stored = item_json(spec, pk, crs_parse(None))
     if stored is None:
         return False
-    coords = json.loads(stored)["geometry"]["coordinates"]
-    sent = list(geom.coords)
-    if spec.slug == "pipe-nodes":
-        coords = [coords]
-    if len(coords) != len(sent):
-        return False
-    return all(
-        abs(a[0] - b[0]) <= SAME_POSITION_DEG and abs(a[1] - b[1]) <= SAME_POSITION_DEG
-        for a, b in zip(coords, sent, strict=True)
-    )
+    return same_positions(json.loads(stored)["geometry"]["coordinates"], list(geom.coords))
 
 
-def _write(view, spec, pk: int, geom, props: dict, version: int, from_header: bool):
+def _changes_from(read: dict, geom, props: dict):
+    """What a whole feature sent (PUT) changes from the version the client read: the geometry
+    if moved, the attributes that differ."""
+    if geom is not None and same_positions(read["geometry"]["coordinates"], list(geom.coords)):
+        geom = None
+    was = read.get("properties", {})
+    return geom, {k: v for k, v in props.items() if k not in was or was[k] != v}
+
+
+def _write(view, spec, pk: int, geom, props: dict, version: int, from_header: bool, whole: bool):
+    """Update through the services. A stale body version of the user's own making (QGIS sends
+    the version it read with each PUT) is retried once on the current version, with only what
+    the client changed from the version it read for a whole feature: the user's own changes
+    made since (another PUT, the editor) are kept. If-Match is never relaxed."""
     user = view.request.user
     if geom is not None and _unchanged(spec, pk, geom):
         geom = None
-    if spec.slug == "pipes":
-        return _conditional(
-            lambda: pipe_services.pipe_update(
-                pipe_id=pk, version=version, geom=geom, properties=props, user=user
-            ),
-            from_header,
+
+    def run(v: int, geom, props: dict):
+        if spec.slug == "pipes":
+            return pipe_services.pipe_update(
+                pipe_id=pk, version=v, geom=geom, properties=props, user=user
+            )
+        return node_services.node_update(
+            node_id=pk, version=v, at=geom, properties=props, user=user
         )
-    return _conditional(
-        lambda: node_services.node_update(
-            node_id=pk, version=version, at=geom, properties=props, user=user
-        ),
-        from_header,
-    )
+
+    try:
+        return run(version, geom, props)
+    except NetworkConflict as exc:
+        exc.from_header = from_header
+        read = None
+        if not from_header and exc.current_version is not None:
+            read = version_read(exc.kind, pk, version, user)
+        if read is None:
+            raise
+        current = exc.current_version
+    if whole:
+        geom, props = _changes_from(read, geom, props)
+    return _conditional(lambda: run(current, geom, props), False)
 
 
 def _present(spec, pk: int) -> None:
@@ -239,7 +298,7 @@ def item_replace(view, spec, pk: int) -> HttpResponse:
     for name in NULLABLE[spec.slug]:
         props.setdefault(name, None)
     geom = _geometry(view, spec, data.get("geometry"))
-    _write(view, spec, pk, geom, props, version, from_header)
+    _write(view, spec, pk, geom, props, version, from_header, whole=True)
     return _answer(view, spec, pk)
 
 
@@ -252,14 +311,15 @@ def item_update(view, spec, pk: int) -> HttpResponse:
     geom = None
     if data.get("geometry") is not None:
         geom = _geometry(view, spec, data["geometry"])
-    _write(view, spec, pk, geom, props, version, from_header)
+    _write(view, spec, pk, geom, props, version, from_header, whole=False)
     return _answer(view, spec, pk)
 
 
 def item_delete(view, spec, pk: int) -> HttpResponse:
-    """DELETE: a pipe is retired (kept, with its history), a node no pipe uses deleted."""
+    """DELETE: a pipe is retired (kept, with its history), a node no pipe uses deleted.
+    If-Match is checked when sent; without it the current version goes (QGIS sends none)."""
     _present(spec, pk)
-    version, from_header = _version(view, {})
+    version, from_header = _version(view, {}, required=False)
     user = view.request.user
     if spec.slug == "pipes":
         _conditional(

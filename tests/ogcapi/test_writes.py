@@ -3,9 +3,11 @@ services, so snapping, T-junctions, versions, history and audit hold as in the e
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
+from django.test import Client
 from pyproj import Transformer
 from rest_framework.authtoken.models import Token
 
@@ -179,23 +181,55 @@ class PipeRoundTripTests:
             content_type="application/merge-patch+json",
         )
         assert patch.status_code == 428
-        assert eng.delete(url).status_code == 428
+        put = send(eng, "put", url, line((112.38, 24.77), (112.381, 24.77)))
+        assert put.status_code == 428
         assert fingerprint() == before
 
-    def test_put_with_the_version_in_its_properties(self, eng):
+    def test_a_delete_without_if_match_retires_the_current_version(self, eng):
+        """QGIS sends DELETE with neither If-Match nor a body; a stale If-Match still fails."""
+        pipe = PipeSegment.objects.filter(status="in_service").order_by("id")[1]
+        url = f"{ITEMS.format('pipes')}/{pipe.pk}"
+        assert eng.delete(url, HTTP_IF_MATCH=f'"{pipe.version + 1}"').status_code == 412
+        assert eng.delete(url).status_code == 204
+        pipe.refresh_from_db()
+        assert pipe.status == PipeSegment.Status.ABANDONED
+        assert history(pipe.pk)[-1] == "pipe_retire"
+
+    def test_put_with_the_version_in_its_properties(self, eng, django_user_model):
         """What QGIS sends: the whole feature as read, with properties.version, no If-Match.
         The geometry comes back as read (rounded): the route is not re-snapped."""
         pipe = PipeSegment.objects.filter(status="in_service").order_by("id")[3]
         url = f"{ITEMS.format('pipes')}/{pipe.pk}"
         feature = eng.get(url).json()
         feature.pop("links")
+        read = copy.deepcopy(feature)  # what QGIS keeps in its cache
         feature["properties"]["material"] = "steel"
         response = send(eng, "put", url, feature)
         assert response.status_code == 200, response.content
         pipe.refresh_from_db()
         assert pipe.material == "steel" and pipe.version == feature["properties"]["version"] + 1
+        # QGIS sends the version it read again with its next PUT of the feature, and what it
+        # holds of the feature (here: not the new material, as when the material was changed
+        # in the editor). Every change since was this user's: only what this PUT changes from
+        # the version read is written; the user's own change since is kept.
+        read["properties"]["install_year"] = 2001
+        again = send(eng, "put", url, read)
+        assert again.status_code == 200, again.content
+        pipe.refresh_from_db()
+        assert (pipe.install_year, pipe.material) == (2001, "steel")
+        assert pipe.version == feature["properties"]["version"] + 2
+        # A colleague's change since: the stale version is refused, nothing changes.
+        colleague = Client()
+        colleague.force_login(django_user_model.objects.get(username="admin"))
+        theirs = eng.get(url).json()
+        theirs.pop("links")
+        theirs["properties"]["diameter_mm"] = 300
+        assert send(colleague, "put", url, theirs).status_code == 200
+        before = fingerprint()
         stale = send(eng, "put", url, feature)
         assert stale.status_code == 409  # a stale body version, as in the layers API
+        assert stale.json()["error"]["details"]["current_version"] == pipe.version + 1
+        assert fingerprint() == before
 
     def test_an_official_may_read_but_not_write(self, client, official, spot):  # noqa: F811
         client.force_login(official)
