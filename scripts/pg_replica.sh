@@ -152,6 +152,13 @@ start() {
     replica_running && as_pg "$BIN/pg_ctl" -D "$DATA" -m immediate stop >/dev/null
     as_pg rm -rf "$DATA"
   fi
+  # A replica left stopped past max_slot_wal_keep_size lost WAL it needs: start it afresh.
+  if [ "$(primary_sql -c "SELECT wal_status FROM pg_replication_slots WHERE slot_name='$SLOT'")" = lost ]; then
+    echo "The replica's slot lost WAL it needed: taking a new base backup"
+    replica_running && as_pg "$BIN/pg_ctl" -D "$DATA" -m immediate stop >/dev/null
+    as_pg rm -rf "$DATA"
+    primary_sql -c "SELECT pg_drop_replication_slot('$SLOT')" -c "SELECT pg_create_physical_replication_slot('$SLOT')" >/dev/null
+  fi
   [ -s "$DATA/PG_VERSION" ] || base_backup
   if ! replica_running; then
     as_pg "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 120 start >/dev/null
