@@ -118,7 +118,7 @@ LAYERS = {
 
 class IndicatorSeedTests:
     def test_version_and_shape(self):
-        assert SEED["version"] == 5
+        assert SEED["version"] == 6
         assert set(SEED) == {"version", "indicators", "categories"}
 
     def test_no_internal_notes_in_what_readers_see(self):
