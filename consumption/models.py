@@ -3,7 +3,14 @@
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
-from layers.models.base import InTown, LayerFeature, code_unique_in_county, non_negative
+from layers.models.base import (
+    InTown,
+    LayerFeature,
+    code_unique_in_county,
+    non_negative,
+    web_mercator,
+    web_mercator_index,
+)
 from layers.scope import ScopedManager
 
 
@@ -24,6 +31,7 @@ class WaterUser(LayerFeature, InTown):
         GROUNDWATER = "groundwater", _("groundwater")
 
     geom = models.PointField(_("location"), srid=4326, spatial_index=True)
+    geom_3857 = web_mercator(models.PointField)
     sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
     source = models.CharField(
         _("source"), max_length=20, choices=Source.choices, default=Source.PUBLIC_NETWORK
@@ -43,6 +51,7 @@ class WaterUser(LayerFeature, InTown):
 
     class Meta(LayerFeature.Meta):
         db_table = "layers_wateruser"  # the table from before the app split
+        indexes = [web_mercator_index("wateruser")]
         verbose_name = _("water user")
         verbose_name_plural = _("water users")
         constraints = [

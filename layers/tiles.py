@@ -117,11 +117,18 @@ def _tile_shape(
     into the query it compiles."""
     spec = LAYERS[slug]
     tile = spec.tile
-    geom = Transform("geom", WEB_MERCATOR_SRID)
+    margin_box = TileEnvelope(_Z, _X, _Y, margin=BUFFER / EXTENT)
+    if _stores_web_mercator(spec):
+        # The stored EPSG:3857 copy (layers.models.base.web_mercator) and its GiST index:
+        # no per-row transform, and a partial index can serve the low zooms' thinned rows.
+        geom = F("geom_3857")
+        qs = spec.queryset().order_by().filter(geom_3857__bboverlaps=margin_box)
+    else:
+        geom = Transform("geom", WEB_MERCATOR_SRID)
+        box_4326 = Transform(margin_box, STORAGE_SRID)
+        qs = spec.queryset().order_by().filter(geom__bboverlaps=box_4326)
     if spec.geometry_type == "LineString":
         geom = Simplify(geom, Value(_TOLERANCE))
-    margin_box = Transform(TileEnvelope(_Z, _X, _Y, margin=BUFFER / EXTENT), STORAGE_SRID)
-    qs = spec.queryset().order_by().filter(geom__bboverlaps=margin_box)
     if rule_index < len(tile.generalise):
         rule = tile.generalise[rule_index]
         lookup = "gte" if rule.op == ">=" else "in"
@@ -151,6 +158,10 @@ def _tile_shape(
         f"FROM (SELECT {columns} FROM ({inner}) i) q"
     )
     return sql, (slug, EXTENT, *params)
+
+
+def _stores_web_mercator(spec: LayerSpec) -> bool:
+    return any(f.name == "geom_3857" for f in spec.model._meta.get_fields())
 
 
 def tile_sql(

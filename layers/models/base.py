@@ -1,6 +1,8 @@
 """Abstract bases and constraint helpers shared by the layer models."""
 
 from django.contrib.gis.db import models
+from django.contrib.gis.db.models.functions import Transform
+from django.contrib.postgres.indexes import GistIndex
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +23,27 @@ def non_negative(*fields: str, prefix: str) -> list[models.CheckConstraint]:
 def valid_geometry(prefix: str) -> models.CheckConstraint:
     """CHECK (ST_IsValid(geom)): the database refuses an invalid geometry whoever writes it."""
     return models.CheckConstraint(condition=Q(geom__isvalid=True), name=f"{prefix}_geom_valid")
+
+
+def web_mercator(field_class: type[models.GeometryField]) -> models.GeneratedField:
+    """`geom` in EPSG:3857, stored beside it and kept equal by PostgreSQL (a generated column):
+    vector tiles filter and clip it directly, with its own GiST index, instead of transforming
+    every row of every tile (the tiles' hot path, layers/tiles.py)."""
+    return models.GeneratedField(
+        expression=Transform("geom", 3857),
+        output_field=field_class(srid=3857, spatial_index=False),
+        db_persist=True,
+        verbose_name=_("location (web mercator)"),
+    )
+
+
+def web_mercator_index(prefix: str, **condition) -> GistIndex:
+    """The GiST index of `geom_3857`; a condition makes a partial index (e.g. the mains a
+    county-wide tile draws)."""
+    suffix = "_".join(["g3857", *condition]) if condition else "g3857"
+    return GistIndex(
+        fields=["geom_3857"], name=f"{prefix}_{suffix}"[:30], condition=Q(**condition) or None
+    )
 
 
 def code_unique_in_county(prefix: str) -> models.UniqueConstraint:

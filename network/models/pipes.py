@@ -12,6 +12,8 @@ from layers.models.base import (
     code_unique_in_county,
     non_negative,
     valid_geometry,
+    web_mercator,
+    web_mercator_index,
 )
 from layers.scope import ScopedManager
 
@@ -88,6 +90,7 @@ class PipeNode(InTown, InCounty):
     code = models.CharField(_("code"), max_length=32, db_index=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.JUNCTION)
     geom = models.PointField(_("location"), srid=4326, spatial_index=True)
+    geom_3857 = web_mercator(models.PointField)
     elevation_m = models.FloatField(_("elevation"), null=True, blank=True, help_text=_("m"))
     # db_default: the import and the topology binding insert nodes in SQL.
     version = models.PositiveIntegerField(
@@ -102,6 +105,7 @@ class PipeNode(InTown, InCounty):
         db_table = "layers_pipenode"  # the table from before the app split
         ordering = ["code"]
         constraints = [code_unique_in_county("pipenode")]
+        indexes = [web_mercator_index("pipenode")]
         verbose_name = _("pipe node")
         verbose_name_plural = _("pipe nodes")
 
@@ -128,6 +132,7 @@ class PipeSegment(InTown, InCounty):
 
     code = models.CharField(_("code"), max_length=32, db_index=True)
     geom = models.LineStringField(_("route"), srid=4326, spatial_index=True)
+    geom_3857 = web_mercator(models.LineStringField)
     start_node = models.ForeignKey(
         PipeNode,
         verbose_name=_("start node"),
@@ -168,6 +173,9 @@ class PipeSegment(InTown, InCounty):
     class Meta:
         db_table = "layers_pipesegment"  # the table from before the app split
         ordering = ["code"]
+        # The county-wide tiles draw only the mains (network/layer_specs.py: DN300 and up at
+        # z12 and below): their own small index.
+        indexes = [web_mercator_index("pipe"), web_mercator_index("pipe", diameter_mm__gte=300)]
         verbose_name = _("pipe segment")
         verbose_name_plural = _("pipe segments")
         constraints = [

@@ -237,6 +237,7 @@ class NetworkEdit:
             )
         membership_refresh_rows("layers_pipesegment", pipe_ids)
         membership_refresh_rows("layers_pipenode", node_ids)
+        self._validate(node_ids)  # outside the county, …: the more precise reasons first
         try:
             scope_check_rows("layers_pipesegment", pipe_ids)
             scope_check_rows("layers_pipenode", node_ids)
@@ -245,7 +246,6 @@ class NetworkEdit:
                 "outside_area",
                 _("This edit would place network features outside your area; nothing was saved."),
             ) from None
-        self._validate(node_ids)
         after_pipes = pipe_features(pipe_ids, HISTORY_DIGITS)
         after_nodes = node_features(node_ids, HISTORY_DIGITS)
         change = NetworkChange.objects.create(
