@@ -18,7 +18,8 @@ import socket
 from urllib.parse import quote
 
 import pytest
-from django.db import connections
+from django.contrib.gis.geos import MultiPolygon, Polygon
+from django.db import connections, transaction
 from django.db.utils import load_backend
 from django.test.utils import CaptureQueriesContext
 
@@ -26,6 +27,7 @@ from gisapp import db_router
 from gisapp.db_router import PRIMARY, READ_AFTER_COOKIE, REPLICA
 from gisapp.settings.databases import replica_database
 from layers.models import AdminArea
+from network.models import IdempotentRequest
 from tests.helpers import wait_for
 
 pytestmark = [
@@ -166,6 +168,29 @@ class ReplicaRoutingTests:
             response = reader.get("/api/v1/compliance/indicators/")
         assert response.status_code == 200
         assert any("compliance_indicator" in q["sql"] for q in on_replica.captured_queries)
+
+    def test_what_always_reads_the_primary_even_in_a_replica_reading_request(
+        self, replica, django_user_model
+    ):
+        with db_router.replica_reads():
+            assert AdminArea._base_manager.all().db == REPLICA
+            # Reads that lock or may write, and the authentication and idempotency stores.
+            assert AdminArea._base_manager.select_for_update().db == PRIMARY
+            assert django_user_model.objects.all().db == PRIMARY
+            assert IdempotentRequest.objects.all().db == PRIMARY
+            # A service's reads inside its transaction on the primary.
+            with transaction.atomic():
+                assert AdminArea._base_manager.all().db == PRIMARY
+            # Objects loaded from the primary bring their relations from there.
+            with db_router.primary_reads():
+                area = AdminArea._base_manager.create(
+                    code="99R005",
+                    name="replica test",
+                    level="county",
+                    geom=MultiPolygon(Polygon.from_bbox((101.0, 30.0, 101.1, 30.1)), srid=4326),
+                )
+            assert area._state.db == PRIMARY
+            assert area.children.all().db == PRIMARY
 
     def test_nothing_is_migrated_or_written_on_the_replica(self, replica):
         router = db_router.PrimaryReplicaRouter()
