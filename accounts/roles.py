@@ -33,6 +33,8 @@ def roles_sync(**_kwargs) -> None:
     audit_view = Permission.objects.filter(
         Q(content_type__app_label="audit", codename="view_auditevent")
         | Q(content_type__app_label="dataio", codename="view_importjob")
+        # saved import mappings: administrators keep them (add, change, delete, view)
+        | Q(content_type__app_label="dataio", content_type__model="importmapping")
     )
     scenario = Permission.objects.filter(
         content_type__app_label="compliance", codename="run_scenario"

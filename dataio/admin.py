@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from dataio.models import ImportJob, ImportMapping
 from dataio.titles import import_title
 from gisapp.admin_readonly import ReadOnlyAdmin
+from layers.forms import MarkupFreeModelForm
 
 
 @admin.register(ImportJob)
@@ -34,6 +35,7 @@ class ImportMappingAdmin(admin.ModelAdmin):
     """Saved mappings are edited here by administrators; the model's clean() checks them with
     the validator of a mapping file, so a bad one is refused with every problem named."""
 
+    form = MarkupFreeModelForm
     list_display = ("name", "source", "into", "created_by", "updated_at")
     list_filter = ("target",)
     search_fields = ("name", "source")

@@ -18,6 +18,7 @@ from dataio.models import ImportMapping
 from dataio.selectors import import_mappings_for
 from layers.geometry import ALLOWED_SRIDS
 from layers.registry import LAYERS
+from layers.text_rules import text_problem, text_problem_message
 
 _ENCODINGS = ("GBK", "GB18030", "UTF-8", "Big5")
 
@@ -151,6 +152,10 @@ class LayerFileForm(ImportFileForm):
 
     def clean(self):
         cleaned = super().clean()
+        for name in ("save_as", "source"):
+            problem = text_problem(cleaned.get(name) or "")
+            if problem is not None:
+                self.add_error(name, text_problem_message(problem))
         if cleaned.get("save_as") and not cleaned.get("mapping_json"):
             self.add_error("save_as", _("Write the mapping (JSON) to save it."))
         if cleaned.get("saved_mapping") and cleaned.get("mapping_json"):

@@ -109,6 +109,11 @@ class ImportMappingModelTests:
         assert good.status_code == 302
         saved = ImportMapping.objects.get(name="测绘队")
         assert saved.created_by.username == "admin"
+        markup = admin_client.post(
+            url, {**form, "name": "<script>x", "mapping": json.dumps({})}, **HOST
+        )
+        assert markup.status_code == 200 and "errorlist" in markup.content.decode()
+        assert ImportMapping.objects.count() == 1
 
 
 class MappingNameCommandTests:
@@ -228,6 +233,16 @@ class MappingPageTests:
         assert "longitude" in response.content.decode()
         assert ImportJob.objects.count() == jobs
         assert not ImportMapping.objects.filter(name="x").exists()
+
+    def test_markup_in_the_name_to_save_is_refused(self, tmp_path, admin_client):
+        upload = SimpleUploadedFile("用水户.xlsx", users_workbook(tmp_path / "u.xlsx").read_bytes())
+        response = admin_client.post(
+            "/data/water-users/import/",
+            {"file": upload, "mapping_json": json.dumps(USERS_MAPPING), "save_as": "<b>x</b>"},
+            **HOST,
+        )
+        assert response.status_code == 400
+        assert not ImportMapping.objects.exists()
 
     def test_a_dwg_upload_is_refused_asking_for_dxf(self, admin_client):
         upload = SimpleUploadedFile("管网.dwg", b"AC1032" + b"\0" * 64)

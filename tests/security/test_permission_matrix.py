@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 
 from compliance.models import Result
-from dataio.models import ImportJob
+from dataio.models import ImportJob, ImportMapping
 from network.models import (
     IdempotentRequest,
     LeakRecord,
@@ -343,6 +343,7 @@ class PermissionMatrixTests:
             defaults={"kind": "layer", "target": "sewage-plants", "staged_name": "matrix.gpkg",
                       "created_by": get_user_model().objects.get(username="admin")},
         )  # fmt: skip
+        ImportMapping.objects.get_or_create(name="matrix", defaults={"target": "pipes"})
         IdempotentRequest.objects.get_or_create(
             user=get_user_model().objects.get(username="admin"),
             key="matrix",
