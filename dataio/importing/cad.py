@@ -35,6 +35,7 @@ import fnmatch
 import re
 from collections import Counter
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pyogrio
@@ -77,31 +78,43 @@ def _fail(reason: str) -> ImportFailed:
     return ImportFailed([RowError(0, "", reason)])
 
 
-def dxf_scan(raw: bytes) -> tuple[dict[str, str], dict[str, str]]:
+def dxf_scan(path: Path) -> tuple[dict[str, str], dict[str, str]]:
     """The header variables ($ACADVER, $DWGCODEPAGE) and every model-space entity's type by
-    its handle, from an ASCII DXF's group-code/value pairs ({} for a binary DXF)."""
-    if raw.startswith(b"AutoCAD Binary DXF"):
-        return {}, {}
-    lines = raw.decode("latin-1").splitlines()
+    its handle, from an ASCII DXF's group-code/value line pairs, read as a stream ({} for a
+    binary DXF, whose types come from GDAL's SubClasses)."""
     header: dict[str, str] = {}
     types: dict[str, str] = {}
-    section = ""
-    kind = ""
-    variable = ""
-    for k in range(0, len(lines) - 1, 2):
-        code, value = lines[k].strip(), lines[k + 1].strip()
-        if code == "0":
-            kind = value
-            if value == "ENDSEC":
-                section = ""
-        elif code == "2" and kind == "SECTION":
-            section = value
-        elif section == "HEADER" and code == "9":
-            variable = value
-        elif section == "HEADER" and variable in ("$ACADVER", "$DWGCODEPAGE") and code in "13":
-            header.setdefault(variable, value)
-        elif section == "ENTITIES" and code == "5":
-            types.setdefault(value.upper(), kind)
+    with path.open("rb") as fh:
+        if fh.read(18) == b"AutoCAD Binary DXF":
+            return {}, {}
+        fh.seek(0)
+        section = kind = variable = ""
+        while True:
+            code_line, value_line = fh.readline(), fh.readline()
+            if not value_line:
+                break
+            code = code_line.strip()
+            value = value_line.strip().decode("latin-1")
+            if code == b"0":
+                kind = value
+                if value == "ENDSEC":
+                    section = ""
+            elif code == b"2" and kind == "SECTION":
+                section = value
+            elif section == "HEADER" and code == b"9":
+                variable = value
+            elif (
+                section == "HEADER"
+                and variable in ("$ACADVER", "$DWGCODEPAGE")
+                and code
+                in (
+                    b"1",
+                    b"3",
+                )
+            ):
+                header.setdefault(variable, value)
+            elif section == "ENTITIES" and code == b"5":
+                types.setdefault(value.upper(), kind)
     return header, types
 
 
@@ -138,13 +151,13 @@ def _matches(name: str, patterns: list[str]) -> bool:
 
 
 def dxf_read(
-    raw: bytes, path, *, slug: str, geometry_type: str, mapping: Mapping, encoding: str | None
+    path: Path, *, slug: str, geometry_type: str, mapping: Mapping, encoding: str | None
 ) -> tuple[VectorTable, list[str]]:
     """The features of the drawing that the mapping's rules for `slug` select, as a table in
     the drawing's coordinates (crs None: the user names it), and the report's notes (what was
     skipped and why). ImportFailed when the drawing cannot be read or has no rules for slug
     (naming the drawing's CAD layers, to write them)."""
-    header, types = dxf_scan(raw)
+    header, types = dxf_scan(path)
     options = {
         "DXF_INLINE_BLOCKS": "FALSE",  # an INSERT stays one point with its block's name
         "DXF_ENCODING": dxf_encoding(header, encoding),

@@ -79,7 +79,6 @@ def layer_import(
     delivered: list[str] = []
     if path.suffix.lower() in CAD_SUFFIXES:
         table, delivered = dxf_read(
-            path.read_bytes(),
             path,
             slug=slug,
             geometry_type=spec.geometry_type,
