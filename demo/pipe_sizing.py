@@ -31,7 +31,7 @@ DN_SERIES = (25, 32, 40, 50, 75, 100, 150, 200, 250, 300, 400, 500, 600, 800)
 DESIGN_VELOCITY = 1.0  # m/s at the design flow
 # Design flow = mean-day demand x peak month x peak hour (≈ 1.15 x 1.5, docs/hydraulics.md).
 PEAK_FACTOR = 1.7
-MAIN_WEIGHT = 0.25  # a metre of main "costs" a quarter of a metre of minor street
+MAIN_WEIGHT = 0.1  # a metre of main "costs" a tenth of a metre of minor street
 SERVICE_REACH_M = 300.0  # a user is served by its nearest pipe within this (as the engine)
 
 
