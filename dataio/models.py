@@ -99,7 +99,7 @@ class ImportMapping(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     source = models.CharField(
-        _("source"), max_length=200, blank=True, help_text=_("who delivers such files")
+        _("delivered by"), max_length=200, blank=True, help_text=_("who delivers such files")
     )
     kind = models.CharField(
         _("kind"), max_length=10, choices=[("layer", _("layer"))], default="layer"

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                         blank=True,
                         help_text="who delivers such files",
                         max_length=200,
-                        verbose_name="source",
+                        verbose_name="delivered by",
                     ),
                 ),
                 (
