@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
+from django.core import signing
 from django.db import connections, transaction
 from django.db.utils import load_backend
 from django.test.utils import CaptureQueriesContext
@@ -239,6 +240,11 @@ class StaleReadRuleTests:
 
     def test_a_forged_or_broken_cookie_only_sends_its_owner_to_the_primary(self, replica, reader):
         reader.cookies[READ_AFTER_COOKIE] = "FFFFFFFF/FFFFFFFF"  # unsigned: ignored
+        assert _read(reader, "99R404")["alias"] == REPLICA
+        # Signed but not a WAL position: ignored too, and the replica stays in use.
+        signer = signing.get_cookie_signer(salt=READ_AFTER_COOKIE + db_router._COOKIE_SALT)
+        reader.cookies[READ_AFTER_COOKIE] = signer.sign("-1/0")
+        assert _read(reader, "99R404")["alias"] == REPLICA
         assert _read(reader, "99R404")["alias"] == REPLICA
 
     def test_an_unreachable_replica_sends_reads_to_the_primary_for_a_while(
