@@ -79,6 +79,7 @@ class CityRollupApi(APIView):
                 "area_name": rollup["area_name"],
                 "year": rollup["year"],
                 "county_count": rollup["county_count"],
+                "hidden_counties": rollup["hidden_counties"],
                 "passed": rollup["passed"],
                 "failed": rollup["failed"],
                 "cannot_be_judged": rollup["cannot_be_judged"],

@@ -155,9 +155,12 @@ def city_counties(city: AdminArea) -> list[AdminArea]:
 
 def city_rollup(city: AdminArea, year: int) -> dict:
     """The roll-up of `city` for `year`: each county's figures and verdict, the city's sums and
-    ratios recomputed from the sums, and per scorecard line "n of m counties pass"."""
+    ratios recomputed from the sums, and per scorecard line "n of m counties pass". Only the
+    counties in the reader's scope take part; hidden_counties says how many are left out."""
     counties = [county_figures(a, year) for a in city_counties(city)]
     verdicts = [c.verdict for c in counties]
+    # Counties outside the reader's area (layers/scope.py) are left out, and said to be.
+    every = AdminArea._base_manager.filter(parent=city, level="county").count()
     return {
         "area": city.code,
         "area_name": city.name,
@@ -169,4 +172,5 @@ def city_rollup(city: AdminArea, year: int) -> dict:
         "failed": verdicts.count(FAILED),
         "cannot_be_judged": verdicts.count(CANNOT_BE_JUDGED),
         "county_count": len(counties),
+        "hidden_counties": every - len(counties),
     }

@@ -228,3 +228,17 @@ class CityRollupApiTests:
         )
         assert client.get(url, {"year": 2025, "area": "449999"}).status_code == 404
         assert client.get(url, {"year": "x"}).status_code == 400
+
+
+class CityRollupScopeTests:
+    def test_a_lianzhou_official_sees_lianzhou_and_is_told_of_the_other(
+        self, yangshan, client, official
+    ):
+        """The demo official works for Lianzhou (accounts.AreaMembership): the roll-up holds
+        Lianzhou only and says one county is left out; 阳山's figures never reach the page."""
+        client.force_login(official)
+        data = client.get("/api/v1/compliance/city/", {"year": 2025}).json()
+        codes = [f["properties"]["code"] for f in data["counties"]["features"]]
+        assert codes == ["441882"] and data["hidden_counties"] == 1
+        html = client.get("/reports/city/", {"area": "441800", "year": 2025}).content.decode()
+        assert "hidden-counties" in html and "阳山县" not in html

@@ -1,7 +1,9 @@
 """manage.py load_demo [--county CODE] [--force] [--scale S] [--seed N]: the demo counties, once.
 
-Loads the city outline (清远市), then Lianzhou (441882, the full demo) and the second county
-(阳山县 441823, demo.county2), each once; --county loads one of them.
+Into a fresh database: the city outline (清远市), Lianzhou (441882, the full demo) and the
+second county (阳山县 441823, demo.county2). A database holding the demo is left alone unless
+--force, which loads again the demo counties it holds; --county loads that one county (e.g.
+`--county 441823` adds 阳山 to a database loaded before it existed).
 """
 
 from pathlib import Path
@@ -37,12 +39,16 @@ class Command(BaseCommand):
                 "demo data (with published demo passwords) is disabled in "
                 "these settings (DEMO_DATA_ALLOWED is False)"
             )
-        codes = [opts["county"]] if opts["county"] else [COUNTY_CODE, *PROFILES]
+        every = [COUNTY_CODE, *PROFILES]
         loaded = {
             code: demo_is_loaded() if code == COUNTY_CODE else county_is_loaded(PROFILES[code])
-            for code in codes
+            for code in every
         }
-        if all(loaded.values()) and not opts["force"]:
+        if opts["county"]:
+            codes = [opts["county"]]
+        else:  # a fresh database gets every county; a loaded one, those it holds
+            codes = [code for code in every if loaded[code]] or every
+        if all(loaded[code] for code in codes) and not opts["force"]:
             self.stdout.write("Demo data already loaded (use --force to load again).")
             return
         progress = ProgressBar(enabled=opts["verbosity"] > 0)

@@ -360,8 +360,8 @@ const COUNTY_LOOK = { geometry: "Polygon", verdicts: true, stroke_color: "#33333
 function countyPopup(props, city) {
   var box = el("div", { class: "county-popup" });
   box.appendChild(el("strong", { text: props.name }));
-  var score = props.total === null ? "" : props.total + " / " + t("pass_line") + " " +
-    props.pass_line + " " + t("points") + " · ";
+  var score = props.total === null ? "" : props.total + " " + t("points") + " (" +
+    t("pass_line") + " " + props.pass_line + " " + t("points") + ") · ";
   box.appendChild(el("div", { text: score + t("verdict_" + (props.verdict || "no_data")) }));
   box.appendChild(el("a", { href: withQuery(config.urls.report, { area: props.code, year: state.year }),
     text: t("county_report") }));
