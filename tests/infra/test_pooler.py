@@ -10,6 +10,7 @@ import os
 
 import psycopg
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connections
 
 from gisapp.settings.databases import primary_database
@@ -90,3 +91,8 @@ class PoolerTests:
         settings.DATABASE_POOLED = True
         # The connection's own default (the pool's, behind pgbouncer): nothing SET.
         assert client.get("/test/timeout/").json() != {"statement_timeout": "7s"}
+
+    def test_the_evaluation_worker_refuses_a_pooled_connection(self, settings):
+        settings.DATABASE_POOLED = True
+        with pytest.raises(CommandError, match="direct connection"):
+            call_command("evaluation_worker")

@@ -1,6 +1,7 @@
 """manage.py evaluation_worker [--once]: keep stored verdicts current after every write."""
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from compliance.worker import evaluate_stale, listener_conninfo, worker_loop
 
@@ -26,6 +27,13 @@ class Command(BaseCommand):
         if opts["once"]:
             report(evaluate_stale())
             return
+        if settings.DATABASE_POOLED:
+            # LISTEN belongs to a session; a transaction-mode pooler hands the session to
+            # others between statements and the notifications never arrive (docs/scaling.md).
+            raise CommandError(
+                "the evaluation worker listens for notifications and needs a direct connection "
+                "to the primary: set DATABASE_URL to the primary and DATABASE_POOLED=false"
+            )
         # Stopped by a signal: a pass cut short rolls back whole (one transaction per year).
         if opts["verbosity"] > 0:
             self.stdout.write("evaluation worker: listening for data changes")
