@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from django.db.models import (
-    Case,
-    CharField,
-    Exists,
     JSONField,
-    OuterRef,
     QuerySet,
-    Subquery,
-    Value,
-    When,
 )
 from django.db.models.expressions import RawSQL
 from django.utils.translation import get_language
 
 from compliance.dependencies import families_of_layer
 from compliance.freshness import default_year, verdict_freshness
-from compliance.models import Indicator, Result
 from layers.extensions import FeatureQuery, TileStatus
 
 # The overall status of a feature: non_compliant if any indicator fails (bonus items never make
@@ -69,40 +61,20 @@ def compliance_annotator(
     return qs, ["compliance"]
 
 
-def feature_status(layer: str, year: int, key: OuterRef) -> Case:
-    """A feature's overall status as an expression: non_compliant if any indicator fails
-    (bonus items never make a feature fail), else compliant if any passes, else no_data."""
-    results = Result.objects.filter(layer=layer, year=year, feature_id=key)
-    failing = results.filter(status=Result.Status.NON_COMPLIANT).exclude(
-        indicator__kind=Indicator.Kind.BONUS
-    )
-    return Case(
-        When(Exists(failing), then=Value(Result.Status.NON_COMPLIANT.value)),
-        When(
-            Exists(results.filter(status=Result.Status.COMPLIANT)),
-            then=Value(Result.Status.COMPLIANT.value),
-        ),
-        default=Value(Result.Status.NO_DATA.value),
-        output_field=CharField(),
-    )
-
-
-def _zone_leakage(year: int) -> Subquery:
-    """A pipe's supply zone's leakage verdict (so a failing zone's network stands out)."""
-    verdict = Result.objects.filter(
-        layer="supply-zones",
-        year=year,
-        indicator__code="supply.leakage",
-        feature_id=OuterRef("supply_zone_id"),
-    )
-    return Subquery(verdict.order_by().values("status")[:1], output_field=CharField())
-
-
-# Tiles: users carry their own overall status; pipes their supply zone's leakage verdict;
-# nodes carry none.
+# Tiles: users carry their own overall status (kept per feature by the database,
+# compliance/feature_status.py); pipes their supply zone's leakage verdict; nodes none.
 _TILE_STATUS = {
-    "water-users": lambda year: feature_status("water-users", year, OuterRef("id")),
-    "pipes": _zone_leakage,
+    "water-users": (
+        "SELECT feature_id AS key, status FROM compliance_featurestatus "
+        "WHERE layer = 'water-users' AND year = %s",
+        "id",
+    ),
+    "pipes": (
+        "SELECT r.feature_id AS key, r.status FROM compliance_result r "
+        "JOIN compliance_indicator i ON i.id = r.indicator_id "
+        "WHERE r.layer = 'supply-zones' AND r.year = %s AND i.code = 'supply.leakage'",
+        "supply_zone_id",
+    ),
 }
 
 
@@ -111,4 +83,5 @@ def compliance_tile_status(slug: str, year: int | None) -> TileStatus | None:
     if slug not in _TILE_STATUS:
         return None
     year = year or default_year()
-    return TileStatus(year, _TILE_STATUS[slug](year))
+    sql, column = _TILE_STATUS[slug]
+    return TileStatus(year, sql, (year,), column)

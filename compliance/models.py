@@ -234,3 +234,25 @@ class EvaluationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.family} {self.area.code} {self.year}"
+
+
+class FeatureStatus(models.Model):
+    """A feature's overall status in a year, kept by database triggers on the results
+    (compliance/feature_status.py); never written by the application."""
+
+    layer = models.CharField(_("layer"), max_length=40)
+    year = models.PositiveSmallIntegerField(_("year"))
+    feature_id = models.BigIntegerField(_("feature id"))
+    status = models.CharField(_("status"), max_length=14, choices=VerdictStatus.choices)
+
+    class Meta:
+        verbose_name = _("feature status")
+        verbose_name_plural = _("feature statuses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["layer", "year", "feature_id"], name="featurestatus_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.layer} {self.feature_id} {self.year}: {self.status}"

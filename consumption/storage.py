@@ -65,7 +65,9 @@ END $$;
 CREATE OR REPLACE FUNCTION consumption_total_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  TRUNCATE consumption_total;
+  -- DELETE, not TRUNCATE: one TRUNCATE statement may name both tables (Django's flush), and
+  -- PostgreSQL refuses to truncate a table that statement is using.
+  DELETE FROM consumption_total;
   RETURN NULL;
 END $$;
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Expression, QuerySet
+from django.db.models import QuerySet
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,14 @@ def feature_annotators() -> tuple[FeatureAnnotator, ...]:
 
 @dataclass(frozen=True)
 class TileStatus:
-    """A per-feature `status` for a tiled layer: an ORM expression over the layer's model (it
-    may use OuterRef to the layer's columns), giving text, and the year it shows."""
+    """A per-feature `status` for a tiled layer, and the year it shows: a relation
+    `sql` (with `params`) of rows (key, status), joined to the layer's `column` (a LEFT JOIN:
+    PostgreSQL hashes it or looks each key up, instead of a subquery per feature)."""
 
     year: int
-    expression: Expression
+    sql: str
+    params: tuple
+    column: str = "id"
 
 
 # (layer slug, year or None for the default) -> TileStatus, or None: nothing for that layer.

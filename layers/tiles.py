@@ -19,7 +19,7 @@ from functools import lru_cache
 from django.contrib.gis.db.models.functions import Transform
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import CharField, F, Value
+from django.db.models import F, Value
 
 from layers.extensions import tile_status
 from layers.functions import WEB_MERCATOR_SRID, AsMVTGeom, Simplify, TileEnvelope
@@ -137,27 +137,29 @@ def _tile_shape(
         qs = qs.exclude(**{tile.hidden[0]: tile.hidden[1]})
     status = tile_status(slug, year)
     qs = qs.annotate(
-        mvt_geom=AsMVTGeom(geom, TileEnvelope(_Z, _X, _Y), EXTENT, BUFFER),
-        mvt_id=F("id"),
-        verdict_status=status.expression if status else Value(None, CharField()),
+        mvt_geom=AsMVTGeom(geom, TileEnvelope(_Z, _X, _Y), EXTENT, BUFFER), mvt_id=F("id")
     )
+    keys = [status.column] if status and status.column not in ("id", *tile.columns) else []
     inner, params = qs.values(
-        "mvt_geom", "mvt_id", "id", "code", *tile.columns, "verdict_status"
+        "mvt_geom", "mvt_id", "id", "code", *tile.columns, *keys
     ).query.sql_with_params()
     quote = connection.ops.quote_name
     columns = ", ".join(
         [
-            "mvt_geom, mvt_id, id, code",
-            *(f"{quote(c)} AS {quote(tile.renamed.get(c, c))}" for c in tile.columns),
-            "verdict_status AS status",
+            "i.mvt_geom, i.mvt_id, i.id, i.code",
+            *(f"i.{quote(c)} AS {quote(tile.renamed.get(c, c))}" for c in tile.columns),
+            "s.status AS status" if status else "NULL::text AS status",
         ]
     )
+    # The status relation (key, status) joined once (compliance: kept per feature, or a
+    # zone's verdict), not looked up by a subquery per feature.
+    join = f"LEFT JOIN ({status.sql}) s ON s.key = i.{quote(status.column)}" if status else ""
     # Column names come from the spec; every value is a parameter.
     sql = (
         "SELECT ST_AsMVT(q, %s, %s, 'mvt_geom', 'mvt_id') "  # noqa: S608
-        f"FROM (SELECT {columns} FROM ({inner}) i) q"
+        f"FROM (SELECT {columns} FROM ({inner}) i {join}) q"
     )
-    return sql, (slug, EXTENT, *params)
+    return sql, (slug, EXTENT, *params, *(status.params if status else ()))
 
 
 def _stores_web_mercator(spec: LayerSpec) -> bool:
