@@ -11,9 +11,10 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dataio.importing.delivery import mapping_problems
+from dataio.importing.delivery import mapping_problems, records_mapping_problems
 from dataio.importing.error_text import reason_text
 from dataio.importing.files import CAD_SUFFIXES, VECTOR_SUFFIXES, upload_size_check
+from dataio.importing.record_kinds import RECORD_KINDS
 from dataio.models import ImportMapping
 from dataio.selectors import import_mappings_for
 from layers.geometry import ALLOWED_SRIDS
@@ -56,7 +57,89 @@ class ImportFileForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k != "file"}
 
 
-class LayerFileForm(ImportFileForm):
+class _MappingFileForm(ImportFileForm):
+    """A file read by a source's mapping: a saved one (offered for the target) or one written
+    here, which may be saved for the source (kind: ImportMapping.kind)."""
+
+    kind = "layer"
+    MAPPING_FIELDS = ("saved_mapping", "mapping_json", "save_as", "source")
+
+    saved_mapping = forms.ModelChoiceField(
+        label=gettext_lazy("Saved mapping of the source"),
+        queryset=ImportMapping.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("none"),
+    )
+    mapping_json = forms.CharField(
+        label=gettext_lazy("Mapping (JSON), instead of a saved one"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 70}),
+        help_text=gettext_lazy("the source's own column names, values and CAD layer rules"),
+    )
+    save_as = forms.CharField(
+        label=gettext_lazy("Save this mapping for the source as"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy("a name, e.g. 设计院 DXF; a saved mapping of this name is replaced"),
+    )
+    source = forms.CharField(
+        label=gettext_lazy("Source (who delivers such files)"), required=False, max_length=200
+    )
+
+    def __init__(self, *args, target: str = "", **kwargs):
+        super().__init__(*args, target=target, **kwargs)
+        self.fields["saved_mapping"].queryset = import_mappings_for(target, kind=self.kind)
+        for name in self.MAPPING_FIELDS:  # after the subclass's own options
+            self.fields[name] = self.fields.pop(name)
+
+    def mapping_problems(self, data) -> list[str]:
+        raise NotImplementedError
+
+    def clean_mapping_json(self):
+        text = self.cleaned_data["mapping_json"].strip()
+        if not text:
+            return None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(
+                _("The mapping is not JSON: %(error)s") % {"error": exc}, code="json"
+            ) from None
+        problems = self.mapping_problems(data)
+        if problems:
+            raise forms.ValidationError([reason_text(p) for p in problems], code="mapping")
+        return data
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("save_as", "source"):
+            problem = text_problem(cleaned.get(name) or "")
+            if problem is not None:
+                self.add_error(name, text_problem_message(problem))
+        if cleaned.get("save_as") and not cleaned.get("mapping_json"):
+            self.add_error("save_as", _("Write the mapping (JSON) to save it."))
+        if cleaned.get("saved_mapping") and cleaned.get("mapping_json"):
+            self.add_error("mapping_json", _("Choose a saved mapping or write one, not both."))
+        return cleaned
+
+    def mapping_used(self) -> ImportMapping | None:
+        return self.cleaned_data.get("saved_mapping")
+
+    def options(self) -> dict:
+        options = super().options()
+        saved = options.pop("saved_mapping")
+        written = options.pop("mapping_json")
+        options.pop("save_as")
+        options.pop("source")
+        if saved is not None:
+            options["mapping"] = saved.mapping  # the mapping as it was when checked
+        elif written:
+            options["mapping"] = written
+        return options
+
+
+class LayerFileForm(_MappingFileForm):
     suffixes = (VECTOR_SUFFIXES - {".shp"}) | CAD_SUFFIXES
     wrong_type = gettext_lazy(
         "Choose a .gpkg, .geojson, .zip (Shapefile), .csv or .xlsx (WKT or lon/lat columns), "
@@ -92,34 +175,6 @@ class LayerFileForm(ImportFileForm):
         required=False,
     )
 
-    saved_mapping = forms.ModelChoiceField(
-        label=gettext_lazy("Saved mapping of the source"),
-        queryset=ImportMapping.objects.none(),
-        required=False,
-        empty_label=gettext_lazy("none"),
-    )
-    mapping_json = forms.CharField(
-        label=gettext_lazy("Mapping (JSON), instead of a saved one"),
-        required=False,
-        max_length=20000,
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 70}),
-        help_text=gettext_lazy("the source's own column names, values and CAD layer rules"),
-    )
-    save_as = forms.CharField(
-        label=gettext_lazy("Save this mapping for the source as"),
-        required=False,
-        max_length=100,
-        help_text=gettext_lazy("a name, e.g. 设计院 DXF; a saved mapping of this name is replaced"),
-    )
-    source = forms.CharField(
-        label=gettext_lazy("Source (who delivers such files)"), required=False, max_length=200
-    )
-
-    def __init__(self, *args, target: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.target = target
-        self.fields["saved_mapping"].queryset = import_mappings_for(target)
-
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if Path(upload.name or "").suffix.lower() == ".dwg":
@@ -132,54 +187,18 @@ class LayerFileForm(ImportFileForm):
             )
         return super().clean_file()
 
-    def clean_mapping_json(self):
-        text = self.cleaned_data["mapping_json"].strip()
-        if not text:
-            return None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(
-                _("The mapping is not JSON: %(error)s") % {"error": exc}, code="json"
-            ) from None
-        attrs = (
-            None if isinstance(data, dict) and data.get("cad") else LAYERS[self.target].attr_names
-        )
-        problems = mapping_problems(data, attrs)
-        if problems:
-            raise forms.ValidationError([reason_text(p) for p in problems], code="mapping")
-        return data
-
-    def clean(self):
-        cleaned = super().clean()
-        for name in ("save_as", "source"):
-            problem = text_problem(cleaned.get(name) or "")
-            if problem is not None:
-                self.add_error(name, text_problem_message(problem))
-        if cleaned.get("save_as") and not cleaned.get("mapping_json"):
-            self.add_error("save_as", _("Write the mapping (JSON) to save it."))
-        if cleaned.get("saved_mapping") and cleaned.get("mapping_json"):
-            self.add_error("mapping_json", _("Choose a saved mapping or write one, not both."))
-        return cleaned
-
-    def mapping_used(self) -> ImportMapping | None:
-        return self.cleaned_data.get("saved_mapping")
+    def mapping_problems(self, data) -> list[str]:
+        cad = isinstance(data, dict) and data.get("cad")
+        return mapping_problems(data, None if cad else LAYERS[self.target].attr_names)
 
     def options(self) -> dict:
         options = super().options()
         options["encoding"] = options["encoding"] or None
-        saved = options.pop("saved_mapping")
-        written = options.pop("mapping_json")
-        options.pop("save_as")
-        options.pop("source")
-        if saved is not None:
-            options["mapping"] = saved.mapping  # the mapping as it was when checked
-        elif written:
-            options["mapping"] = written
         return options
 
 
-class RecordsFileForm(ImportFileForm):
+class RecordsFileForm(_MappingFileForm):
+    kind = "records"
     suffixes = {".csv", ".xlsx"}
     wrong_type = gettext_lazy("Choose a .csv or .xlsx file.")
 
@@ -190,6 +209,9 @@ class RecordsFileForm(ImportFileForm):
 
     def max_bytes(self) -> int:
         return min(settings.LAYER_UPLOAD_MAX_BYTES, settings.IMPORT_MAX_RECORDS_BYTES)
+
+    def mapping_problems(self, data) -> list[str]:
+        return records_mapping_problems(data, RECORD_KINDS[self.target].headers)
 
 
 class RasterFileForm(ImportFileForm):

@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dataio.importing.delivery import mapping_problems
+from dataio.importing.delivery import mapping_problems, records_mapping_problems
 from dataio.importing.error_text import reason_text
+from dataio.importing.record_kinds import RECORD_KINDS
 from layers.registry import LAYERS
 
 
@@ -102,12 +103,18 @@ class ImportMapping(models.Model):
         _("delivered by"), max_length=200, blank=True, help_text=_("who delivers such files")
     )
     kind = models.CharField(
-        _("kind"), max_length=10, choices=[("layer", _("layer"))], default="layer"
+        _("kind"),
+        max_length=10,
+        choices=[("layer", _("layer")), ("records", _("records"))],
+        default="layer",
     )
     target = models.CharField(
         _("target"),
         max_length=64,
-        help_text=_("the layer the mapping reads files into (a CAD mapping may name others)"),
+        help_text=_(
+            "the layer or record kind the mapping reads files into (a CAD mapping may name "
+            "other layers)"
+        ),
     )
     mapping = models.JSONField(
         _("mapping"),
@@ -136,8 +143,16 @@ class ImportMapping(models.Model):
         return f"{self.name} ({self.target})"
 
     def clean(self) -> None:
-        if self.target not in LAYERS:
+        if self.kind == "records":
+            if self.target not in RECORD_KINDS:
+                raise ValidationError({"target": _("Unknown record kind.")})
+            problems = records_mapping_problems(self.mapping, RECORD_KINDS[self.target].headers)
+        elif self.target not in LAYERS:
             raise ValidationError({"target": _("Unknown layer.")})
-        problems = mapping_problems(self.mapping, LAYERS[self.target].attr_names)
+        else:
+            cad = isinstance(self.mapping, dict) and self.mapping.get("cad")
+            problems = mapping_problems(
+                self.mapping, None if cad else LAYERS[self.target].attr_names
+            )
         if problems:
             raise ValidationError({"mapping": [reason_text(p) for p in problems]})

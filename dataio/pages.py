@@ -100,6 +100,7 @@ class ImportStartView(_AdminOnly, TemplateView):
                     target=kwargs["target"],
                     mapping=form.cleaned_data["mapping_json"],
                     user=request.user,
+                    kind=self.kind,
                 )
             except ValidationError as exc:
                 form.add_error("save_as", exc)

@@ -9,16 +9,17 @@ from dataio.models import ImportMapping
 
 @transaction.atomic
 def import_mapping_save(
-    *, name: str, source: str, target: str, mapping: dict, user
+    *, name: str, source: str, target: str, mapping: dict, user, kind: str = "layer"
 ) -> ImportMapping:
-    """Save (or replace, by name) a source's mapping for layer `target`, checked by the model's
-    clean() (the validator of a mapping file); ValidationError names every problem."""
+    """Save (or replace, by name) a source's mapping for `target` (a layer, or a record kind),
+    checked by the model's clean() (the validator of a mapping file); ValidationError names
+    every problem."""
     saved = ImportMapping.objects.select_for_update().filter(name=name).first()
     if saved is None:
         saved = ImportMapping(name=name, created_by=user)
     saved.source = source or saved.source
     saved.target = target
-    saved.kind = "layer"
+    saved.kind = kind
     saved.mapping = mapping
     saved.full_clean()
     saved.save()

@@ -202,6 +202,39 @@ def cad_extract_rules(how: object) -> list[tuple[str, str]]:
     return out
 
 
+def records_mapping_problems(data: object, headers: list[str]) -> list[str]:
+    """What is wrong with a mapping for a record kind (columns and values only: a records
+    file has no geometry), in English; [] when it is good."""
+    problems = mapping_problems(data, headers)
+    if isinstance(data, dict):
+        extra = sorted(set(data) & {"cad", "srid", "encoding"})
+        if extra:
+            problems.append(
+                f"a records mapping has columns and values only, not {', '.join(extra)}"
+            )
+    return problems
+
+
+def records_mapping_apply(header: list[str], rows, data: dict | None):
+    """The header with the mapping's column names read as the kind's own, and the rows with
+    its value names replaced (a generator); both unchanged without a mapping."""
+    if not data:
+        return header, rows
+    columns = data.get("columns", {})
+    renamed = [columns.get(h, h) if columns.get(h) not in header else h for h in header]
+    values = {renamed.index(a): m for a, m in data.get("values", {}).items() if a in renamed}
+
+    def translated():
+        for row in rows:
+            row = list(row)
+            for i, known in values.items():
+                if i < len(row) and row[i] is not None and str(row[i]).strip() in known:
+                    row[i] = known[str(row[i]).strip()]
+            yield row
+
+    return renamed, translated() if values else rows
+
+
 def mapping_parse(data: object, attr_names: list[str] | None = None) -> Mapping:
     """A Mapping from its JSON, checked (ImportFailed naming every problem)."""
     problems = mapping_problems(data, attr_names)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from openpyxl import load_workbook
 
+from dataio.importing.delivery import records_mapping_apply, records_mapping_problems
 from dataio.importing.errors import ImportFailed, ImportReport, Progress, RowError
 from dataio.importing.files import check_size, zip_members_check
 from dataio.importing.lock import import_lock
@@ -93,12 +94,14 @@ def records_import(
     clear_blanks: bool = False,
     progress: Progress | None = None,
     county: str | None = None,
+    mapping: dict | None = None,
 ) -> ImportReport:
     """Import records of `kind`; raise ImportFailed listing every bad row (spreadsheet row numbers:
     the header is row 1). Natural keys make re-imports change nothing. A column the file leaves
     out keeps its stored values; an empty cell over a stored value is refused unless
     clear_blanks. `county` (an area code) says which county's features the file's codes name;
-    without it a code that two counties use is refused.
+    without it a code that two counties use is refused. mapping: a source's own column and
+    value names ({"columns": {"用户编码": "user_code"}, "values": {...}}), checked first.
     """
     spec = RECORD_KINDS.get(kind)
     if spec is None:
@@ -107,9 +110,14 @@ def records_import(
     if progress:
         progress(f"{kind}: read", 0, 0)
     rows = read_table(path)
+    if mapping:
+        problems = records_mapping_problems(mapping, spec.headers)
+        if problems:
+            raise ImportFailed([RowError(0, "mapping", p) for p in problems])
     header = [str(h).strip() for h in next(rows, [])]
     while header and header[-1] == "":
         header.pop()
+    header, rows = records_mapping_apply(header, rows, mapping)
     _check_header(spec, header)
     present = [a for a in spec.columns if a.name in header]
     parents = _parent_ids(spec, county)

@@ -17,7 +17,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from compliance.worker import listener_conninfo
-from consumption.models import WaterUser
+from consumption.models import Consumption, WaterUser
 from dataio.jobs import jobs_run_pending
 from dataio.models import ImportJob, ImportMapping
 from network.models import PipeNode, PipeSegment
@@ -249,3 +249,81 @@ class MappingPageTests:
         response = admin_client.post("/data/pipes/import/", {"file": upload}, **HOST)
         assert response.status_code == 400
         assert "DXF" in response.content.decode()
+
+
+RECORDS_MAPPING = {
+    "columns": {"用户编码": "user_code", "月份": "month", "用水量(m³)": "volume_m3",
+                "是否计量": "metered"},
+    "values": {"metered": {"是": "true", "否": "false"}},
+}  # fmt: skip
+
+
+def consumption_workbook(path, user_code: str):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["用户编码", "月份", "用水量(m³)", "是否计量"])
+    sheet.append([user_code, "2019-03", 1234.5, "否"])
+    book.save(path)
+    return path
+
+
+class RecordsMappingTests:
+    """A water works' monthly meter readings with Chinese headers and 是/否, read by a saved
+    records mapping."""
+
+    def test_a_saved_records_mapping_reads_chinese_headers(self, tmp_path, admin_user):
+        user = WaterUser.objects.order_by("code").first()
+        ImportMapping.objects.create(
+            name="水厂抄表", kind="records", target="consumption", mapping=RECORDS_MAPPING,
+            created_by=admin_user,
+        )  # fmt: skip
+        path = consumption_workbook(tmp_path / "抄表.xlsx", user.code)
+        call_command(
+            "import_records", "consumption", str(path), mapping_name="水厂抄表", verbosity=0
+        )
+        row = Consumption.objects.get(user=user, month="2019-03-01")
+        assert (row.volume_m3, row.metered) == (1234.5, False)
+
+    def test_without_the_mapping_the_chinese_headers_are_refused(self, tmp_path):
+        user = WaterUser.objects.order_by("code").first()
+        path = consumption_workbook(tmp_path / "抄表.xlsx", user.code)
+        before = tables_fingerprint()
+        with pytest.raises(CommandError):
+            call_command("import_records", "consumption", str(path), verbosity=0)
+        assert tables_fingerprint() == before
+
+    def test_a_records_mapping_with_cad_or_srid_is_refused(self):
+        mapping = ImportMapping(
+            name="x",
+            kind="records",
+            target="consumption",
+            mapping={**RECORDS_MAPPING, "srid": 4546},
+        )
+        with pytest.raises(ValidationError) as caught:
+            mapping.full_clean()
+        assert "srid" in " ".join(caught.value.message_dict["mapping"])
+
+    def test_the_records_page_offers_and_uses_a_saved_mapping(
+        self, tmp_path, admin_client, admin_user
+    ):
+        saved = ImportMapping.objects.create(
+            name="水厂抄表", kind="records", target="consumption", mapping=RECORDS_MAPPING,
+            created_by=admin_user,
+        )  # fmt: skip
+        page = admin_client.get("/data/records/consumption/import/", **HOST).content.decode()
+        assert re.search(r"<option [^>]*>水厂抄表", page)
+        user = WaterUser.objects.order_by("code").first()
+        upload = SimpleUploadedFile(
+            "抄表.xlsx", consumption_workbook(tmp_path / "a.xlsx", user.code).read_bytes()
+        )
+        job = job_of(
+            admin_client.post(
+                "/data/records/consumption/import/", {"file": upload, "saved_mapping": saved.pk},
+                **HOST,
+            )
+        )  # fmt: skip
+        assert job.mapping == saved
+        jobs_run_pending(listener_conninfo())
+        job.refresh_from_db()
+        assert job.state == ImportJob.State.DONE, job.errors
+        assert job.report["rows"] == 1

@@ -71,7 +71,7 @@ class Command(BaseCommand):
         mapping = opts["mapping"]
         saved = None
         if opts["mapping_name"]:
-            saved = import_mapping_get(opts["mapping_name"], opts["slug"])
+            saved = import_mapping_get(opts["mapping_name"], opts["slug"], kind="layer")
             mapping = saved.mapping
         report = layer_import(
             slug=opts["slug"],
