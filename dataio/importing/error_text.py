@@ -178,6 +178,10 @@ _PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
             gettext_noop("srid %(srid)s is not an allowed EPSG code"),
         ),
         (r"^cad (?P<slug>\S+): (?P<reason>.+)$", gettext_noop("CAD rules of %(slug)s: %(reason)s")),
+        (
+            r"^a records mapping has columns and values only, not (?P<keys>.+)$",
+            gettext_noop("a records mapping has columns and values only, not %(keys)s"),
+        ),
         (r"^cannot read the workbook: .*$", gettext_noop("the workbook cannot be read")),
         (
             r"^the file's text is not (?P<enc>\S+): give its encoding.*$",
