@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from network.analysis.graph import NetworkGraph
+from network.models import PipeSegment
 from network.services.check import FEED_KINDS
 from network.services.rules import NetworkError, NetworkNotFound
 from network.services.topology import degrees_covering
@@ -80,7 +81,12 @@ def network_data() -> NetworkData:
 def pipe_in_graph(data: NetworkData, pipe_id: int) -> dict:
     """The pipe's id and code when it is in the graph (in service). Otherwise NetworkNotFound
     (404) when there is no such pipe, NetworkError (400) when it is abandoned or planned: it
-    carries no water, so there is nothing to isolate or trace."""
+    carries no water, so there is nothing to isolate or trace. A pipe outside the reader's
+    area (layers/scope.py) is no such pipe."""
+    if not PipeSegment.objects.filter(pk=pipe_id).exists():
+        raise NetworkNotFound(
+            "not_found", _("No pipe segment %(id)s.") % {"id": pipe_id}, field="pipe"
+        )
     if pipe_id in data.pipes:
         return {"id": pipe_id, "code": data.pipes[pipe_id][0]}
     with connection.cursor() as cur:

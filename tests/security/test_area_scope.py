@@ -274,3 +274,14 @@ class ScopedNetworkCheckTests:
         lz = member(django_user_model, "lz", counties["lianzhou"], "engineer")
         assert [pipe] in parts(yang)
         assert not any(pipe in ids for ids in parts(lz))
+
+
+class ScopedAnalysisTests:
+    def test_isolating_another_county_pipe_is_not_found(self, client, counties, django_user_model):
+        """Lianzhou's engineer asks to isolate 测试县's pipe: 404, as for a pipe that does not
+        exist; 测试县's engineer gets an answer."""
+        url = f"/api/v1/network/pipes/{counties['pipe'].pk}/isolation/"
+        client.force_login(member(django_user_model, "lz", counties["lianzhou"], "engineer"))
+        assert client.get(url).status_code == 404
+        client.force_login(member(django_user_model, "yang", counties["other"], "engineer"))
+        assert client.get(url).status_code in (200, 400)  # 400: in no part with a source
