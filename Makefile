@@ -14,6 +14,7 @@ help:
 	@echo "make run   - install what is missing, migrate, load the demo data, serve on :8000"
 	@echo "make test  - the same set-up, then every test (browser tests included)"
 	@echo "make lint  - ruff;  make stop - stop the local database cluster, its replica and pooler"
+	@echo "make replica - a streaming read replica on :5434 and pgbouncer on :6432 (docs/scaling.md)"
 	@echo "make fuzz  - schemathesis on the API, FUZZ_EXAMPLES (200) per operation, as engineer and official"
 	@echo "make backup - database dump, media files and manifest into backups/<timestamp>/"
 	@echo "make restore BACKUP=backups/<timestamp> [DB=name] [FORCE=1] - restore and verify"
