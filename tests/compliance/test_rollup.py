@@ -242,3 +242,15 @@ class CityRollupScopeTests:
         assert codes == ["441882"] and data["hidden_counties"] == 1
         html = client.get("/reports/city/", {"area": "441800", "year": 2025}).content.decode()
         assert "hidden-counties" in html and "阳山县" not in html
+
+
+class CityRollupQueryTests:
+    def test_the_city_api_reads_a_bounded_number_of_queries(
+        self, yangshan, client, django_user_model, django_assert_max_num_queries
+    ):
+        """A fixed handful per county (its statistics, districts, stored scorecard and its
+        freshness) plus the city's and the outlines': 16 queries measured for 2 counties,
+        whatever the number of lines or features (an N+1 over lines would be hundreds)."""
+        client.force_login(django_user_model.objects.get(username="admin"))
+        with django_assert_max_num_queries(20):
+            assert client.get("/api/v1/compliance/city/", {"year": 2025}).status_code == 200
