@@ -101,25 +101,33 @@ _WITH_PREVIOUS = {
     ),
     "expand_filter": " AND k.month_key BETWEEN %(start)s AND %(end)s",
 }
-# The agricultural users' monthly profile per year: month volume ÷ year volume (1/12 each when
-# the year has no agricultural consumption); it spreads yearly irrigation records over months.
+# The agricultural users' monthly profile per county and year: month volume ÷ year volume (1/12
+# each when the county's year has no agricultural consumption); it spreads a district's yearly
+# irrigation records over months by its own county's profile. Read from the kept totals of the
+# districts' counties only, so other counties' rows are never visited (nor leak into a figure).
 _PROFILE = """
+ag_counties AS MATERIALIZED (
+  SELECT DISTINCT d.county_id FROM district_share ds
+  JOIN layers_irrigationdistrict d ON d.id = ds.district_id),
 ag_months AS (
-  SELECT m::date AS month FROM generate_series(date_trunc('year', %(lo)s::date),
+  SELECT ac.county_id, m::date AS month
+  FROM ag_counties ac CROSS JOIN generate_series(date_trunc('year', %(lo)s::date),
     date_trunc('year', %(end)s::date) + interval '11 months', interval '1 month') AS m),
 ag_volume AS (
-  SELECT c.month, sum(c.volume_m3) AS v
-  FROM layers_consumption c JOIN layers_wateruser u ON u.id = c.user_id
-  WHERE u.sector = 'agriculture'
-    AND c.month BETWEEN date_trunc('year', %(lo)s::date)::date AND %(year_end)s
-  GROUP BY c.month),
+  SELECT ac.county_id, t.month, sum(t.volume_m3)::float8 AS v
+  FROM ag_counties ac JOIN consumption_total t
+    ON t.county_id IS NOT DISTINCT FROM ac.county_id
+  WHERE t.sector = 'agriculture'
+    AND t.month BETWEEN date_trunc('year', %(lo)s::date)::date AND %(year_end)s
+  GROUP BY ac.county_id, t.month),
 profile AS (
-  SELECT am.month,
+  SELECT am.county_id, am.month,
          CASE WHEN sum(coalesce(av.v, 0)) OVER y > 0
               THEN coalesce(av.v, 0) / sum(coalesce(av.v, 0)) OVER y
               ELSE 1.0 / 12 END AS share
-  FROM ag_months am LEFT JOIN ag_volume av ON av.month = am.month
-  WINDOW y AS (PARTITION BY date_trunc('year', am.month)))"""
+  FROM ag_months am LEFT JOIN ag_volume av
+    ON av.county_id IS NOT DISTINCT FROM am.county_id AND av.month = am.month
+  WINDOW y AS (PARTITION BY am.county_id, date_trunc('year', am.month)))"""
 # A district's share in a zone: the overlap's area ÷ the district's area (on the spheroid).
 # Materialized: the intersection is computed once per zone and district, not once per month.
 _SHARE_OVERLAP = """
@@ -137,9 +145,10 @@ irrigation_facts AS (
          0::float8 AS users_m3, 0::float8 AS planned_m3,
          r.gross_withdrawal_m3 * ds.share * p.share AS irrigation_m3, 0::float8 AS capped_m3
   FROM district_share ds
+  JOIN layers_irrigationdistrict d ON d.id = ds.district_id
   JOIN layers_irrigationrecord r ON r.district_id = ds.district_id
   JOIN months mo ON r.year = extract(year FROM mo.month)::int
-  JOIN profile p ON p.month = mo.month)"""
+  JOIN profile p ON p.county_id IS NOT DISTINCT FROM d.county_id AND p.month = mo.month)"""
 _SUMS = """
     sum(users_m3 + irrigation_m3) FILTER (WHERE tag = 'cur') AS volume_m3,
     sum(users_m3) FILTER (WHERE tag = 'cur') AS users_volume_m3,
@@ -304,7 +313,7 @@ def _irrigation_ctes(kind: ZoneKind, sector: str | None, source: str | None, gat
         if kind.irrigation == "own"
         else _fill(_SHARE_OVERLAP, gate=gate, scope=_in_scope("d.county_id"))
     )
-    return [_PROFILE, share, _IRRIGATION_FACTS]
+    return [share, _PROFILE, _IRRIGATION_FACTS]
 
 
 def _facts(irrigation: list) -> str:

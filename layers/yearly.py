@@ -51,7 +51,10 @@ def plants_in_area(area_id: int, receiving_radius_m: float) -> list[dict]:
         " z.target_class AS receiving_class, z.water_body AS receiving_water_body "
         "FROM layers_sewageplant f LEFT JOIN LATERAL ("
         " SELECT code, target_class, water_body FROM layers_waterfunctionzone w "
-        " WHERE ST_DWithin(w.geom::geography, f.geom::geography, %(radius)s) "
+        # The && box (index-backed) keeps other counties' zones out before the exact,
+        # unindexed geography distance: a degree is >= 50 km east-west up to latitude 63°.
+        " WHERE w.geom && ST_Expand(f.geom, %(radius)s / 50000.0) "
+        " AND ST_DWithin(w.geom::geography, f.geom::geography, %(radius)s) "
         " ORDER BY w.geom <-> f.geom LIMIT 1) z ON true "
         f"WHERE {IN_AREA} ORDER BY f.code",
         {"area": area_id, "radius": receiving_radius_m},

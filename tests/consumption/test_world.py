@@ -103,10 +103,14 @@ def build_world() -> World:
     return World(t1, t2, district, users)
 
 
-def agriculture_profile(year: int) -> dict[dt.date, float]:
-    """Each month's share of the year's agricultural consumption, by a plain loop (expected)."""
+def agriculture_profile(year: int, county_id: int | None = None) -> dict[dt.date, float]:
+    """Each month's share of the year's agricultural consumption of one county's users (the
+    world's: those in no county, by default), by a plain loop (expected). A district's
+    irrigation is spread by its own county's profile, never by other counties' users."""
     sums: dict[dt.date, float] = defaultdict(float)
-    rows = Consumption.objects.filter(user__sector="agriculture", month__year=year)
+    rows = Consumption.objects.filter(
+        user__sector="agriculture", month__year=year, user__county_id=county_id
+    )
     for month, volume in rows.values_list("month", "volume_m3"):
         sums[month] += volume
     total = sum(sums.values())
