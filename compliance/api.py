@@ -77,7 +77,8 @@ def _area(code: str | None) -> AdminArea:
         raise ValidationError({"area": [_("Unknown county code.")]}) from None
 
 
-def _valid(serializer_class, data) -> dict:
+def query_valid(serializer_class, data) -> dict:
+    """The validated query parameters (a DRF 400 naming each bad one otherwise)."""
     s = serializer_class(data=data)
     s.is_valid(raise_exception=True)
     return s.validated_data
@@ -125,7 +126,7 @@ class ResultListApi(APIView):
 
     @extend_schema(parameters=[ResultQuerySerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        q = _valid(ResultQuerySerializer, request.query_params)
+        q = query_valid(ResultQuerySerializer, request.query_params)
         area = _area(q.get("area"))
         qs = results_filtered(
             results_stored(area, q["year"]),
@@ -156,7 +157,7 @@ class ScorecardApi(APIView):
 
     @extend_schema(parameters=[AreaYearSerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        q = _valid(AreaYearSerializer, request.query_params)
+        q = query_valid(AreaYearSerializer, request.query_params)
         return Response(scorecard(_area(q.get("area")), q["year"]))
 
 
@@ -168,7 +169,7 @@ class EvaluateApi(APIView):
 
     @extend_schema(request=AreaYearSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request):
-        q = _valid(AreaYearSerializer, request.data)
+        q = query_valid(AreaYearSerializer, request.data)
         result = evaluate(area=_area(q.get("area")), year=q["year"])
         counts: dict[str, int] = {}
         for row in result.rows:
@@ -203,7 +204,7 @@ class ScenarioApi(APIView):
 
     @extend_schema(request=ScenarioSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request):
-        q = _valid(ScenarioSerializer, request.data)
+        q = query_valid(ScenarioSerializer, request.data)
         overrides = (
             [*PRESETS[q["preset"]]["overrides"], *q["overrides"]]
             if q.get("preset")
@@ -241,7 +242,7 @@ class ActionListApi(APIView):
 
     @extend_schema(parameters=[AreaYearSerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        q = _valid(AreaYearSerializer, request.query_params)
+        q = query_valid(AreaYearSerializer, request.query_params)
         area = _area(q.get("area"))
         return Response(
             {

@@ -13,7 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compliance.api import AreaYearSerializer, HasPerm, _valid
+from compliance.api import AreaYearSerializer, HasPerm, query_valid
 from compliance.rollup import city_rollup
 from layers.models import AdminArea
 
@@ -64,7 +64,7 @@ class CityRollupApi(APIView):
 
     @extend_schema(parameters=[AreaYearSerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        q = _valid(AreaYearSerializer, request.query_params)
+        q = query_valid(AreaYearSerializer, request.query_params)
         city = city_find(q.get("area"))
         if city is None and not q.get("area"):  # a database without a city: nothing to roll up
             return Response(

@@ -80,7 +80,12 @@ DEMO_ACCOUNTS = {
     "official": ("official", "Official#Lianzhou2026"),
     "engineer": ("engineer", "Engineer#Lianzhou2026"),
     "planner": ("planner", "Planner#Lianzhou2026"),
+    "qingyuan": ("official", "Official#Qingyuan2026"),
+    "yangshan": ("engineer", "Engineer#Yangshan2026"),
 }
+# The area each demo account works for (layers/scope.py): Lianzhou unless named here; the
+# admin is a superuser and sees every county.
+DEMO_AREAS = {"qingyuan": "441800", "yangshan": "441823"}
 
 Progress = Callable[[str, int, int], None]
 
@@ -124,10 +129,9 @@ def demo_accounts_create() -> None:
         user.is_superuser = role == "admin"
         user.save()
         user.groups.set([Group.objects.get(name=role)])
-        # Each account works for the demo county (layers/scope.py); the admin is a superuser.
-        county = AdminArea.objects.filter(level="county", code=COUNTY_CODE).first()
-        if county is not None and not user.is_superuser:
-            AreaMembership.objects.update_or_create(user=user, defaults={"area": county})
+        area = AdminArea.objects.filter(code=DEMO_AREAS.get(username, COUNTY_CODE)).first()
+        if area is not None and not user.is_superuser:
+            AreaMembership.objects.update_or_create(user=user, defaults={"area": area})
 
 
 def leaks_load(path: Path) -> int:

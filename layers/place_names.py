@@ -10,6 +10,7 @@ import re
 from django.db import connection
 
 from layers.models.roads import RoadGrade
+from layers.scope import current_scope
 
 # kind -> (smallest zoom shown, priority: lower wins a place when labels collide)
 KINDS = {"county": (0, 0), "town": (9, 1), "river": (10, 2), "reservoir": (11, 3), "road": (11, 4)}
@@ -25,21 +26,22 @@ ROAD_CLEAR_DEG = 0.025
 
 _SQL = """
 WITH county AS (
-  SELECT id, name, geom FROM layers_adminarea WHERE level = 'county'
+  SELECT id, name, geom FROM layers_adminarea c WHERE level = 'county' AND {scope_c}
 ), towns AS (
-  SELECT t.name, ST_PointOnSurface(t.geom) AS p FROM layers_adminarea t WHERE t.level = 'town'
+  SELECT t.name, ST_PointOnSurface(t.geom) AS p FROM layers_adminarea t
+  WHERE t.level = 'town' AND {scope_t}
 ), rivers AS (
   -- one label per river, on its largest zone
   SELECT DISTINCT ON (coalesce(nullif(z.river, ''), z.name))
          coalesce(nullif(z.river, ''), z.name) AS name, z.geom
-  FROM layers_waterfunctionzone z WHERE z.water_body = 'river'
+  FROM layers_waterfunctionzone z WHERE z.water_body = 'river' AND {scope_z}
   ORDER BY coalesce(nullif(z.river, ''), z.name), ST_Area(z.geom) DESC
 ), reservoirs AS (
-  SELECT z.name, z.geom FROM layers_waterfunctionzone z WHERE z.water_body = 'lake'
+  SELECT z.name, z.geom FROM layers_waterfunctionzone z WHERE z.water_body = 'lake' AND {scope_z}
 ), roads AS (
   -- one label per road (by name), on its longest piece (metres on the spheroid)
   SELECT DISTINCT ON (r.name) r.name, r.code, r.grade, r.geom
-  FROM layers_road r WHERE r.name <> ''
+  FROM layers_road r WHERE r.name <> '' AND {scope_r}
   ORDER BY r.name, ST_Length(r.geom::geography) DESC, r.code
 ), road_points AS (
   SELECT DISTINCT ON (r.name) r.name, r.code, r.grade, c.p
@@ -72,8 +74,22 @@ def place_names() -> list[dict]:
     first: the county, towns, rivers (one label each), reservoirs, then roads (one label per
     road name, expressways first). A road label also carries `number` (the road's number, e.g.
     "G55"; "" when its name already says it, as in "国道G323") and `grade`."""
+    # Only the reader's area (layers/scope.py): its counties, their towns, rivers and roads.
+    scope = current_scope()
+    in_scope = "(%(scope)s::bigint[] IS NULL OR {c} IS NULL OR {c} = ANY(%(scope)s))"
+    sql = _SQL.format(
+        scope_c=in_scope.format(c="c.id"),
+        scope_t=in_scope.format(c="t.parent_id"),
+        scope_z=in_scope.format(c="z.county_id"),
+        scope_r=in_scope.format(c="r.county_id"),
+    )
+    params = {
+        "fractions": list(ROAD_FRACTIONS),
+        "clear": ROAD_CLEAR_DEG,
+        "scope": sorted(scope.counties) if scope.restricted else None,
+    }
     with connection.cursor() as cur:
-        cur.execute(_SQL, {"fractions": list(ROAD_FRACTIONS), "clear": ROAD_CLEAR_DEG})
+        cur.execute(sql, params)
         rows = cur.fetchall()
     out = []
     for kind, name, code, grade, lon, lat in rows:

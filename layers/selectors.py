@@ -6,9 +6,10 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, When
 from django.db.models.expressions import RawSQL
 
 from layers.extensions import FeatureQuery, feature_annotators
@@ -21,7 +22,9 @@ MAX_PAGE_SIZE = 5000
 
 
 def county_find(code: str | None = None, *, with_geometry: bool = True) -> AdminArea | None:
-    """The county with this code, or (no code) the first county by code; None when absent.
+    """The county with this code, or (no code) the reader's default county: DEFAULT_COUNTY_CODE
+    when it is in their area (layers/scope.py), else the first of their counties by code;
+    None when absent.
 
     Without geometry the outline (thousands of vertices) is not loaded.
     """
@@ -29,8 +32,9 @@ def county_find(code: str | None = None, *, with_geometry: bool = True) -> Admin
     if not with_geometry:
         qs = qs.defer("geom")
     if code:
-        qs = qs.filter(code=code)
-    return qs.order_by("code").first()
+        return qs.filter(code=code).first()
+    preferred = Case(When(code=settings.DEFAULT_COUNTY_CODE, then=0), default=1)
+    return qs.order_by(preferred, "code").first()
 
 
 def layer_counts() -> dict[str, int]:

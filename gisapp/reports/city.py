@@ -16,7 +16,7 @@ from django.views import View
 from compliance.api_city import city_find
 from compliance.rollup import ADDITIVE, RATIOS, city_rollup
 from gisapp.reports.looks import COUNTY_OUTLINE
-from gisapp.reports.selectors import _shape, verdict_label
+from gisapp.reports.selectors import geos_to_shapely, verdict_label
 from gisapp.reports.svg_map import SvgFeature, SvgLabel, SvgLayer, svg_map, swatch_svg
 from gisapp.reports.views import BadRequest, parse_year
 from layers.models import AdminArea
@@ -168,7 +168,7 @@ class CityReportDetailView(PermissionRequiredMixin, View):
             raise Http404(_("No such city."))
         rollup = city_rollup(city, year)
         outlines = {
-            a.code: _shape(a.geom)
+            a.code: geos_to_shapely(a.geom)
             for a in AdminArea.objects.filter(parent=city, level=AdminArea.Level.COUNTY)
         }
         context = {
@@ -178,7 +178,7 @@ class CityReportDetailView(PermissionRequiredMixin, View):
                 {"code": c.code, "name": c.name, "title": county_title(c), "verdict": c.verdict}
                 for c in rollup["counties"]
             ],
-            "map_svg": mark_safe(city_map_svg(rollup, outlines, _shape(city.geom))),  # noqa: S308 - escaped in svg_map
+            "map_svg": mark_safe(city_map_svg(rollup, outlines, geos_to_shapely(city.geom))),  # noqa: S308 - escaped in svg_map
             "legend": verdict_legend(),
             "generated_at": timezone.localtime(),
         }

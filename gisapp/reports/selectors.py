@@ -138,7 +138,8 @@ def _failure(r: Result) -> Failure:
     )
 
 
-def _shape(geom) -> shapely.Geometry:
+def geos_to_shapely(geom) -> shapely.Geometry:
+    """A GEOS geometry (a model's field) as a shapely one, for the report's drawings."""
     return shapely.from_wkb(bytes(geom.wkb))
 
 
@@ -153,7 +154,7 @@ def _features(qs, slug: str, failures: dict) -> list[ReportFeature]:
             code=obj.code,
             name=getattr(obj, "name", "") or "",
             properties={name: getattr(obj, name) for name in names},
-            geometry=_shape(obj.geom),
+            geometry=geos_to_shapely(obj.geom),
             failures=tuple(failures.get((slug, obj.id), ())),
         )
         for obj in qs.order_by("code")
@@ -211,7 +212,7 @@ def county_report(
             }
             for o in card.get("other_assessments", [])
         ],
-        outline=_shape(area.geom),
+        outline=geos_to_shapely(area.geom),
         towns=towns,
         failing=failing,
         place_names=place_names(),

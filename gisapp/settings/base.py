@@ -191,6 +191,9 @@ XIAN80_TOWGS84 = env_str("XIAN80_TOWGS84", "")
 BEIJING54_TOWGS84 = env_str("BEIJING54_TOWGS84", "")
 # Optional basemap tile URL template (e.g. a Tianditu intranet mirror); empty = none.
 BASEMAP_URL = env_str("BASEMAP_URL", "")
+# The county pages open on when no county is named and the reader's area holds several
+# (docs/areas.md); a province's installation names its own.
+DEFAULT_COUNTY_CODE = env_str("DEFAULT_COUNTY_CODE", "441882")
 # The terrain raster whose hillshade is the map's own offline basemap (under the layers).
 HILLSHADE_RASTER = env_str("HILLSHADE_RASTER", "elevation")
 BASEMAP_ATTRIBUTION = env_str("BASEMAP_ATTRIBUTION", "")

@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from accounts.models import AreaMembership
 from demo.load import DEMO_ACCOUNTS
 
 
@@ -18,7 +19,13 @@ class Command(BaseCommand):
         if not existing:
             self.stdout.write("No demo accounts in this database.")
             return
-        self.stdout.write("Demo accounts (user / password / role):")
+        self.stdout.write("Demo accounts (user / password / role / area):")
+        areas = dict(
+            AreaMembership.objects.filter(user__username__in=existing).values_list(
+                "user__username", "area__name"
+            )
+        )
         for username, (role, password) in DEMO_ACCOUNTS.items():
             if username in existing:
-                self.stdout.write(f"  {username:<10} {password:<24} {role}")
+                area = areas.get(username, "every county")
+                self.stdout.write(f"  {username:<10} {password:<24} {role:<9} {area}")

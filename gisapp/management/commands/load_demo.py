@@ -15,7 +15,7 @@ from dataio.importing import ImportFailed
 from dataio.progress import ProgressBar
 from demo.common import COUNTY_CODE
 from demo.county2 import PROFILES
-from demo.load import demo_is_loaded, demo_load
+from demo.load import demo_accounts_create, demo_is_loaded, demo_load
 from demo.load_county import city_load, county_is_loaded, county_load
 
 
@@ -70,6 +70,7 @@ class Command(BaseCommand):
                     county_load(
                         PROFILES[code], out_dir=opts["out"] / code, progress=progress, log=log
                     )
+            demo_accounts_create()  # again: each account's area may have been loaded last
         except ImportFailed as exc:
             raise CommandError(f"demo data refused: {exc}") from None
         finally:
