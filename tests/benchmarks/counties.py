@@ -162,7 +162,7 @@ def section(figures: dict) -> list[str]:
         ),
         "",
         "Reproduce: `.venv/bin/python -m tests.benchmarks.run --only counties` (builds the "
-        "databases when absent or stale, ~2 min; BENCH_ROUNDS rounds).",
+        "databases when absent or stale, about 3 minutes; BENCH_ROUNDS rounds of ~40 s).",
         "",
     ]
     return lines

@@ -75,7 +75,10 @@ REPRODUCE = [
     "",
     "`make bench` builds the databases lianzhou_bench_s1, _s10 and _s100 on first use "
     "(`load_demo --scale N`; scale 100 takes about 12 minutes and 4 GB), then runs every "
-    "benchmark. It is never part of `make test`.",
+    "benchmark. It is never part of `make test`. The counties run builds its own databases, "
+    "lianzhou_bench_counties_1, _5 and _10 (Lianzhou's scale-1 demo and SQL clones of it, "
+    "about 3 minutes from nothing), reuses them while their marker matches, and "
+    "`--only counties` leaves the scale databases alone.",
     "",
 ]
 
