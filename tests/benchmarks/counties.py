@@ -136,7 +136,7 @@ def section(figures: dict) -> list[str]:
         "target is every ratio ≤ 1.3×.",
         "",
         "| figure | "
-        + " | ".join(f"{n} counties" for n in COUNTIES)
+        + " | ".join(f"{n} count{'y' if n == 1 else 'ies'}" for n in COUNTIES)
         + " | "
         + " | ".join(f"{n} ÷ 1" for n in COUNTIES[1:])
         + " |",

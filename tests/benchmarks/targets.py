@@ -120,8 +120,10 @@ TARGETS = [
         "grows for real (EXPLAIN at 10 counties): the pipes tile's zone-verdict join reads every "
         "county's supply.leakage verdicts (60, not 6) and filters 586 × 60 pairs in a nested "
         "loop, and once county_id is selective the planner ANDs its index (19,595 rows) with "
-        "the spatial one. Fix: join the verdicts on the pipe's zone by index (or restrict "
-        "them to the tile's counties), and no parallel plans for a 1,000-row page.",
+        "the spatial one; the water-users tile hashes every county's kept statuses of the "
+        "year (a seq scan of 20,000 compliance_featurestatus rows, not 2,000, for 617 users). "
+        "Fix: look the tile's statuses up by key (the unique indexes) or restrict them to the "
+        "tile's counties, and no parallel plans for a 1,000-row page.",
     ),
     Target(
         "Evaluation grows at most linearly, scale 1 → 10 (≤ 10×)",
