@@ -78,10 +78,15 @@ _TILE_STATUS = {
 }
 
 
+# Kept per feature: as many rows as the layer has features in every county, so each tile's
+# features look theirs up (the unique index) rather than hashing them all.
+_LOOKED_UP = {"water-users"}
+
+
 def compliance_tile_status(slug: str, year: int | None) -> TileStatus | None:
     """The status expression of a tiled layer's features for a year (None: no status)."""
     if slug not in _TILE_STATUS:
         return None
     year = year or default_year()
     sql, column = _TILE_STATUS[slug]
-    return TileStatus(year, sql, (year,), column)
+    return TileStatus(year, sql, (year,), column, lookup=slug in _LOOKED_UP)

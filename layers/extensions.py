@@ -45,6 +45,9 @@ class TileStatus:
     sql: str
     params: tuple
     column: str = "id"
+    # True: look each feature's key up (the relation is large and indexed on key: it grows
+    # with the counties, a tile's features do not); False: join the relation whole (small).
+    lookup: bool = False
 
 
 # (layer slug, year or None for the default) -> TileStatus, or None: nothing for that layer.

@@ -151,9 +151,16 @@ def _tile_shape(
             "s.status AS status" if status else "NULL::text AS status",
         ]
     )
-    # The status relation (key, status) joined once (compliance: kept per feature, or a
-    # zone's verdict), not looked up by a subquery per feature.
-    join = f"LEFT JOIN ({status.sql}) s ON s.key = i.{quote(status.column)}" if status else ""
+    # The status relation (key, status): joined whole when small (a zone's verdicts), or
+    # looked up by key through its index when it grows with the counties (kept per feature).
+    join = ""
+    if status and status.lookup:
+        join = (
+            f"LEFT JOIN LATERAL (SELECT s.status FROM ({status.sql}) s "  # noqa: S608
+            f"WHERE s.key = i.{quote(status.column)} LIMIT 1) s ON true"
+        )
+    elif status:
+        join = f"LEFT JOIN ({status.sql}) s ON s.key = i.{quote(status.column)}"
     # Column names come from the spec; every value is a parameter.
     sql = (
         "SELECT ST_AsMVT(q, %s, %s, 'mvt_geom', 'mvt_id') "  # noqa: S608

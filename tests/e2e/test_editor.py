@@ -76,10 +76,11 @@ def drain(page, quiet_ms: int = 300) -> None:
 
 # --- restoring the shared data ---------------------------------------------------------------
 def _columns(table: str) -> list[str]:
+    """The table's writable columns (a generated one, geom_3857, is the database's)."""
     with connection.cursor() as cur:
         cur.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-            "ORDER BY ordinal_position",
+            "AND is_generated = 'NEVER' ORDER BY ordinal_position",
             [table],
         )
         return [row[0] for row in cur.fetchall()]
@@ -110,8 +111,9 @@ def _restore(last_change_id: int) -> None:
             "WHERE t.id = b.id AND t::text IS DISTINCT FROM b::text",
             [],
         )
+        every = ", ".join(["id", *cols])
         committed_sql(
-            f"INSERT INTO {table} SELECT * FROM {backup} b "  # noqa: S608
+            f"INSERT INTO {table} ({every}) SELECT {every} FROM {backup} b "  # noqa: S608
             f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = b.id)",
             [],
         )

@@ -212,7 +212,13 @@ class StaleReadRuleTests:
         assert _read(writer, "99R002") == {"found": True, "alias": PRIMARY, "in_recovery": False}
         # Another user: the replica's copy, older, allowed within REPLICA_MAX_LAG_S.
         assert _read(reader, "99R002") == {"found": False, "alias": REPLICA, "in_recovery": True}
-        # Past the lag limit the replica is not used for anyone.
+        # Past the lag limit the replica is not used for anyone: once the replica knows it is
+        # behind (it has received the write's WAL, not replayed it; on a busy machine the
+        # WAL may take a moment to arrive, and a replica cannot measure what it has not got).
+        assert wait_for(
+            lambda: _replica_sql("SELECT pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()"),
+            10,
+        )
         settings.REPLICA_MAX_LAG_S = 0
         assert _read(reader, "99R002") == {"found": True, "alias": PRIMARY, "in_recovery": False}
         settings.REPLICA_MAX_LAG_S = 60
