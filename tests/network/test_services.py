@@ -119,7 +119,15 @@ def target(django_db_setup, django_db_blocker) -> Target:
             "AND p.diameter_mm = 50 AND p.material = 'PE' "
             "AND NOT EXISTS (SELECT 1 FROM layers_pipesegment q "
             " WHERE q.id <> p.id AND ST_DWithin(q.geom::geography, "
-            " ST_LineInterpolatePoint(p.geom, 0.5)::geography, 25)) ORDER BY p.id LIMIT 1"
+            " ST_LineInterpolatePoint(p.geom, 0.5)::geography, 25)) "
+            # The tests draw beside the pipe (up to ~20 m off, at 30 % and 50 % along): no
+            # other pipe or node there that a drawn end could snap to.
+            "AND NOT EXISTS (SELECT 1 FROM layers_pipesegment q "
+            " WHERE q.id <> p.id AND ST_DWithin(q.geom::geography, "
+            " ST_LineInterpolatePoint(p.geom, 0.3)::geography, 30)) "
+            "AND NOT EXISTS (SELECT 1 FROM layers_pipenode n "
+            " WHERE n.id NOT IN (p.start_node_id, p.end_node_id) "
+            " AND ST_DWithin(n.geom::geography, p.geom::geography, 30)) ORDER BY p.id LIMIT 1"
         )
         pipe = PipeSegment.objects.get(pk=cur.fetchone()[0])
     a, b = pipe.geom.coords
