@@ -32,10 +32,17 @@ def changes(scratch) -> int:
 
 
 def new_pipe(scratch, code: str, north_m: float) -> dict:
-    """A 40 m pipe `north_m` north of the demo's first node, away from the network."""
+    """A 40 m pipe `north_m` north of a point of the county 2 km from any node and 1 km inside
+    its boundary (away from the network, whatever the demo draws there)."""
     with admin(scratch.name) as conn:
         lon, lat = conn.execute(
-            "SELECT ST_X(geom), ST_Y(geom) FROM layers_pipenode ORDER BY id LIMIT 1"
+            "SELECT ST_X(x.p), ST_Y(x.p) FROM (SELECT (ST_Dump(ST_GeneratePoints(geom, 40, 7)))"
+            ".geom AS p FROM layers_adminarea WHERE level = 'county') x "
+            "WHERE NOT EXISTS (SELECT 1 FROM layers_pipenode n "
+            " WHERE ST_DWithin(n.geom::geography, x.p::geography, 2000)) "
+            "AND ST_Covers((SELECT geom FROM layers_adminarea WHERE level = 'county' LIMIT 1), "
+            " ST_Buffer(x.p::geography, 1000)::geometry) "
+            "ORDER BY ST_Y(x.p), ST_X(x.p) LIMIT 1"
         ).fetchone()
     north = lat + north_m / 111_320
     return {
