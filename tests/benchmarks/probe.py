@@ -56,6 +56,28 @@ def _client():
 WARM_REPEATS = 3
 
 
+# The issue's floor: the plain query a hand-written tile server would run — the pipes in the
+# tile (the same rows: in service, thinned by diameter as the layer's spec thins them), their
+# attributes, the table's own geometry transformed; no verdicts, no scope, no app.
+BARE_TILE_SQL = """
+SELECT ST_AsMVT(q, 'pipes', 4096, 'geom', 'id') FROM (
+  SELECT ST_AsMVTGeom(ST_Transform(p.geom, 3857), ST_TileEnvelope(%s, %s, %s), 4096, 64) AS geom,
+         p.id, p.code, p.diameter_mm, p.material, p.status, p.install_year, p.version
+  FROM layers_pipesegment p
+  WHERE p.geom && ST_Transform(ST_TileEnvelope(%s, %s, %s, margin => 64.0 / 4096), 4326)
+    AND p.status <> 'abandoned' AND p.diameter_mm >= %s) q"""
+
+
+def _min_diameter(z: int) -> int:
+    """The smallest DN the pipes layer draws at zoom z (network/layer_specs.py)."""
+    from layers.registry import layer_spec
+
+    for rule in layer_spec("pipes").tile.generalise:
+        if z <= rule.max_zoom:
+            return int(rule.value)
+    return 0
+
+
 def op_tiles(args) -> dict:
     """Pipe tiles: our endpoint cold and warm vs the bare ST_AsMVT query (the floor)."""
     from django.core.cache import cache
@@ -70,7 +92,9 @@ def op_tiles(args) -> dict:
         client.get(f"/tiles/pipes/{z}/{x}/{y}.pbf?year={args.year}")
     for _ in range(args.repeat):
         for z, x, y in tiles:
-            row = out.setdefault(str(z), {"floor": [], "cold": [], "warm": [], "bytes": []})
+            row = out.setdefault(
+                str(z), {"floor": [], "bare": [], "cold": [], "warm": [], "bytes": []}
+            )
             plan = tile_plan("pipes", z, x, y, year=args.year, include_abandoned=False)
             sql, params = tile_sql("pipes", z, x, y, include_hidden=False, year=plan.year)
             with connection.cursor() as cur:
@@ -78,6 +102,14 @@ def op_tiles(args) -> dict:
                 cur.execute(sql, params)
                 data = cur.fetchone()[0]
                 row["floor"].append(time.perf_counter() - started)
+                # Without parallel workers: left to itself the planner gives this small query a
+                # parallel seq scan whose start-up (~20 ms) would flatter us.
+                cur.execute("SET max_parallel_workers_per_gather = 0")
+                started = time.perf_counter()
+                cur.execute(BARE_TILE_SQL, [z, x, y, z, x, y, _min_diameter(z)])
+                cur.fetchone()
+                row["bare"].append(time.perf_counter() - started)
+                cur.execute("RESET max_parallel_workers_per_gather")
             row["bytes"].append(len(bytes(data or b"")))
             cache.clear()
             url = f"/tiles/pipes/{z}/{x}/{y}.pbf?year={args.year}"

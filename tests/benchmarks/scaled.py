@@ -41,21 +41,25 @@ def bench_tiles() -> dict:
         for zoom in outs[0]["tiles"]:
             merged = {
                 k: [v for o in outs for v in o["tiles"][zoom][k]]
-                for k in ("floor", "cold", "warm", "bytes")
+                for k in ("floor", "bare", "cold", "warm", "bytes")
             }
-            per_zoom[zoom] = {k: summary(merged[k]) for k in ("floor", "cold", "warm")}
+            per_zoom[zoom] = {k: summary(merged[k]) for k in ("floor", "bare", "cold", "warm")}
             per_zoom[zoom]["bytes"] = merged["bytes"][0]
             per_zoom[zoom]["cold_to_floor"] = (
                 per_zoom[zoom]["cold"]["median"] / per_zoom[zoom]["floor"]["median"]
             )
+            per_zoom[zoom]["cold_to_bare"] = (
+                per_zoom[zoom]["cold"]["median"] / per_zoom[zoom]["bare"]["median"]
+            )
         every = {
             k: [v for o in outs for z in o["tiles"].values() for v in z[k]]
-            for k in ("floor", "cold", "warm")
+            for k in ("floor", "bare", "cold", "warm")
         }
         figures[f"scale_{scale}"] = {
             "zooms": per_zoom,
             **{k: summary(v) for k, v in every.items()},
             "cold_to_floor": statistics.median(every["cold"]) / statistics.median(every["floor"]),
+            "cold_to_bare": statistics.median(every["cold"]) / statistics.median(every["bare"]),
         }
     return figures
 
