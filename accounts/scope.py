@@ -44,12 +44,6 @@ def scope_for_user(user) -> AreaScope:
     return AreaScope(frozenset(ids))
 
 
-def user_area(user) -> AdminArea | None:
-    """The area a user belongs to (None: not set)."""
-    membership = AreaMembership.objects.select_related("area").filter(user_id=user.pk).first()
-    return membership.area if membership else None
-
-
 class AreaScopeMiddleware:
     """Binds the request's area scope, resolved from `request.user` when first needed (so a
     token authenticated inside an API view counts) and kept for the rest of the request."""

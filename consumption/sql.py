@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from consumption.params import ConsumptionQuery, Period, add_months
-from layers.scope import current_scope
+from layers.scope import current_scope, scope_condition, scope_param
 
 
 @dataclass(frozen=True)
@@ -258,7 +258,7 @@ def _in_scope(column: str) -> str:
     in every statement's parameters (_base_params)."""
     if not current_scope().restricted:
         return ""
-    return f" AND ({column} = ANY(%(scope_counties)s) OR {column} IS NULL)"
+    return " AND " + scope_condition(column, "scope_counties")
 
 
 def _user_facts(kind: ZoneKind, q: ConsumptionQuery) -> str:
@@ -335,7 +335,7 @@ def _base_params(period: Period, compare: bool) -> dict:
         "lo": lo,
         "cap_excluded": list(CAP_EXCLUDED_SECTORS),
         "year_end": add_months(period.end.replace(month=1), 11),
-        "scope_counties": sorted(current_scope().counties or ()),
+        "scope_counties": scope_param(),
     }
 
 

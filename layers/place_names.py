@@ -10,7 +10,7 @@ import re
 from django.db import connection
 
 from layers.models.roads import RoadGrade
-from layers.scope import current_scope
+from layers.scope import scope_condition, scope_param
 
 # kind -> (smallest zoom shown, priority: lower wins a place when labels collide)
 KINDS = {"county": (0, 0), "town": (9, 1), "river": (10, 2), "reservoir": (11, 3), "road": (11, 4)}
@@ -75,18 +75,16 @@ def place_names() -> list[dict]:
     road name, expressways first). A road label also carries `number` (the road's number, e.g.
     "G55"; "" when its name already says it, as in "国道G323") and `grade`."""
     # Only the reader's area (layers/scope.py): its counties, their towns, rivers and roads.
-    scope = current_scope()
-    in_scope = "(%(scope)s::bigint[] IS NULL OR {c} IS NULL OR {c} = ANY(%(scope)s))"
     sql = _SQL.format(
-        scope_c=in_scope.format(c="c.id"),
-        scope_t=in_scope.format(c="t.parent_id"),
-        scope_z=in_scope.format(c="z.county_id"),
-        scope_r=in_scope.format(c="r.county_id"),
+        scope_c=scope_condition("c.id"),
+        scope_t=scope_condition("t.parent_id"),
+        scope_z=scope_condition("z.county_id"),
+        scope_r=scope_condition("r.county_id"),
     )
     params = {
         "fractions": list(ROAD_FRACTIONS),
         "clear": ROAD_CLEAR_DEG,
-        "scope": sorted(scope.counties) if scope.restricted else None,
+        "scope": scope_param(),
     }
     with connection.cursor() as cur:
         cur.execute(sql, params)

@@ -5,7 +5,7 @@ edit the features of the counties in that area and the records hanging off them,
 else. The check lives in one place: every scoped model's default manager (`ScopedManager`)
 filters by the current scope, so the API, tiles (built from `LayerSpec.queryset()`), search,
 exports, the admin and the services' own lookups all see the same rows; raw SQL that reads
-features takes `scope_sql()`. Writes are checked after the database derives the county
+features takes `scope_condition()`. Writes are checked after the database derives the county
 (`scope_check_rows`).
 
 Features in no county (outside every outline: only a direct SQL write can leave one there,
@@ -40,9 +40,6 @@ class AreaScope:
     @property
     def restricted(self) -> bool:
         return self.counties is not None
-
-    def allows(self, county_id: int | None) -> bool:
-        return self.counties is None or county_id in self.counties
 
     @property
     def key(self) -> str:
@@ -131,13 +128,17 @@ class AreaScopedManager(models.Manager):
         )
 
 
-def scope_sql(column: str) -> tuple[str, list]:
-    """SQL condition (and its parameters) limiting raw SQL to the current scope: `column` is
-    a county id column (e.g. "f.county_id"). "true" when unrestricted."""
+def scope_condition(column: str, param: str = "scope") -> str:
+    """The one SQL condition limiting raw SQL to the area scope: rows whose county id
+    `column` (e.g. "f.county_id") is in the scope, or in no county. Its named parameter
+    `param` takes scope_param(): NULL when unrestricted, and the condition holds for all."""
+    return f"(%({param})s::bigint[] IS NULL OR {column} IS NULL OR {column} = ANY(%({param})s))"
+
+
+def scope_param() -> list[int] | None:
+    """The value of scope_condition's parameter for the current scope."""
     scope = current_scope()
-    if not scope.restricted:
-        return "true", []
-    return f"({column} = ANY(%s) OR {column} IS NULL)", [sorted(scope.counties)]
+    return sorted(scope.counties) if scope.restricted else None
 
 
 def scope_check_rows(table: str, ids: Iterable[int]) -> None:

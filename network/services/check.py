@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from layers.geometry import METRIC_SRID, STORAGE_SRID
-from layers.scope import current_scope
+from layers.scope import scope_condition, scope_param
 from network.models import NetworkChange, PipeCrossing, PipeSegment
 from network.services.history import crossing_snapshot, record_change
 from network.services.rules import NetworkError, NetworkNotFound, text_clean, tolerance_m
@@ -61,12 +61,6 @@ class Problem:
         }
 
 
-# A problem is listed when one of its features lies in the user's area (or in no county).
-_IN_SCOPE = (
-    "(%(scope)s::bigint[] IS NULL OR {a}.county_id IS NULL OR {a}.county_id = ANY(%(scope)s))"
-)
-
-
 def _rows(sql: str, params: dict) -> list[tuple]:
     with connection.cursor() as cur:
         cur.execute(sql, params)
@@ -83,7 +77,7 @@ def _nodes_by_degree(params: dict) -> list[Problem]:
         "WHERE (deg.d IS NULL OR (deg.d = 1 AND x.kind <> ALL(%(end_kinds)s))) "
         " AND (%(x0)s::float8 IS NULL "
         f"  OR x.geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, {STORAGE_SRID})) "
-        f" AND {_IN_SCOPE.format(a='x')} "
+        f" AND {scope_condition('x.county_id')} "
         "ORDER BY x.code",
         {**params, "end_kinds": list(END_KINDS)},
     )
@@ -152,7 +146,7 @@ def _disconnected(params: dict) -> list[Problem]:
         for r in _rows(
             "SELECT id, ST_X(m), ST_Y(m), (%(x0)s::float8 IS NULL "  # noqa: S608 (constants)
             f" OR geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, {STORAGE_SRID})) "
-            f" AND {_IN_SCOPE.format(a='layers_pipesegment')} "
+            f" AND {scope_condition('layers_pipesegment.county_id')} "
             "FROM layers_pipesegment, LATERAL ST_LineInterpolatePoint(geom, 0.5) m "
             "WHERE id = ANY(%(ids)s)",
             {**params, "ids": ids[unfed].tolist()},
@@ -180,7 +174,7 @@ def _overlaps(params: dict) -> list[Problem]:
         " WHERE a.status = 'in_service' AND b.status = 'in_service' "
         " AND (%(x0)s::float8 IS NULL "
         f"  OR a.geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, {STORAGE_SRID})) "
-        f" AND ({_IN_SCOPE.format(a='a')} OR {_IN_SCOPE.format(a='b')}) "
+        f" AND ({scope_condition('a.county_id')} OR {scope_condition('b.county_id')}) "
         " AND ST_Length(ST_Intersection(a.geom, ST_Buffer(b.geom, %(deg)s, 'quad_segs=2'))) "
         "  > %(min_deg)s) "
         "SELECT aid, bid, ac, bc, y.ov, ST_X(y.loc), ST_Y(y.loc) FROM c, "
@@ -216,7 +210,7 @@ def _crossings(params: dict) -> list[Problem]:
         "  WHERE k.pipe_a_id = a.id AND k.pipe_b_id = b.id) "
         " AND (%(x0)s::float8 IS NULL "
         f"  OR a.geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, {STORAGE_SRID})) "
-        f" AND ({_IN_SCOPE.format(a='a')} OR {_IN_SCOPE.format(a='b')}) "
+        f" AND ({scope_condition('a.county_id')} OR {scope_condition('b.county_id')}) "
         "ORDER BY a.id, b.id",
         params,
     )
@@ -243,8 +237,7 @@ def network_problems(*, bbox_4326: tuple[float, float, float, float] | None = No
     params["min_m"] = OVERLAP_FACTOR * tol
     params.update(zip(("x0", "y0", "x1", "y1"), bbox_4326 or (None,) * 4, strict=True))
     # The user's area (layers/scope.py): problems are listed where a feature in it is involved.
-    scope = current_scope()
-    params["scope"] = sorted(scope.counties) if scope.restricted else None
+    params["scope"] = scope_param()
     problems = (
         _nodes_by_degree(params) + _disconnected(params) + _overlaps(params) + _crossings(params)
     )
