@@ -56,9 +56,11 @@ def timeout_ms(method: str) -> int:
 def _raw_execute(sql: str, params: list | None = None) -> None:
     # Django's error wrapper: a lost connection raises django.db's OperationalError, which
     # DatabaseUnavailableMiddleware answers with 503 (the driver's own error would be a 500).
-    # ensure_connection() first: it runs the health check (CONN_HEALTH_CHECKS), so a kept-alive
-    # connection the server terminated is replaced instead of failing this request.
+    # The health check first (CONN_HEALTH_CHECKS; Django runs it only when it opens a cursor of
+    # its own, not in ensure_connection()), so a kept-alive connection the server terminated
+    # between requests is replaced instead of failing this request.
     with connection.wrap_database_errors:
+        connection.close_if_health_check_failed()
         connection.ensure_connection()
         with connection.connection.cursor() as cur:
             cur.execute(sql, params)
@@ -66,7 +68,6 @@ def _raw_execute(sql: str, params: list | None = None) -> None:
 
 def statement_timeout_set(ms: int) -> None:
     """statement_timeout for the rest of this connection's session (until reset)."""
-    connection.ensure_connection()
     _raw_execute("SELECT set_config('statement_timeout', %s, false)", [f"{ms}ms"])
 
 

@@ -75,3 +75,15 @@ class DatabaseDownTests:
         assert_api_503(answers[0])
         again = api.get(server.base + PIPES, timeout=30)
         assert again.status_code == 200 and len(again.json()["features"]) == 3
+
+    def test_kept_alive_connections_cut_between_requests_are_replaced(self, scratch, server):
+        """The server ends every session between two requests (a restart, a failover, an idle
+        timeout): the next request on each worker opens a fresh connection and answers 200,
+        never a 503 for the first one to meet the dead connection."""
+        api = server.api()
+        for _ in range(3):
+            assert api.get(server.base + PIPES, timeout=30).status_code == 200
+            terminate_backends(scratch.name)
+            for _ in range(2):
+                again = api.get(server.base + PIPES, timeout=30)
+                assert again.status_code == 200, again.text[:300]
