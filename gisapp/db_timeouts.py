@@ -4,8 +4,10 @@ separately (STATEMENT_TIMEOUT_READ_S / STATEMENT_TIMEOUT_WRITE_S); a cancelled q
 The value is set on the request's connection when the request starts and reset (to the
 connection's own default) when its response is done, so with persistent connections
 (CONN_MAX_AGE) it never carries over to the next request, nor to anything else using that
-connection. A transaction may still raise its own limit for itself (`set_config(...,
-true)`, as an import does: dataio/importing/lock.py). Management commands are not web
+connection. Under gunicorn (gisapp/wsgi.py) the connections start with the read limit as their
+default, so a safe request sets nothing and only writes set (and reset) theirs. A transaction
+may still raise its own limit for itself (`set_config(..., true)`, as an import does:
+dataio/importing/lock.py). Management commands are not web
 requests: they run with the database's default, or their own limits. Behind a transaction-mode
 pooler (DATABASE_POOLED) nothing is SET here: the pooler's pools carry the limits.
 
@@ -115,11 +117,16 @@ class StatementTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        ms = timeout_ms(request.method or "GET")
+        method = request.method or "GET"
+        ms = timeout_ms(method)
         if ms == 0 or settings.DATABASE_POOLED:
             # Behind a transaction-mode pooler a session-level SET would stay on whichever
             # server connection ran it, for other clients, and the RESET could reach another
             # one: the pooler sets each pool's limit instead (docs/scaling.md).
+            return self.get_response(request)
+        if settings.STATEMENT_TIMEOUT_ON_CONNECT and method in READ_METHODS:
+            # The web server's connections start with the read limit (settings/databases.py)
+            # and every write's RESET returns to it: a safe request saves two round trips.
             return self.get_response(request)
         try:
             statement_timeout_set(ms)

@@ -90,10 +90,16 @@ TEMPLATES = [
 # Local PostGIS cluster started by `make run` (scripts/pg_cluster.sh) unless DATABASE_URL is set.
 # DATABASE_POOLED: the URLs lead to a transaction-mode pooler (pgbouncer; docs/scaling.md).
 DATABASE_POOLED = env_bool("DATABASE_POOLED", False)
+# Set by gisapp/wsgi.py (gunicorn): this process serves web requests only, so its connections
+# start with the read statement_timeout and a safe request sets none (gisapp/db_timeouts.py).
+WEB_PROCESS = env_bool("GISAPP_WEB_PROCESS", False)
+STATEMENT_TIMEOUT_READ_S = env_float("STATEMENT_TIMEOUT_READ_S", 10)
+STATEMENT_TIMEOUT_ON_CONNECT = WEB_PROCESS and not DATABASE_POOLED
 DATABASES = {
     "default": primary_database(
         env_str("DATABASE_URL", "postgis://gisapp:gisapp@127.0.0.1:5433/lianzhou"),
         pooled=DATABASE_POOLED,
+        read_timeout_s=STATEMENT_TIMEOUT_READ_S if STATEMENT_TIMEOUT_ON_CONNECT else None,
     )
 }
 # Optional read replica (a streaming standby of the primary; docs/scaling.md): safe requests
@@ -110,7 +116,7 @@ REPLICA_READ_AFTER_MAX_S = env_float("REPLICA_READ_AFTER_MAX_S", 300)
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = replica_database(
         DATABASE_REPLICA_URL,
-        read_timeout_s=env_float("STATEMENT_TIMEOUT_READ_S", 10),
+        read_timeout_s=STATEMENT_TIMEOUT_READ_S,
         connect_timeout_s=REPLICA_CONNECT_TIMEOUT_S,
         pooled=DATABASE_POOLED,
     )
@@ -286,7 +292,6 @@ REGISTER_UPLOAD_MAX_BYTES = int(env_float("REGISTER_UPLOAD_MAX_BYTES", 5 * 1024 
 # Every SQL statement of a web request is cancelled after this many seconds (0: no limit):
 # reads (GET/HEAD/OPTIONS) and writes separately; a cancelled request answers 503 and writes
 # nothing. Management commands (imports, the evaluation worker) keep their own limits.
-STATEMENT_TIMEOUT_READ_S = env_float("STATEMENT_TIMEOUT_READ_S", 10)
 STATEMENT_TIMEOUT_WRITE_S = env_float("STATEMENT_TIMEOUT_WRITE_S", 30)
 # A network write waits at most this many seconds for another one to finish, then answers 503.
 NETWORK_LOCK_WAIT_S = env_float("NETWORK_LOCK_WAIT_S", 10)

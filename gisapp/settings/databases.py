@@ -17,16 +17,26 @@ POSTGIS_ENGINE = "django.contrib.gis.db.backends.postgis"
 BASE_OPTIONS = "-c jit=off"
 
 
-def primary_database(url: str, *, pooled: bool = False) -> dict:
+def primary_database(
+    url: str, *, pooled: bool = False, read_timeout_s: float | None = None
+) -> dict:
     """The `default` alias. `pooled`: the URL is a transaction-mode pooler (pgbouncer), which
     forwards no `options` startup parameter and keeps no server-side cursor across statements
-    (set jit=off on the database instead: ALTER DATABASE ... SET jit = off)."""
+    (set jit=off on the database instead: ALTER DATABASE ... SET jit = off).
+
+    `read_timeout_s`: the web server's connections start with the read statement_timeout, so a
+    safe request needs no SET and RESET of its own (two round trips; gisapp/db_timeouts.py);
+    None (management commands, runserver, tests): the database's default.
+    """
     db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     db["ENGINE"] = POSTGIS_ENGINE
     if pooled:
         db["DISABLE_SERVER_SIDE_CURSORS"] = True
     else:
-        db.setdefault("OPTIONS", {})["options"] = BASE_OPTIONS
+        options = BASE_OPTIONS
+        if read_timeout_s is not None:
+            options += f" -c statement_timeout={max(0, int(read_timeout_s * 1000))}"
+        db.setdefault("OPTIONS", {})["options"] = options
     return db
 
 

@@ -103,9 +103,8 @@ class Server:
         return session
 
 
-@pytest.fixture(scope="session")
-def server(scratch) -> Server:
-    """gunicorn as deployed (two sync workers, so a retry is served while a request hangs)."""
+def start_gunicorn(scratch: Scratch, *, workers: int = 2, env: dict | None = None) -> Server:
+    """gunicorn as deployed on the scratch copy; `env` adds or overrides settings."""
     port = _free_port()
     log = ROOT / "test-artifacts" / "faults-gunicorn.log"  # the server's errors, for a failure
     log.parent.mkdir(exist_ok=True)
@@ -116,16 +115,16 @@ def server(scratch) -> Server:
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "2",
+            str(workers),
             "--timeout",
             "120",
             "--log-level",
             "warning",
         ],
         cwd=ROOT,
-        env=scratch.env(),
+        env={**scratch.env(), **(env or {})},
         stdout=subprocess.DEVNULL,
-        stderr=log.open("w"),
+        stderr=log.open("a"),
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120  # two cores shared with colleagues: boots can be slow
@@ -137,6 +136,17 @@ def server(scratch) -> Server:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise
             time.sleep(0.3)
-    yield Server(base, process)
-    process.terminate()
-    process.wait(timeout=30)
+    return Server(base, process)
+
+
+def stop_gunicorn(server: Server) -> None:
+    server.process.terminate()
+    server.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def server(scratch) -> Server:
+    """gunicorn as deployed (two sync workers, so a retry is served while a request hangs)."""
+    started = start_gunicorn(scratch)
+    yield started
+    stop_gunicorn(started)
