@@ -1,11 +1,11 @@
 """Mapbox vector tiles of the large layers: tile math, one ST_AsMVT query per tile, caching.
 
 Tiles follow the XYZ scheme of Web Mercator (EPSG:3857, y counted down from the north);
-features are stored in EPSG:4326 with a GiST index, so each query transforms the tile envelope
-to 4326 for the `&&` filter, never the rows. Tiles are cached with Django's cache framework,
-keyed on the data versions (`current_layer_versions()`, read from the database once per
-request), so a write is visible on the next request in every worker process; a warm tile
-makes that one query and the session's.
+the large layers also keep a stored EPSG:3857 copy with its own GiST index, which the tile
+query filters and clips directly. Tiles are cached (layers/tile_cache.py: each process's memory
+in front of a table every process shares), keyed on the data versions
+(`current_layer_versions()`, read with the session in one query), so a write is visible on the
+next request in every worker process; a warm tile makes that one query.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from layers.registry import LAYERS
 from layers.scope import current_scope
 from layers.services.versions import current_layer_versions
 from layers.spec import LayerSpec
+from layers.tile_cache import tile_cache_get, tile_cache_set
 
 MAX_ZOOM = 22
 EXTENT = 4096  # tile coordinates per tile side (MVT default)
@@ -224,6 +225,7 @@ class TilePlan:
     year: int | None  # the verdicts' year the status shows (None: the layer has no status)
     cache_key: str
     etag: str
+    versions_digest: str  # of every data version (the shared cache's rows carry it)
 
 
 def _digest(value: object) -> str:
@@ -268,15 +270,17 @@ def tile_plan(
         year=status_year,
         cache_key=f"tiles:mvt:{slug}:{z}:{x}:{y}:{digest}",
         etag=f'"{digest}"',
+        versions_digest=versions_digest,
     )
 
 
 def tile_content(plan: TilePlan) -> bytes:
-    """The tile's MVT bytes (b"" for an empty tile), from the cache or built and cached."""
-    content = cache.get(plan.cache_key)
+    """The tile's MVT bytes (b"" for an empty tile): from the cache every worker shares
+    (layers/tile_cache.py), or built and kept there."""
+    content = tile_cache_get(plan.cache_key)
     if content is None:
         content = tile_build(
             plan.slug, plan.z, plan.x, plan.y, include_hidden=plan.include_hidden, year=plan.year
         )
-        cache.set(plan.cache_key, content, timeout=CACHE_SECONDS)
+        tile_cache_set(plan.cache_key, plan.versions_digest, content)
     return content

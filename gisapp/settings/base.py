@@ -185,7 +185,20 @@ STYLES_DIR = BASE_DIR / "styles"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Each process's memory of vector tiles, in front of the table every process shares
+    # (layers/tile_cache.py); entries are tiles of a few to a few hundred kB.
+    "tiles": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "tiles",
+        "OPTIONS": {"MAX_ENTRIES": int(env_float("TILE_MEMORY_CACHE_ENTRIES", 3000))},
+    },
+}
+# How long a tile stays in a process's memory at most (its key changes with any data version).
+TILE_CACHE_SECONDS = int(env_float("TILE_CACHE_SECONDS", 24 * 3600))
+# The shared tile table's size above which its older half is deleted.
+TILE_SHARED_CACHE_MAX_MB = env_float("TILE_SHARED_CACHE_MAX_MB", 512)
 
 # --- GIS ---------------------------------------------------------------------------------
 STORAGE_SRID = 4326

@@ -1,0 +1,121 @@
+"""The vector tile cache every worker process shares: a small memory per process in front of
+an UNLOGGED table of PostgreSQL (schema `tile_cache`).
+
+A tile built by one gunicorn worker (or one app server) is served by all the others without
+being built again. Keys already carry the digest of every data version (layers/tiles.py), so
+an entry is never stale: a write gives new keys, and the rows of older digests are deleted the
+first time a process stores a tile under a new digest. The table is UNLOGGED (no WAL: not
+replicated, emptied by a crash, which a cache may be) and lives outside `public`, with no
+triggers and no data version: derived bytes, like the memory cache, not data. It is the only
+thing a GET may write (docs/architecture.md). A failure of the cache never fails the tile: it
+is logged and the tile is served from what was built.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import DatabaseError, connection, transaction
+
+logger = logging.getLogger(__name__)
+
+MEMORY_ALIAS = "tiles"
+TABLE = "tile_cache.tiles"
+# Tiles bigger than this are not kept in the shared table (MVT tiles of the demo: < 200 kB).
+MAX_SHARED_TILE_BYTES = 2 * 1024 * 1024
+# Size checks of the shared table: one per this many stores in a process.
+SIZE_CHECK_EVERY = 256
+
+_state = {"digest": None, "stores": 0}
+
+
+def _memory():
+    return caches[MEMORY_ALIAS]
+
+
+def _savepoint_if_needed():
+    """A savepoint when inside a transaction (a test's): a failed cache statement must not
+    abort it; in autocommit (a web request) the statement is its own transaction."""
+    return transaction.atomic() if connection.in_atomic_block else _Nothing()
+
+
+class _Nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def tile_cache_get(key: str) -> bytes | None:
+    """The cached tile (b"" for an empty one) or None: the process's memory first, then the
+    shared table (whose hit is kept in memory for the next request)."""
+    found = _memory().get(key)
+    if found is not None:
+        return found
+    try:
+        with _savepoint_if_needed(), connection.cursor() as cur:
+            cur.execute(f"SELECT content FROM {TABLE} WHERE key = %s", [key])  # noqa: S608
+            row = cur.fetchone()
+    except DatabaseError as exc:
+        logger.warning("tile cache read failed: %s", exc)
+        return None
+    if row is None:
+        return None
+    content = bytes(row[0])
+    _memory().set(key, content, timeout=settings.TILE_CACHE_SECONDS)
+    return content
+
+
+def tile_cache_memory_get(key: str) -> bytes | None:
+    """The process's memory only (no query): the fast path's first look."""
+    return _memory().get(key)
+
+
+def tile_cache_set(key: str, versions_digest: str, content: bytes) -> None:
+    """Keep a built tile in memory and in the shared table (first writer wins; an equal key
+    means equal bytes)."""
+    _memory().set(key, content, timeout=settings.TILE_CACHE_SECONDS)
+    if len(content) > MAX_SHARED_TILE_BYTES:
+        return
+    try:
+        with _savepoint_if_needed(), connection.cursor() as cur:
+            if _state["digest"] != versions_digest:
+                # The data changed since this process last stored a tile: the older digests'
+                # rows can never be asked for again.
+                cur.execute(
+                    f"DELETE FROM {TABLE} WHERE versions <> %s",  # noqa: S608
+                    [versions_digest],
+                )
+                _state["digest"] = versions_digest
+            cur.execute(
+                f"INSERT INTO {TABLE} (key, versions, content) VALUES (%s, %s, %s) "  # noqa: S608
+                "ON CONFLICT (key) DO NOTHING",
+                [key, versions_digest, content],
+            )
+            _state["stores"] += 1
+            if _state["stores"] % SIZE_CHECK_EVERY == 0:
+                _trim(cur)
+    except DatabaseError as exc:
+        logger.warning("tile cache write failed: %s", exc)
+
+
+def _trim(cur) -> None:
+    """Above TILE_SHARED_CACHE_MAX_MB, the older half of the rows goes."""
+    cur.execute("SELECT pg_total_relation_size(%s::regclass)", [TABLE])
+    size = cur.fetchone()[0]
+    if size > settings.TILE_SHARED_CACHE_MAX_MB * 1024 * 1024:
+        cur.execute(
+            f"DELETE FROM {TABLE} WHERE stored_at <= "  # noqa: S608
+            f"(SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY stored_at) FROM {TABLE})"
+        )
+
+
+def tile_cache_clear() -> None:
+    """Empty both levels (benchmarks' cold runs; tests)."""
+    _memory().clear()
+    with _savepoint_if_needed(), connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {TABLE}")  # noqa: S608
+    _state["digest"] = None
