@@ -33,6 +33,31 @@ def _generation() -> int:
     return current_layer_versions().get(AUTH_VERSION_KEY, 0)
 
 
+def _session_user_key(session_key: str) -> str:
+    return f"auth:session-user:{session_key}"
+
+
+def cached_session_user(session_key: str, session: dict):
+    """The session's user with its permissions, when the cache holds it for the current `auth`
+    version (and the session's user id and password hash still match); else None.
+
+    `session` is the session's decoded data. Also the tile fast path's (gisapp/tile_fast_path.py)
+    only way to a user: what it cannot find here, Django authenticates.
+    """
+    user_id = session.get(SESSION_KEY)
+    if user_id is None:
+        return None
+    found = cache.get(_session_user_key(session_key))
+    if (
+        found is not None
+        and found[0] == _generation()
+        and str(found[1].pk) == str(user_id)
+        and constant_time_compare(found[2], session.get(HASH_SESSION_KEY, ""))
+    ):
+        return found[1]
+    return None
+
+
 class CachedSessionAuthentication(SessionAuthentication):
     """DRF's session authentication, with the user and its permissions cached per session."""
 
@@ -41,27 +66,18 @@ class CachedSessionAuthentication(SessionAuthentication):
         session = getattr(django_request, "session", None)
         if request.method not in SAFE_METHODS or session is None or not session.session_key:
             return super().authenticate(request)
-        user_id = session.get(SESSION_KEY)
-        if user_id is None:
+        if session.get(SESSION_KEY) is None:
             return None
-        key = f"auth:session-user:{session.session_key}"
         generation = _generation()
-        found = cache.get(key)
-        if (
-            found is not None
-            and found[0] == generation
-            and str(found[1].pk) == str(user_id)
-            and constant_time_compare(found[2], session.get(HASH_SESSION_KEY, ""))
-        ):
-            user = found[1]
-        else:
+        user = cached_session_user(session.session_key, session)
+        if user is None:
             # Django's own lookup: checks the session's password hash, may flush the session.
             user = getattr(django_request, "user", None)
             if not user or not user.is_active:
                 return None
             user.get_all_permissions()  # computed once, kept on the cached object
             stored = (generation, user, session.get(HASH_SESSION_KEY, ""))
-            cache.set(key, stored, timeout=USER_CACHE_SECONDS)
+            cache.set(_session_user_key(session.session_key), stored, timeout=USER_CACHE_SECONDS)
         django_request.user = user
         self.enforce_csrf(request)
         return (user, None)

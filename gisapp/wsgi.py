@@ -9,3 +9,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gisapp.settings.production")
 # (settings.STATEMENT_TIMEOUT_ON_CONNECT). Set before the settings are read.
 os.environ.setdefault("GISAPP_WEB_PROCESS", "true")
 application = get_wsgi_application()
+
+from gisapp.tile_fast_path import TileFastPath  # noqa: E402 - needs the settings loaded
+
+application = TileFastPath(application)

@@ -195,6 +195,8 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": int(env_float("TILE_MEMORY_CACHE_ENTRIES", 3000))},
     },
 }
+# Warm tiles answered before Django's middleware (gisapp/tile_fast_path.py).
+TILE_FAST_PATH = env_bool("TILE_FAST_PATH", True)
 # How long a tile stays in a process's memory at most (its key changes with any data version).
 TILE_CACHE_SECONDS = int(env_float("TILE_CACHE_SECONDS", 24 * 3600))
 # The shared tile table's size above which its older half is deleted.

@@ -8,6 +8,8 @@ import threading
 
 import pytest
 
+from layers.tiles import lonlat_to_tile
+from network.models import SupplyZone
 from tests.faults.waiting import lock_waiters, wait_for
 from tests.operations.dbtools import admin, terminate_backends
 
@@ -87,3 +89,18 @@ class DatabaseDownTests:
             for _ in range(2):
                 again = api.get(server.base + PIPES, timeout=30)
                 assert again.status_code == 200, again.text[:300]
+
+    def test_a_warm_tile_after_the_connections_were_cut_is_still_served(self, scratch, server):
+        """The tile fast path (gisapp/tile_fast_path.py) skips the health check's round trip: a
+        cut connection fails its session query, and Django answers instead, on a new one."""
+        point = SupplyZone.objects.get(code="SZ02").geom.point_on_surface  # the copy's source
+        tile = "/tiles/pipes/15/{}/{}.pbf".format(*lonlat_to_tile(point.x, point.y, 15))
+        browser = server.browser()
+        first = browser.get(server.base + tile, timeout=30)  # built: Django learns the headers
+        assert first.status_code == 200
+        for _ in range(3):
+            terminate_backends(scratch.name)
+            for _ in range(3):
+                again = browser.get(server.base + tile, timeout=30)
+                assert again.status_code == first.status_code, again.text[:300]
+                assert again.content == first.content

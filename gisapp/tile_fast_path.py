@@ -1,0 +1,211 @@
+"""Warm vector tiles answered before Django's request machinery: the one hot request of the map.
+
+A map pans through hundreds of tiles; once built, each is a cache hit whose cost was almost all
+framework (sixteen middlewares, REST framework's dispatch, a serializer for two query
+parameters). This WSGI wrapper answers a tile request itself only when everything it needs is
+already known, reusing the same pieces the view uses — never a rule of its own:
+
+- the session and the data versions: `accounts.sessions.SessionStore.load()` (one query);
+- the user and its permissions: `accounts.authentication.cached_session_user` (the cache the
+  API's session authentication fills, valid for the current `auth` version only);
+- the permission: `layers.permissions.can_view_layer`; the area scope:
+  `accounts.scope.request_scope` (cached per user and versions), bound with `scope_bound`;
+- the tile's key and ETag: `layers.tiles.tile_plan`; the bytes: the shared tile cache
+  (`layers.tile_cache.tile_cache_get`, memory then table);
+- the response headers: those Django gave the last tile it served in this process for the same
+  scheme and language (security headers, Vary, Cache-Control), with the tile's own ETag and a
+  Content-Security-Policy with a fresh nonce (`gisapp.middleware.content_security_policy`).
+
+Anything else — no session cookie, a token or Basic credentials, a user not cached, no
+permission, an option it does not parse exactly, a tile not in the cache, a database error —
+goes to Django unchanged, which answers (and fills the caches) as always. It is on only where
+the connections carry the read statement_timeout from the start (gunicorn:
+settings.STATEMENT_TIMEOUT_ON_CONNECT) or a pooler does, so its queries are bounded too.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import parse_qsl
+
+from django.conf import settings
+from django.core import signals
+from django.db import DatabaseError, connection
+
+from accounts.authentication import cached_session_user
+from accounts.scope import request_scope
+from accounts.sessions import SessionStore
+from gisapp.middleware import LANGUAGE_COOKIE, content_security_policy
+from layers.permissions import can_view_layer
+from layers.scope import scope_bound
+from layers.tile_cache import tile_cache_get
+from layers.tiles import tile_out_of_range, tile_plan, tiled_layers
+
+logger = logging.getLogger(__name__)
+
+TILE_PATH = re.compile(
+    r"/tiles/(?P<slug>[a-z0-9-]+)/(?P<z>\d{1,2})/(?P<x>\d{1,7})/(?P<y>\d{1,7})\.pbf"
+)
+MVT = "application/vnd.mapbox-vector-tile"
+# Headers of Django's answer that belong to that one response, not to every tile.
+# The policy carries a per-response nonce: each answer here gets a fresh one.
+_PER_RESPONSE = {
+    "etag",
+    "content-length",
+    "content-type",
+    "set-cookie",
+    "date",
+    "server",
+    "content-security-policy",
+}
+# year: digits only (the view's serializer bounds it); all: the spellings the map sends.
+_YEAR = re.compile(r"\d{4}")
+_ALL = {"true": True, "false": False, "1": True, "0": False}
+
+_templates: dict[tuple, list[tuple[str, str]]] = {}
+
+
+class _Request:
+    """What request_scope reads: the user (and its per-request memo)."""
+
+    def __init__(self, user):
+        self.user = user
+
+
+def enabled() -> bool:
+    return settings.TILE_FAST_PATH and (
+        settings.STATEMENT_TIMEOUT_ON_CONNECT or settings.DATABASE_POOLED
+    )
+
+
+def _template_key(environ: dict) -> tuple:
+    """Headers differ by HTTPS (HSTS) and by language (Content-Language): both read as Django
+    reads them, so the keys are few whatever a client sends."""
+    proxy = settings.SECURE_PROXY_SSL_HEADER
+    secure = environ.get("wsgi.url_scheme") == "https" or bool(
+        proxy and environ.get(proxy[0]) == proxy[1]
+    )
+    wanted = _cookies(environ).get(LANGUAGE_COOKIE)
+    codes = {code for code, _name in settings.LANGUAGES}
+    language = wanted.value if wanted is not None and wanted.value in codes else None
+    return (secure, language or settings.LANGUAGE_CODE)
+
+
+def _cookies(environ: dict) -> SimpleCookie:
+    try:
+        return SimpleCookie(environ.get("HTTP_COOKIE", ""))
+    except CookieError:
+        return SimpleCookie()
+
+
+def _options(query: str) -> dict | None:
+    """year and all exactly as the view reads them, or None (the view decides)."""
+    out: dict = {"year": None, "all": False}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if name == "year" and _YEAR.fullmatch(value) and 2000 <= int(value) <= 2100:
+            out["year"] = int(value)
+        elif name == "all" and value.lower() in _ALL:
+            out["all"] = _ALL[value.lower()]
+        else:
+            return None
+    return out
+
+
+def warm_tile(environ: dict) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    """(status, headers, body) of a tile answerable here, else None."""
+    match = TILE_PATH.fullmatch(environ.get("PATH_INFO", ""))
+    if match is None or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        return None
+    template = _templates.get(_template_key(environ))
+    if template is None or "HTTP_AUTHORIZATION" in environ:
+        return None
+    slug, z, x, y = match["slug"], int(match["z"]), int(match["x"]), int(match["y"])
+    options = _options(environ.get("QUERY_STRING", ""))
+    if options is None or slug not in tiled_layers() or tile_out_of_range(z, x, y):
+        return None
+    session_cookie = _cookies(environ).get(settings.SESSION_COOKIE_NAME)
+    if session_cookie is None or not session_cookie.value:
+        return None
+    store = SessionStore(session_cookie.value)
+    session = store.load()  # the session and the data versions, one query
+    user = cached_session_user(session_cookie.value, session) if session else None
+    if user is None or not user.is_active or not can_view_layer(user, slug):
+        return None
+    request = _Request(user)
+    with scope_bound(lambda: request_scope(request)):
+        plan = tile_plan(slug, z, x, y, year=options["year"], include_abandoned=options["all"])
+        wanted = environ.get("HTTP_IF_NONE_MATCH", "")
+        if wanted and _names(wanted, plan.etag):
+            return (
+                "304 Not Modified",
+                [*_headers(template, plan.etag), ("Content-Length", "0")],
+                b"",
+            )
+        content = tile_cache_get(plan.cache_key)
+    if content is None:
+        return None
+    headers = _headers(template, plan.etag)
+    if not content:
+        return "204 No Content", [*headers, ("Content-Length", "0")], b""
+    headers += [("Content-Type", MVT), ("Content-Length", str(len(content)))]
+    return "200 OK", headers, b"" if environ["REQUEST_METHOD"] == "HEAD" else content
+
+
+def _headers(template: list[tuple[str, str]], etag: str) -> list[tuple[str, str]]:
+    """The learnt headers, the tile's ETag and a policy with a nonce of its own (as
+    gisapp.middleware.SecurityHeadersMiddleware gives every response)."""
+    policy = content_security_policy(secrets.token_urlsafe(18))
+    return [*template, ("Content-Security-Policy", policy), ("ETag", etag)]
+
+
+def _names(if_none_match: str, etag: str) -> bool:
+    """If-None-Match names the ETag or '*' (weak comparison): as layers.api_tiles."""
+    wanted = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return "*" in wanted or etag in wanted
+
+
+class TileFastPath:
+    """WSGI wrapper: warm tiles here, everything else (and every doubt) to Django."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if not enabled() or not TILE_PATH.fullmatch(environ.get("PATH_INFO", "")):
+            return self.app(environ, start_response)
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        # No `SELECT 1` health check first (CONN_HEALTH_CHECKS; a round trip of its own): a
+        # connection the server cut fails the session query, and Django, answering instead,
+        # finds the error, closes that connection and opens a new one.
+        connection.health_check_done = True
+        try:
+            answer = warm_tile(environ)
+        except DatabaseError as exc:  # Django answers it properly (503)
+            logger.info("tile fast path: %s", exc)
+            answer = None
+        except Exception:  # a fault here must never cost the tile: Django serves it
+            logger.exception("tile fast path failed; Django answers")
+            answer = None
+        if answer is None:
+            return self.app(environ, self._learning(environ, start_response))
+        try:
+            status, headers, body = answer
+            start_response(status, headers)
+            return [body]
+        finally:
+            signals.request_finished.send(sender=self.__class__)
+
+    def _learning(self, environ, start_response):
+        """Django's start_response, remembering a served tile's shared headers."""
+        key = _template_key(environ)
+
+        def remember(status, headers, exc_info=None):
+            kinds = {name.lower(): value for name, value in headers}
+            if status.startswith("200") and kinds.get("content-type") == MVT:
+                _templates[key] = [(n, v) for n, v in headers if n.lower() not in _PER_RESPONSE]
+            return start_response(status, headers, exc_info)
+
+        return remember

@@ -1,0 +1,166 @@
+"""The tile fast path (gisapp/tile_fast_path.py) answers a warm tile exactly as Django would,
+and hands everything it cannot vouch for to Django: no session, a token, a user not cached or
+without the permission, an option it does not parse, a tile not built yet.
+
+Requests go through the deployed WSGI stack (TileFastPath around Django's WSGIHandler), with
+the inner handler counted, so "served by the fast path" means Django never saw the request.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core import signals
+from django.core.cache import cache, caches
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
+from django.test import RequestFactory, override_settings
+from rest_framework.authtoken.models import Token
+
+from gisapp import tile_fast_path
+from gisapp.tile_fast_path import TileFastPath
+from layers.tiles import lonlat_to_tile
+from network.models import SupplyZone
+from tests.security.test_area_scope import INSIDE, member
+from tests.security.test_area_scope import counties as counties  # the fixture
+
+pytestmark = pytest.mark.django_db
+
+
+class CountingDjango:
+    def __init__(self):
+        self.handler, self.calls = WSGIHandler(), 0
+
+    def __call__(self, environ, start_response):
+        self.calls += 1
+        return self.handler(environ, start_response)
+
+
+@pytest.fixture
+def stack():
+    """The deployed stack, in this test's transaction (as Django's test client keeps it: the
+    request signals must not close the test's connection)."""
+    cache.clear()
+    caches["tiles"].clear()
+    tile_fast_path._templates.clear()
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    django = CountingDjango()
+    with override_settings(STATEMENT_TIMEOUT_ON_CONNECT=True, TILE_FAST_PATH=True):
+        yield TileFastPath(django), django
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+    tile_fast_path._templates.clear()
+
+
+def call(app, path: str, **headers) -> tuple[str, dict, bytes]:
+    environ = RequestFactory().get(path, **headers).environ
+    answer = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        answer["status"], answer["headers"] = status, response_headers
+
+    body = b"".join(app(environ, start_response))
+    return answer["status"], dict(answer["headers"]), body
+
+
+def session_cookie(client, user) -> str:
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+def tile_url(z: int = 15, query: str = "year=2024") -> str:
+    point = SupplyZone.objects.get(code="SZ02").geom.point_on_surface
+    x, y = lonlat_to_tile(point.x, point.y, z)
+    return f"/tiles/pipes/{z}/{x}/{y}.pbf" + (f"?{query}" if query else "")
+
+
+def _same(fast: dict, django: dict) -> None:
+    """Equal headers, but for the date and the policy's nonce (fresh in each answer)."""
+    for headers in (fast, django):
+        assert "'nonce-" in headers.pop("Content-Security-Policy").split("script-src")[1]
+    assert {k: v for k, v in fast.items() if k != "Date"} == {
+        k: v for k, v in django.items() if k != "Date"
+    }
+
+
+class FastPathTests:
+    def test_a_warm_tile_is_answered_as_django_answers_it_without_django(
+        self, stack, client, official
+    ):
+        app, django = stack
+        cookie = session_cookie(client, official)
+        first = call(app, tile_url(), HTTP_COOKIE=cookie)  # built by Django, which fills the caches
+        assert first[0] == "200 OK" and django.calls == 1
+        second = call(app, tile_url(), HTTP_COOKIE=cookie)
+        assert django.calls == 1  # the fast path answered
+        assert second[0] == "200 OK" and second[2] == first[2]
+        _same(second[1], first[1])
+        assert second[1]["Content-Type"] == "application/vnd.mapbox-vector-tile"
+        assert second[1]["X-Content-Type-Options"] == "nosniff"
+
+    def test_if_none_match_answers_304_as_django(self, stack, client, official):
+        app, django = stack
+        cookie = session_cookie(client, official)
+        etag = call(app, tile_url(), HTTP_COOKIE=cookie)[1]["ETag"]
+        fast = call(app, tile_url(), HTTP_COOKIE=cookie, HTTP_IF_NONE_MATCH=etag)
+        assert django.calls == 1 and fast[0] == "304 Not Modified" and fast[2] == b""
+        tile_fast_path._templates.clear()  # now ask Django the same
+        slow = call(app, tile_url(), HTTP_COOKIE=cookie, HTTP_IF_NONE_MATCH=etag)
+        assert django.calls == 2 and slow[0].startswith("304")
+        _same(fast[1], slow[1])
+
+    def test_what_it_cannot_vouch_for_goes_to_django(self, stack, client, official):
+        """Each of these reaches Django, which answers as usual: no cookie 401/403, a token
+        200, an option the view ignores 200, a bad year 400, a tile never built 200 (built)."""
+        app, django = stack
+        cookie = session_cookie(client, official)
+        call(app, tile_url(), HTTP_COOKIE=cookie)
+        calls = django.calls
+        token = Token.objects.create(user=official)
+        answers = [
+            call(app, tile_url())[0],
+            call(app, tile_url(), HTTP_AUTHORIZATION=f"Token {token.key}")[0],
+            call(app, tile_url(query="year=2024&zoom=1"), HTTP_COOKIE=cookie)[0],
+            call(app, tile_url(query="year=1999"), HTTP_COOKIE=cookie)[0],
+            call(app, tile_url(z=16), HTTP_COOKIE=cookie)[0],
+        ]
+        assert django.calls == calls + 5
+        assert answers[0][:3] in ("401", "403") and answers[1] == "200 OK"
+        assert answers[2] == "200 OK" and answers[3].startswith("400")
+        assert answers[4] == "200 OK"
+
+    def test_a_user_losing_the_permission_is_refused_at_once(self, stack, client, official):
+        """Removing the role bumps the `auth` version: the cached user no longer counts, Django
+        answers 403 on the very next tile."""
+        app, django = stack
+        cookie = session_cookie(client, official)
+        call(app, tile_url(), HTTP_COOKIE=cookie)
+        call(app, tile_url(), HTTP_COOKIE=cookie)
+        assert django.calls == 1
+        official.groups.clear()
+        status = call(app, tile_url(), HTTP_COOKIE=cookie)[0]
+        assert django.calls == 2 and status.startswith("403")
+
+    def test_each_user_gets_their_own_area_tile(
+        self,
+        stack,
+        client,
+        counties,
+        django_user_model,
+    ):
+        """A 测试县 official's tile over Lianzhou is empty (204 from Django, then from the fast
+        path), while Lianzhou's official gets the pipes: the scope is part of the key."""
+        app, django = stack
+        lianzhou = session_cookie(client, django_user_model.objects.get(username="official"))
+        call(app, tile_url(), HTTP_COOKIE=lianzhou)
+        assert call(app, tile_url(), HTTP_COOKIE=lianzhou)[0] == "200 OK"
+        other = member(django_user_model, "ceshi", counties["other"], "official")
+        other_cookie = session_cookie(client, other)
+        calls = django.calls
+        assert call(app, tile_url(), HTTP_COOKIE=other_cookie)[0].startswith("204")
+        assert call(app, tile_url(), HTTP_COOKIE=other_cookie)[0].startswith("204")
+        assert django.calls == calls + 1  # Django once (caching the user), then the fast path
+        z = 15
+        x, y = lonlat_to_tile(*INSIDE, z)
+        own = call(app, f"/tiles/pipes/{z}/{x}/{y}.pbf?year=2024", HTTP_COOKIE=other_cookie)
+        assert own[0] == "200 OK"
