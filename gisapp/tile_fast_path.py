@@ -1,24 +1,25 @@
-"""Warm vector tiles answered before Django's request machinery: the one hot request of the map.
+"""Vector tiles answered before Django's request machinery: the one hot request of the map.
 
-A map pans through hundreds of tiles; once built, each is a cache hit whose cost was almost all
-framework (sixteen middlewares, REST framework's dispatch, a serializer for two query
-parameters). This WSGI wrapper answers a tile request itself only when everything it needs is
-already known, reusing the same pieces the view uses — never a rule of its own:
+A map pans through hundreds of tiles; a warm one was almost all framework (sixteen middlewares,
+REST framework's dispatch, a serializer for two query parameters), and a small cold one mostly.
+This WSGI wrapper answers a tile request itself once the session's user is known, reusing the
+same pieces the view uses — never a rule of its own:
 
 - the session and the data versions: `accounts.sessions.SessionStore.load()` (one query);
 - the user and its permissions: `accounts.authentication.cached_session_user` (the cache the
   API's session authentication fills, valid for the current `auth` version only);
 - the permission: `layers.permissions.can_view_layer`; the area scope:
   `accounts.scope.request_scope` (cached per user and versions), bound with `scope_bound`;
-- the tile's key and ETag: `layers.tiles.tile_plan`; the bytes: the shared tile cache
-  (`layers.tile_cache.tile_cache_get`, memory then table);
+- the tile's key and ETag: `layers.tiles.tile_plan`; the bytes: `layers.tiles.tile_content`
+  (the shared cache, or built by the one tile query and kept there);
 - the response headers: those Django gave the last tile it served in this process for the same
   scheme and language (security headers, Vary, Cache-Control), with the tile's own ETag and a
   Content-Security-Policy with a fresh nonce (`gisapp.middleware.content_security_policy`).
 
 Anything else — no session cookie, a token or Basic credentials, a user not cached, no
-permission, an option it does not parse exactly, a tile not in the cache, a database error —
-goes to Django unchanged, which answers (and fills the caches) as always. It is on only where
+permission, an option it does not parse exactly, a database error (a statement cancelled by the
+read limit included, so such a tile may take twice that limit before its 503) — goes to Django
+unchanged, which answers (and fills the caches) as always. It is on only where
 the connections carry the read statement_timeout from the start (gunicorn:
 settings.STATEMENT_TIMEOUT_ON_CONNECT) or a pooler does, so its queries are bounded too.
 """
@@ -41,8 +42,7 @@ from accounts.sessions import SessionStore
 from gisapp.middleware import LANGUAGE_COOKIE, content_security_policy
 from layers.permissions import can_view_layer
 from layers.scope import scope_bound
-from layers.tile_cache import tile_cache_get
-from layers.tiles import tile_out_of_range, tile_plan, tiled_layers
+from layers.tiles import tile_content, tile_out_of_range, tile_plan, tiled_layers
 
 logger = logging.getLogger(__name__)
 
@@ -144,9 +144,7 @@ def warm_tile(environ: dict) -> tuple[str, list[tuple[str, str]], bytes] | None:
                 [*_headers(template, plan.etag), ("Content-Length", "0")],
                 b"",
             )
-        content = tile_cache_get(plan.cache_key)
-    if content is None:
-        return None
+        content = tile_content(plan)
     headers = _headers(template, plan.etag)
     if not content:
         return "204 No Content", [*headers, ("Content-Length", "0")], b""
