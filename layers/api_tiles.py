@@ -66,8 +66,9 @@ def not_modified(request, etag: str) -> bool:
 class TileApi(CachedSessionMixin, APIView):
     """A Mapbox Vector Tile of a large layer: one MVT layer named after the slug.
 
-    Tile coordinates follow the XYZ scheme in Web Mercator (EPSG:3857). Attributes: id, code,
-    status (compliance verdict for `year`) and per layer: pipes diameter_mm (mm), material,
+    Tile coordinates follow the XYZ scheme in Web Mercator (EPSG:3857). Each feature's MVT id
+    is its id in the layers API. Attributes: code, status (compliance verdict for `year`) and
+    per layer: pipes diameter_mm (mm), material,
     pipe_status, install_year, version; pipe-nodes kind; water-users name, sector.
     An empty tile answers 204. Responses carry an ETag and honour If-None-Match (304).
     """

@@ -32,7 +32,8 @@ def tile_properties(spec: LayerSpec) -> dict[str, str]:
     """The attributes a layer's tiles carry (layers/tiles.py `_tile_shape`) with a TileJSON
     field description: 'Type: meaning'. Types and choices come from the spec's attrs."""
     attrs = {attr.name: attr for attr in spec.attrs}
-    fields = {"id": "Number: feature id (the layers API's id)", "code": "String: feature code"}
+    # The layers API's id is each feature's MVT id (`feature.id`), not an attribute.
+    fields = {"code": "String: feature code"}
     for column in spec.tile.columns:
         name = spec.tile.renamed.get(column, column)
         attr = attrs.get(column)

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.conf import settings
 from django.contrib.gis.db.models.functions import Transform
 from django.core.cache import cache
 from django.db import connection
@@ -41,7 +42,7 @@ SCREEN_TILE_PIXELS = 256
 MERCATOR_HALF_WIDTH_M = 20037508.342789244
 MERCATOR_RADIUS_M = 6378137.0
 # Bump when the tile content or key changes shape, so a shared cache never serves old tiles.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 CACHE_SECONDS = 24 * 3600
 # A status expression for "the default year" is reused this long: the default year may move
 # (a new year evaluated) without any data version changing. Matches the browser's max-age.
@@ -147,7 +148,8 @@ def _tile_shape(
     quote = connection.ops.quote_name
     columns = ", ".join(
         [
-            "i.mvt_geom, i.mvt_id, i.id, i.code",
+            # The id travels once, as the MVT feature id (mvt_id), not again as an attribute.
+            "i.mvt_geom, i.mvt_id, i.code",
             *(f"i.{quote(c)} AS {quote(tile.renamed.get(c, c))}" for c in tile.columns),
             "s.status AS status" if status else "NULL::text AS status",
         ]
@@ -276,7 +278,12 @@ def tile_plan(
 
 def tile_content(plan: TilePlan) -> bytes:
     """The tile's MVT bytes (b"" for an empty tile): from the cache every worker shares
-    (layers/tile_cache.py), or built and kept there."""
+    (layers/tile_cache.py), or built and kept there. TILE_CACHE_ENABLED off (measurements of
+    cold throughput only): always built, nothing kept."""
+    if not settings.TILE_CACHE_ENABLED:
+        return tile_build(
+            plan.slug, plan.z, plan.x, plan.y, include_hidden=plan.include_hidden, year=plan.year
+        )
     content = tile_cache_get(plan.cache_key)
     if content is None:
         content = tile_build(

@@ -178,7 +178,8 @@ function tileLayer(spec) {
     rendererFactory: L.canvas.tile,
     interactive: true,
     vectorTileLayerStyles: styles,
-    getFeatureId: function (f) { return f.properties.id; },
+    // The id comes once, as the MVT feature id; the popups read it with the attributes.
+    getFeatureId: function (f) { f.properties.id = f.id; return f.id; },
     minZoom: spec.min_zoom || 0,
     maxNativeZoom: 18,
     maxZoom: 20,
