@@ -195,6 +195,8 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": int(env_float("TILE_MEMORY_CACHE_ENTRIES", 3000))},
     },
 }
+# Off only to measure cold throughput (tests/benchmarks/tiles_http.py): every tile is built.
+TILE_CACHE_ENABLED = env_bool("TILE_CACHE_ENABLED", True)
 # Warm tiles answered before Django's middleware (gisapp/tile_fast_path.py).
 TILE_FAST_PATH = env_bool("TILE_FAST_PATH", True)
 # How long a tile stays in a process's memory at most (its key changes with any data version).
