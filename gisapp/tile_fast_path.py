@@ -201,8 +201,11 @@ class TileFastPath:
         key = _template_key(environ)
 
         def remember(status, headers, exc_info=None):
-            kinds = {name.lower(): value for name, value in headers}
-            if status.startswith("200") and kinds.get("content-type") == MVT:
+            # A tile (200), an empty one (204) or a 304: the view's own answers, whose shared
+            # headers are the same; an error's are not learnt.
+            if status[:3] in ("200", "204", "304") and any(
+                n.lower() == "etag" for n, _v in headers
+            ):
                 _templates[key] = [(n, v) for n, v in headers if n.lower() not in _PER_RESPONSE]
             return start_response(status, headers, exc_info)
 

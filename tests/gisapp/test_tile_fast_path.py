@@ -178,3 +178,16 @@ class FastPathTests:
         x, y = lonlat_to_tile(*INSIDE, z)
         own = call(app, f"/tiles/pipes/{z}/{x}/{y}.pbf?year=2024", HTTP_COOKIE=other_cookie)
         assert own[0] == "200 OK"
+
+    def test_an_empty_tile_teaches_the_headers_of_every_tile(self, stack, client, official):
+        """Django's first answer was a 204 (a tile far from any pipe): the next tile, with
+        pipes, is built here, with the headers Django would give it."""
+        app, django = stack
+        cookie = session_cookie(client, official)
+        assert call(app, "/tiles/pipes/15/0/0.pbf", HTTP_COOKIE=cookie)[0].startswith("204")
+        fast = call(app, tile_url(), HTTP_COOKIE=cookie)
+        assert django.calls == 1 and fast[0] == "200 OK"
+        tile_fast_path._templates.clear()
+        slow = call(app, tile_url(), HTTP_COOKIE=cookie)
+        assert django.calls == 2 and slow[2] == fast[2]
+        _same(fast[1], slow[1])
