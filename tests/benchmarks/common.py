@@ -192,19 +192,27 @@ def serve_gunicorn(scale: int, port: int, workers: int | None = None) -> subproc
 
 
 def serve_gunicorn_database(
-    database: str, port: int, workers: int | None = None
+    database: str,
+    port: int,
+    workers: int | None = None,
+    *,
+    env: dict | None = None,
+    app: str = "gisapp.wsgi",
+    ready_path: str = "/accounts/login/",
 ) -> subprocess.Popen:
-    """The app under gunicorn on any database of the cluster (e.g. a scratch copy)."""
+    """The app (or another WSGI `app`) under gunicorn on any database of the cluster (e.g. a
+    scratch copy); `env` adds or overrides settings."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url(database),
         "DJANGO_SETTINGS_MODULE": "gisapp.settings.dev",
         "DEBUG": "false",
+        **(env or {}),
     }
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "gisapp.wsgi",
+            app,
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -219,5 +227,5 @@ def serve_gunicorn_database(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    wait_until_up(f"http://127.0.0.1:{port}/accounts/login/", server)
+    wait_until_up(f"http://127.0.0.1:{port}{ready_path}", server, seconds=120)
     return server

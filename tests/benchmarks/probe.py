@@ -21,6 +21,7 @@ import django  # noqa: E402
 django.setup()
 
 from compliance.evaluation import county_of, evaluate  # noqa: E402
+from tests.benchmarks.floor_sql import BARE_TILE_SQL  # noqa: E402
 
 
 def op_evaluate(args) -> dict:
@@ -56,16 +57,7 @@ def _client():
 WARM_REPEATS = 3
 
 
-# The issue's floor: the plain query a hand-written tile server would run — the pipes in the
-# tile (the same rows: in service, thinned by diameter as the layer's spec thins them), their
-# attributes, the table's own geometry transformed; no verdicts, no scope, no app.
-BARE_TILE_SQL = """
-SELECT ST_AsMVT(q, 'pipes', 4096, 'geom', 'id') FROM (
-  SELECT ST_AsMVTGeom(ST_Transform(p.geom, 3857), ST_TileEnvelope(%s, %s, %s), 4096, 64) AS geom,
-         p.id, p.code, p.diameter_mm, p.material, p.status, p.install_year, p.version
-  FROM layers_pipesegment p
-  WHERE p.geom && ST_Transform(ST_TileEnvelope(%s, %s, %s, margin => 64.0 / 4096), 4326)
-    AND p.status <> 'abandoned' AND p.diameter_mm >= %s) q"""
+# The issue's floor (the plain query on the table): tests/benchmarks/floor_sql.py.
 
 
 def _min_diameter(z: int) -> int:
@@ -83,6 +75,7 @@ def op_tiles(args) -> dict:
     from django.core.cache import cache
     from django.db import connection
 
+    from layers.tile_cache import tile_cache_clear
     from layers.tiles import tile_plan, tile_sql
 
     client = _client()
@@ -112,6 +105,7 @@ def op_tiles(args) -> dict:
                 cur.execute("RESET max_parallel_workers_per_gather")
             row["bytes"].append(len(bytes(data or b"")))
             cache.clear()
+            tile_cache_clear()  # the tiles' own memory and the shared table: a real cold tile
             url = f"/tiles/pipes/{z}/{x}/{y}.pbf?year={args.year}"
             client.get(f"/tiles/pipes/{z}/{x + 1}/{y}.pbf?year={args.year}")  # re-warm verdicts
             started = time.perf_counter()
