@@ -109,6 +109,25 @@ class ScopedManager(models.Manager):
         )
 
 
+class CountiesScopedManager(models.Manager):
+    """The default manager of a model whose row covers a set of counties (an array field of
+    AdminArea ids, e.g. a hydraulic run's): a restricted reader sees a row when every county
+    it covers is in their scope; a row covering no county is for unrestricted readers only."""
+
+    def __init__(self, field: str = "counties"):
+        super().__init__()
+        self.field = field
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        scope = current_scope()
+        if not scope.restricted:
+            return qs
+        return qs.filter(**{f"{self.field}__contained_by": sorted(scope.counties)}).exclude(
+            **{self.field: []}
+        )
+
+
 class AreaScopedManager(models.Manager):
     """Administrative areas in scope: the scope's counties, their towns, every city and
     province (the frame a county sits in; they hold no data of their own), and towns in no

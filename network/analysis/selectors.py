@@ -5,6 +5,11 @@ The graph is the in-service pipes between their end nodes (planned and abandoned
 no water), read afresh on every request: two queries, about 50 ms for the demo's 20,000 pipes,
 so an answer is never older than the network. Coordinates are lon/lat (EPSG:4326), lengths
 metres on the ellipsoid, demands m³ per day.
+
+Everything is limited to the reader's area (layers/scope.py): the graph holds the pipes of
+their counties (and those in no county), the users served are their counties' users. A network
+that crosses a county line is analysed as the reader's side of it: a part fed only from across
+the line is an isolated part for that county's reader (docs/areas.md).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from layers.scope import scope_condition, scope_param
 from network.analysis.graph import NetworkGraph
 from network.models import PipeSegment
 from network.services.check import FEED_KINDS
@@ -55,20 +61,28 @@ class NetworkData:
         return out
 
 
+# The in-service pipes of the area in scope, and the valves and feeds among their end nodes.
+_PIPES = f"""
+SELECT p.id, p.code, p.start_node_id, p.end_node_id, p.length_m FROM layers_pipesegment p
+WHERE p.status = 'in_service' AND p.start_node_id IS NOT NULL AND p.end_node_id IS NOT NULL
+  AND {scope_condition("p.county_id")}"""  # noqa: S608 (constants)
+
+_NODES = f"""
+SELECT n.id, n.code, n.kind, ST_X(n.geom), ST_Y(n.geom) FROM layers_pipenode n
+WHERE n.kind = ANY(%(kinds)s) AND (%(scope)s::bigint[] IS NULL OR n.id IN (
+  SELECT p.start_node_id FROM layers_pipesegment p WHERE {scope_condition("p.county_id")}
+  UNION ALL
+  SELECT p.end_node_id FROM layers_pipesegment p WHERE {scope_condition("p.county_id")}))"""  # noqa: S608 (constants)
+
+
 def network_data() -> NetworkData:
-    """The in-service pipes as a graph, with the valves and feeds (sources, plants)."""
+    """The in-service pipes of the reader's area as a graph, with the valves and feeds
+    (sources, plants) at their ends (one of them may lie across the county line)."""
+    scope = scope_param()
     with connection.cursor() as cur:
-        cur.execute(
-            "SELECT id, code, start_node_id, end_node_id, length_m FROM layers_pipesegment "
-            "WHERE status = 'in_service' AND start_node_id IS NOT NULL "
-            "AND end_node_id IS NOT NULL"
-        )
+        cur.execute(_PIPES, {"scope": scope})
         rows = cur.fetchall()
-        cur.execute(
-            "SELECT id, code, kind, ST_X(geom), ST_Y(geom) FROM layers_pipenode "
-            "WHERE kind = ANY(%(kinds)s)",
-            {"kinds": ["valve", *FEED_KINDS]},
-        )
+        cur.execute(_NODES, {"kinds": ["valve", *FEED_KINDS], "scope": scope})
         nodes = {r[0]: (r[1], r[2], round(r[3], 7), round(r[4], 7)) for r in cur.fetchall()}
     graph = NetworkGraph(
         [(r[0], r[2], r[3]) for r in rows],
@@ -109,10 +123,10 @@ def pipe_in_graph(data: NetworkData, pipe_id: int) -> dict:
     )
 
 
-# Each public-network user near the given pipes' box with its serving pipe: the nearest
-# in-service pipe within the distance. (Filtering on the pipes is left to Python: a set is
-# faster than an array of thousands of ids tested per row.)
-_USERS_NEAR = """
+# Each public-network user of the area in scope near the given pipes' box with its serving
+# pipe: the nearest in-service pipe of the area within the distance. (Filtering on the pipes is
+# left to Python: a set is faster than an array of thousands of ids tested per row.)
+_USERS_NEAR = f"""
 WITH box AS (
   SELECT ST_Expand(ST_Extent(p.geom)::geometry, %(deg)s) AS b
   FROM layers_pipesegment p JOIN unnest(%(pipes)s::int[]) AS t(id) ON t.id = p.id
@@ -123,10 +137,12 @@ CROSS JOIN LATERAL (
   SELECT c.id AS pipe_id, ST_Distance(c.geom::geography, u.geom::geography) AS distance_m
   FROM (SELECT p.id, p.geom FROM layers_pipesegment p
         WHERE p.status = 'in_service' AND p.geom && ST_Expand(u.geom, %(deg)s)
+          AND {scope_condition("p.county_id")}
         ORDER BY p.geom <-> u.geom LIMIT %(knn)s) c
   ORDER BY 2, 1 LIMIT 1) n
 WHERE u.source = 'public_network' AND u.geom && box.b AND n.distance_m <= %(max_m)s
-ORDER BY u.code"""
+  AND {scope_condition("u.county_id")}
+ORDER BY u.code"""  # noqa: S608 (constants)
 
 # A user's demand: the mean daily use over the months recorded in its latest year of
 # consumption (m³ per day), with that year.
@@ -146,7 +162,8 @@ GROUP BY c.user_id, l.y"""
 def users_served(pipe_ids) -> list[dict]:
     """Water users on the public network whose nearest in-service pipe (within
     USER_SERVICE_DISTANCE_M) is one of `pipe_ids`, by code: id, code, name, sector, pipe_id,
-    distance_m, demand_year and demand_m3_per_day (None: no consumption recorded)."""
+    distance_m, demand_year and demand_m3_per_day (None: no consumption recorded). Users and
+    their serving pipes are those of the reader's area."""
     wanted = set(pipe_ids)
     if not wanted:
         return []
@@ -158,6 +175,7 @@ def users_served(pipe_ids) -> list[dict]:
                 "max_m": USER_SERVICE_DISTANCE_M,
                 "knn": _KNN_CANDIDATES,
                 "deg": degrees_covering(USER_SERVICE_DISTANCE_M),
+                "scope": scope_param(),
             },
         )
         rows = [r for r in cur.fetchall() if r[4] in wanted]

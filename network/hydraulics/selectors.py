@@ -18,6 +18,10 @@ What is exported (docs/hydraulics.md):
 - an hourly demand pattern for the extended period (patterns.py) scaled by a month's factor
   from the public-network users' consumption.
 Coordinates are written in EPSG:4546 (CGCS2000 Gauss-Krüger zone 37, metres).
+
+A run is of the reader's area (layers/scope.py): its pipes, users and consumption, the supply
+zones and water balances of its counties; the run records the counties whose pipes it
+simulated (HydraulicRun.counties), and only readers whose area holds all of them see it.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from layers.geometry import METRIC_SRID
+from layers.models import AdminArea
+from layers.scope import scope_condition, scope_param
 from layers.yearly import IN_AREA
 from network.analysis.graph import NetworkGraph
 from network.analysis.selectors import users_served
@@ -44,41 +50,45 @@ LPS_PER_M3D = 1000.0 / 86400.0
 # A pipe shorter than this (a node snapped onto another's end) is written at this length.
 MIN_LENGTH_M = 0.1
 
-_PIPES = """
+_PIPES = f"""
 SELECT p.id, p.code, p.start_node_id, p.end_node_id, p.length_m, p.diameter_mm, p.material,
-       p.install_year
+       p.install_year, p.county_id
 FROM layers_pipesegment p LEFT JOIN layers_supplyzone z ON z.id = p.supply_zone_id
 WHERE p.status = 'in_service' AND p.start_node_id IS NOT NULL AND p.end_node_id IS NOT NULL
-  AND (%(zone)s::text IS NULL OR z.code = %(zone)s)
-ORDER BY p.id"""
+  AND (%(zone)s::text IS NULL OR z.code = %(zone)s) AND {scope_condition("p.county_id")}
+ORDER BY p.id"""  # noqa: S608 (constants)
 
 # Each node of the given ids with its elevation, projected coordinates and the mean outlet
-# pressure of the supply zone it lies in (that zone's latest water balance).
-_NODES = """
+# pressure of the supply zone of the area in scope it lies in (that zone's latest balance).
+_NODES = f"""
 SELECT n.id, n.code, n.kind, n.elevation_m, ST_X(g), ST_Y(g), b.mean_outlet_pressure_mpa,
        z.code
 FROM layers_pipenode n
 CROSS JOIN LATERAL ST_Transform(n.geom, %(srid)s) AS g
 LEFT JOIN LATERAL (
-  SELECT z.id, z.code FROM layers_supplyzone z WHERE ST_Intersects(z.geom, n.geom)
+  SELECT z.id, z.code FROM layers_supplyzone z
+  WHERE ST_Intersects(z.geom, n.geom) AND {scope_condition("z.county_id")}
   ORDER BY z.code LIMIT 1) z ON n.kind = ANY(%(feeds)s)
 LEFT JOIN LATERAL (
   SELECT w.mean_outlet_pressure_mpa FROM layers_waterbalance w WHERE w.zone_id = z.id
   ORDER BY w.year DESC LIMIT 1) b ON TRUE
-WHERE n.id = ANY(%(ids)s)"""
+WHERE n.id = ANY(%(ids)s)"""  # noqa: S608 (constants)
 
-# Mean daily use of the public-network users by month of the latest year with consumption.
-_MONTHS = """
+# Mean daily use of the area's public-network users by month of the latest year with
+# consumption.
+_MONTHS = f"""
 WITH latest AS (
   SELECT max(date_trunc('year', c.month))::date AS y FROM layers_consumption c
-  JOIN layers_wateruser u ON u.id = c.user_id WHERE u.source = 'public_network'
+  JOIN layers_wateruser u ON u.id = c.user_id
+  WHERE u.source = 'public_network' AND {scope_condition("u.county_id")}
 )
 SELECT extract(month FROM c.month)::int,
        sum(c.volume_m3) / max(extract(day FROM date_trunc('month', c.month)
                                       + interval '1 month' - interval '1 day'))
 FROM layers_consumption c JOIN layers_wateruser u ON u.id = c.user_id CROSS JOIN latest l
 WHERE u.source = 'public_network' AND c.month >= l.y AND c.month < l.y + interval '1 year'
-GROUP BY 1 ORDER BY 1"""
+  AND {scope_condition("u.county_id")}
+GROUP BY 1 ORDER BY 1"""  # noqa: S608 (constants)
 
 
 @dataclass
@@ -94,13 +104,15 @@ class Export:
     warnings: list[str] = field(default_factory=list)
     # Each served user: (user id, EPANET ids of its serving pipe's two end nodes).
     users: list[tuple[int, str, str]] = field(default_factory=list)
+    # The counties (AdminArea ids) of the pipes it holds.
+    counties: list[int] = field(default_factory=list)
 
 
 def demand_month_factors() -> dict[int, float]:
     """Month (1–12) → factor (mean daily use of the month ÷ of the year), public-network users'
-    consumption of the latest year; {} without consumption."""
+    consumption of the latest year in the reader's area; {} without consumption."""
     with connection.cursor() as cur:
-        cur.execute(_MONTHS)
+        cur.execute(_MONTHS, {"scope": scope_param()})
         return month_factors({r[0]: float(r[1]) for r in cur.fetchall()})
 
 
@@ -112,7 +124,8 @@ def hydraulic_export(
     default_outlet_pressure_mpa: float = 0.3,
     year: int | None = None,
 ) -> Export:
-    """The in-service network (or the pipes of supply zone `zone`) as a hydraulic model.
+    """The in-service network of the reader's area (or the pipes of its supply zone `zone`)
+    as a hydraulic model.
 
     hours: length of the extended period (0: steady state, no pattern); month: the month whose
     demand factor scales the pattern (None: the peak month of the latest year);
@@ -121,10 +134,11 @@ def hydraulic_export(
     """
     year = year or dt.date.today().year
     warnings: list[str] = []
+    scope = scope_param()
     with connection.cursor() as cur:
-        cur.execute(_PIPES, {"zone": zone})
+        cur.execute(_PIPES, {"zone": zone, "scope": scope})
         pipe_rows = cur.fetchall()
-    feed_kinds = _feed_kinds()
+    feed_kinds = _feed_kinds({n for r in pipe_rows for n in (r[2], r[3])})
     graph = NetworkGraph([(r[0], r[2], r[3]) for r in pipe_rows], feeds=frozenset(feed_kinds))
     kept_nodes: set[int] = set()
     kept_pipes: set[int] = set()
@@ -147,7 +161,13 @@ def hydraulic_export(
         )
     with connection.cursor() as cur:
         cur.execute(
-            _NODES, {"ids": sorted(kept_nodes), "srid": METRIC_SRID, "feeds": list(FEED_KINDS)}
+            _NODES,
+            {
+                "ids": sorted(kept_nodes),
+                "srid": METRIC_SRID,
+                "feeds": list(FEED_KINDS),
+                "scope": scope,
+            },
         )
         nodes = {r[0]: r for r in cur.fetchall()}
     ids = {pk: epanet_id(r[1], "N", pk) for pk, r in nodes.items()}
@@ -197,7 +217,7 @@ def hydraulic_export(
         )
 
     pipes, loops, short = [], 0, 0
-    for pk, code, a, b, length, diameter, material, installed in pipe_rows:
+    for pk, code, a, b, length, diameter, material, installed, _county in pipe_rows:
         if pk not in kept_pipes:
             continue
         if a == b:
@@ -220,7 +240,11 @@ def hydraulic_export(
     if short:
         warnings.append(f"{short} pipes shorter than {MIN_LENGTH_M} m written at {MIN_LENGTH_M} m")
 
-    title = f"Lianzhou water network{' zone ' + zone if zone else ''}, {dt.date.today()}"
+    counties = sorted({r[8] for r in pipe_rows if r[0] in kept_pipes and r[8] is not None})
+    areas = AdminArea._base_manager.filter(id__in=counties).order_by("code")
+    names = "、".join(areas.values_list("name", flat=True))
+    where = f"{names} " if names else ""
+    title = f"{where}water network{' zone ' + zone if zone else ''}, {dt.date.today()}"
     model = HydraulicModel(junctions, reservoirs, pipes, multipliers, title)
     options = {
         "hours": hours,
@@ -240,15 +264,16 @@ def hydraulic_export(
         isolated={"parts": isolated_parts, "pipes": isolated_pipes, "nodes": isolated_nodes},
         warnings=warnings,
         users=[(u["id"], *(ids[n] for n in pipe_ends[u["pipe_id"]])) for u in users],
+        counties=counties,
     )
 
 
-def _feed_kinds() -> dict[int, str]:
-    """Node id → kind of every source and plant."""
+def _feed_kinds(node_ids: set[int]) -> dict[int, str]:
+    """Node id → kind of the sources and plants among `node_ids`."""
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT id, kind FROM layers_pipenode WHERE kind = ANY(%(k)s)",
-            {"k": list(FEED_KINDS)},
+            "SELECT id, kind FROM layers_pipenode WHERE kind = ANY(%(k)s) AND id = ANY(%(ids)s)",
+            {"k": list(FEED_KINDS), "ids": sorted(node_ids)},
         )
         return dict(cur.fetchall())
 
@@ -290,6 +315,7 @@ _RUN_FIELDS = (
     "reservoir_count",
     "below_count",
     "warnings",
+    "counties",
 )
 
 
@@ -307,23 +333,26 @@ def hydraulic_runs(limit: int = 50) -> list[dict]:
     return [run_summary(r) for r in runs]
 
 
-# Per supply zone (the zone a node lies in): junctions judged, below the minimum, and the
-# demand delivered (PDA). Junctions of the sources behind a plant are not judged.
-_ZONES = """
+# Per supply zone of the reader's area (the zone a node lies in): junctions judged, below the
+# minimum, and the demand delivered (PDA). Junctions of the sources behind a plant are not
+# judged. Only the nodes of the reader's area are read (a run's pipe may end across the line).
+_ZONES = f"""
 SELECT z.code, z.name, count(*), count(*) FILTER (WHERE p.below_minimum),
        sum(p.demand_lps), sum(p.demand_lps * coalesce(p.delivered_share, 1))
 FROM network_nodepressure p JOIN layers_pipenode n ON n.id = p.node_id
 JOIN layers_supplyzone z ON ST_Intersects(z.geom, n.geom)
 WHERE p.run_id = %(run)s AND n.kind <> ALL(%(feeds)s)
-GROUP BY z.code, z.name ORDER BY z.code"""
+  AND {scope_condition("n.county_id")} AND {scope_condition("z.county_id")}
+GROUP BY z.code, z.name ORDER BY z.code"""  # noqa: S608 (constants)
 
-_NODES_OF_RUN = """
+_NODES_OF_RUN = f"""
 SELECT n.id, n.code, n.kind, n.elevation_m, ST_X(n.geom), ST_Y(n.geom), p.demand_lps,
        p.pressure_steady_m, p.pressure_min_m, p.pressure_mean_m, p.at_hour, p.delivered_share,
        p.below_minimum
 FROM network_nodepressure p JOIN layers_pipenode n ON n.id = p.node_id
 WHERE p.run_id = %(run)s AND (NOT %(below)s OR p.below_minimum)
-ORDER BY p.pressure_min_m, n.code"""
+  AND {scope_condition("n.county_id")}
+ORDER BY p.pressure_min_m, n.code"""  # noqa: S608 (constants)
 
 _NODE_KEYS = (
     "demand_lps",
@@ -340,7 +369,7 @@ def run_zones(run_id: int) -> list[dict]:
     """Each supply zone's junctions in the run: count, below the minimum, their share, and the
     share of the zone's demand delivered."""
     with connection.cursor() as cur:
-        cur.execute(_ZONES, {"run": run_id, "feeds": list(FEED_KINDS)})
+        cur.execute(_ZONES, {"run": run_id, "feeds": list(FEED_KINDS), "scope": scope_param()})
         rows = cur.fetchall()
     return [
         {
@@ -359,7 +388,7 @@ def run_nodes(run_id: int, *, below_only: bool = False, geojson: bool = False) -
     """The run's junction pressures, lowest first: plain dicts or GeoJSON Point features
     (EPSG:4326) whose properties are the same keys. One query."""
     with connection.cursor() as cur:
-        cur.execute(_NODES_OF_RUN, {"run": run_id, "below": below_only})
+        cur.execute(_NODES_OF_RUN, {"run": run_id, "below": below_only, "scope": scope_param()})
         rows = cur.fetchall()
     out = []
     for r in rows:
@@ -380,14 +409,22 @@ def run_nodes(run_id: int, *, below_only: bool = False, geojson: bool = False) -
     return out
 
 
-# The latest finished run whose demand was of `year` (options.demand_year), and per supply zone
-# of the area its judged junctions: those with a demand (every junction of an imported run,
-# whose demands we do not know), sources and plants excepted; how many stayed at or above
-# `min_m` at their lowest; the lowest and where.
+# The latest finished run whose demand was of `year` (options.demand_year) and whose counties
+# all lie in the area (a run its own readers can open: a county's verdict never rests on a run
+# over several counties, which the county's users cannot see), and per supply zone of the area
+# its judged junctions: those with a demand (every junction of an imported run, whose demands
+# we do not know), sources and plants excepted; how many stayed at or above `min_m` at their
+# lowest; the lowest and where.
 _ZONE_PRESSURE = """
-WITH run AS (
-  SELECT r.id, r.created_at, r.source, r.hours FROM network_hydraulicrun r
+WITH area_counties AS (
+  SELECT coalesce(array_agg(c.id), '{{}}') AS ids FROM layers_adminarea c
+  LEFT JOIN layers_adminarea up ON up.id = c.parent_id
+  WHERE c.level = 'county'
+    AND (c.id = %(area)s OR c.parent_id = %(area)s OR up.parent_id = %(area)s)),
+run AS (
+  SELECT r.id, r.created_at, r.source, r.hours FROM network_hydraulicrun r, area_counties a
   WHERE r.status = 'done' AND r.options->>'demand_year' = %(year)s
+    AND cardinality(r.counties) > 0 AND r.counties <@ a.ids
   ORDER BY r.created_at DESC, r.id DESC LIMIT 1),
 judged AS (
   SELECT p.node_id, p.pressure_min_m, p.demand_lps, p.delivered_share, n.code, n.geom
@@ -405,12 +442,15 @@ GROUP BY f.id, run.id, run.created_at, run.source, run.hours"""
 
 
 def demand_year() -> int | None:
-    """The year a run's demand comes from: the latest year of public-network consumption
-    (the export's demand and month factors read it), None without consumption."""
+    """The year a run's demand comes from: the latest year of public-network consumption in
+    the reader's area (the export's demand and month factors read it), None without
+    consumption."""
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT extract(year FROM max(c.month))::int FROM layers_consumption c "
-            "JOIN layers_wateruser u ON u.id = c.user_id WHERE u.source = 'public_network'"
+            "SELECT extract(year FROM max(c.month))::int FROM layers_consumption c "  # noqa: S608 (constants)
+            "JOIN layers_wateruser u ON u.id = c.user_id WHERE u.source = 'public_network' "
+            f"AND {scope_condition('u.county_id')}",
+            {"scope": scope_param()},
         )
         row = cur.fetchone()
     return row[0] if row else None

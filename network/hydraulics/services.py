@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from layers.scope import current_scope
 from network.hydraulics.inp import inp_text
 from network.hydraulics.selectors import M_PER_MPA, Export, demand_year, hydraulic_export
 from network.hydraulics.simulate import ENGINES
@@ -267,6 +268,7 @@ def _run_and_store(
     say: Progress,
 ) -> HydraulicRun:
     started = time.monotonic()
+    scope = current_scope()
     run = HydraulicRun.objects.create(
         created_by=user if getattr(user, "pk", None) else None,
         source=source,
@@ -274,6 +276,10 @@ def _run_and_store(
         hours=hours,
         options=options,
         warnings=list(export.warnings) if export else [],
+        # The counties of the pipes exported; a file sent back (or pipes in no county) is of
+        # the sender's area until its junctions are matched to nodes (_store).
+        counties=(export.counties if export else [])
+        or (sorted(scope.counties) if scope.restricted else []),
     )
     try:
         size = export.model.node_count if export else inp.count("\n")
@@ -298,21 +304,24 @@ def _run_and_store(
         say(f"storing {len(result['junctions'])} junction pressures")
         _store(run, result, export, options["min_pressure_m"])
     except NetworkError as exc:
-        HydraulicRun.objects.filter(pk=run.pk).update(
+        HydraulicRun._base_manager.filter(pk=run.pk).update(
             status=HydraulicRun.Status.FAILED,
             error=exc.message,
             duration_s=round(time.monotonic() - started, 2),
         )
         raise
     run.refresh_from_db()
-    HydraulicRun.objects.filter(pk=run.pk).update(duration_s=round(time.monotonic() - started, 2))
+    HydraulicRun._base_manager.filter(pk=run.pk).update(
+        duration_s=round(time.monotonic() - started, 2)
+    )
     run.refresh_from_db()
     say(f"run {run.pk}: {run.node_count} junctions, {run.below_count} below the minimum")
     return run
 
 
 def _node_map(names: list[str], export: Export | None) -> dict[str, int]:
-    """EPANET junction id → node id: the export's own map, else by code or N<id>."""
+    """EPANET junction id → node id: the export's own map, else by code or N<id> among the
+    nodes of the reader's area (the scoped manager)."""
     if export is not None:
         return {n: export.node_ids[n] for n in names if n in export.node_ids}
     by_code = dict(PipeNode.objects.filter(code__in=names).values_list("code", "id"))
@@ -364,6 +373,18 @@ def _store(run: HydraulicRun, result: dict, export: Export | None, min_m: float)
     if result.get("tanks"):
         warnings.append(f"{len(result['tanks'])} tanks in the file: not stored")
     options = dict(run.options)
+    counties = list(run.counties)
+    if export is None:  # a file sent back covers the counties of the nodes it matched
+        counties = (
+            sorted(
+                set(
+                    PipeNode.objects.filter(id__in=ids.values(), county__isnull=False).values_list(
+                        "county_id", flat=True
+                    )
+                )
+            )
+            or counties
+        )
     if export is not None:
         users_below = sum(
             1
@@ -374,7 +395,7 @@ def _store(run: HydraulicRun, result: dict, export: Export | None, min_m: float)
         options["users_below"] = users_below
     with transaction.atomic():
         NodePressure.objects.bulk_create(rows, batch_size=2000)
-        HydraulicRun.objects.filter(pk=run.pk).update(
+        HydraulicRun._base_manager.filter(pk=run.pk).update(
             status=HydraulicRun.Status.DONE,
             node_count=len(rows),
             pipe_count=result.get("pipe_count", 0),
@@ -382,4 +403,5 @@ def _store(run: HydraulicRun, result: dict, export: Export | None, min_m: float)
             below_count=below,
             warnings=warnings,
             options=options,
+            counties=counties,
         )

@@ -2,9 +2,10 @@
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
 from django.utils.translation import gettext_lazy as _
 
-from layers.scope import ScopedManager
+from layers.scope import CountiesScopedManager, ScopedManager
 from network.models.pipes import PipeNode
 
 
@@ -55,6 +56,18 @@ class HydraulicRun(models.Model):
         _("junctions below the minimum"), default=0, help_text=_("at their lowest pressure")
     )
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    counties = ArrayField(
+        models.BigIntegerField(),
+        verbose_name=_("counties"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "The counties whose pipes the run simulated (their ids): a user sees the run when "
+            "their area holds all of them."
+        ),
+    )
+
+    objects = CountiesScopedManager("counties")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -71,7 +71,10 @@ class ServicePressureDemoTests:
         assert n > 10
         assert "supply" not in stale_families(area, DEMO_YEAR)
         run = HydraulicRun.objects.create(
-            status="done", hours=0, options={"demand_year": DEMO_YEAR, "min_pressure_m": 14.28}
+            status="done",
+            hours=0,
+            options={"demand_year": DEMO_YEAR, "min_pressure_m": 14.28},
+            counties=[area.id],  # a run of the county's network (docs/areas.md)
         )
         node_ids = list(source.order_by("node_id").values_list("node_id", "demand_lps"))
         NodePressure.objects.bulk_create(
