@@ -25,12 +25,14 @@ from network.models import SupplyZone
 from rasters.models import RasterLayer
 from rasters.overlay import hillshade_file, legend, overlay_file, overlay_grid_of, world_file
 from rasters.selectors import (
+    ReaderArea,
     nodes_above_source_head,
     raster_get,
     raster_list,
     raster_style,
     raster_value,
     raster_zonal,
+    reader_area,
 )
 
 VIEW_PERMISSION = "rasters.view_rasterlayer"
@@ -51,8 +53,15 @@ def _query(serializer_class, request) -> dict:
     return serializer.validated_data
 
 
-def raster_summary(layer: RasterLayer) -> dict:
-    """One raster layer as the API and the map page show it."""
+def _version_query(layer: RasterLayer, area: ReaderArea | None) -> str:
+    """The PNGs' query string: the data version, and the reader's area when clipped (the
+    browser keeps each PNG a day under its URL, so another area's reader gets another URL)."""
+    return f"?v={layer.data_version}" + (f"&a={area.key}" if area else "")
+
+
+def raster_summary(layer: RasterLayer, area: ReaderArea | None = None) -> dict:
+    """One raster layer as the API and the map page show it to a reader of `area` (None:
+    unrestricted)."""
     grid = overlay_grid_of(layer)
     west, south, east, north = grid.bounds_4326
     slug = {"slug": layer.slug}
@@ -73,13 +82,13 @@ def raster_summary(layer: RasterLayer) -> dict:
         "opacity": raster_style(layer).get("opacity", 0.7),
         "legend": legend(layer),
         "overlay": {
-            "url": reverse("raster-overlay", kwargs=slug) + f"?v={layer.data_version}",
+            "url": reverse("raster-overlay", kwargs=slug) + _version_query(layer, area),
             "bounds": [[south, west], [north, east]],
             # the PNG's georeferencing in EPSG:3857 for desktop GIS (docs/desktop-clients.md)
             "world_file": reverse("raster-world-file", kwargs=slug),
         },
         # the terrain raster's hillshade: the map's offline basemap (same grid and bounds)
-        "hillshade": _hillshade_url(layer),
+        "hillshade": _hillshade_url(layer, area),
         "links": {
             "value": reverse("rasters:raster-value", kwargs=slug),
             "zonal": reverse("rasters:raster-zonal", kwargs=slug),
@@ -87,7 +96,7 @@ def raster_summary(layer: RasterLayer) -> dict:
     }
 
 
-def _hillshade_url(layer: RasterLayer) -> str | None:
+def _hillshade_url(layer: RasterLayer, area: ReaderArea | None) -> str | None:
     """The hillshade's address for the terrain raster (HILLSHADE_RASTER) while its file is on
     disk; None otherwise (a missing file is reported by the raster's own reads, not by a
     basemap that cannot be drawn)."""
@@ -97,11 +106,12 @@ def _hillshade_url(layer: RasterLayer) -> str | None:
         raster_path(layer)
     except RasterFileMissing:
         return None
-    return reverse("raster-hillshade", kwargs={"slug": layer.slug}) + f"?v={layer.data_version}"
+    return reverse("raster-hillshade", kwargs={"slug": layer.slug}) + _version_query(layer, area)
 
 
 class RasterListApi(APIView):
-    """Every raster layer: slug, titles, unit, kind, CRS, bounds, statistics, legend, links."""
+    """Every raster layer reaching the reader's area: slug, titles, unit, kind, CRS, bounds,
+    statistics, legend, links (its PNGs clipped to the area)."""
 
     permission_classes = [IsAuthenticated]
 
@@ -109,7 +119,8 @@ class RasterListApi(APIView):
     def get(self, request):
         if not request.user.has_perm(VIEW_PERMISSION):
             raise PermissionDenied()
-        return Response({"rasters": [raster_summary(layer) for layer in raster_list()]})
+        area = reader_area()
+        return Response({"rasters": [raster_summary(layer, area) for layer in raster_list()]})
 
 
 class PointSerializer(serializers.Serializer):
@@ -199,8 +210,9 @@ class HighNodesApi(APIView):
 
 class RasterOverlayView(APIView):
     """The raster's coloured overlay (PNG, EPSG:3857 grid, bounds in the list API, world file
-    at overlay.pgw). A session or `Authorization: Token <key>` (token first: 401 to a client
-    without either)."""
+    at overlay.pgw), transparent outside the reader's area; 404 for a raster that does not
+    reach it. A session or `Authorization: Token <key>` (token first: 401 to a client without
+    either)."""
 
     authentication_classes = DESKTOP_AUTHENTICATION
     permission_classes = [IsAuthenticated]
@@ -208,10 +220,10 @@ class RasterOverlayView(APIView):
     render = staticmethod(overlay_file)
 
     def layer(self, slug: str) -> RasterLayer:
-        layer = RasterLayer.objects.filter(slug=slug).first()
-        if layer is None:
-            raise Http404
-        return layer
+        try:
+            return raster_get(slug)
+        except RasterLayer.DoesNotExist:
+            raise Http404 from None
 
     @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
     def get(self, request, slug: str):
@@ -219,7 +231,7 @@ class RasterOverlayView(APIView):
             raise Http404
         layer = self.layer(slug)
         try:
-            png = self.render(layer)
+            png = self.render(layer, reader_area())
         except RasterFileMissing as exc:
             return JsonResponse(
                 error_body(503, exc.message, {"raster": exc.slug}, code=exc.code), status=503

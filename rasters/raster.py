@@ -389,3 +389,19 @@ def render_overlay(
     dest, valid, grid = warped_to_overlay_grid(path, srid)
     rgba = classes_rgba(dest, valid, classes) if classes else ramp_rgba(dest, valid, ramp or [])
     return png_bytes(rgba), grid
+
+
+def clip_png(png: bytes, transform: Affine, outline: BaseGeometry) -> bytes:
+    """An overlay PNG (RGBA, on the grid `transform`) with every pixel whose centre lies
+    outside `outline` (a polygon in the grid's CRS) made transparent: a raster clipped to a
+    reader's area."""
+    with warnings.catch_warnings(), MemoryFile(png) as mem:
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        with mem.open() as src:
+            rgba = src.read()
+    if outline.is_empty:
+        rgba[3][:] = 0
+    else:
+        outside = geometry_mask([outline], out_shape=rgba.shape[1:], transform=transform)
+        rgba[3][outside] = 0
+    return png_bytes(rgba)

@@ -1,35 +1,109 @@
-"""Reads of the raster layers: styles, the value under a point, zonal statistics of features."""
+"""Reads of the raster layers: styles, the value under a point, zonal statistics of features.
+
+A raster is a coverage (a terrain model, rainfall, land use), not a feature of one county: a
+reader sees the rasters that reach their area (layers/scope.py), clipped to it — the overlay
+and hillshade PNGs are transparent outside their counties, the value under a point outside them
+is None, zonal statistics are of their features only (docs/areas.md).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
+from functools import cached_property
 
 import shapely
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import get_language
+from shapely.geometry.base import BaseGeometry
 
 from dataio.importing.raster_import import raster_path
 from layers.geometry import STORAGE_SRID
+from layers.models import AdminArea
 from layers.registry import LAYERS
-from layers.services.versions import layer_versions
+from layers.scope import current_scope, scope_condition, scope_param
+from layers.services.versions import current_layer_versions, layer_versions
 from layers.styles import styles_dir
 from layers.styles_raster import default_style, raster_style_for
 from rasters.models import RasterLayer
-from rasters.raster import SQ_M_PER_MU, Zonal, sample, zonal
+from rasters.raster import SQ_M_PER_MU, WEB_MERCATOR, Zonal, sample, zonal
 
 ZONAL_CACHE_SECONDS = 24 * 3600
+_COUNTY = AdminArea.Level.COUNTY
+
+
+def rasters_in_scope() -> QuerySet[RasterLayer]:
+    """The raster layers whose footprint reaches a county of the reader's area (every one for
+    an unrestricted reader)."""
+    scope = current_scope()
+    qs = RasterLayer.objects.all()
+    if not scope.restricted:
+        return qs
+    counties = AdminArea._base_manager.filter(
+        level=_COUNTY, id__in=sorted(scope.counties), geom__intersects=OuterRef("extent")
+    )
+    return qs.filter(Exists(counties))
 
 
 def raster_list() -> list[RasterLayer]:
-    """Every registered raster layer, by slug."""
-    return list(RasterLayer.objects.order_by("slug"))
+    """Every raster layer reaching the reader's area, by slug."""
+    return list(rasters_in_scope().order_by("slug"))
 
 
 def raster_get(slug: str) -> RasterLayer:
-    """The raster layer `slug`; RasterLayer.DoesNotExist when there is none."""
-    return RasterLayer.objects.get(slug=slug)
+    """The raster layer `slug` if it reaches the reader's area; RasterLayer.DoesNotExist
+    otherwise."""
+    return rasters_in_scope().get(slug=slug)
+
+
+@dataclass(frozen=True)
+class ReaderArea:
+    """What a restricted reader's rasters are clipped to: their counties, and a short key
+    naming them (the scope and the areas' data version) for file names and URLs."""
+
+    key: str
+    counties: tuple[int, ...]
+
+    @cached_property
+    def outline_3857(self) -> BaseGeometry:
+        """The union of the counties' outlines in EPSG:3857 (one query, when first needed)."""
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT ST_AsBinary(ST_Transform(ST_Union(geom), %(srid)s)) "
+                "FROM layers_adminarea WHERE level = 'county' AND id = ANY(%(ids)s)",
+                {"srid": WEB_MERCATOR, "ids": list(self.counties)},
+            )
+            wkb = cur.fetchone()[0]
+        return shapely.from_wkb(bytes(wkb)) if wkb is not None else shapely.Polygon()
+
+
+def reader_area() -> ReaderArea | None:
+    """The reader's area to clip rasters to; None for an unrestricted reader (no clipping).
+    No query beyond the request's data versions until its outline is asked for."""
+    scope = current_scope()
+    if not scope.restricted:
+        return None
+    towns = current_layer_versions().get("towns", 0)
+    key = hashlib.sha256(f"{scope.key}:{towns}".encode()).hexdigest()[:12]
+    return ReaderArea(key, tuple(sorted(scope.counties)))
+
+
+def in_reader_area(lon: float, lat: float) -> bool:
+    """Whether a lon/lat point lies in a county of the reader's area (always, unrestricted)."""
+    scope = current_scope()
+    if not scope.restricted:
+        return True
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT EXISTS (SELECT 1 FROM layers_adminarea WHERE level = 'county' "
+            "AND id = ANY(%(ids)s) "
+            "AND ST_Intersects(geom, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), %(srid)s)))",
+            {"ids": sorted(scope.counties), "x": lon, "y": lat, "srid": STORAGE_SRID},
+        )
+        return cur.fetchone()[0]
 
 
 def raster_style(layer: RasterLayer) -> dict:
@@ -64,10 +138,12 @@ def class_table(layer: RasterLayer) -> dict[int, dict]:
 def raster_value(layer: RasterLayer, lon: float, lat: float) -> dict:
     """The value under a lon/lat point: {value, unit} (+ class code and label for classes).
 
-    value is None outside the raster and on nodata cells.
+    value is None outside the raster, on nodata cells and outside the reader's area.
     """
-    value = float(sample(raster_path(layer), layer.srid, [lon], [lat], STORAGE_SRID)[0])
     out: dict = {"slug": layer.slug, "lon": lon, "lat": lat, "unit": layer.unit}
+    if not in_reader_area(lon, lat):
+        return {**out, "value": None}
+    value = float(sample(raster_path(layer), layer.srid, [lon], [lat], STORAGE_SRID)[0])
     if value != value:  # NaN: outside or nodata
         return {**out, "value": None}
     if layer.categorical:
@@ -121,14 +197,15 @@ def raster_zonal(layer: RasterLayer, layer_slug: str, code: str | None = None) -
     """Zonal statistics of the raster under each feature of a polygon layer (or one code).
 
     Each item: feature_id, code, name and the figures (continuous: min, max, mean in the
-    raster's unit; categorical: area per class in m² and 亩). Cached on the raster's and the
-    layer's data versions, so a re-import or an edit is seen at once.
+    raster's unit; categorical: area per class in m² and 亩). The features are those of the
+    reader's area. Cached on the raster's and the layer's data versions (so a re-import or an
+    edit is seen at once) and on the reader's scope.
     """
     spec = polygon_layer(layer_slug)
     version = layer_versions().get(layer_slug, 0)  # from the database: sees this transaction
     key = ":".join(
         ["raster-zonal", layer.slug, str(layer.data_version), layer_slug, str(version)]
-        + [code or "*", get_language() or ""]
+        + [code or "*", get_language() or "", current_scope().key]
     )
     found = cache.get(key)
     if found is not None:
@@ -159,16 +236,17 @@ def zonal_by_id(slug: str, layer_slug: str) -> dict[int, dict] | None:
 
 
 # A node's supply zone is the zone its point lies in (live spatial join); its source is the
-# zone's highest `source` or `plant` node with an elevation. Constant SQL, values as parameters.
-_HIGH_NODES = """
+# zone's highest `source` or `plant` node with an elevation. Zones and nodes of the reader's
+# area. Constant SQL, values as parameters.
+_HIGH_NODES = f"""
 WITH zone AS (
-    SELECT id, code, name, geom FROM layers_supplyzone
-    WHERE %(zone)s::text IS NULL OR code = %(zone)s
+    SELECT id, code, name, geom FROM layers_supplyzone z
+    WHERE (%(zone)s::text IS NULL OR code = %(zone)s) AND {scope_condition("z.county_id")}
 ), node AS (
     SELECT n.id, n.code, n.kind, n.elevation_m, n.geom, z.id AS zone_id, z.code AS zone_code,
            z.name AS zone_name
     FROM layers_pipenode n JOIN zone z ON ST_Intersects(z.geom, n.geom)
-    WHERE n.elevation_m IS NOT NULL
+    WHERE n.elevation_m IS NOT NULL AND {scope_condition("n.county_id")}
 ), source AS (
     SELECT DISTINCT ON (zone_id) zone_id, code, elevation_m FROM node
     WHERE kind IN ('source', 'plant') ORDER BY zone_id, elevation_m DESC, code
@@ -178,17 +256,20 @@ SELECT n.id, n.code, n.kind, n.elevation_m, n.zone_code, n.zone_name, s.code,
 FROM node n JOIN source s ON s.zone_id = n.zone_id
 WHERE n.elevation_m > s.elevation_m + %(head)s
 ORDER BY n.elevation_m - s.elevation_m DESC, n.code
-LIMIT %(limit)s"""
+LIMIT %(limit)s"""  # noqa: S608 (constants)
 
 
 def nodes_above_source_head(*, zone: str | None, head_m: float, limit: int = 5000) -> list[dict]:
     """Pipe nodes higher than their supply source's head (source elevation + head_m, in m).
 
-    zone: a supply-zone code, or None for every zone. Elevations come from the terrain raster
+    zone: a supply-zone code, or None for every zone of the reader's area. Elevations come
+    from the terrain raster
     (`pipe_nodes_sample_elevation`); nodes without one are not judged. Highest excess first.
     """
     with connection.cursor() as cur:
-        cur.execute(_HIGH_NODES, {"zone": zone, "head": head_m, "limit": limit})
+        cur.execute(
+            _HIGH_NODES, {"zone": zone, "head": head_m, "limit": limit, "scope": scope_param()}
+        )
         rows = cur.fetchall()
     return [
         {

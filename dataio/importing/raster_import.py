@@ -2,7 +2,9 @@
 
 Refusals name the reason and store nothing (no file, no row): an unreadable file, one that is
 not a GeoTIFF, too large, not georeferenced, rotated, in a CRS that is not an allow-listed EPSG
-code, outside the county, or without a single data cell.
+code, outside the county, or without a single data cell. A raster is seen by every reader
+whose area it reaches (clipped to it: rasters.selectors), so a user limited to an area may
+import or replace only a raster that reaches no county outside it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from shapely.geometry import box
 from dataio.importing.errors import ImportFailed, ImportReport, Progress, RowError
 from layers.geometry import STORAGE_SRID, GeometryError, lonlat_in_range, reproject, srid_from_crs
 from layers.models import AdminArea
+from layers.scope import current_scope
 from layers.styles import styles_dir
 from layers.styles_raster import RasterStyleError, raster_style_for
 from layers.text_rules import TextRefused, text_checked
@@ -166,6 +169,31 @@ def _check_overlap(extent_4326) -> None:
         )
 
 
+def _check_reach(extent_4326, previous: RasterLayer | None) -> None:
+    """Refuse a restricted importer's raster (or the one it replaces) that reaches a county
+    outside their area: its readers there would see it change."""
+    scope = current_scope()
+    if not scope.restricted:
+        return
+    counties = AdminArea._base_manager.filter(level=AdminArea.Level.COUNTY)
+    reached = set(
+        counties.filter(
+            geom__intersects=GEOSGeometry(extent_4326.wkt, srid=STORAGE_SRID)
+        ).values_list("id", flat=True)
+    )
+    if previous is not None:
+        reached |= set(
+            counties.filter(geom__intersects=previous.extent).values_list("id", flat=True)
+        )
+    if not reached <= scope.counties:
+        raise _fail(
+            _(
+                "the raster reaches counties outside your area (or replaces one that does): "
+                "an administrator of all of them must import it"
+            )
+        )
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -238,6 +266,7 @@ def raster_import(
         raise _fail(_("every cell of the raster is nodata"))
 
     previous = RasterLayer.objects.filter(slug=slug).first()
+    _check_reach(extent, previous)
     sha = _sha256(path)
     described = {
         "title_zh": title or (style or {}).get("title_zh") or slug,
