@@ -1,12 +1,15 @@
-"""A user's area scope (layers/scope.py), and the middleware that binds it to each request."""
+"""A user's area scope (layers/scope.py), the middleware that binds it to each request, and
+the name of the area the site speaks for (its title: "阳山县节水地理信息系统")."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from accounts.models import AreaMembership
 from layers.models import AdminArea
@@ -83,3 +86,47 @@ def request_scope(request: HttpRequest) -> AreaScope:
 def acting_for(user):
     """Run a block (a background job) under `user`'s scope."""
     return scope_bound(lambda: scope_for_user(user))
+
+
+def area_name_for_user(user) -> str | None:
+    """The name of the area the site speaks for to `user`: their membership's area (a county,
+    city or province); anyone without one (signed out, unassigned, a superuser without an
+    area) gets the default county's (DEFAULT_COUNTY_CODE); None when neither exists."""
+    if user is not None and user.is_authenticated:
+        name = (
+            AreaMembership.objects.filter(user_id=user.pk)
+            .values_list("area__name", flat=True)
+            .first()
+        )
+        if name:
+            return name
+    return (
+        AdminArea._base_manager.filter(level=_COUNTY, code=settings.DEFAULT_COUNTY_CODE)
+        .values_list("name", flat=True)
+        .first()
+    )
+
+
+def request_area_name(request: HttpRequest) -> str | None:
+    """area_name_for_user for the request's user, kept in the process cache on the data
+    versions of access and of the areas (as request_scope is): no query on a warm request
+    beyond the versions, which come with the session."""
+    user = getattr(request, "user", None)
+    pk = getattr(user, "pk", None)
+    versions = current_layer_versions()
+    key = f"area-name:{pk or '-'}:{versions.get('auth', 0)}:{versions.get('towns', 0)}"
+    name = cache.get(key, _MISSING)
+    if name is _MISSING:
+        name = area_name_for_user(user) or ""
+        cache.set(key, name, timeout=SCOPE_CACHE_SECONDS)
+    return name or None
+
+
+def site_title(request: HttpRequest) -> str:
+    """The site's title for the request's reader, in the active language: "阳山县节水地理信息系统"
+    for a 阳山县 user, the default county's for someone without an area, a generic title when
+    no area is known."""
+    name = request_area_name(request)
+    if name is None:
+        return _("Water-saving GIS")
+    return _("%(area)s water-saving GIS") % {"area": name}

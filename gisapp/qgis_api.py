@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -13,6 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from accounts.desktop_auth import DESKTOP_AUTHENTICATION
+from accounts.scope import site_title
 from gisapp.qgis_project import AUTHCFG, DEFAULT_AUTHCFG, qgis_project
 from layers.api_desktop import base_url, english
 from layers.api_tiles import JsonErrorsWhateverTheAccept
@@ -58,7 +58,7 @@ class QgisProjectApi(APIView):
                 layers.append((spec, style, compliance if style.get("verdicts") else None))
         text = qgis_project(
             layers,
-            title=_("Lianzhou water-saving GIS"),
+            title=site_title(request),
             base_url=base_url(request),
             bounds=county_extent_4326(),
             defaults=paint_defaults(),

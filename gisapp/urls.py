@@ -3,10 +3,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from audit.forms import ThrottledAdminAuthenticationForm
 from audit.views import ThrottledLoginView
 from gisapp import views
 from gisapp.data_exports import LayerExportView
@@ -14,11 +12,6 @@ from gisapp.qgis_api import QgisProjectApi
 from layers import api_desktop
 from layers.api_tiles import TileApi
 from rasters.api import RasterHillshadeView, RasterOverlayView, RasterWorldFileView
-
-admin.site.site_header = _("Lianzhou water-saving GIS")
-admin.site.site_title = _("Lianzhou water-saving GIS")
-# The admin login counts towards the same throttle as the site's login page.
-admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("", views.MapView.as_view(), name="home"),

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import CachedSessionMixin
 from accounts.desktop_auth import DESKTOP_AUTHENTICATION
+from accounts.scope import site_title
 from layers.api_tiles import (
     BROWSER_MAX_AGE_S,
     MVT,
@@ -111,7 +112,7 @@ class LayerTileJsonApi(_DesktopApi):
             name=_title_of(spec),
             base_url=base_url(request),
             bounds=county_extent_4326(),
-            attribution=_("Lianzhou water-saving GIS"),
+            attribution=site_title(request),
             query=_tile_query(request),
             title_of=_title_of,
         )
@@ -132,10 +133,10 @@ class AllTileJsonApi(_DesktopApi):
         doc = tilejson(
             readable_tiled(request.user),
             slug=ALL_LAYERS,
-            name=_("Lianzhou water-saving GIS"),
+            name=site_title(request),
             base_url=base_url(request),
             bounds=county_extent_4326(),
-            attribution=_("Lianzhou water-saving GIS"),
+            attribution=site_title(request),
             query=_tile_query(request),
             title_of=_title_of,
         )
@@ -162,7 +163,7 @@ class MapLibreStyleApi(_DesktopApi):
         url = f"{base_url(request)}/tiles/tilejson.json" + (f"?{query}" if query else "")
         doc = maplibre_style(
             layers,
-            name=_("Lianzhou water-saving GIS"),
+            name=site_title(request),
             tilejson_url=url,
             bounds=county_extent_4326(),
             defaults=paint_defaults(),

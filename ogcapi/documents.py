@@ -57,9 +57,10 @@ def alternates(url: str, current: str, kinds: tuple[str, ...] = ("json", "html")
     ]
 
 
-def landing(base: str, current: str) -> dict:
+def landing(base: str, current: str, site: str) -> dict:
+    """The landing page; `site`: the site's title for the reader (accounts.scope.site_title)."""
     return {
-        "title": _("Lianzhou water-saving GIS: OGC API – Features"),
+        "title": _("%(site)s: OGC API – Features") % {"site": site},
         "description": _(
             "The county water bureau's layers (towns, water-function zones, irrigation "
             "districts, supply zones, the pipe network, sewage plants, water users) as OGC API "
@@ -163,7 +164,7 @@ def _param(name: str, description: str, schema: dict, *, style: bool = True) -> 
     return found
 
 
-def openapi(base: str, specs: list[LayerSpec], user_can_edit: bool) -> dict:
+def openapi(base: str, specs: list[LayerSpec], user_can_edit: bool, site: str) -> dict:
     """The OpenAPI 3.0 definition of the service as this user sees it."""
     crs_enum = [c.uri for c in crs_offered()]
     error = {"$ref": "#/components/responses/Error"}
@@ -387,12 +388,12 @@ def openapi(base: str, specs: list[LayerSpec], user_can_edit: bool) -> dict:
     return {
         "openapi": "3.0.3",
         "info": {
-            "title": _("Lianzhou water-saving GIS: OGC API – Features"),
+            "title": _("%(site)s: OGC API – Features") % {"site": site},
             "version": "1.0.0",
             "description": _(
                 "Authentication: a session, or the header Authorization: Token <key>."
             ),
-            "contact": {"name": _("Lianzhou county water bureau")},
+            "contact": {"name": _("The county water bureau")},
         },
         "servers": [{"url": base}],
         "paths": paths,

@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import CachedSessionMixin
 from accounts.desktop_auth import DESKTOP_AUTHENTICATION
+from accounts.scope import site_title
 from layers.permissions import can_view_layer
 from layers.registry import LAYERS
 from ogcapi import documents, writes
@@ -101,7 +102,7 @@ class LandingApi(OgcApiView):
     def get(self, request):
         unknown_check(request.query_params, self.params)
         fmt = output_format(request)
-        doc = documents.landing(self.base(), fmt)
+        doc = documents.landing(self.base(), fmt, site_title(request))
         if fmt == "html":
             return self.page(doc["title"], description=doc["description"], links=doc["links"])
         return json_response(doc)
@@ -124,7 +125,7 @@ class ApiDefinitionApi(OgcApiView):
         unknown_check(request.query_params, self.params)
         output_format(request, html=False)
         specs = [LAYERS[s] for s in collections_readable(request.user)]
-        doc = documents.openapi(self.base(), specs, self.can_edit())
+        doc = documents.openapi(self.base(), specs, self.can_edit(), site_title(request))
         return json_response(doc, documents.OPENAPI)
 
 

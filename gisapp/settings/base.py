@@ -17,7 +17,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with the site's own admin site (titled for the reader's area)
+    "gisapp.admin_apps.GisAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -82,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "gisapp.context_processors.csp_nonce",
+                "gisapp.context_processors.site_title",
             ],
         },
     },
@@ -265,7 +267,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Lianzhou water-saving GIS API",
+    "TITLE": "Water-saving GIS API",
     "DESCRIPTION": "Layers, features and compliance verdicts of the county water bureau.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
