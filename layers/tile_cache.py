@@ -19,12 +19,16 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError, connection, transaction
 
+from layers.prepared import prepared_cursor
+
 logger = logging.getLogger(__name__)
 
 MEMORY_ALIAS = "tiles"
 TABLE = "tile_cache.tiles"
 # Tiles bigger than this are not kept in the shared table (MVT tiles of the demo: < 200 kB).
 MAX_SHARED_TILE_BYTES = 2 * 1024 * 1024
+# Rows of older digests deleted at most per store (the first stores after a write).
+PURGE_BATCH = 500
 # Size checks of the shared table: one per this many stores in a process.
 SIZE_CHECK_EVERY = 256
 
@@ -81,15 +85,19 @@ def tile_cache_set(key: str, versions_digest: str, content: bytes) -> None:
     if len(content) > MAX_SHARED_TILE_BYTES:
         return
     try:
-        with _savepoint_if_needed(), connection.cursor() as cur:
+        with _savepoint_if_needed(), prepared_cursor() as cur:
             if _state["digest"] != versions_digest:
                 # The data changed since this process last stored a tile: the older digests'
-                # rows can never be asked for again.
+                # rows can never be asked for again. A batch per store, so no request waits
+                # on a long delete; done once a batch finds fewer rows than it may take.
                 cur.execute(
-                    f"DELETE FROM {TABLE} WHERE versions <> %s",  # noqa: S608
-                    [versions_digest],
+                    f"DELETE FROM {TABLE} WHERE key IN (SELECT key FROM {TABLE} "  # noqa: S608
+                    "WHERE versions <> %s LIMIT %s)",
+                    [versions_digest, PURGE_BATCH],
                 )
-                _state["digest"] = versions_digest
+                if cur.rowcount < PURGE_BATCH:
+                    _state["digest"] = versions_digest
+            # A server-binding cursor: the bytes travel as they are, not as escaped text.
             cur.execute(
                 f"INSERT INTO {TABLE} (key, versions, content) VALUES (%s, %s, %s) "  # noqa: S608
                 "ON CONFLICT (key) DO NOTHING",

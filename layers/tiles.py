@@ -25,6 +25,7 @@ from django.db.models import F, Value
 from layers.extensions import tile_status
 from layers.functions import WEB_MERCATOR_SRID, AsMVTGeom, Simplify, TileEnvelope
 from layers.geometry import STORAGE_SRID
+from layers.prepared import prepared_cursor
 from layers.registry import LAYERS
 from layers.scope import current_scope
 from layers.services.versions import current_layer_versions
@@ -209,7 +210,7 @@ def tile_build(
     ~200 ms for a ~50 ms query.)
     """
     sql, params = tile_sql(slug, z, x, y, include_hidden=include_hidden, year=year)
-    with connection.cursor() as cur:
+    with prepared_cursor() as cur:
         cur.execute(sql, params)
         row = cur.fetchone()
     return bytes(row[0]) if row and row[0] is not None else b""
