@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 
 from compliance.dependencies import families_of_layer
 from compliance.freshness import default_year, verdict_freshness
-from layers.extensions import FeatureQuery, TileStatus
+from layers.extensions import FeatureQuery, FeatureVerdicts, TileStatus
 
 # The overall status of a feature: non_compliant if any indicator fails (bonus items never make
 # a feature fail), else compliant if any passes, else no_data.
@@ -59,6 +59,27 @@ def compliance_annotator(
     if query.status:
         qs = qs.filter(compliance__status=query.status)
     return qs, ["compliance"]
+
+
+# Each feature's overall status, kept by the database as verdicts are written
+# (compliance/feature_status.py): the same rule as `status` in _SQL, one index lookup per feature.
+_FEATURE_STATUS_SQL = (
+    "SELECT feature_id AS key, status FROM compliance_featurestatus WHERE layer = %s AND year = %s"
+)
+
+
+def compliance_feature_verdicts(slug: str, year: int | None) -> FeatureVerdicts:
+    """The lean verdicts of a layer's feature pages for a year: each feature's overall status
+    (compliance_featurestatus) and, once for the page, whether the layer's stored verdicts are
+    current. A layer no family judges: every feature no_data, fresh (as _NONE_SQL)."""
+    year = year or default_year()
+    families = families_of_layer(slug)
+    if not families:
+        return FeatureVerdicts(year, True, None)
+    freshness = verdict_freshness(year, families)
+    return FeatureVerdicts(
+        year, freshness.fresh, freshness.evaluated_at, _FEATURE_STATUS_SQL, (slug, year)
+    )
 
 
 # Tiles: users carry their own overall status (kept per feature by the database,

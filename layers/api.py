@@ -22,13 +22,15 @@ from accounts.authentication import CachedSessionMixin
 from layers.extensions import FeatureQuery
 from layers.permissions import CanViewLayer, can_view_layer
 from layers.registry import LAYERS
-from layers.selectors import (
-    MAX_PAGE_SIZE,
+from layers.selectors import MAX_PAGE_SIZE, feature_search, layer_counts
+from layers.selectors_features import (
+    ALL,
+    LEAN,
     FeaturePage,
+    PropertySet,
     feature_detail,
     feature_page,
-    feature_search,
-    layer_counts,
+    feature_property_names,
 )
 from layers.status import VerdictStatus
 
@@ -61,14 +63,29 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
     return values
 
 
+# A keyset cursor is the id of the last feature of the page before (a bigint).
+_CURSOR_DIGITS = 19
+
+
 class FeatureQuerySerializer(serializers.Serializer):
     """Query parameters of a feature page."""
 
     bbox = serializers.CharField(
-        required=False, help_text="minlon,minlat,maxlon,maxlat (EPSG:4326)"
+        required=False, max_length=200, help_text="minlon,minlat,maxlon,maxlat (EPSG:4326)"
+    )
+    cursor = serializers.CharField(
+        required=False,
+        max_length=_CURSOR_DIGITS,
+        help_text="where the page starts: the cursor of the previous page's links.next "
+        "(keyset paging, the default; opaque)",
     )
     # max: the row offset must fit PostgreSQL's bigint
-    page = serializers.IntegerField(required=False, min_value=1, max_value=1_000_000, default=1)
+    page = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=1_000_000,
+        help_text="page number (OFFSET paging: slower the deeper; links.next uses cursor)",
+    )
     page_size = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=500
     )
@@ -76,13 +93,19 @@ class FeatureQuerySerializer(serializers.Serializer):
         required=False,
         min_value=1,
         max_value=MAX_PAGE_SIZE,
-        help_text="features per page, with offset (instead of page and page_size)",
+        help_text="features per page (instead of page_size), as OGC API clients send it",
     )
     offset = serializers.IntegerField(
         required=False,
         min_value=0,
         max_value=1_000_000_000,
-        help_text="features skipped, with limit (instead of page and page_size)",
+        help_text="features skipped, with limit (OFFSET paging: slower the deeper)",
+    )
+    properties = serializers.CharField(
+        required=False,
+        max_length=1000,
+        help_text="'all', or property names separated by commas (default: the layer's own "
+        "attributes and compliance.status)",
     )
     year = serializers.IntegerField(
         required=False,
@@ -98,9 +121,14 @@ class FeatureQuerySerializer(serializers.Serializer):
     exact_count = serializers.BooleanField(
         required=False,
         default=False,
-        help_text="count every match exactly (by default a large count is PostgreSQL's "
-        "estimate, flagged by count_exact: false)",
+        help_text="count every match (one more query); otherwise count is given only when "
+        "the answer is a single page, null else",
     )
+
+    def validate_cursor(self, value: str) -> int:
+        if not value.isascii() or not value.isdigit() or int(value) > 2**63 - 1:
+            raise ValidationError(_("Not a cursor of this list: follow links.next."))
+        return int(value)
 
     def validate(self, attrs):
         given = set(self.initial_data)
@@ -108,24 +136,56 @@ class FeatureQuerySerializer(serializers.Serializer):
             raise ValidationError(
                 {"limit": [_("Page with either page and page_size or limit and offset.")]}
             )
+        if "cursor" in given and given & {"page", "offset"}:
+            raise ValidationError(
+                {"cursor": [_("Page with one of cursor, page or offset.")]}
+            )
         return attrs
 
     def paging(self) -> Paging:
         v = self.validated_data
-        if "limit" in v or "offset" in v:
-            size = v.get("limit", v["page_size"])
-            return Paging(offset=v.get("offset", 0), size=size, page=None)
-        return Paging(offset=(v["page"] - 1) * v["page_size"], size=v["page_size"], page=v["page"])
+        size = v.get("limit", v["page_size"])
+        if "page" in v:
+            return Paging("page", size, offset=(v["page"] - 1) * size, page=v["page"])
+        if "offset" in v:
+            return Paging("offset", size, offset=v["offset"])
+        return Paging("cursor", size, after_id=v.get("cursor"), by_limit="limit" in v)
 
 
 @dataclass(frozen=True)
 class Paging:
-    """Where a page of features starts: our own page/page_size, or limit/offset as OGC API and
-    most GIS clients send them (page None)."""
+    """Where a page of features starts: after a keyset cursor (the default: the first page
+    without one), or at a page number or row offset (OFFSET: kept for clients that count
+    pages, as OGC API clients and some GIS tools do)."""
 
-    offset: int
+    mode: str  # "cursor" | "page" | "offset"
     size: int
-    page: int | None
+    offset: int = 0
+    page: int | None = None
+    after_id: int | None = None
+    by_limit: bool = False  # the size was given as limit (echoed back as limit)
+
+
+def properties_asked(spec, raw: str | None) -> PropertySet:
+    """The property set a request asks for: LEAN (none given), ALL, or a tuple of names of
+    the full set; ValidationError naming `properties` otherwise."""
+    if raw in (None, ""):
+        return LEAN
+    if raw == ALL:
+        return ALL
+    names = tuple(dict.fromkeys(n.strip() for n in raw.split(",") if n.strip()))
+    known = feature_property_names(spec)
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise ValidationError(
+            {
+                "properties": [
+                    _("Unknown properties: %(names)s. Ask for all or some of: %(known)s.")
+                    % {"names": ", ".join(unknown) or "—", "known": ", ".join(known)}
+                ]
+            }
+        )
+    return names
 
 
 class FeatureDetailQuerySerializer(serializers.Serializer):
@@ -184,44 +244,61 @@ class FeatureListApi(CachedSessionMixin, APIView):
         spec = _layer_or_404(slug)
         query = FeatureQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        bbox = parse_bbox(query.validated_data.get("bbox"))
-        paging = query.paging()
-        extra = FeatureQuery(
-            year=query.validated_data.get("year"), status=query.validated_data.get("status")
-        )
-        result = feature_page(
-            spec,
-            bbox_4326=bbox,
-            offset=paging.offset,
-            page_size=paging.size,
-            query=extra,
-            exact_count=query.validated_data["exact_count"],
-        )
-        return feature_collection_response(request, slug, paging, result)
+        return feature_list_response(request, slug, spec, query)
+
+
+def feature_list_response(request, slug: str, spec, query: FeatureQuerySerializer) -> HttpResponse:
+    """The page a validated feature query asks for, as a GeoJSON FeatureCollection."""
+    v = query.validated_data
+    paging = query.paging()
+    result = feature_page(
+        spec,
+        bbox_4326=parse_bbox(v.get("bbox")),
+        page_size=paging.size,
+        after_id=paging.after_id,
+        offset=paging.offset,
+        query=FeatureQuery(year=v.get("year"), status=v.get("status")),
+        properties=properties_asked(spec, v.get("properties")),
+        exact_count=v["exact_count"],
+    )
+    return feature_collection_response(request, slug, paging, result)
 
 
 def feature_collection_response(
     request, slug: str, paging: Paging, result: FeaturePage
 ) -> HttpResponse:
-    """The FeatureCollection of a page: count (exact or estimated), where the page starts
-    (page and page_size, or offset and limit as the request gave it), links, features."""
+    """The FeatureCollection of a page: count (null when not counted), where the page starts
+    (as the request gave it), links (next: a keyset cursor, unless the request paged by page
+    or offset), the verdicts' year and freshness (lean pages), the features."""
     links = {}
-    if paging.page is not None:
-        where = f'"page":{paging.page},"page_size":{paging.size}'
+    size_name = "limit" if paging.by_limit or paging.mode == "offset" else "page_size"
+    where = f'"{size_name}":{paging.size}'
+    if paging.mode == "page":
+        where = f'"page":{paging.page},{where}'
         if result.has_next:
             links["next"] = _page_url(request, page=paging.page + 1)
         if paging.page > 1:
             links["prev"] = _page_url(request, page=paging.page - 1)
-    else:
-        where = f'"offset":{paging.offset},"limit":{paging.size}'
+    elif paging.mode == "offset":
+        where = f'"offset":{paging.offset},{where}'
         if result.has_next:
             links["next"] = _page_url(request, offset=paging.offset + paging.size)
         if paging.offset > 0:
             links["prev"] = _page_url(request, offset=max(0, paging.offset - paging.size))
+    else:
+        if paging.after_id is not None:
+            where = f'"cursor":"{paging.after_id}",{where}'
+        if result.has_next:
+            links["next"] = _page_url(request, cursor=result.last_id)
+    verdicts = ""
+    if result.verdicts is not None:
+        v = result.verdicts
+        verdicts = _json({"year": v.year, "fresh": v.fresh, "evaluated_at": v.evaluated_at})
+        verdicts = f'"compliance":{verdicts},'
     head = (
-        f'{{"type":"FeatureCollection","layer":"{slug}","count":{result.count},'
-        f'"count_exact":{_json(result.count_exact)},{where},'
-        f'"links":{_json(links)},"features":'
+        f'{{"type":"FeatureCollection","layer":"{slug}","count":{_json(result.count)},'
+        f'"count_exact":{_json(result.count is not None)},{where},'
+        f'"links":{_json(links)},{verdicts}"features":'
     )
     return HttpResponse(head + result.features_json + "}", content_type=GEOJSON)
 

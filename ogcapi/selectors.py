@@ -22,7 +22,7 @@ from layers.geometry import STORAGE_SRID
 from layers.permissions import can_view_layer
 from layers.querysets import in_bbox
 from layers.registry import LAYERS, LayerSpec
-from layers.selectors import estimated_rows, page_json
+from layers.selectors_features import estimated_rows, page_json
 from network.models import PipeSegment
 from ogcapi.crs import OgcCrs
 
@@ -130,7 +130,7 @@ def items_page(
     otherwise, left out above COUNT_MAX by the planner's estimate."""
     matching = in_bbox(spec.queryset().filter(**filters), bbox_4326)
     annotated, annotations = _annotated(spec, spec.queryset())
-    fetched, features_json = page_json(
+    fetched, features_json, _last_id = page_json(
         matching,
         offset,
         limit,

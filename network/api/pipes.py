@@ -15,13 +15,10 @@ from layers.api import (
     FeatureDetailApi,
     FeatureListApi,
     FeatureQuerySerializer,
-    feature_collection_response,
-    parse_bbox,
+    feature_list_response,
 )
-from layers.extensions import FeatureQuery
 from layers.permissions import CanViewLayer
 from layers.registry import LAYERS
-from layers.selectors import feature_page
 from network.api.base import (
     GEOJSON,
     ID,
@@ -59,20 +56,10 @@ class PipeCollectionApi(NetworkWrites, FeatureListApi):
     def get(self, request, slug: str):
         query = PipeListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        v = query.validated_data
         spec = LAYERS[slug]
-        if not v["all"]:  # retired pipes are hidden by default, as on the map tiles
+        if not query.validated_data["all"]:  # retired pipes hidden by default, as on the tiles
             spec = dataclasses.replace(spec, filters={"status__in": ["in_service", "planned"]})
-        paging = query.paging()
-        result = feature_page(
-            spec,
-            bbox_4326=parse_bbox(v.get("bbox")),
-            offset=paging.offset,
-            page_size=paging.size,
-            query=FeatureQuery(year=v.get("year"), status=v.get("status")),
-            exact_count=v["exact_count"],
-        )
-        return feature_collection_response(request, slug, paging, result)
+        return feature_list_response(request, slug, spec, query)
 
     @extend_schema(
         operation_id="layers_pipes_create",

@@ -293,7 +293,7 @@ class ApiTests:
 
     def test_features_carry_compliance(self, client, official):
         client.force_login(official)
-        page = client.get("/api/v1/layers/supply-zones/features/?year=2024").json()
+        page = client.get("/api/v1/layers/supply-zones/features/?year=2024&properties=all").json()
         by_code = {f["properties"]["code"]: f["properties"]["compliance"] for f in page["features"]}
         assert by_code["SZ04"]["status"] == "non_compliant"
         assert by_code["SZ04"]["results"][0]["threshold"] == 10

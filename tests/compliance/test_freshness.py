@@ -159,12 +159,14 @@ class ReadsWaitOnlyForTheirFamiliesTests:
         with CaptureQueriesContext(connection) as ctx:
             page = client.get(url)
         assert page.status_code == 200
-        # The session with the data versions (the cached user's validity), the page and (a
-        # large match) its count estimate: no county and no evaluation runs.
-        assert len(ctx.captured_queries) <= 3
+        # The session with the data versions (the cached user's validity) and the page: no
+        # county, no evaluation runs, no count.
+        assert len(ctx.captured_queries) <= 2
         assert not any("compliance_evaluationrun" in q["sql"] for q in ctx.captured_queries)
         assert "supply" in stale_families(county_of(None), YEAR)
-        assert all(f["properties"]["compliance"]["results"] == [] for f in page.json()["features"])
+        body = page.json()
+        assert body["compliance"] == {"year": YEAR, "fresh": True, "evaluated_at": None}
+        assert all(f["properties"]["compliance"] == {"status": "no_data"} for f in body["features"])
 
 
 @pytest.mark.django_db(transaction=True)

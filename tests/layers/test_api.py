@@ -64,17 +64,19 @@ class FeatureTests:
     def test_page_and_detail(self, client, official):
         client.force_login(official)
         page = client.get("/api/v1/layers/sewage-plants/features/?page_size=2").json()
-        assert page["count"] >= 8 and len(page["features"]) == 2
+        assert page["count"] is None and len(page["features"]) == 2
         assert "next" in page["links"]
         feature = page["features"][0]
         assert feature["geometry"]["type"] == "Point"
-        assert {"code", "name", "effluent_grade", "town_code"} <= set(feature["properties"])
+        assert {"code", "name", "effluent_grade"} <= set(feature["properties"])
         detail = client.get(f"/api/v1/layers/sewage-plants/features/{feature['id']}/").json()
         assert detail["properties"]["code"] == feature["properties"]["code"]
+        assert "town_code" in detail["properties"]
 
     def test_bbox_filters(self, client, official):
         client.force_login(official)
-        everything = client.get("/api/v1/layers/water-users/features/?page_size=1").json()
+        url = "/api/v1/layers/water-users/features/?page_size=1&exact_count=true"
+        everything = client.get(url).json()
         box = "112.30,24.70,112.45,24.85"
         inside = client.get(f"/api/v1/layers/water-users/features/?bbox={box}&page_size=5000")
         data = inside.json()

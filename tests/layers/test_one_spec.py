@@ -120,7 +120,7 @@ def test_a_layer_from_one_spec_works_everywhere(wells, admin_client, tmp_path):
     # the layer list, the features
     listed = {lay["slug"]: lay for lay in admin_client.get("/api/v1/layers/").json()["layers"]}
     assert listed[SLUG]["count"] == 2
-    page = admin_client.get(f"/api/v1/layers/{SLUG}/features/").json()
+    page = admin_client.get(f"/api/v1/layers/{SLUG}/features/?properties=all").json()
     props = {f["properties"]["code"]: f["properties"] for f in page["features"]}
     assert props["MW01"]["name"] == "城北监测井" and props["MW01"]["depth_m"] == 35.5
     assert props["MW01"]["town_code"]  # the derived town (membership, from the spec)

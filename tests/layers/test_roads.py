@@ -52,7 +52,9 @@ class RoadLayerTests:
         assert props["G55"]["name"] == "二广高速" and props["G55"]["grade"] == "expressway"
         assert props["G323"]["grade"] == "national"
         assert all(f["geometry"]["type"] == "LineString" for f in page["features"])
-        assert props["G55"]["compliance"]["results"] == []  # judged by no rule
+        assert props["G55"]["compliance"] == {"status": "no_data"}  # judged by no rule
+        full = admin_client.get("/api/v1/layers/roads/features/?properties=all").json()
+        assert all(f["properties"]["compliance"]["results"] == [] for f in full["features"])
         indicators = admin_client.get("/api/v1/compliance/indicators/").json()["results"]
         assert "roads" not in {i["layer"] for i in indicators}
 

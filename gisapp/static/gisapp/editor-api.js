@@ -9,11 +9,14 @@ NetworkApi.prototype = {
   pipe: function (id, suffix) { return this.urls.pipes + id + "/" + (suffix || ""); },
   node: function (id, suffix) { return this.urls.nodes + id + "/" + (suffix || ""); },
 
+  /* The editor shows and writes every property (length, version...): the full set. The
+     count of the pipes in view is asked for: the zoom hint says how many were left out. */
   pipesIn: function (bbox, pageSize) {
-    return getJSON(this.urls.pipes, { bbox: bbox.join(","), page_size: pageSize, all: "true" });
+    return getJSON(this.urls.pipes, { bbox: bbox.join(","), page_size: pageSize, all: "true",
+      properties: "all", exact_count: "true" });
   },
   nodesIn: function (bbox, pageSize) {
-    return getJSON(this.urls.nodes, { bbox: bbox.join(","), page_size: pageSize });
+    return getJSON(this.urls.nodes, { bbox: bbox.join(","), page_size: pageSize, properties: "all" });
   },
   pipeCreate: function (geometry, properties) {
     return postJSON(this.urls.pipes, { type: "Feature", geometry: geometry, properties: properties });
