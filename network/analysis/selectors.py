@@ -70,9 +70,8 @@ WHERE p.status = 'in_service' AND p.start_node_id IS NOT NULL AND p.end_node_id 
 _NODES = f"""
 SELECT n.id, n.code, n.kind, ST_X(n.geom), ST_Y(n.geom) FROM layers_pipenode n
 WHERE n.kind = ANY(%(kinds)s) AND (%(scope)s::bigint[] IS NULL OR n.id IN (
-  SELECT p.start_node_id FROM layers_pipesegment p WHERE {scope_condition("p.county_id")}
-  UNION ALL
-  SELECT p.end_node_id FROM layers_pipesegment p WHERE {scope_condition("p.county_id")}))"""  # noqa: S608 (constants)
+  SELECT unnest(ARRAY[p.start_node_id, p.end_node_id]) FROM layers_pipesegment p
+  WHERE {scope_condition("p.county_id")}))"""  # noqa: S608 (constants)
 
 
 def network_data() -> NetworkData:
