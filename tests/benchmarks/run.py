@@ -26,6 +26,7 @@ DATABASE_SCALES = (*SCALES, 100)  # scale 100 serves the consumption benchmark
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "evaluation": ("tests.benchmarks.scaled:bench_evaluation", "report:evaluation_section"),
     "tiles": ("tests.benchmarks.scaled:bench_tiles", "report:tiles_section"),
+    "tiles_http": ("tests.benchmarks.tiles_http:run", "tests.benchmarks.tiles_http:section"),
     "features": ("tests.benchmarks.scaled:bench_features", "report:features_section"),
     "pipe_save": ("tests.benchmarks.scaled:bench_pipe_save", "report:pipe_save_section"),
     "map_page": ("tests.benchmarks.map_page:bench_map_page", "report:map_page_section"),
