@@ -211,32 +211,32 @@ def run() -> dict:
     return out
 
 
-def worst(figures: dict, key: str, pick=max) -> list[tuple[str, float]]:
-    """Per scale, the worst zoom's value of `key` (Targets)."""
-    found = []
-    for name, f in sorted(figures.items()):
-        if name.startswith("scale_"):
-            found.append((name.replace("_", " "), pick(z[key] for z in f["latency"].values())))
-    return found
+def _scales(figures: dict) -> list[tuple[str, dict]]:
+    return [(n.replace("_", " "), f) for n, f in sorted(figures.items()) if n.startswith("scale_")]
+
+
+def worst_cold_to_floor(figures: dict) -> list[tuple[str, float]]:
+    """Targets: per scale, the worst zoom's cold ÷ floor."""
+    return [
+        (n, max(z["cold_to_floor"] for z in f["latency"].values())) for n, f in _scales(figures)
+    ]
+
+
+def worst_tipg_to_ours(figures: dict) -> list[tuple[str, float]]:
+    """Targets: per scale, the zoom where tipg comes closest (tipg's time ÷ ours, lowest)."""
+    return [(n, min(z["tipg_to_ours"] for z in f["latency"].values())) for n, f in _scales(figures)]
 
 
 def warm_medians(figures: dict) -> list[tuple[str, float]]:
+    """Targets: per scale, the slowest zoom's median warm tile, ms."""
     return [
-        (
-            name.replace("_", " "),
-            max(z["ours_warm"]["median"] for z in f["latency"].values()) * 1000,
-        )
-        for name, f in sorted(figures.items())
-        if name.startswith("scale_")
+        (n, max(z["ours_warm"]["median"] for z in f["latency"].values()) * 1000)
+        for n, f in _scales(figures)
     ]
 
 
 def warm_to_cold(figures: dict) -> list[tuple[str, float]]:
-    return [
-        (name.replace("_", " "), f["throughput"]["warm_to_cold"])
-        for name, f in sorted(figures.items())
-        if name.startswith("scale_")
-    ]
+    return [(n, f["throughput"]["warm_to_cold"]) for n, f in _scales(figures)]
 
 
 def section(figures: dict) -> list[str]:
