@@ -18,7 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PY = str(ROOT / ".venv" / "bin" / "python")
 BASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgis://gisapp:gisapp@127.0.0.1:5433/")
-SCALES = (1, 10)
+# BENCH_SCALES=1 measures scale 1 only (e.g. while the scale-10 database is not built).
+SCALES = tuple(int(s) for s in os.environ.get("BENCH_SCALES", "1,10").split(","))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 
 

@@ -24,20 +24,10 @@ django.setup()
 from layers.registry import LAYERS  # noqa: E402
 from layers.tiles import lonlat_to_tile, tile_plan, tile_sql  # noqa: E402
 from network.models import SupplyZone  # noqa: E402
+from tests.benchmarks.features_floor import FLOOR_SQL  # noqa: E402
 from tests.benchmarks.probe import _dense_tiles  # noqa: E402
 
 THROUGHPUT_ZOOMS = range(12, 17)
-# The same GeoJSON our features page gives, built by PostgreSQL alone (as probe.op_features,
-# and like our page without `all`, leaving abandoned pipes out).
-FEATURES_FLOOR_SQL = (
-    "SELECT json_build_object('type', 'FeatureCollection', 'features', json_agg(f))::text "
-    "FROM (SELECT json_build_object('type', 'Feature', 'id', t.id, 'geometry', "
-    "ST_AsGeoJSON(t.geom, 7)::json, 'properties', json_build_object('code', t.code, "
-    "'diameter_mm', t.diameter_mm, 'material', t.material, 'status', t.status)) AS f "
-    "FROM layers_pipesegment t WHERE t.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326) "
-    "AND ST_Intersects(t.geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326)) "
-    "AND t.status <> 'abandoned' ORDER BY t.id LIMIT 1000) q"
-)
 
 
 def _cql2(z: int) -> str:
@@ -82,7 +72,8 @@ def main(argv: list[str]) -> None:
         "tiles": [_floor(z, x, y, args.year) for z, x, y in _dense_tiles()],
         "throughput_tiles": _zone_tiles(extent),
         "bbox": list(extent),
-        "features_floor_sql": FEATURES_FLOOR_SQL,
+        # the plain query for our (lean) features page's rows and attributes
+        "features_floor_sql": FLOOR_SQL,
     }
     print(json.dumps(out))
 

@@ -25,8 +25,8 @@ PEERS_VENV = ROOT / ".venv-peers"
 COLLECTION = "public.layers_pipesegment"
 # Our tile attributes (the pipes spec's tile columns) that tipg can give, by column name.
 TIPG_TILE_PROPERTIES = "code,diameter_mm,material,status,install_year,version"
-# The properties of our features page and of its SQL floor.
-TIPG_ITEM_PROPERTIES = "code,diameter_mm,material,status"
+# The properties of our (lean) features page but its verdict, and of its SQL floor.
+TIPG_ITEM_PROPERTIES = "code,diameter_mm,material,install_year,status"
 OFFICIAL = ("official", "Official#Lianzhou2026")
 
 

@@ -27,6 +27,7 @@ import psycopg
 
 from tests.benchmarks.common import ROUNDS, SCALES, db_url, ensure_database, ms, serve_gunicorn
 from tests.benchmarks.common import summary as _summary
+from tests.benchmarks.features_floor import floor_params
 from tests.benchmarks.peer_servers import (
     feature_count,
     fetch,
@@ -42,6 +43,7 @@ from tests.benchmarks.peer_servers import (
 )
 
 FEATURE_REPEATS = 3
+SERIAL = "SET LOCAL max_parallel_workers_per_gather = 0; "
 TARGET_TIMES_FASTER = 10.0
 
 
@@ -55,10 +57,16 @@ def floor_connection(scale: int) -> psycopg.Connection:
     )
 
 
-def timed_sql(conn: psycopg.Connection, sql: str, params: list) -> tuple[float, object]:
+def timed_sql(
+    conn: psycopg.Connection, sql: str, params: list, skip: int = 0
+) -> tuple[float, object]:
+    """Seconds to run `sql` and the first value of its row (after `skip` leading statements
+    that return none, e.g. a SET LOCAL sent with it)."""
     with conn.cursor() as cur:
         started = time.perf_counter()
         cur.execute(sql, params)
+        for _ in range(skip):
+            cur.nextset()
         value = cur.fetchone()[0]
         return time.perf_counter() - started, value
 
@@ -153,7 +161,9 @@ def _features_round(sides: _Sides, order: list[str], out: dict, keep: bool) -> N
     for _ in range(FEATURE_REPEATS):
         for side in order:
             if side == "floor":
-                seconds, body = timed_sql(sides.floor, p["features_floor_sql"], bbox * 2)
+                # without parallel workers, as our page runs (features_floor.py)
+                sql = SERIAL + p["features_floor_sql"]
+                seconds, body = timed_sql(sides.floor, sql, floor_params(bbox), skip=1)
                 body = body.encode()
             elif side == "ours":
                 reply = fetch(sides.our_port, ours_path, sides.cookie)
@@ -250,7 +260,10 @@ def section(figures: dict) -> list[str]:
         "ours under gunicorn, one sync worker, logged in as an official. Every request is a new "
         "loopback connection. The floor is the bare SQL on a plain psycopg connection: for a "
         "tile, the exact statement our server runs (`layers.tiles.tile_sql`); for the page, "
-        "ST_AsGeoJSON + json_agg. Sides alternate tile by tile, their order rotated each round; "
+        "the plain ST_AsGeoJSON + json_agg query for the rows and attributes of our default "
+        "(lean) page (tests/benchmarks/features_floor.py, without parallel workers, as our page "
+        "runs); tipg is asked for the same attributes (`properties`). Sides alternate tile by "
+        "tile, their order rotated each round; "
         f"{figures['rounds']} rounds after a dropped warm-up round. Times in ms: median "
         "(min–max).",
         "",

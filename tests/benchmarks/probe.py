@@ -119,41 +119,6 @@ def op_tiles(args) -> dict:
     return {"tiles": out}
 
 
-def op_features(args) -> dict:
-    """A GeoJSON page of 1,000 pipes in a bbox: our endpoint vs ST_AsGeoJSON + json_agg."""
-    from django.db import connection
-
-    from network.models import SupplyZone
-
-    zone = SupplyZone.objects.order_by("code").first()
-    minx, miny, maxx, maxy = zone.geom.extent
-    bbox = f"{minx},{miny},{maxx},{maxy}"
-    client = _client()
-    url = f"/api/v1/layers/pipes/features/?bbox={bbox}&page_size=1000&year={args.year}"
-    floor = (
-        "SELECT json_build_object('type', 'FeatureCollection', 'features', json_agg(f))::text "
-        "FROM (SELECT json_build_object('type', 'Feature', 'id', t.id, 'geometry', "
-        "ST_AsGeoJSON(t.geom, 7)::json, 'properties', json_build_object('code', t.code, "
-        "'diameter_mm', t.diameter_mm, 'material', t.material, 'status', t.status)) AS f "
-        "FROM layers_pipesegment t WHERE t.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326) "
-        "AND ST_Intersects(t.geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326)) "
-        "ORDER BY t.id LIMIT 1000) q"
-    )
-    ours, bare, size = [], [], 0
-    client.get(url)
-    for _ in range(args.repeat):
-        started = time.perf_counter()
-        response = client.get(url)
-        ours.append(time.perf_counter() - started)
-        size = len(response.content)
-        with connection.cursor() as cur:
-            started = time.perf_counter()
-            cur.execute(floor, [minx, miny, maxx, maxy] * 2)
-            cur.fetchone()
-            bare.append(time.perf_counter() - started)
-    return {"ours": ours, "floor": bare, "bytes": size}
-
-
 def op_pipe_save(args) -> dict:
     """A validated pipe save with snapping (move one end vertex by 1 m), rolled back."""
     import random
@@ -194,7 +159,6 @@ def op_pipe_save(args) -> dict:
 OPERATIONS = {
     "evaluate": op_evaluate,
     "tiles": op_tiles,
-    "features": op_features,
     "pipe_save": op_pipe_save,
 }
 

@@ -196,22 +196,6 @@ def tiles_section(tiles: dict) -> list[str]:
     return lines
 
 
-def features_section(features: dict) -> list[str]:
-    lines = [
-        "## GeoJSON features page (1,000 pipes in a bbox)",
-        "",
-        "Ours: the whole request (auth, count, page with each feature's verdicts, built by "
-        "PostgreSQL). Floor: ST_AsGeoJSON + json_agg of the same 1,000 rows, run directly.",
-        "",
-        "| scale | ours (ms) | floor (ms) | ratio |",
-        "|---|---|---|---|",
-    ]
-    for scale in _scales(features):
-        f = features[f"scale_{scale}"]
-        lines.append(f"| {scale} | {ms(f['ours'])} | {ms(f['floor'])} | {f['ratio']:.2f}× |")
-    return [*lines, ""]
-
-
 def pipe_save_section(save: dict) -> list[str]:
     lines = [
         "## Pipe save (validated, snapped, history, versions; rolled back)",

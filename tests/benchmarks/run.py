@@ -20,14 +20,14 @@ from collections.abc import Callable
 from tests.benchmarks.common import ROUNDS, SCALES, database_state, ensure_database, machine
 from tests.benchmarks.report import JSON_PATH, MD_PATH, write_report
 
-DATABASE_SCALES = (*SCALES, 100)  # scale 100 serves the consumption benchmark
+CONSUMPTION_SCALE = 100  # scale 100 serves the consumption benchmark only
 
 # name -> (run, section) as "module:function"; modules are imported only when needed.
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "evaluation": ("tests.benchmarks.scaled:bench_evaluation", "report:evaluation_section"),
     "tiles": ("tests.benchmarks.scaled:bench_tiles", "report:tiles_section"),
     "tiles_http": ("tests.benchmarks.tiles_http:run", "tests.benchmarks.tiles_http:section"),
-    "features": ("tests.benchmarks.scaled:bench_features", "report:features_section"),
+    "features": ("tests.benchmarks.features:run", "tests.benchmarks.features:section"),
     "pipe_save": ("tests.benchmarks.scaled:bench_pipe_save", "report:pipe_save_section"),
     "map_page": ("tests.benchmarks.map_page:bench_map_page", "report:map_page_section"),
     "consumption": ("tests.benchmarks.scaled:bench_consumption", "report:consumption_section"),
@@ -72,9 +72,10 @@ def _now() -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
 
 
-def databases() -> dict:
+def databases(names: list[str]) -> dict:
+    """Build (once) and describe the scale databases the benchmarks `names` read."""
     out = {}
-    for scale in DATABASE_SCALES:
+    for scale in (*SCALES, *([CONSUMPTION_SCALE] if "consumption" in names else [])):
         load = ensure_database(scale)
         state = database_state(scale)
         out[f"scale_{scale}"] = {
@@ -96,7 +97,12 @@ def run_benchmarks(data: dict, names: list[str]) -> None:
 
 
 def main() -> None:
-    data = {"date": _now(), "machine": machine(), "rounds": ROUNDS, "databases": databases()}
+    data = {
+        "date": _now(),
+        "machine": machine(),
+        "rounds": ROUNDS,
+        "databases": databases(list(BENCHMARKS)),
+    }
     run_benchmarks(data, list(BENCHMARKS))
     write_report(data, sections(data))
     print(MD_PATH.read_text())
@@ -109,7 +115,7 @@ def rerun(names: list[str]) -> None:
         sys.exit(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
     data = json.loads(JSON_PATH.read_text())
     if not set(names) <= OWN_DATABASES:
-        data["databases"] = databases()
+        data["databases"] = databases(names)
     run_benchmarks(data, names)
     data.update(date=_now(), machine=machine(), rounds=ROUNDS)
     write_report(data, sections(data))

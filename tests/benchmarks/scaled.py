@@ -64,20 +64,6 @@ def bench_tiles() -> dict:
     return figures
 
 
-def bench_features() -> dict:
-    figures = {}
-    for scale, outs in bench_interleaved("features", "--repeat", "3").items():
-        ours = [v for o in outs for v in o["ours"]]
-        floor = [v for o in outs for v in o["floor"]]
-        figures[f"scale_{scale}"] = {
-            "ours": summary(ours),
-            "floor": summary(floor),
-            "ratio": statistics.median(ours) / statistics.median(floor),
-            "bytes": outs[0]["bytes"],
-        }
-    return figures
-
-
 def bench_pipe_save() -> dict:
     figures: dict = {}
     for scale, outs in bench_interleaved("pipe_save", "--repeat", "3").items():

@@ -37,6 +37,12 @@ def _tipg(figures: dict) -> list[tuple[str, float]]:
     ]
 
 
+def _features_dense(figures: dict) -> list[tuple[str, float]]:
+    from tests.benchmarks.features import dense_ratios
+
+    return dense_ratios(figures)
+
+
 def _tiles_http(pick: str) -> Callable[[dict], list[tuple[str, float]]]:
     def measure(figures: dict) -> list[tuple[str, float]]:
         from tests.benchmarks import tiles_http
@@ -76,14 +82,18 @@ TARGETS = [
         "bytes without pickling, sessions signed so the hit needs only the versions.",
     ),
     Target(
-        "Features page (1,000 pipes) ≤ 2× the bare SQL",
+        "Features page (1,000 pipes) ≤ 1.5× the floor on the dense area (the plain query for "
+        "the same rows and attributes), in process and over HTTP",
         "features",
-        lambda f: _per_scale(f, lambda s: s["ratio"]),
-        2.0,
+        _features_dense,
+        1.5,
         "×",
-        "The page adds an exact ST_Intersects count over the bbox and a per-feature verdict "
-        "subquery to the floor's json_agg. Fix: build the page in one statement from a "
-        "pre-aggregated per-feature status and count with the index only when asked.",
+        "The page's own statement is below the floor's (~0.8×: its Features are written as "
+        "text, the GeoJSON not parsed back into json); what remains is the request around it: "
+        "the session-and-versions query, parsing the parameters (DRF), the ~280 KiB response "
+        "(2–3 ms in process). On a small page the floor is only ~6 ms, so these weigh. Fix: "
+        "answer the page's bytes as PostgreSQL sends them (no str round trip) and check the "
+        "session without DRF's serializer machinery.",
     ),
     Target(
         "Cold tile over HTTP ≤ 1.3× the floor over HTTP (the plain query served by the smallest "
