@@ -21,6 +21,7 @@ from django.contrib.gis.db.models.functions import Transform
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import F, Value
+from django.db.models.expressions import RawSQL
 
 from layers.extensions import tile_status
 from layers.functions import WEB_MERCATOR_SRID, AsMVTGeom, Simplify, TileEnvelope
@@ -134,8 +135,15 @@ def _tile_shape(
         geom = Simplify(geom, Value(_TOLERANCE))
     if rule_index < len(tile.generalise):
         rule = tile.generalise[rule_index]
-        lookup = "gte" if rule.op == ">=" else "in"
-        qs = qs.filter(**{f"{rule.column}__{lookup}": rule.value})
+        if rule.op == ">=" and isinstance(rule.value, int) and not isinstance(rule.value, bool):
+            # A number of the spec, written into the statement: a prepared statement's generic
+            # plan can then still prove the rule's partial index (`diameter_mm >= 200`), which
+            # a parameter would hide.
+            literal = RawSQL(str(int(rule.value)), [])  # noqa: S611 - an int of the spec
+            qs = qs.filter(**{f"{rule.column}__gte": literal})
+        else:
+            lookup = "gte" if rule.op == ">=" else "in"
+            qs = qs.filter(**{f"{rule.column}__{lookup}": rule.value})
     if tile.hidden is not None and not include_hidden:
         qs = qs.exclude(**{tile.hidden[0]: tile.hidden[1]})
     status = tile_status(slug, year)

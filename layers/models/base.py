@@ -37,12 +37,14 @@ def web_mercator(field_class: type[models.GeometryField]) -> models.GeneratedFie
     )
 
 
-def web_mercator_index(prefix: str, **condition) -> GistIndex:
+def web_mercator_index(prefix: str, name: str = "", **condition) -> GistIndex:
     """The GiST index of `geom_3857`; a condition makes a partial index (e.g. the mains a
-    county-wide tile draws)."""
+    county-wide tile draws); `name` when several share the condition's columns."""
     suffix = "_".join(["g3857", *condition]) if condition else "g3857"
     return GistIndex(
-        fields=["geom_3857"], name=f"{prefix}_{suffix}"[:30], condition=Q(**condition) or None
+        fields=["geom_3857"],
+        name=name or f"{prefix}_{suffix}"[:30],
+        condition=Q(**condition) or None,
     )
 
 

@@ -173,9 +173,15 @@ class PipeSegment(InTown, InCounty):
     class Meta:
         db_table = "layers_pipesegment"  # the table from before the app split
         ordering = ["code"]
-        # The county-wide tiles draw only the mains (network/layer_specs.py: DN300 and up at
-        # z12 and below): their own small index.
-        indexes = [web_mercator_index("pipe"), web_mercator_index("pipe", diameter_mm__gte=300)]
+        # Each thinning rule of the tiles (network/layer_specs.py: DN300 and up at z12 and
+        # below, DN200 at z13, DN100 at z14) reads its own small index: at z13 a seq scan of
+        # every pipe (13 ms) became a bitmap scan of the DN200+ ones (2.3 ms) on the demo.
+        indexes = [
+            web_mercator_index("pipe"),
+            web_mercator_index("pipe", diameter_mm__gte=300),
+            web_mercator_index("pipe", name="pipe_g3857_dn200", diameter_mm__gte=200),
+            web_mercator_index("pipe", name="pipe_g3857_dn100", diameter_mm__gte=100),
+        ]
         verbose_name = _("pipe segment")
         verbose_name_plural = _("pipe segments")
         constraints = [
