@@ -137,9 +137,7 @@ class FeatureQuerySerializer(serializers.Serializer):
                 {"limit": [_("Page with either page and page_size or limit and offset.")]}
             )
         if "cursor" in given and given & {"page", "offset"}:
-            raise ValidationError(
-                {"cursor": [_("Page with one of cursor, page or offset.")]}
-            )
+            raise ValidationError({"cursor": [_("Page with one of cursor, page or offset.")]})
         return attrs
 
     def paging(self) -> Paging:
