@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -33,7 +33,10 @@ _DERIVED = ("geom", "start_node_id", "end_node_id", "length_m")
 
 
 def staged_pipes_bind_nodes(
-    cur: Cursor, staging_name: str, columns: Sequence[str]
+    cur: Cursor,
+    staging_name: str,
+    columns: Sequence[str],
+    node_insert: Callable[[Cursor, str], None] | None = None,
 ) -> sql.Composable:
     """Bind each staged pipe's ends to nodes; return the query of the pipes to merge.
 
@@ -46,6 +49,9 @@ def staged_pipes_bind_nodes(
     Set-based: every distinct end point is looked at once, whatever the number of pipes.
     Returns a query with `columns`: node ids, both ends moved exactly onto their nodes (when
     both have one) and length_m recomputed in metres on the ellipsoid.
+    node_insert(cur, table) writes the new junctions, given the temporary table holding them
+    (id, code, pt); by default an INSERT into layers_pipenode (a first load brings its own:
+    dataio/importing/first_load.py).
     """
     tol = float(settings.NETWORK_SNAP_TOLERANCE_M)
     params = {"tol": tol, "deg": degrees_covering(tol)}
@@ -68,7 +74,7 @@ def staged_pipes_bind_nodes(
         ).format(s=staging, nearest=_NEAREST_NODE),
         params,
     )
-    cur.execute("ANALYZE _bind_ends")
+    cur.execute("ANALYZE _bind_ends (x, y)")
     cur.execute(
         "CREATE TEMP TABLE _bind_loose ON COMMIT DROP AS SELECT x, y, pt, "  # noqa: S608 (constants)
         f"ST_ClusterDBSCAN(ST_Transform(pt, {METRIC_SRID}), eps := %(tol)s, minpoints := 1) "
@@ -86,10 +92,7 @@ def staged_pipes_bind_nodes(
             " FROM (SELECT DISTINCT ON (cid) cid, pt FROM _bind_loose ORDER BY cid, x, y) r"
             " ORDER BY cid"
         )
-        cur.execute(
-            "INSERT INTO layers_pipenode (id, code, kind, geom, updated_at)"
-            " SELECT id, code, 'junction', pt, now() FROM _bind_junctions"
-        )
+        (node_insert or junctions_insert)(cur, "_bind_junctions")
         # Every end of the cluster within the tolerance of its junction joins it.
         cur.execute(
             "UPDATE _bind_ends e SET node_id = j.id, node_geom = j.pt"
@@ -122,6 +125,16 @@ def staged_pipes_bind_nodes(
         "  ELSE s.geom END AS geom) g"
         " ORDER BY s.ctid"  # ids in file order, as the rows were staged
     ).format(kept=sql.SQL(", ").join(kept), s=staging)
+
+
+def junctions_insert(cur: Cursor, table: str) -> None:
+    """The junctions of `table` (id, code, pt) inserted into layers_pipenode."""
+    cur.execute(
+        sql.SQL(
+            "INSERT INTO layers_pipenode (id, code, kind, geom, updated_at)"
+            " SELECT id, code, 'junction', pt, now() FROM {t}"
+        ).format(t=sql.Identifier(table))
+    )
 
 
 # --- single-feature queries used by the editing services -----------------------------------
