@@ -152,6 +152,22 @@ class AnswerTests:
         assert [list(r) for r in data["results"]] == [[c["key"] for c in data["columns"]]] * 24
 
 
+class PreparedTests:
+    def test_the_town_statement_is_prepared_and_answers_alike(self, planner, world):
+        """Seven identical town queries: the same rows each time, the statement prepared on
+        the connection (server-side, psycopg), and the connection's prepare_threshold back
+        to Django's None afterwards (its other cursors prepare nothing)."""
+        answers = [planner.get(API, TOWNS_2024).json()["results"] for _ in range(7)]
+        assert all(a == answers[0] for a in answers) and len(answers[0]) == 2
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM pg_prepared_statements "
+                "WHERE statement LIKE '%%FROM consumption_total c%%'"
+            )
+            assert cur.fetchone()[0] >= 1
+        assert connection.connection.prepare_threshold is None
+
+
 class RoundingTests:
     def test_a_tie_rounds_to_even_as_python(self, planner, world):
         """T1's GDP set to 10.5 万元 a year: 0.875 a month (exact in binary), so its first
