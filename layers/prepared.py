@@ -1,4 +1,4 @@
-"""A cursor whose statements PostgreSQL prepares: for the hot, same-shaped queries (tiles)."""
+"""A server-side-binding cursor: parameters (tile bytes) sent apart, not as escaped text."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from django.db import connection
 def prepared_cursor():
     """A server-side-binding cursor on the default connection, in Django's cursor wrapper.
 
-    Django's cursors bind parameters on the client, so PostgreSQL plans every statement afresh
-    (~0.3 ms for a tile query: as long as a z16 tile's whole execution) and bytea values travel
-    as escaped text. Here parameters travel apart (binary values as they are) and psycopg
-    prepares a statement it has run `prepare_threshold` (5) times on the connection: a tile
-    query of one shape is the same text for every address. Django's wrapper keeps query
+    Django's cursors bind parameters on the client, so bytea values travel as escaped text
+    (a tile of 30 kB as 60 kB of hex) and every statement is parsed afresh. Here parameters
+    travel apart, binary values as they are. Django's connections set psycopg's
+    `prepare_threshold` to None, so nothing is prepared by this cursor alone: a caller that
+    wants a prepared statement lowers the threshold around its execute (as
+    consumption.selectors does); the tile query does not (yet). Django's wrapper keeps query
     logging, execute wrappers and error translation. Behind a transaction-mode pooler
-    (DATABASE_POOLED) a prepared statement may meet another server connection, so there the
-    ordinary cursor is used.
+    (DATABASE_POOLED) the ordinary cursor is used.
     """
     if settings.DATABASE_POOLED:
         return connection.cursor()
