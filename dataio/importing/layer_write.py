@@ -123,7 +123,10 @@ def layer_write(
         _stage(cur, spec.table, staged, columns, values, pipes)
         if pipes:
             _bind_pipe_nodes(cur, staged, _junctions_first_load if nodes_first else None)
-        _diff(cur, spec.table, updatable, fields, options.clear_blanks, in_county)
+        if first:
+            _diff_all_new(cur)
+        else:
+            _diff(cur, spec.table, updatable, fields, options.clear_blanks, in_county)
         refusals = _blank_refusals(cur)
         missing = [a.name for a in spec.attrs if a.required and a.name not in options.present]
         if missing:
@@ -345,6 +348,19 @@ def _diff(
         )
     )
     cur.execute("ANALYZE _import_diff")
+
+
+def _diff_all_new(cur) -> None:
+    """_import_diff of a first load: every staged row is new (what _diff finds against an
+    empty table, without comparing each column with nothing)."""
+    cur.execute("DROP TABLE IF EXISTS _import_diff")
+    cur.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE {d} ON COMMIT DROP AS SELECT _row, code, NULL::bigint AS id, "
+            "ARRAY[]::text[] AS changed, ARRAY[]::text[] AS blanked, false AS moved FROM {s}"
+        ).format(d=sql.Identifier(_DIFF), s=sql.Identifier(_STAGE))
+    )
+    cur.execute("ANALYZE _import_diff (_row)")
 
 
 def _blank_refusals(cur) -> list[RowError]:
