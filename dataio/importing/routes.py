@@ -48,10 +48,10 @@ def _row_pairs(cur, near_m: float) -> tuple[list[int], list[int]]:
     margin on near_m keeps it a superset of the database's test; the database then measures
     every pair exactly."""
     cur.execute(f"SELECT _row, ST_AsBinary(geom_m), ST_AsBinary(inner_m) FROM {_ROUTES}")  # noqa: S608
-    fetched = cur.fetchall()
-    rows = np.fromiter((r[0] for r in fetched), dtype=np.int64, count=len(fetched))
-    whole = shapely.from_wkb([r[1] for r in fetched])
-    inner = shapely.from_wkb([r[2] for r in fetched])
+    rows_, whole_, inner_ = zip(*cur.fetchall(), strict=True)
+    rows = np.array(rows_, dtype=np.int64)
+    whole = shapely.from_wkb(np.array(whole_, dtype=object))
+    inner = shapely.from_wkb(np.array(inner_, dtype=object))
     at, other = shapely.STRtree(whole).query(inner, predicate="dwithin", distance=near_m * 1.01)
     earlier = rows[other] < rows[at]
     return rows[at][earlier].tolist(), rows[other][earlier].tolist()

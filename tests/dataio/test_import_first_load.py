@@ -269,6 +269,27 @@ class FirstLoadTests:
         assert tables_fingerprint() == before
         assert structures() == shape and index_oids() == oids
 
+    def test_pipes_running_along_each_other_in_the_file(self, tmp_path, first_loads):
+        """Two pipes leaving one point at an angle θ: the first 0.5 m / sin θ of the second
+        lie within the 0.5 m tolerance of the first. At 12° that is 2.4 m, over the limit of
+        4 tolerances (2 m): refused, naming row 1. At 17°, 1.7 m: both imported."""
+        start = at(0, 300)
+
+        def leg(bearing: float) -> LineString:
+            lon, lat, _ = GEOD.fwd(start.x, start.y, bearing, 50)
+            return LineString([start, (lon, lat)])
+
+        network_emptied()
+        with pytest.raises(ImportFailed) as refused:
+            layer_import(slug="pipes", path=pipes_file(tmp_path, {"R1": leg(90), "R2": leg(78)}))
+        (error,) = refused.value.errors
+        assert error.row == 2 and error.reason.startswith("runs along row 1 (pipe R1) for ")
+        assert float(error.reason.split(" for ")[1].split(" m")[0]) == pytest.approx(2.4, abs=0.1)
+        report = layer_import(
+            slug="pipes", path=pipes_file(tmp_path, {"R3": leg(90), "R4": leg(73)}, name="ok")
+        )
+        assert report.created == 2 and "layers_pipesegment" in first_loads
+
 
 class FirstLoadLockTests:
     def test_a_reader_holding_the_table_sends_the_import_the_ordinary_way(
