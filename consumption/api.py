@@ -14,7 +14,6 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.authentication import CachedSessionMixin
 from consumption.columns import COLUMNS, columns_for, method_notes
 from consumption.exports import consumption_file
 from consumption.models import WaterUser
@@ -60,7 +59,7 @@ class JsonOnlyApi(APIView):
         return renderer, renderer.media_type
 
 
-class ConsumptionListApi(CachedSessionMixin, JsonOnlyApi):
+class ConsumptionListApi(JsonOnlyApi):
     """Consumption by zone, month and sector over a period, with plans, caps, per-capita and
     per-GDP figures; JSON, or a CSV / XLSX file with `format`.
 
