@@ -143,9 +143,7 @@ class TileContentTests:
         assert nodes and all({"code", "kind"} <= set(f["properties"]) for f in nodes)
         assert all(f["geometry"]["type"] == "Point" for f in nodes)
         users = _features(client.get(_url("water-users", *_zone_tile("SZ01", 13))), "water-users")
-        assert users and all(
-            {"code", "sector", "status"} <= set(f["properties"]) for f in users
-        )
+        assert users and all({"code", "sector", "status"} <= set(f["properties"]) for f in users)
 
     def test_pipes_of_failing_zone_are_non_compliant_in_2024(self, client, official):
         client.force_login(official)
