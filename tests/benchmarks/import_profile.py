@@ -1,8 +1,9 @@
 """Where a layer import spends its time: Python phases and each SQL statement, one import.
 
 Usage: DATABASE_URL=<scratch database> python -m tests.benchmarks.import_profile <slug> <file>
-Prints JSON: {"total": s, "phases": {name: s}, "statements": [[first words, s], ...]} with the
-statements slower than 50 ms, slowest first. Run it on a scratch database: the import is kept.
+Prints JSON: {"total": s, "phases": {name: s}, "steps": {step: s}, "statements": [[first words,
+s], ...]}: the SQL time per step of the import (STEPS) and the statements slower than 50 ms,
+slowest first. Run it on a scratch database: the import is kept.
 """
 
 from __future__ import annotations
@@ -25,6 +26,24 @@ from django.db import connection  # noqa: E402
 from dataio.importing import layer_import  # noqa: E402
 
 SLOW_S = 0.05
+# The steps of a layer import, by what their statements touch (first match wins).
+STEPS = (
+    ("history (every created pipe's GeoJSON)", ("layers_networkchange",)),
+    ("route conflicts", ("_import_routes",)),
+    (
+        "indexes and constraints built again (pipes, nodes)",
+        (
+            "CREATE INDEX",
+            "ADD CONSTRAINT",
+            "VALIDATE CONSTRAINT",
+            "ANALYZE layers_",
+            'ANALYZE "layers_',
+        ),
+    ),
+    ("binding ends to nodes (junctions inserted)", ("_bind_", "layers_pipenode")),
+    ("insert (county and towns derived)", ("_derived", 'INSERT INTO "layers_pipesegment"')),
+    ("staging and comparing", ("_import_stage", "_import_diff")),
+)
 
 
 def _label(sql: str) -> str:
@@ -32,8 +51,16 @@ def _label(sql: str) -> str:
     return words[:90]
 
 
+def _step(sql: str) -> str:
+    for step, marks in STEPS:
+        if any(mark in sql for mark in marks):
+            return step
+    return "other statements"
+
+
 def profile(slug: str, path: Path) -> dict:
     statements: list[tuple[str, float]] = []
+    steps: dict[str, float] = {}
     marks: dict[str, float] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -53,6 +80,7 @@ def profile(slug: str, path: Path) -> dict:
         finally:
             text = query.as_string(self) if hasattr(query, "as_string") else query
             statements.append((_label(text), time.perf_counter() - started))
+            steps[_step(str(text))] = steps.get(_step(str(text)), 0.0) + statements[-1][1]
 
     started = time.perf_counter()
     cursor_class.execute = traced
@@ -69,7 +97,12 @@ def profile(slug: str, path: Path) -> dict:
         "the rest (EWKB, COPY of the rows, commit)": total - (validated - started) - sql_total,
     }
     slow = sorted((s for s in statements if s[1] >= SLOW_S), key=lambda s: -s[1])
-    return {"total": total, "phases": phases, "statements": [[t, s] for t, s in slow]}
+    return {
+        "total": total,
+        "phases": phases,
+        "steps": dict(sorted(steps.items(), key=lambda item: -item[1])),
+        "statements": [[t, s] for t, s in slow],
+    }
 
 
 if __name__ == "__main__":
