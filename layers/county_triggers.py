@@ -62,14 +62,16 @@ DROP_FUNCTION_SQL = [
 ]
 
 
-def _trigger_name(table: str) -> str:
+def county_trigger_name(table: str) -> str:
+    """The name of `table`'s county trigger (a bulk load disables it while it derives the
+    county set-based: layers/derived.py)."""
     return f"county_{table}"[:63]
 
 
 def county_trigger_sql(table: str) -> list[str]:
     """The statements that keep `table.county_id` derived from `table.geom` (idempotent),
     then fill it for the rows already there."""
-    name = _trigger_name(table)
+    name = county_trigger_name(table)
     return [
         f'DROP TRIGGER IF EXISTS {name} ON "{table}"',
         f'CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON "{table}" '
@@ -95,7 +97,7 @@ class DeriveCounty(migrations.RunSQL):
     def __init__(self, table: str):
         super().__init__(
             sql=county_trigger_sql(table),
-            reverse_sql=[f'DROP TRIGGER IF EXISTS {_trigger_name(table)} ON "{table}"'],
+            reverse_sql=[f'DROP TRIGGER IF EXISTS {county_trigger_name(table)} ON "{table}"'],
         )
         self.table = table
 

@@ -27,14 +27,20 @@ from django.db.models import Q
 from psycopg import sql
 
 from dataio.importing.errors import FeatureChange, ImportFailed, ImportReport, RowError
+from dataio.importing.first_load import derived_join, first_load_begin, first_load_insert
+from dataio.importing.routes import route_conflicts
 from dataio.importing.rows import ParsedRows
 from layers.geometry import STORAGE_SRID
 from layers.registry import LayerSpec
 from layers.scope import OutOfScope, scope_check_rows
-from layers.services.membership import membership_refresh
+from layers.services.membership import (
+    membership_refresh,
+    membership_refresh_rows,
+    membership_rules,
+)
 from network.services.import_history import network_import_before, network_import_record
 from network.services.rules import NetworkBusy
-from network.services.session import OVERLAP_FACTOR, network_lock
+from network.services.session import network_lock
 from network.services.topology import staged_pipes_bind_nodes
 
 # Hex EWKB needs the SRID flag and the SRID after the geometry type (see _ewkb_all).
@@ -93,30 +99,40 @@ def layer_write(
     codes = rows.columns["code"]
     geoms = ewkb_all(rows.geoms)
     in_county = "county" in fields  # codes are unique per county (layers/county_triggers.py)
+    # An empty table is filled by the first-load path (dataio/importing/first_load.py): every
+    # row is new, so nothing is matched, and the indexes are built once at the end.
+    first = first_load_begin(spec.table)
+    pipes = spec.slug == "pipes"
+    nodes_first = pipes and first and first_load_begin("layers_pipenode")
     with connection.cursor() as wrapper:
         cur = wrapper.cursor
-        counties = _row_counties(cur, geoms) if in_county else [None] * len(geoms)
-        cur.execute(
-            sql.SQL("SELECT {c}, code FROM {t} WHERE code = ANY(%s)").format(
-                c=sql.SQL("county_id" if in_county else "NULL"), t=sql.Identifier(spec.table)
-            ),
-            [list(codes)],
-        )
-        existing = set(cur.fetchall())
+        if first:
+            counties, existing = [None] * len(geoms), set()
+        else:
+            counties = _row_counties(cur, geoms) if in_county else [None] * len(geoms)
+            cur.execute(
+                sql.SQL("SELECT {c}, code FROM {t} WHERE code = ANY(%s)").format(
+                    c=sql.SQL("county_id" if in_county else "NULL"), t=sql.Identifier(spec.table)
+                ),
+                [list(codes)],
+            )
+            existing = set(cur.fetchall())
         staged = [*names, "county_id"] if in_county else names
         columns = [*staged, "geom", "_row"]
         values = _staged_values(spec, rows, geoms, counties, existing, fields, in_county)
-        pipes = spec.slug == "pipes"
         _stage(cur, spec.table, staged, columns, values, pipes)
         if pipes:
-            _bind_pipe_nodes(cur, staged)
-        _diff(cur, spec.table, updatable, fields, options.clear_blanks, in_county)
+            _bind_pipe_nodes(cur, staged, _junctions_first_load if nodes_first else None)
+        if first:
+            _diff_all_new(cur)
+        else:
+            _diff(cur, spec.table, updatable, fields, options.clear_blanks, in_county)
         refusals = _blank_refusals(cur)
         missing = [a.name for a in spec.attrs if a.required and a.name not in options.present]
         if missing:
             refusals += _new_without(cur, missing)
         if pipes:
-            refusals += _route_conflicts(cur)
+            refusals += route_conflicts(cur, _STAGE, _DIFF)
         if refusals:
             refusals.sort(key=lambda e: e.row)
             raise ImportFailed(refusals)
@@ -124,8 +140,22 @@ def layer_write(
         retire_ids = _retire_candidates(cur, spec) if options.retire_missing else []
         network = spec.slug in NETWORK_LAYERS
         history_before = network_import_before(spec.slug, before + retire_ids) if network else {}
-        created_ids = _insert(cur, spec.table, names, pipes, hasattr(model, "created_at"))
-        updated_ids = _update(cur, spec.table, updatable, fields, options.clear_blanks, pipes)
+        has_created = hasattr(model, "created_at")
+        if first:
+            created_ids = first_load_insert(
+                cur,
+                table=spec.table,
+                source=_STAGE,
+                county=in_county,
+                insert=lambda derived: _insert_sql(spec.table, names, pipes, has_created, derived),
+            )
+        else:
+            created_ids = _insert(cur, spec.table, names, pipes, has_created)
+        updated_ids = (
+            []  # nothing was stored to update
+            if first
+            else _update(cur, spec.table, updatable, fields, options.clear_blanks, pipes)
+        )
         if retire_ids:
             _retire(cur, spec, retire_ids, pipes)
         report.changes = _changes(cur, spec, retire_ids)
@@ -139,7 +169,10 @@ def layer_write(
             [RowError(0, "", "features outside your area: import only your area's features")]
         )
     if created_ids or updated_ids or retire_ids:
-        membership_refresh()  # its writes bump the dependents' data versions (triggers)
+        if first:
+            _first_load_memberships(spec, nodes_first)
+        else:
+            membership_refresh()  # its writes bump the dependents' data versions (triggers)
         if network:
             network_import_record(
                 spec.slug,
@@ -184,19 +217,21 @@ def _staged_values(
     accident), the model's defaults in blank cells of new features. A feature is stored when
     its code is, in the county its geometry lies in."""
     names = spec.attr_names
-    defaults = {n: fields[n].get_default() for n in names if n in fields}
     codes = rows.columns["code"]
-    columns = [rows.columns[n] for n in names]
-    for i, code in enumerate(codes):
-        new = (counties[i], code) not in existing
-        out = []
-        for name, column in zip(names, columns, strict=True):
-            value = column[i]
-            if value is None or value == "":
-                default = defaults.get(name)
-                value = default if new else None
-            out.append(value)
-        yield (*out, *((counties[i],) if in_county else ()), geoms[i], i + 1)
+    new = [(county, code) not in existing for county, code in zip(counties, codes, strict=True)]
+    # Column by column (a 200,000-row file's cells one by one took ~1 s).
+    columns = []
+    for name in names:
+        default = fields[name].get_default() if name in fields else None
+        columns.append(
+            [
+                (default if is_new else None) if value is None or value == "" else value
+                for value, is_new in zip(rows.columns[name], new, strict=True)
+            ]
+        )
+    if in_county:
+        columns.append(counties)
+    return zip(*columns, geoms, range(1, len(geoms) + 1), strict=True)
 
 
 def _stage(cur, table: str, names: list[str], columns: list[str], values, pipes: bool) -> None:
@@ -223,19 +258,20 @@ def _stage(cur, table: str, names: list[str], columns: list[str], values, pipes:
                 "ADD COLUMN length_m double precision"
             ).format(s=sql.Identifier(_STAGE))
         )
-    cur.execute(sql.SQL("ANALYZE {s}").format(s=sql.Identifier(_STAGE)))
+    # Statistics of the columns the comparison joins on (a geometry's are costly and unused).
+    cur.execute(sql.SQL("ANALYZE {s} (_row, code)").format(s=sql.Identifier(_STAGE)))
 
 
-def _bind_pipe_nodes(cur, names: list[str]) -> None:
-    """Pipe ends bound to nodes (junctions added for loose ends), geometries snapped onto
-    them, lengths in metres: the staged table replaced by the bound rows."""
+def _bind_pipe_nodes(cur, names: list[str], node_insert=None) -> None:
+    """Pipe ends bound to nodes (junctions added for loose ends, by node_insert when given),
+    geometries snapped onto them, lengths in metres: the staged table replaced by the bound
+    rows."""
     columns = [*names, "geom", "_row", "start_node_id", "end_node_id", "length_m"]
-    query = staged_pipes_bind_nodes(cur, _STAGE, columns)
+    query = staged_pipes_bind_nodes(cur, _STAGE, columns, node_insert)
     cur.execute(sql.SQL("CREATE TEMP TABLE _import_bound ON COMMIT DROP AS {q}").format(q=query))
     cur.execute(sql.SQL("DROP TABLE {s}").format(s=sql.Identifier(_STAGE)))
     cur.execute(sql.SQL("ALTER TABLE _import_bound RENAME TO {s}").format(s=sql.Identifier(_STAGE)))
-    cur.execute(sql.SQL("CREATE INDEX ON {s} USING gist (geom)").format(s=sql.Identifier(_STAGE)))
-    cur.execute(sql.SQL("ANALYZE {s}").format(s=sql.Identifier(_STAGE)))
+    cur.execute(sql.SQL("ANALYZE {s} (_row, code)").format(s=sql.Identifier(_STAGE)))
 
 
 def _clearable(field) -> bool:
@@ -314,6 +350,19 @@ def _diff(
     cur.execute("ANALYZE _import_diff")
 
 
+def _diff_all_new(cur) -> None:
+    """_import_diff of a first load: every staged row is new (what _diff finds against an
+    empty table, without comparing each column with nothing)."""
+    cur.execute("DROP TABLE IF EXISTS _import_diff")
+    cur.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE {d} ON COMMIT DROP AS SELECT _row, code, NULL::bigint AS id, "
+            "ARRAY[]::text[] AS changed, ARRAY[]::text[] AS blanked, false AS moved FROM {s}"
+        ).format(d=sql.Identifier(_DIFF), s=sql.Identifier(_STAGE))
+    )
+    cur.execute("ANALYZE _import_diff (_row)")
+
+
 def _blank_refusals(cur) -> list[RowError]:
     cur.execute("SELECT _row, unnest(blanked) FROM _import_diff WHERE id IS NOT NULL ORDER BY _row")
     return [
@@ -335,68 +384,6 @@ def _new_without(cur, missing: list[str]) -> list[RowError]:
         for (row,) in cur.fetchall()
         for name in missing
     ]
-
-
-# The editor's measure (network.services.session): the length of the new pipe lying within
-# the snapping tolerance of the other, in the metric EPSG:4546.
-_OVERLAP_M = (
-    "ST_Length(ST_Intersection(ST_Transform(a.geom, 4546), "
-    "ST_Buffer(ST_Transform(b.geom, 4546), %(tol_m)s)))"
-)
-
-
-def _route_conflicts(cur) -> list[RowError]:
-    """Pipes (new or moved, not abandoned) running along another pipe, as the editor refuses
-    them: more than OVERLAP_FACTOR snapping tolerances of their length within the tolerance
-    of a stored in-service pipe the file does not move, or of an earlier new or moved row.
-    A pipe on another's whole route (within the tolerance) is called a duplicate. Stored
-    overlaps the file leaves as they are are the network check's business."""
-    tol_m = float(settings.NETWORK_SNAP_TOLERANCE_M)
-    params = {
-        "tol_m": tol_m,
-        "deg": tol_m / _M_PER_DEG * 1.2,  # a degree of longitude is shorter at 25°N
-        "min": OVERLAP_FACTOR * tol_m,
-        "same": tol_m / _M_PER_DEG,
-    }
-    moving = (
-        "JOIN _import_diff {d} ON {d}._row = {s}._row AND ({d}.id IS NULL OR {d}.moved) "
-        "AND COALESCE({s}.status, 'in_service') <> 'abandoned' "
-    )
-    cur.execute(
-        "SELECT a._row, b.code, NULL, ov, ST_HausdorffDistance(a.geom, b.geom) <= %(same)s "  # noqa: S608 (constants)
-        "FROM _import_stage a " + moving.format(d="d", s="a") + "JOIN layers_pipesegment b "
-        " ON b.code <> a.code AND b.status = 'in_service' AND b.geom && ST_Expand(a.geom, %(deg)s) "
-        " AND NOT EXISTS (SELECT 1 FROM _import_diff m WHERE m.id = b.id AND m.moved), "
-        "LATERAL (SELECT " + _OVERLAP_M + " AS ov) x WHERE x.ov > %(min)s "
-        "UNION ALL "
-        "SELECT a._row, b.code, b._row, ov, ST_HausdorffDistance(a.geom, b.geom) <= %(same)s "
-        "FROM _import_stage a " + moving.format(d="da", s="a") + "JOIN _import_stage b "
-        " ON b._row < a._row AND b.geom && ST_Expand(a.geom, %(deg)s) "
-        + moving.format(d="db", s="b")
-        + ", LATERAL (SELECT "
-        + _OVERLAP_M
-        + " AS ov) x WHERE x.ov > %(min)s "
-        "ORDER BY 1, 3 NULLS FIRST, 2",
-        params,
-    )
-    refusals, seen = [], set()
-    for row, code, other_row, overlap_m, same in cur.fetchall():
-        if row in seen:
-            continue  # one reason per row: the stored pipe first, else the earliest row
-        seen.add(row)
-        if same and other_row is None:
-            reason = f"same route as pipe {code}"
-        elif same:
-            reason = f"same route as row {other_row} (pipe {code})"
-        elif other_row is None:
-            reason = f"runs along pipe {code} for {overlap_m:.1f} m (duplicate or overlap)"
-        else:
-            reason = (
-                f"runs along row {other_row} (pipe {code}) for {overlap_m:.1f} m "
-                "(duplicate or overlap)"
-            )
-        refusals.append(RowError(row, "geometry", reason))
-    return refusals
 
 
 def _touched_ids(cur) -> list[int]:
@@ -422,6 +409,15 @@ def _retire_candidates(cur, spec: LayerSpec) -> list[int]:
 
 
 def _insert(cur, table: str, names: list[str], pipes: bool, has_created: bool) -> list[int]:
+    cur.execute(_insert_sql(table, names, pipes, has_created))
+    return [r[0] for r in cur.fetchall()]
+
+
+def _insert_sql(
+    table: str, names: list[str], pipes: bool, has_created: bool, derived: Sequence[str] = ()
+) -> sql.Composable:
+    """The INSERT … RETURNING id of the new staged rows, in file order; derived: columns a
+    first load takes from _derived (alias x) instead of the database's triggers."""
     columns = [*names, "geom"]
     extra = {"updated_at": "now()"}
     if has_created:
@@ -429,22 +425,58 @@ def _insert(cur, table: str, names: list[str], pipes: bool, has_created: bool) -
     if pipes:
         columns += ["start_node_id", "end_node_id", "length_m"]
         extra["version"] = "1"
-    cols = sql.SQL(", ").join(sql.Identifier(c) for c in [*columns, *extra])
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in [*columns, *derived, *extra])
     staged = [sql.SQL("s.{}").format(sql.Identifier(c)) for c in columns]
-    sel = sql.SQL(", ").join([*staged, *map(sql.SQL, extra.values())])
-    cur.execute(
-        sql.SQL(
-            "INSERT INTO {t} ({cols}) SELECT {sel} FROM {s} s JOIN {d} d ON d._row = s._row "
-            "WHERE d.id IS NULL ORDER BY s._row RETURNING id"
-        ).format(
-            t=sql.Identifier(table),
-            cols=cols,
-            sel=sel,
-            s=sql.Identifier(_STAGE),
-            d=sql.Identifier(_DIFF),
-        )
+    taken = [sql.SQL("x.{}").format(sql.Identifier(c)) for c in derived]
+    sel = sql.SQL(", ").join([*staged, *taken, *map(sql.SQL, extra.values())])
+    return sql.SQL(
+        "INSERT INTO {t} ({cols}) SELECT {sel} FROM {s} s JOIN {d} d ON d._row = s._row "
+        "{join} WHERE d.id IS NULL ORDER BY s._row RETURNING id"
+    ).format(
+        t=sql.Identifier(table),
+        cols=cols,
+        sel=sel,
+        s=sql.Identifier(_STAGE),
+        d=sql.Identifier(_DIFF),
+        join=derived_join("x", sql.SQL("s._row")) if derived else sql.SQL(""),
     )
-    return [r[0] for r in cur.fetchall()]
+
+
+def _junctions_first_load(cur, table: str) -> None:
+    """The binding's new junctions (id, code, pt in `table`) written into an empty
+    layers_pipenode by the first-load path."""
+    first_load_insert(
+        cur,
+        table="layers_pipenode",
+        source=table,
+        county=True,
+        key="id",
+        geom="pt",
+        insert=lambda derived: sql.SQL(
+            "INSERT INTO layers_pipenode (id, code, kind, geom, updated_at{cols}) "
+            "SELECT j.id, j.code, 'junction', j.pt, now(){taken} FROM {t} j {join} "
+            "ORDER BY j.id RETURNING id"
+        ).format(
+            cols=sql.SQL("").join(sql.SQL(", {}").format(sql.Identifier(c)) for c in derived),
+            taken=sql.SQL("").join(sql.SQL(", x.{}").format(sql.Identifier(c)) for c in derived),
+            t=sql.Identifier(table),
+            join=derived_join("x", sql.SQL("j.id")),
+        ),
+    )
+
+
+def _first_load_memberships(spec: LayerSpec, nodes_first: bool) -> None:
+    """Memberships after a first load: the rows got theirs as they were inserted; a zone layer
+    changes other layers' memberships (all refreshed); junctions the binding added to a
+    non-empty node table get theirs here."""
+    if any(rule.zones == spec.table for rule in membership_rules()):
+        membership_refresh()
+    elif spec.slug == "pipes" and not nodes_first:
+        with connection.cursor() as cur:
+            cur.execute("SELECT to_regclass('pg_temp._bind_junctions') IS NOT NULL")
+            if cur.fetchone()[0]:
+                cur.execute("SELECT id FROM _bind_junctions")
+                membership_refresh_rows("layers_pipenode", [r[0] for r in cur.fetchall()])
 
 
 def _update(
@@ -491,11 +523,17 @@ def _retire(cur, spec: LayerSpec, ids: Sequence[int], pipes: bool) -> None:
 def _changes(cur, spec: LayerSpec, retired: Sequence[int]) -> list[FeatureChange]:
     """Per feature: created / updated (with the changed fields) / unchanged / retired, in file
     order then the retired ones by code."""
-    cur.execute("SELECT _row, code, id IS NULL, changed FROM _import_diff ORDER BY _row")
-    out = []
-    for row, code, new, changed in cur.fetchall():
-        action = "created" if new else ("updated" if changed else "unchanged")
-        out.append(FeatureChange(row, code, action, tuple(changed if not new else ())))
+    # A new row's fields are not sent (its `changed` compares with nothing).
+    cur.execute(
+        "SELECT _row, code, CASE WHEN id IS NOT NULL THEN changed END FROM _import_diff "
+        "ORDER BY _row"
+    )
+    out = [
+        FeatureChange(row, code, "updated", tuple(changed))
+        if changed
+        else FeatureChange(row, code, "created" if changed is None else "unchanged", ())
+        for row, code, changed in cur.fetchall()
+    ]
     if retired:
         codes = spec.model.objects.filter(id__in=retired).order_by("code")
         field = spec.retired[0]

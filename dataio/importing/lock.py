@@ -22,6 +22,9 @@ def import_lock(target: str) -> None:
             "SELECT set_config('statement_timeout', %s, true)",
             [f"{int(settings.IMPORT_STATEMENT_TIMEOUT_S * 1000)}ms"],
         )
+        # The import's statements cost far above jit_above_cost, and each compiled its plan
+        # for ~0.1-0.3 s before it ran; they are scans and joins JIT hardly speeds up.
+        cur.execute("SELECT set_config('jit', 'off', true)")
         cur.execute(
             "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [f"import:{target}"]
         )

@@ -304,6 +304,9 @@ LAYER_UPLOAD_KEEP_S = env_float("LAYER_UPLOAD_KEEP_S", 3600)
 IMPORT_MAX_XLSX_UNZIPPED_BYTES = int(env_float("IMPORT_MAX_XLSX_UNZIPPED_BYTES", 100 * 1024 * 1024))
 # Every statement of an import's transaction is cancelled after this many seconds.
 IMPORT_STATEMENT_TIMEOUT_S = env_float("IMPORT_STATEMENT_TIMEOUT_S", 900)
+# A first load into an empty layer table (dataio/importing/first_load.py) waits at most this many
+# seconds for its exclusive lock on the table, then imports the ordinary way.
+IMPORT_FIRST_LOAD_LOCK_WAIT_S = env_float("IMPORT_FIRST_LOAD_LOCK_WAIT_S", 2)
 # A register uploaded in the browser is imported within the request: a smaller file, so a worker
 # is never held for long (the demo's largest register, the levies, is ~70 kB).
 REGISTER_UPLOAD_MAX_BYTES = int(env_float("REGISTER_UPLOAD_MAX_BYTES", 5 * 1024 * 1024))

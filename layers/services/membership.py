@@ -18,7 +18,7 @@ _POINT_SQL = {
 
 
 @dataclass(frozen=True)
-class _Rule:
+class MembershipRule:
     table: str  # the member layer's table
     point: str  # its representative point (SQL over alias f)
     column: str  # the derived FK column
@@ -36,10 +36,10 @@ def _zone_filter(spec: LayerSpec) -> str:
     return " AND ".join(parts) or "true"
 
 
-def _rules() -> list[_Rule]:
+def membership_rules() -> list[MembershipRule]:
     """Every derived membership, from the layer specs (LayerSpec.memberships)."""
     return [
-        _Rule(
+        MembershipRule(
             spec.table,
             _POINT_SQL[spec.geometry_type],
             column,
@@ -51,7 +51,7 @@ def _rules() -> list[_Rule]:
     ]
 
 
-def _refresh(rules: list[_Rule], ids: Sequence[int] | None) -> int:
+def _refresh(rules: list[MembershipRule], ids: Sequence[int] | None) -> int:
     """One set-based UPDATE per rule (the zone lookup uses the zones' spatial index); only rows
     whose membership really changes are written. ids None: every row."""
     changed = 0
@@ -74,7 +74,7 @@ def _refresh(rules: list[_Rule], ids: Sequence[int] | None) -> int:
 def membership_refresh() -> int:
     """Recompute every derived town / supply-zone link by a live spatial join; returns the
     number of rows changed."""
-    return _refresh(_rules(), None)
+    return _refresh(membership_rules(), None)
 
 
 def membership_refresh_rows(table: str, ids: Sequence[int]) -> int:
@@ -83,7 +83,7 @@ def membership_refresh_rows(table: str, ids: Sequence[int]) -> int:
     table is a layer table with memberships in its spec (e.g. "layers_pipesegment"); returns
     the number of rows whose membership changed.
     """
-    rules = [rule for rule in _rules() if rule.table == table]
+    rules = [rule for rule in membership_rules() if rule.table == table]
     if not rules:
         raise ValueError(f"no derived membership for {table}")
     return _refresh(rules, ids) if ids else 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -33,7 +33,10 @@ _DERIVED = ("geom", "start_node_id", "end_node_id", "length_m")
 
 
 def staged_pipes_bind_nodes(
-    cur: Cursor, staging_name: str, columns: Sequence[str]
+    cur: Cursor,
+    staging_name: str,
+    columns: Sequence[str],
+    node_insert: Callable[[Cursor, str], None] | None = None,
 ) -> sql.Composable:
     """Bind each staged pipe's ends to nodes; return the query of the pipes to merge.
 
@@ -46,11 +49,14 @@ def staged_pipes_bind_nodes(
     Set-based: every distinct end point is looked at once, whatever the number of pipes.
     Returns a query with `columns`: node ids, both ends moved exactly onto their nodes (when
     both have one) and length_m recomputed in metres on the ellipsoid.
+    node_insert(cur, table) writes the new junctions, given the temporary table holding them
+    (id, code, pt); by default an INSERT into layers_pipenode (a first load brings its own:
+    dataio/importing/first_load.py).
     """
     tol = float(settings.NETWORK_SNAP_TOLERANCE_M)
     params = {"tol": tol, "deg": degrees_covering(tol)}
     staging = sql.Identifier(staging_name)
-    cur.execute("DROP TABLE IF EXISTS _bind_ends, _bind_loose, _bind_junctions")
+    cur.execute("DROP TABLE IF EXISTS _bind_ends, _bind_loose, _bind_junctions, _bind_joined")
     # Each distinct end point (exact coordinates) once, with the nearest existing node. `ord`
     # is its first place among the starts then the ends in file order: the clusters, and so the
     # junctions' codes, are numbered in that order whatever plan the database picks.
@@ -68,7 +74,7 @@ def staged_pipes_bind_nodes(
         ).format(s=staging, nearest=_NEAREST_NODE),
         params,
     )
-    cur.execute("ANALYZE _bind_ends")
+    cur.execute("ANALYZE _bind_ends (x, y)")
     cur.execute(
         "CREATE TEMP TABLE _bind_loose ON COMMIT DROP AS SELECT x, y, pt, "  # noqa: S608 (constants)
         f"ST_ClusterDBSCAN(ST_Transform(pt, {METRIC_SRID}), eps := %(tol)s, minpoints := 1) "
@@ -86,42 +92,56 @@ def staged_pipes_bind_nodes(
             " FROM (SELECT DISTINCT ON (cid) cid, pt FROM _bind_loose ORDER BY cid, x, y) r"
             " ORDER BY cid"
         )
+        (node_insert or junctions_insert)(cur, "_bind_junctions")
+        # Every end of the cluster within the tolerance of its junction joins it (the end the
+        # junction stands on without measuring): _bind_ends written anew, not row by row.
         cur.execute(
-            "INSERT INTO layers_pipenode (id, code, kind, geom, updated_at)"
-            " SELECT id, code, 'junction', pt, now() FROM _bind_junctions"
-        )
-        # Every end of the cluster within the tolerance of its junction joins it.
-        cur.execute(
-            "UPDATE _bind_ends e SET node_id = j.id, node_geom = j.pt"
-            " FROM _bind_loose l JOIN _bind_junctions j ON j.cid = l.cid"
-            " WHERE e.x = l.x AND e.y = l.y"
-            " AND ST_DWithin(e.pt::geography, j.pt::geography, %(tol)s)",
+            "CREATE TEMP TABLE _bind_joined ON COMMIT DROP AS SELECT e.x, e.y, e.ord, e.pt,"
+            " COALESCE(e.node_id, m.id) AS node_id, COALESCE(e.node_geom, m.pt) AS node_geom"
+            " FROM _bind_ends e LEFT JOIN (SELECT l.x, l.y, j.id, j.pt FROM _bind_loose l"
+            "  JOIN _bind_junctions j ON j.cid = l.cid"
+            "  WHERE (ST_X(j.pt) = l.x AND ST_Y(j.pt) = l.y)"
+            "   OR ST_DWithin(l.pt::geography, j.pt::geography, %(tol)s)) m"
+            " ON m.x = e.x AND m.y = e.y",
             params,
         )
-        if cur.rowcount < loose:
-            cur.execute(
-                sql.SQL(
-                    "UPDATE _bind_ends e SET (node_id, node_geom) = ({nearest}) "
-                    "WHERE e.node_id IS NULL"
-                ).format(nearest=_NEAREST_NODE),
-                params,
-            )
+        cur.execute("DROP TABLE _bind_ends")
+        cur.execute("ALTER TABLE _bind_joined RENAME TO _bind_ends")
+        cur.execute("ANALYZE _bind_ends (x, y)")
+        cur.execute(
+            sql.SQL(
+                "UPDATE _bind_ends e SET (node_id, node_geom) = ({nearest}) WHERE e.node_id IS NULL"
+            ).format(nearest=_NEAREST_NODE),
+            params,
+        )
     kept = [sql.SQL("s.{}").format(sql.Identifier(c)) for c in columns if c not in _DERIVED]
+    # Each pipe's end coordinates once (OFFSET 0 keeps the subquery from being inlined into
+    # every join and test). An end is on its node when the node has its exact coordinates.
     return sql.SQL(
         "SELECT {kept}, g.geom, a.node_id AS start_node_id, b.node_id AS end_node_id,"
-        " ST_Length(g.geom::geography) AS length_m FROM {s} s"
-        " LEFT JOIN _bind_ends a"
-        "  ON a.x = ST_X(ST_StartPoint(s.geom)) AND a.y = ST_Y(ST_StartPoint(s.geom))"
-        " LEFT JOIN _bind_ends b"
-        "  ON b.x = ST_X(ST_EndPoint(s.geom)) AND b.y = ST_Y(ST_EndPoint(s.geom)),"
+        " ST_Length(g.geom::geography) AS length_m FROM (SELECT s.*, ST_X(p0) AS x0,"
+        "  ST_Y(p0) AS y0, ST_X(p1) AS x1, ST_Y(p1) AS y1 FROM (SELECT s.ctid AS _ctid, s.*,"
+        "  ST_StartPoint(s.geom) AS p0, ST_EndPoint(s.geom) AS p1 FROM {s} s OFFSET 0) s) s"
+        " LEFT JOIN _bind_ends a ON a.x = s.x0 AND a.y = s.y0"
+        " LEFT JOIN _bind_ends b ON b.x = s.x1 AND b.y = s.y1,"
         " LATERAL (SELECT CASE WHEN a.node_id IS NOT NULL AND b.node_id IS NOT NULL"
-        "  AND NOT (ST_Equals(ST_StartPoint(s.geom), a.node_geom)"
-        "   AND ST_Equals(ST_EndPoint(s.geom), b.node_geom))"
+        "  AND NOT (ST_X(a.node_geom) = s.x0 AND ST_Y(a.node_geom) = s.y0"
+        "   AND ST_X(b.node_geom) = s.x1 AND ST_Y(b.node_geom) = s.y1)"
         "  THEN ST_SetPoint(ST_SetPoint(s.geom, 0, a.node_geom), ST_NPoints(s.geom) - 1,"
         "   b.node_geom)"
         "  ELSE s.geom END AS geom) g"
-        " ORDER BY s.ctid"  # ids in file order, as the rows were staged
+        " ORDER BY s._ctid"  # ids in file order, as the rows were staged
     ).format(kept=sql.SQL(", ").join(kept), s=staging)
+
+
+def junctions_insert(cur: Cursor, table: str) -> None:
+    """The junctions of `table` (id, code, pt) inserted into layers_pipenode."""
+    cur.execute(
+        sql.SQL(
+            "INSERT INTO layers_pipenode (id, code, kind, geom, updated_at)"
+            " SELECT id, code, 'junction', pt, now() FROM {t}"
+        ).format(t=sql.Identifier(table))
+    )
 
 
 # --- single-feature queries used by the editing services -----------------------------------
