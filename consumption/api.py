@@ -14,6 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import CachedSessionMixin
 from consumption.columns import COLUMNS, columns_for, method_notes
 from consumption.exports import consumption_file
 from consumption.models import WaterUser
@@ -59,7 +60,7 @@ class JsonOnlyApi(APIView):
         return renderer, renderer.media_type
 
 
-class ConsumptionListApi(JsonOnlyApi):
+class ConsumptionListApi(CachedSessionMixin, JsonOnlyApi):
     """Consumption by zone, month and sector over a period, with plans, caps, per-capita and
     per-GDP figures; JSON, or a CSV / XLSX file with `format`.
 

@@ -167,6 +167,16 @@ class MembershipTests:
 
 
 class QueryCountTests:
+    def test_a_warm_request_costs_the_session_and_the_statement(self, planner, world):
+        """The session's user and permissions come from the cache after its first request
+        (accounts.authentication.CachedSessionMixin): then two queries, the session with the
+        data versions and the one statement."""
+        planner.get(API, TOWNS_2024)
+        with CaptureQueriesContext(connection) as ctx:
+            assert planner.get(API, TOWNS_2024).status_code == 200
+        assert len(ctx.captured_queries) == 2
+        assert "consumption_total" in ctx.captured_queries[1]["sql"]
+
     def test_one_query_for_one_zone_or_twelve(self, django_assert_num_queries):
         for zones in ("441882100", ""):
             q = consumption_query_parse(
