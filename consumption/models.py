@@ -139,3 +139,88 @@ class ConsumptionTotal(models.Model):
             )
         ]
         indexes = [models.Index(fields=["month"], name="consumption_total_month_idx")]
+
+
+class DistrictShare(models.Model):
+    """The share of an irrigation district's area inside a town (overlap area ÷ district area,
+    on the spheroid): how the town view spreads the district's records. Kept equal to the live
+    intersection on every write to towns or districts by database triggers
+    (consumption/storage.py), never written by the application."""
+
+    town = models.ForeignKey(
+        "layers.AdminArea",
+        verbose_name=_("town"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    district = models.ForeignKey(
+        "layers.IrrigationDistrict",
+        verbose_name=_("irrigation district"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    share = models.FloatField(
+        _("share of the district"), null=True, help_text=_("overlap area ÷ district area")
+    )
+
+    class Meta:
+        db_table = "consumption_district_share"
+        verbose_name = _("irrigation district share of a town")
+        verbose_name_plural = _("irrigation district shares of towns")
+        constraints = [
+            models.UniqueConstraint(fields=["town", "district"], name="district_share_keys")
+        ]
+
+
+class UserTotal(models.Model):
+    """Water users counted per county, town, supply zone, sector and source, with the sum of
+    their annual plans; kept exact on every write to the users by database triggers
+    (consumption/storage.py), never written by the application."""
+
+    county = models.ForeignKey(
+        "layers.AdminArea",
+        verbose_name=_("county"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    town = models.ForeignKey(
+        "layers.AdminArea",
+        verbose_name=_("town"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    supply_zone = models.ForeignKey(
+        "network.SupplyZone",
+        verbose_name=_("supply zone"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    sector = models.CharField(_("sector"), max_length=20)
+    source = models.CharField(_("source"), max_length=20)
+    users = models.IntegerField(_("water users"))
+    planned_users = models.IntegerField(_("users with an annual plan"))
+    annual_plan_m3 = models.DecimalField(
+        _("annual plans"), max_digits=24, decimal_places=6, help_text=_("m³ per year")
+    )
+
+    objects = ScopedManager()
+
+    class Meta:
+        db_table = "consumption_user_total"
+        verbose_name = _("water user total")
+        verbose_name_plural = _("water user totals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "town", "supply_zone", "sector", "source"],
+                name="consumption_user_total_keys",
+                nulls_distinct=False,
+            )
+        ]

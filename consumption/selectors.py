@@ -22,7 +22,6 @@ when any month's year lacks the statistic.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from consumption.columns import BY_KEY
 from consumption.params import ConsumptionQuery, Period, QueryError
 from consumption.periods import monthly_volumes_sql
 from consumption.sql import ZONE_KINDS, area_sql, zone_sql
+from layers.prepared import prepared_cursor
 from layers.yearly import IN_AREA, dict_rows
 
 AREA_LIMIT_FACTOR = 1.5  # a drawn area may cover at most 1.5 × the county's bounding box
@@ -52,6 +52,27 @@ class AreaTooLarge(ValueError):
 def _fetch_one(sql: str, params: dict) -> tuple:
     with connection.cursor() as cur:
         cur.execute(sql, params)
+        return cur.fetchone()
+
+
+def _fetch_one_prepared(sql: str, params: dict) -> tuple:
+    """_fetch_one, the statement prepared on the connection (server-side binding, then a
+    generic plan after PostgreSQL's five custom ones): a zone query of one shape is the same
+    text whatever the values, and parsing and planning its ~18 kB took about as long as
+    running it. Django's connections prepare nothing (prepare_threshold None), so the
+    threshold is lowered for this statement only; behind a transaction pooler
+    (DATABASE_POOLED) prepared_cursor gives a plain cursor. While queries are logged (DEBUG,
+    a test capturing them) the plain cursor too: Django can log only its SQL."""
+    if connection.queries_logged:
+        return _fetch_one(sql, params)
+    with prepared_cursor() as cur:
+        raw = connection.connection
+        threshold = raw.prepare_threshold
+        raw.prepare_threshold = 0
+        try:
+            cur.execute(sql, params)
+        finally:
+            raw.prepare_threshold = threshold
         return cur.fetchone()
 
 
@@ -79,59 +100,22 @@ def rounded(row: dict) -> dict:
     return out
 
 
-def _days(month: str | None, period: Period) -> int:
-    if month:
-        year, number = (int(x) for x in month.split("-"))
-        return calendar.monthrange(year, number)[1]
-    return sum(calendar.monthrange(m.year, m.month)[1] for m in period.months)
-
-
-def _derive(row: dict, q: ConsumptionQuery, stats: bool) -> dict:
-    """Plans, caps, per-capita, per-GDP and the year-on-year change of one result row."""
-    months = 1 if "month" in q.group_by else q.period.month_count
-    annual_plan = row.pop("annual_plan_m3", None)
-    out = {k: row[k] for k in ("zone_code", "zone_name", "month", "sector") if k in row}
-    volume = row["volume_m3"]
-    out.update(
-        volume_m3=volume,
-        users_volume_m3=row["users_volume_m3"],
-        irrigation_volume_m3=row["irrigation_volume_m3"],
-        planned_users_volume_m3=row["planned_users_volume_m3"],
-        plan_m3=None if annual_plan is None else annual_plan * months / 12,
-    )
-    out["plan_used_percent"] = _ratio(row["planned_users_volume_m3"], out["plan_m3"], 100)
-    if stats:
-        person_days, gdp, cap = row["person_days"], row["gdp_10k_yuan"], row["cap_m3"]
-        days = _days(row.get("month"), q.period)
-        # Caps cover the users outside CAP_EXCLUDED_SECTORS; per-capita use, the users (the
-        # irrigation districts' withdrawals feed fields, not people).
-        out.update(
-            cap_m3=cap,
-            capped_volume_m3=row["capped_volume_m3"],
-            cap_used_percent=_ratio(row["capped_volume_m3"], cap, 100),
-            population=None if person_days is None else person_days / days,
-            per_capita_l_per_day=_ratio(row["users_volume_m3"] * 1000, person_days),
-            gdp_10k_yuan=gdp,
-            per_10k_gdp_m3=_ratio(volume, gdp),
-        )
-    if q.compare:
-        previous = row["previous_volume_m3"]
-        out["previous_volume_m3"] = previous
-        out["change_percent"] = _ratio(volume - previous, previous, 100)
-    return rounded(out)
-
-
-def consumption_by_zone(q: ConsumptionQuery) -> list[dict]:
-    """Consumption per zone / month / sector (the query's group_by), in one SQL query.
+def consumption_by_zone_json(q: ConsumptionQuery) -> str:
+    """Consumption per zone / month / sector (the query's group_by), in one SQL query, as the
+    JSON text of the answer's rows, ready to send: every figure derived and rounded by
+    PostgreSQL (sql.round_sql: the same doubles as Python's round).
 
     Zones are towns or supply zones through the users' derived membership, irrigation districts
     or water-function zones through a live spatial join (a user inside two selected zones counts
     in both rows, and once in a row that is not grouped by zone). Every selected zone and month
     has a row (0 where nothing was used). Raises QueryError naming `zones` for an unknown code.
-    Returns rows in the order zone code, month, sector; keys as in `columns.COLUMNS`.
+    Rows in the order zone code, month, sector; keys and digits as `columns.columns_for`.
     """
     sql, params = zone_sql(q)
-    missing, rows = _fetch_one(sql, params)
+    # Towns and supply zones read only kept tables: a generic plan suits every value. Zone
+    # kinds found by a spatial join keep a custom plan (their row counts depend on values).
+    fetch = _fetch_one_prepared if ZONE_KINDS[q.zone_type].membership else _fetch_one
+    missing, rows = fetch(sql, params)
     if missing:
         raise QueryError(
             {
@@ -141,8 +125,12 @@ def consumption_by_zone(q: ConsumptionQuery) -> list[dict]:
                 ]
             }
         )
-    stats = ZONE_KINDS[q.zone_type].stats
-    return [_derive(r, q, stats) for r in _json(rows)]
+    return rows
+
+
+def consumption_by_zone(q: ConsumptionQuery) -> list[dict]:
+    """The rows of consumption_by_zone_json as Python values (for files and callers)."""
+    return json.loads(consumption_by_zone_json(q))
 
 
 @dataclass

@@ -6,21 +6,27 @@ Shape (one statement per request, whatever the number of zones):
                zones, or the drawn polygon)
     months     the period's months tagged 'cur', and with compare the same months a year
                earlier tagged 'prev' (month_key = the current month they compare with)
-    members    user → zone: the derived membership column (towns, supply zones; kept equal to a
-               spatial join by layers.services.membership) or a live ST_Intersects join
-               (irrigation districts, water-function zones, drawn polygons)
-    user_facts one row per consumption record of a member in the months
-    irrigation each district's yearly gross withdrawal × its share in the zone × the month's
+    members    user → zone by a live ST_Intersects join (irrigation districts, drawn polygons)
+    user_facts one row per consumption record of a member in the months; for towns and supply
+               zones (the users' derived membership, kept equal to a spatial join by
+               layers.services.membership) the totals the database keeps per county × town ×
+               supply zone × month × sector × source × plan (consumption/storage.py) instead
+    irrigation each district's yearly gross withdrawal × its share in the zone (kept per town
+               and district by the database; computed live for a drawn polygon) × the month's
                share of the agricultural users' volume in that year (profile)
     agg        sums per grouping key (zone, month, sector); then a grid of zones × months so that
-               empty cells answer 0, the members' annual plans and, for towns, area statistics.
-The statement returns one row: the unknown zone codes, and the result rows as JSON.
+               empty cells answer 0, the members' annual plans (for towns and supply zones the
+               users' kept totals) and, for towns, area statistics.
+The statement returns one row: the unknown zone codes, and the answer's rows as JSON text with
+every figure derived and rounded (plans, caps, per-capita, per-GDP, year-on-year change).
 """
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 
+from consumption.columns import columns_for
 from consumption.params import ConsumptionQuery, Period, add_months
 from layers.scope import current_scope, scope_condition, scope_param
 
@@ -28,7 +34,8 @@ from layers.scope import current_scope, scope_condition, scope_param
 @dataclass(frozen=True)
 class ZoneKind:
     """How a zone type reads: its table, the users' derived column (None = spatial join),
-    whether irrigation records count ('own' district, area 'overlap', or not) and stats."""
+    whether irrigation records count ('own' district; by area share, 'kept' by the database
+    for towns or an 'overlap' computed live for a drawn area; or not) and stats."""
 
     table: str
     where: str
@@ -41,7 +48,7 @@ class ZoneKind:
 
 ZONE_KINDS = {
     "town": ZoneKind(
-        "layers_adminarea", "z.level = 'town'", "town_id", "overlap", True, "towns", "z.parent_id"
+        "layers_adminarea", "z.level = 'town'", "town_id", "kept", True, "towns", "z.parent_id"
     ),
     "supply-zone": ZoneKind(
         "layers_supplyzone", "true", "supply_zone_id", None, False, "supply-zones"
@@ -74,18 +81,20 @@ user_facts AS (
   WHERE c.month BETWEEN %(lo)s AND %(end)s{expand_filter})"""
 # The same facts for a zone kind with a derived membership (towns, supply zones), read from the
 # totals the database keeps per county × town × supply zone × month × sector × source × plan
-# (consumption/storage.py) instead of every user's rows: a few thousand rows, not millions.
+# (consumption/storage.py) instead of every user's rows: a few thousand rows, not millions,
+# summed exactly (numeric) per zone, sector and month before anything else.
 _TOTAL_FACTS = """
 user_facts AS (
   SELECT c.{column} AS zone_id, c.sector::text AS sector, {tag_month},
-         c.volume_m3::float8 AS users_m3,
-         CASE WHEN c.planned THEN c.volume_m3::float8 ELSE 0 END AS planned_m3,
+         sum(c.volume_m3)::float8 AS users_m3,
+         coalesce(sum(c.volume_m3) FILTER (WHERE c.planned), 0)::float8 AS planned_m3,
          0::float8 AS irrigation_m3,
-         CASE WHEN c.sector::text = ANY(%(cap_excluded)s) THEN 0 ELSE c.volume_m3::float8 END
-           AS capped_m3
+         coalesce(sum(c.volume_m3) FILTER (WHERE c.sector::text <> ALL(%(cap_excluded)s)), 0)
+           ::float8 AS capped_m3
   FROM consumption_total c
   JOIN zones z ON z.id = c.{column}{expand}
-  WHERE c.month BETWEEN %(lo)s AND %(end)s{filters}{expand_filter})"""
+  WHERE c.month BETWEEN %(lo)s AND %(end)s{filters}{expand_filter}
+  GROUP BY 1, 2, 3, 4)"""
 # A record counts in the current period, and (with compare) a year later in the previous one;
 # a constant month range on the table keeps the planner's row estimate (and the index) right.
 _CURRENT_ONLY = {
@@ -104,30 +113,28 @@ _WITH_PREVIOUS = {
 # The agricultural users' monthly profile per county and year: month volume ÷ year volume (1/12
 # each when the county's year has no agricultural consumption); it spreads a district's yearly
 # irrigation records over months by its own county's profile. Read from the kept totals of the
-# districts' counties only, so other counties' rows are never visited (nor leak into a figure).
+# districts' counties only, so other counties' rows never count (nor leak into a figure); a
+# district outside every county (county_key 0) spreads by the totals outside every county.
 _PROFILE = """
 ag_counties AS MATERIALIZED (
-  SELECT DISTINCT d.county_id FROM district_share ds
+  SELECT DISTINCT coalesce(d.county_id, 0) AS county_key FROM district_share ds
   JOIN layers_irrigationdistrict d ON d.id = ds.district_id),
-ag_months AS (
-  SELECT ac.county_id, m::date AS month
-  FROM ag_counties ac CROSS JOIN generate_series(date_trunc('year', %(lo)s::date),
-    date_trunc('year', %(end)s::date) + interval '11 months', interval '1 month') AS m),
 ag_volume AS (
-  SELECT ac.county_id, t.month, sum(t.volume_m3)::float8 AS v
-  FROM ag_counties ac JOIN consumption_total t
-    ON t.county_id IS NOT DISTINCT FROM ac.county_id
+  SELECT coalesce(t.county_id, 0) AS county_key, t.month, sum(t.volume_m3)::float8 AS v
+  FROM consumption_total t
   WHERE t.sector = 'agriculture'
     AND t.month BETWEEN date_trunc('year', %(lo)s::date)::date AND %(year_end)s
-  GROUP BY ac.county_id, t.month),
+    AND coalesce(t.county_id, 0) IN (SELECT county_key FROM ag_counties)
+  GROUP BY 1, 2),
 profile AS (
-  SELECT am.county_id, am.month,
+  SELECT ac.county_key, m::date AS month,
          CASE WHEN sum(coalesce(av.v, 0)) OVER y > 0
               THEN coalesce(av.v, 0) / sum(coalesce(av.v, 0)) OVER y
               ELSE 1.0 / 12 END AS share
-  FROM ag_months am LEFT JOIN ag_volume av
-    ON av.county_id IS NOT DISTINCT FROM am.county_id AND av.month = am.month
-  WINDOW y AS (PARTITION BY am.county_id, date_trunc('year', am.month)))"""
+  FROM ag_counties ac CROSS JOIN generate_series(date_trunc('year', %(lo)s::date),
+    date_trunc('year', %(end)s::date) + interval '11 months', interval '1 month') AS m
+  LEFT JOIN ag_volume av ON av.county_key = ac.county_key AND av.month = m::date
+  WINDOW y AS (PARTITION BY ac.county_key, date_trunc('year', m)))"""
 # A district's share in a zone: the overlap's area ÷ the district's area (on the spheroid).
 # Materialized: the intersection is computed once per zone and district, not once per month.
 _SHARE_OVERLAP = """
@@ -136,6 +143,13 @@ district_share AS MATERIALIZED (
          ST_Area(ST_Intersection(z.geom, d.geom)::geography)
            / NULLIF(ST_Area(d.geom::geography), 0) AS share
   FROM zones z JOIN layers_irrigationdistrict d ON ST_Intersects(z.geom, d.geom){gate}{scope})"""
+# The same shares for towns, as the database keeps them (consumption/storage.py): no outline is
+# intersected at query time.
+_SHARE_KEPT = """
+district_share AS MATERIALIZED (
+  SELECT s.town_id AS zone_id, s.district_id, s.share
+  FROM zones z JOIN consumption_district_share s ON s.town_id = z.id
+  JOIN layers_irrigationdistrict d ON d.id = s.district_id{scope})"""
 _SHARE_OWN = """
 district_share AS (
   SELECT z.id AS zone_id, z.id AS district_id, 1.0::float8 AS share FROM zones z)"""
@@ -148,7 +162,7 @@ irrigation_facts AS (
   JOIN layers_irrigationdistrict d ON d.id = ds.district_id
   JOIN layers_irrigationrecord r ON r.district_id = ds.district_id
   JOIN months mo ON r.year = extract(year FROM mo.month)::int
-  JOIN profile p ON p.county_id IS NOT DISTINCT FROM d.county_id AND p.month = mo.month)"""
+  JOIN profile p ON p.county_key = coalesce(d.county_id, 0) AND p.month = mo.month)"""
 _SUMS = """
     sum(users_m3 + irrigation_m3) FILTER (WHERE tag = 'cur') AS volume_m3,
     sum(users_m3) FILTER (WHERE tag = 'cur') AS users_volume_m3,
@@ -182,14 +196,6 @@ _AREA_ZONES = """
 zones AS MATERIALIZED (
   SELECT 0 AS id, ''::text AS code, ''::text AS name,
          ST_SetSRID(%(geom)s::geometry, 4326) AS geom)"""
-# Derived membership: one zone per user, kept equal to a spatial join by the membership service.
-# NOT MATERIALIZED and on the zone table itself (not the zones CTE): inlined into the facts, the
-# join of consumption, users and zones can run as a parallel hash join.
-_MEMBERS_DERIVED = """
-members AS NOT MATERIALIZED (
-  SELECT u.id AS user_id, u.{column} AS zone_id, u.sector, u.annual_plan_m3
-  FROM layers_wateruser u JOIN {zones} ON z.id = u.{column}
-  WHERE {where}{filters})"""
 # Live spatial join; DISTINCT when not grouped by zone: a user in two zones counts once.
 _MEMBERS_SPATIAL = """
 members AS {materialized}(
@@ -205,16 +211,39 @@ _GRID = """
 grid AS (SELECT {columns} FROM {tables})"""
 _PLANS = """
 plans AS (SELECT {keys}sum(annual_plan_m3) AS annual_plan_m3 FROM members {group})"""
+# The same plans for a zone kind with a derived membership, from the users' totals the database
+# keeps per county × town × supply zone × sector × source (consumption/storage.py): null when
+# no member has a plan, as the sum over the members.
+_PLANS_KEPT = """
+plans AS (
+  SELECT {keys}CASE WHEN sum(t.planned_users) > 0 THEN sum(t.annual_plan_m3)::float8 END
+           AS annual_plan_m3
+  FROM consumption_user_total t JOIN zones z ON z.id = t.{column}
+  WHERE true{filters} {group})"""
+_PLAN_KEY_COLUMNS = {"zone_id": "t.{column} AS zone_id", "sector": "t.sector::text AS sector"}
+# The answer's rows as JSON text, ready to send: `r` the sums per grid cell, `v` the figures
+# derived from them, `o` those rounded (consumption.columns.columns_for: order, names, digits);
+# OFFSET 0 keeps `v` a subquery, so each figure is computed once, not once per reference.
 _ZONE_RESULT = """
 SELECT ARRAY(SELECT c FROM unnest(%(codes)s::text[]) AS c
              WHERE c NOT IN (SELECT code FROM zones)) AS missing,
-       coalesce((SELECT json_agg(r ORDER BY {order})
-                 FROM (SELECT {columns} FROM grid g {joins}) r), '[]'::json) AS rows"""
+       '[' || coalesce((SELECT string_agg(row_to_json(o)::text, ',' ORDER BY {order})
+                        FROM (SELECT {rounded}
+                              FROM (SELECT {values}
+                                    FROM (SELECT {columns} FROM grid g {joins}) r
+                                    OFFSET 0) v) o),
+                       '') || ']' AS rows"""
+# Summed per month and sector first (a hash over the rows), then the grouping sets over those
+# few cells: no sort of every row.
 _AREA_AGG = """
 agg AS (
   SELECT GROUPING(month_key, sector) AS level, to_char(month_key, 'YYYY-MM') AS month, sector,
   {sums}
-  FROM facts GROUP BY GROUPING SETS ((), (month_key), (sector), (month_key, sector)))"""
+  FROM (SELECT month_key, sector, tag, sum(users_m3) AS users_m3,
+               sum(irrigation_m3) AS irrigation_m3, sum(planned_m3) AS planned_m3,
+               sum(capped_m3) AS capped_m3
+        FROM facts GROUP BY month_key, sector, tag) cells
+  GROUP BY GROUPING SETS ((), (month_key), (sector), (month_key, sector)))"""
 _AREA_RESULT = """
 SELECT (SELECT ok FROM guard) AS ok, (SELECT area_km2 FROM guard) AS area_km2,
        (SELECT limit_km2 FROM guard) AS limit_km2, (SELECT count(*) FROM members) AS users,
@@ -238,10 +267,80 @@ _FIGURES = [
 ]
 _OUT_KEYS = {
     "zone": ["g.zone_code", "g.zone_name"],
-    "month": ["to_char(g.month_key, 'YYYY-MM') AS month"],
+    "month": ["to_char(g.month_key, 'YYYY-MM') AS month", "g.month_key"],
     "sector": ["g.sector"],
 }
-_ORDER = {"zone": "r.zone_code", "month": "r.month", "sector": "r.sector"}
+_ORDER = {"zone": "o.zone_code", "month": "o.month", "sector": "o.sector"}
+# Each answer column from the cell's sums `r` (float8 arithmetic; a ratio over 0 or null is
+# null); {months}: the months a plan covers per row, {days}: the days a population covers.
+_DERIVED = {
+    "zone_code": "r.zone_code",
+    "zone_name": "r.zone_name",
+    "month": "r.month",
+    "sector": "r.sector",
+    "volume_m3": "r.volume_m3",
+    "users_volume_m3": "r.users_volume_m3",
+    "irrigation_volume_m3": "r.irrigation_volume_m3",
+    "planned_users_volume_m3": "r.planned_users_volume_m3",
+    "plan_m3": "r.annual_plan_m3 * {months} / 12",
+    "plan_used_percent": (
+        "r.planned_users_volume_m3 / NULLIF(r.annual_plan_m3 * {months} / 12, 0) * 100"
+    ),
+    # Caps cover the users outside CAP_EXCLUDED_SECTORS; per-capita use, the users (the
+    # irrigation districts' withdrawals feed fields, not people).
+    "cap_m3": "r.cap_m3",
+    "capped_volume_m3": "r.capped_volume_m3",
+    "cap_used_percent": "r.capped_volume_m3 / NULLIF(r.cap_m3, 0) * 100",
+    "population": "r.person_days / {days}",
+    "per_capita_l_per_day": "r.users_volume_m3 * 1000 / NULLIF(r.person_days, 0)",
+    "gdp_10k_yuan": "r.gdp_10k_yuan",
+    "per_10k_gdp_m3": "r.volume_m3 / NULLIF(r.gdp_10k_yuan, 0)",
+    "previous_volume_m3": "r.previous_volume_m3",
+    "change_percent": (
+        "(r.volume_m3 - r.previous_volume_m3) / NULLIF(r.previous_volume_m3, 0) * 100"
+    ),
+}
+_MONTH_DAYS = "extract(day FROM r.month_key + interval '1 month' - interval '1 day')::float8"
+
+
+_SPLIT = "134217729::float8"  # 2**27 + 1: Dekker's split of a float8 into two halves
+
+
+def round_sql(value: str, digits: int | None) -> str:
+    """A float8 column rounded to `digits` decimals exactly as Python's round(value, digits):
+    the exact value × 10**digits rounded to an integer, ties to even, ÷ 10**digits; 0 digits:
+    an integer. y = value × s is rounded; only when y falls on a half is the exact product
+    needed: its error e (Dekker's two-product; s < 2**26 needs no split) tells whether the
+    exact value lies above, below or on the half. Float arithmetic, not numeric: converting
+    every figure to numeric and back costs more than the rest of the statement."""
+    if digits is None:
+        return value
+    s = f"{10**digits}::float8"
+    y = f"({value} * {s})"
+    high = f"({value} * {_SPLIT} - ({value} * {_SPLIT} - {value}))"
+    error = f"(({high} * {s} - {y}) + ({value} - {high}) * {s})"
+    integer = (
+        f"CASE WHEN {y} - floor({y}) <> 0.5 THEN round({y}) WHEN {error} > 0 THEN ceil({y}) "
+        f"WHEN {error} < 0 THEN floor({y}) ELSE round({y}) END"
+    )
+    if digits == 0:
+        return f"({integer})::bigint"
+    return f"({integer}) / {s}"
+
+
+def _derived(q: ConsumptionQuery, stats: bool) -> tuple[str, str]:
+    """The answer's columns (consumption.columns.columns_for): their values computed from
+    `r` (float8), and those values rounded to their digits from `v`."""
+    fill = {
+        "months": "1" if "month" in q.group_by else "%(period_months)s::float8",
+        "days": _MONTH_DAYS if "month" in q.group_by else "%(period_days)s::float8",
+    }
+    columns = columns_for(q.group_by, stats=stats, compare=bool(q.compare))
+    values = ", ".join(f"{_DERIVED[c.key].format(**fill)} AS {c.key}" for c in columns)
+    rounded = ", ".join(f"{round_sql(f'v.{c.key}', c.digits)} AS {c.key}" for c in columns)
+    return values, rounded
+
+
 _STAT_COLUMNS = {
     "zone_id": ("z.id AS zone_id", "z.id"),
     "month_key": ("gm.month_key", "gm.month_key"),
@@ -285,11 +384,9 @@ def _user_filter(sector: str | None, source: str | None) -> str:
 def _members(
     kind: ZoneKind, by_zone: bool, filters: str, *, zones: str, where: str, gate: str = ""
 ) -> str:
-    """The user → zone CTE; `zones` is the zone table (aliased z) or the drawn area's CTE."""
-    if kind.membership:
-        return _fill(
-            _MEMBERS_DERIVED, column=kind.membership, zones=zones, where=where, filters=filters
-        )
+    """The user → zone CTE of a zone kind without a derived membership (a live spatial join);
+    `zones` is the zone table (aliased z) or the drawn area's CTE. Towns and supply zones
+    need none: their facts and plans come from the kept totals."""
     return _fill(
         _MEMBERS_SPATIAL,
         materialized="" if by_zone else "MATERIALIZED ",
@@ -308,11 +405,12 @@ def _irrigation_ctes(kind: ZoneKind, sector: str | None, source: str | None, gat
         return []
     if source not in (None, "surface"):
         return []
-    share = (
-        _SHARE_OWN
-        if kind.irrigation == "own"
-        else _fill(_SHARE_OVERLAP, gate=gate, scope=_in_scope("d.county_id"))
-    )
+    scope = _in_scope("d.county_id")
+    share = {
+        "own": _SHARE_OWN,
+        "kept": _fill(_SHARE_KEPT, scope=scope),
+        "overlap": _fill(_SHARE_OVERLAP, gate=gate, scope=scope),
+    }[kind.irrigation]
     return [share, _PROFILE, _IRRIGATION_FACTS]
 
 
@@ -325,6 +423,24 @@ def _facts(irrigation: list) -> str:
 # What a town's water-use cap covers: its users' use, these sectors and the irrigation
 # districts' withdrawals left out (the default of the town.water_use_cap rule, tested equal).
 CAP_EXCLUDED_SECTORS = ("agriculture",)
+
+
+def _plans(kind: ZoneKind, q: ConsumptionQuery, plan_keys: list[str]) -> str:
+    """The members' annual plans per plan key (zone, sector): kept totals for a derived
+    membership, else the members' own."""
+    if not kind.membership:
+        return _fill(_PLANS, keys="".join(k + ", " for k in plan_keys), group=_group(plan_keys))
+    columns = [_PLAN_KEY_COLUMNS[k].format(column=kind.membership) for k in plan_keys]
+    filters = _in_scope("t.county_id")
+    filters += " AND t.sector = %(sector)s" if q.sector else ""
+    filters += " AND t.source = %(source)s" if q.source else ""
+    return _fill(
+        _PLANS_KEPT,
+        keys="".join(c + ", " for c in columns),
+        column=kind.membership,
+        filters=filters,
+        group=_group([c.split(" AS ")[0] for c in columns]),
+    )
 
 
 def _base_params(period: Period, compare: bool) -> dict:
@@ -361,13 +477,18 @@ def zone_sql(q: ConsumptionQuery) -> tuple[str, dict]:
     ctes = [
         _fill(_ZONES, table=kind.table, where=kind.where, code_filter=code_filter),
         _fill(_MONTHS, periods="('cur', 0), ('prev', 12)" if q.compare else "('cur', 0)"),
-        _members(
-            kind,
-            "zone" in q.group_by,
-            _user_filter(q.sector, q.source),
-            zones=f"{kind.table} z",
-            where=kind.where + code_filter,
-        ),
+    ]
+    if not kind.membership:  # a derived membership reads the kept totals instead
+        ctes.append(
+            _members(
+                kind,
+                "zone" in q.group_by,
+                _user_filter(q.sector, q.source),
+                zones=f"{kind.table} z",
+                where=kind.where + code_filter,
+            )
+        )
+    ctes += [
         _user_facts(kind, q),
         *irrigation,
         _facts(irrigation),
@@ -385,7 +506,7 @@ def zone_sql(q: ConsumptionQuery) -> tuple[str, dict]:
         )
     )
     plan_keys = [k for k in ("zone_id", "sector") if k in keys]
-    ctes.append(_fill(_PLANS, keys="".join(k + ", " for k in plan_keys), group=_group(plan_keys)))
+    ctes.append(_plans(kind, q, plan_keys))
     columns = [c for k in GROUP_ORDER if k in q.group_by for c in _OUT_KEYS[k]] + _FIGURES
     joins = [f"LEFT JOIN agg a ON {_on('a', keys)}", f"LEFT JOIN plans p ON {_on('p', plan_keys)}"]
     if kind.stats:
@@ -400,9 +521,16 @@ def zone_sql(q: ConsumptionQuery) -> tuple[str, dict]:
         )
         columns += ["st.person_days", "st.gdp_10k_yuan", "st.cap_m3"]
         joins.append(f"LEFT JOIN stats st ON {_on('st', stat_keys)}")
+    params.update(
+        period_months=q.period.month_count,
+        period_days=sum(calendar.monthrange(m.year, m.month)[1] for m in q.period.months),
+    )
+    values, rounded = _derived(q, kind.stats)
     result = _fill(
         _ZONE_RESULT,
         order=", ".join(_ORDER[k] for k in GROUP_ORDER if k in q.group_by) or "1",
+        values=values,
+        rounded=rounded,
         columns=", ".join(columns),
         joins=" ".join(joins),
     )
@@ -413,14 +541,24 @@ def zone_sql(q: ConsumptionQuery) -> tuple[str, dict]:
 # The polygon must not exceed the largest county's bounding box × factor; the guard is computed
 # here so that the check costs no second query, and it gates the joins when it fails.
 _AREA_GUARD = """
-guard AS (
-  SELECT ST_Area(z.geom::geography) / 1e6 AS area_km2,
-         ST_Area(z.geom::geography) <= %(factor)s * coalesce(
-           (SELECT max(ST_Area(ST_Envelope(a.geom)::geography)) FROM layers_adminarea a
-            WHERE a.level = 'county'), 'Infinity'::float8) AS ok,
-         coalesce((SELECT max(ST_Area(ST_Envelope(a.geom)::geography)) FROM layers_adminarea a
-            WHERE a.level = 'county'), 0) / 1e6 AS limit_km2
-  FROM zones z)"""
+guard AS MATERIALIZED (
+  SELECT g.area_m2 / 1e6 AS area_km2,
+         g.area_m2 <= %(factor)s * coalesce(b.box_m2, 'Infinity'::float8) AS ok,
+         coalesce(b.box_m2, 0) / 1e6 AS limit_km2
+  FROM (SELECT ST_Area(z.geom::geography) AS area_m2 FROM zones z) g
+  CROSS JOIN (SELECT max(ST_Area(ST_Envelope(a.geom)::geography)) AS box_m2
+              FROM layers_adminarea a WHERE a.level = 'county') b)"""
+
+
+# The users inside the polygon, written against the polygon itself (a constant to the planner,
+# which then estimates from the users' statistics how many fall inside, not a guess of 20 for
+# a join with the zones CTE: with the real count it hashes the consumption rows instead of
+# looking them up user by user, and sums them without sorting); one polygon, no duplicates.
+_AREA_MEMBERS = """
+members AS MATERIALIZED (
+  SELECT u.id AS user_id, 0 AS zone_id, u.sector, u.annual_plan_m3
+  FROM layers_wateruser u
+  WHERE ST_Intersects(ST_SetSRID(%(geom)s::geometry, 4326), u.geom){filters}{gate})"""
 
 
 def area_sql(
@@ -435,9 +573,7 @@ def area_sql(
         _AREA_ZONES,
         _AREA_GUARD,
         _fill(_MONTHS, periods="('cur', 0)"),
-        _members(
-            AREA_KIND, False, _user_filter(sector, source), zones="zones z", where="true", gate=gate
-        ),
+        _fill(_AREA_MEMBERS, filters=_user_filter(sector, source), gate=gate),
         _fill(_USER_FACTS, **_CURRENT_ONLY),
         *irrigation,
         _facts(irrigation),

@@ -115,6 +115,182 @@ DROP FUNCTION IF EXISTS consumption_total_users() CASCADE;
 """
 
 
+# --- water users per key, with their plans ---------------------------------------------------
+# consumption_user_total counts the users per county × town × supply zone × sector × source and
+# sums their annual plans (numeric, exact like the volumes): a zone's plan without reading
+# every user. Statement triggers on the users add a statement's new images and remove its old
+# ones (for an update, only the users whose keys or plan changed).
+_UKEYS = "county_id, town_id, supply_zone_id, sector, source"
+_UNCHANGED = """(n.county_id, n.town_id, n.supply_zone_id, n.sector, n.source, n.annual_plan_m3)
+    IS NOT DISTINCT FROM (o.county_id, o.town_id, o.supply_zone_id, o.sector, o.source,
+    o.annual_plan_m3)"""
+
+
+def _user_apply(sign: str, rows: str) -> str:
+    """Add (sign 1) or remove (-1) the users `rows` (an image of layers_wateruser)."""
+    return f"""
+  INSERT INTO consumption_user_total AS t ({_UKEYS}, users, planned_users, annual_plan_m3)
+  SELECT {_UKEYS}, {sign} * count(*), {sign} * count(annual_plan_m3),
+         {sign} * coalesce(sum(annual_plan_m3::numeric(24, 6)), 0)
+  FROM {rows} r GROUP BY {_UKEYS}
+  ON CONFLICT ({_UKEYS}) DO UPDATE
+    SET users = t.users + EXCLUDED.users,
+        planned_users = t.planned_users + EXCLUDED.planned_users,
+        annual_plan_m3 = t.annual_plan_m3 + EXCLUDED.annual_plan_m3"""  # noqa: S608 (constants)
+
+
+USER_TOTAL_FUNCTIONS_SQL = f"""
+CREATE OR REPLACE FUNCTION consumption_user_total_rows() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    {_user_apply("1", "new_rows")};
+  ELSIF TG_OP = 'DELETE' THEN
+    {_user_apply("-1", "old_rows")};
+  ELSE
+    {_user_apply("-1", f"(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE NOT {_UNCHANGED})")};
+    {_user_apply("1", f"(SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE NOT {_UNCHANGED})")};
+  END IF;
+  DELETE FROM consumption_user_total WHERE users = 0;
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION consumption_user_total_truncate() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM consumption_user_total;  -- DELETE: see consumption_total_truncate
+  RETURN NULL;
+END $$;
+"""  # noqa: E501, S608 (constants)
+
+USER_TOTAL_TRIGGERS_SQL = """
+CREATE TRIGGER consumption_user_total_insert AFTER INSERT ON layers_wateruser
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION consumption_user_total_rows();
+CREATE TRIGGER consumption_user_total_update AFTER UPDATE ON layers_wateruser
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION consumption_user_total_rows();
+CREATE TRIGGER consumption_user_total_delete AFTER DELETE ON layers_wateruser
+  REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION consumption_user_total_rows();
+CREATE TRIGGER consumption_user_total_truncate AFTER TRUNCATE ON layers_wateruser
+  FOR EACH STATEMENT EXECUTE FUNCTION consumption_user_total_truncate();
+"""
+
+# (No ON CONFLICT here: in the migration the unique index is only built after this runs.)
+USER_TOTAL_REBUILD_SQL = f"""
+DELETE FROM consumption_user_total;
+INSERT INTO consumption_user_total ({_UKEYS}, users, planned_users, annual_plan_m3)
+SELECT {_UKEYS}, count(*), count(annual_plan_m3),
+       coalesce(sum(annual_plan_m3::numeric(24, 6)), 0)
+FROM layers_wateruser GROUP BY {_UKEYS};
+"""  # noqa: S608 (constants)
+
+USER_TOTAL_DROP_SQL = """
+DROP FUNCTION IF EXISTS consumption_user_total_rows() CASCADE;
+DROP FUNCTION IF EXISTS consumption_user_total_truncate() CASCADE;
+"""
+
+
+# --- town × irrigation district shares -------------------------------------------------------
+# consumption_district_share holds, for every town and irrigation district that intersect, the
+# district's area inside the town ÷ its area (on the spheroid) — what the town view spreads a
+# district's records by — so that no town query intersects outlines. Statement triggers redo
+# the pairs of the towns and districts a write touched (a town is an admin area of level
+# 'town', before or after the write); a TRUNCATE of either table empties it.
+SHARE_PAIRS = """
+  SELECT t.id, d.id,
+         ST_Area(ST_Intersection(t.geom, d.geom)::geography)
+           / NULLIF(ST_Area(d.geom::geography), 0)
+  FROM layers_adminarea t JOIN layers_irrigationdistrict d ON ST_Intersects(t.geom, d.geom)
+  WHERE t.level = 'town'"""
+
+SHARE_FUNCTIONS_SQL = f"""
+CREATE OR REPLACE FUNCTION consumption_district_share_redo(towns bigint[], districts bigint[])
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF cardinality(towns) + cardinality(districts) = 0 THEN
+    RETURN;  -- e.g. a town renamed: no outline moved
+  END IF;
+  DELETE FROM consumption_district_share
+   WHERE town_id = ANY(towns) OR district_id = ANY(districts);
+  INSERT INTO consumption_district_share (town_id, district_id, share)
+  {SHARE_PAIRS} AND t.id = ANY(towns)
+  UNION
+  {SHARE_PAIRS} AND d.id = ANY(districts);
+END $$;
+
+CREATE OR REPLACE FUNCTION consumption_district_share_districts() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    PERFORM consumption_district_share_redo('{{}}', ARRAY(SELECT id FROM new_rows));
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM consumption_district_share_redo('{{}}', ARRAY(SELECT id FROM old_rows));
+  ELSE
+    PERFORM consumption_district_share_redo('{{}}', ARRAY(
+      SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+      WHERE n.geom IS DISTINCT FROM o.geom));
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION consumption_district_share_towns() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    PERFORM consumption_district_share_redo(
+      ARRAY(SELECT id FROM new_rows WHERE level = 'town'), '{{}}');
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM consumption_district_share_redo(
+      ARRAY(SELECT id FROM old_rows WHERE level = 'town'), '{{}}');
+  ELSE
+    PERFORM consumption_district_share_redo(ARRAY(
+      SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+      WHERE 'town' IN (n.level, o.level)
+        AND (n.geom IS DISTINCT FROM o.geom OR n.level IS DISTINCT FROM o.level)), '{{}}');
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION consumption_district_share_truncate() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM consumption_district_share;  -- DELETE: see consumption_total_truncate
+  RETURN NULL;
+END $$;
+"""  # noqa: S608 (constants)
+
+SHARE_TRIGGERS_SQL = "".join(
+    f"""
+CREATE TRIGGER consumption_district_share_{event.lower()} AFTER {event} ON {table}
+  {refs} FOR EACH STATEMENT EXECUTE FUNCTION consumption_district_share_{kind}();"""
+    for table, kind in (("layers_irrigationdistrict", "districts"), ("layers_adminarea", "towns"))
+    for event, refs in (
+        ("INSERT", "REFERENCING NEW TABLE AS new_rows"),
+        ("UPDATE", "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+        ("DELETE", "REFERENCING OLD TABLE AS old_rows"),
+    )
+) + "".join(
+    f"""
+CREATE TRIGGER consumption_district_share_truncate AFTER TRUNCATE ON {table}
+  FOR EACH STATEMENT EXECUTE FUNCTION consumption_district_share_truncate();"""
+    for table in ("layers_irrigationdistrict", "layers_adminarea")
+)
+
+SHARE_REBUILD_SQL = f"""
+DELETE FROM consumption_district_share;
+INSERT INTO consumption_district_share (town_id, district_id, share) {SHARE_PAIRS};
+"""  # noqa: S608 (constants)
+
+SHARE_DROP_SQL = """
+DROP FUNCTION IF EXISTS consumption_district_share_districts() CASCADE;
+DROP FUNCTION IF EXISTS consumption_district_share_towns() CASCADE;
+DROP FUNCTION IF EXISTS consumption_district_share_truncate() CASCADE;
+DROP FUNCTION IF EXISTS consumption_district_share_redo(bigint[], bigint[]);
+"""
+
+
 # --- partitions ------------------------------------------------------------------------------
 # The table as Django's migrations made it, rebuilt partitioned by month (a year a partition).
 # The primary key must include the partition key: (id, month); (user, month) stays unique.
@@ -186,3 +362,21 @@ class KeepConsumptionTotals(migrations.RunSQL):
 
     def __init__(self):
         super().__init__(sql=[FUNCTIONS_SQL, TRIGGERS_SQL, REBUILD_SQL], reverse_sql=DROP_SQL)
+
+
+class KeepUserTotalsAndShares(migrations.RunSQL):
+    """Migration operation: consumption_user_total and consumption_district_share kept by
+    triggers, filled once."""
+
+    def __init__(self):
+        super().__init__(
+            sql=[
+                USER_TOTAL_FUNCTIONS_SQL,
+                USER_TOTAL_TRIGGERS_SQL,
+                USER_TOTAL_REBUILD_SQL,
+                SHARE_FUNCTIONS_SQL,
+                SHARE_TRIGGERS_SQL,
+                SHARE_REBUILD_SQL,
+            ],
+            reverse_sql=[USER_TOTAL_DROP_SQL, SHARE_DROP_SQL],
+        )

@@ -1,193 +1,333 @@
-"""Consumption benchmarks, one operation per process; prints JSON timings (see probe.py).
+"""Consumption views against the plain GROUP BY (issue 19), in process and over HTTP.
 
-Usage: DATABASE_URL=... python -m tests.benchmarks.consumption <operation> [--repeat N]
-       [--year Y] [--zone-type T] [--group-by K] [--compare] [--fraction F]
+Three views of a year (consumption_floor.py says what each floor computes and what ours adds):
+the planner's page (towns × months: the Target), supply zones × months × sectors, and a drawn
+rectangle (half the county's bounding box per side, centred), read as `official` (a member of
+the county). Towns and supply zones read the totals the database keeps
+(consumption/storage.py); a drawn polygon reads the raw rows of the users inside it.
 
-Operations:
-  aggregate_by_zone  the API's selector (one SQL statement: users + irrigation, plans, stats)
-  floor_sql          the same volumes per zone and month written directly in SQL (no plans,
-                     statistics, grid or JSON): the floor the selector is compared with
-  area_query         the drawn-area selector on a rectangle covering `fraction` of the county's
-                     bounding box (per side, centred)
-Each run does a warm-up first, then N timed repetitions; `volume_m3` lets the runner check that
-the selector and the floor agree.
+In process: our endpoints through Django's test client against the floor's SQL on the same
+connection (consumption_probe.py, its own process each round). Over HTTP: ours under gunicorn
+(gisapp.wsgi, one sync worker) against the floor's SQL served by the smallest WSGI app under
+the same gunicorn (consumption_floor.py), a new loopback connection per request. The two ways
+alternate round by round, the sides request by request (their order rotated); round 0 warms
+up and is dropped. Scales 1, 10 and 100 (the scale-100 database: tests/benchmarks/common.py).
+
+Standalone: BENCH_ROUNDS=2 .venv/bin/python -m tests.benchmarks.consumption   (prints JSON)
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
+import http.client
 import json
 import os
-import sys
+import statistics
+import subprocess
 import time
-from collections.abc import Callable
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gisapp.settings.dev")
-os.environ.setdefault("DEBUG", "false")
+from tests.benchmarks.common import (
+    ROOT,
+    ROUNDS,
+    SCALES,
+    db_url,
+    ensure_database,
+    module_probe,
+    ms,
+    serve_gunicorn,
+    summary,
+    wait_until_up,
+)
+from tests.benchmarks.consumption_floor import (
+    AREA_PATH,
+    VIEWS,
+    area_body,
+    floor_path,
+    floor_volume,
+    our_path,
+    our_volume,
+    same_volume,
+)
+from tests.benchmarks.peer_servers import Reply, fetch, free_port, login, stop
 
-import django  # noqa: E402
-
-django.setup()
-
-import shapely  # noqa: E402
-from django.db import connection  # noqa: E402
-
-from consumption.params import Period, consumption_query_parse  # noqa: E402
-from consumption.selectors import consumption_by_zone, consumption_in_area  # noqa: E402
-from layers.models import AdminArea  # noqa: E402
-
-# Users' volume per town and month by the derived membership, plus the irrigation districts'
-# records shared by area overlap and spread by the agricultural profile: what the selector sums.
-FLOOR_TOWNS = """
-WITH profile AS (
-  SELECT c.month, sum(c.volume_m3)
-           / sum(sum(c.volume_m3)) OVER (PARTITION BY date_trunc('year', c.month)) AS share
-  FROM layers_consumption c JOIN layers_wateruser u ON u.id = c.user_id
-  WHERE u.sector = 'agriculture' AND c.month BETWEEN %(year_start)s AND %(year_end)s
-  GROUP BY c.month),
-share AS (
-  SELECT t.id AS town_id, d.id AS district_id,
-         ST_Area(ST_Intersection(t.geom, d.geom)::geography) / ST_Area(d.geom::geography) AS share
-  FROM layers_adminarea t JOIN layers_irrigationdistrict d ON ST_Intersects(t.geom, d.geom)
-  WHERE t.level = 'town')
-SELECT town_id, month, sum(v) FROM (
-  SELECT u.town_id, c.month, c.volume_m3 AS v
-  FROM layers_consumption c JOIN layers_wateruser u ON u.id = c.user_id
-  WHERE c.month BETWEEN %(start)s AND %(end)s AND u.town_id IS NOT NULL
-  UNION ALL
-  SELECT s.town_id, p.month, r.gross_withdrawal_m3 * s.share * p.share
-  FROM share s JOIN layers_irrigationrecord r ON r.district_id = s.district_id
-  JOIN profile p ON extract(year FROM p.month)::int = r.year
-  WHERE p.month BETWEEN %(start)s AND %(end)s) f
-GROUP BY town_id, month"""
-
-
-def _timed(fn: Callable[[], tuple[int, float]], repeat: int) -> dict:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        rows, volume = fn()
-        times.append(time.perf_counter() - started)
-    return {"seconds": times, "rows": rows, "volume_m3": volume}
-
-
-def aggregate_by_zone(
-    *,
-    year: int = 2024,
-    zone_type: str = "town",
-    group_by: str = "zone,month",
-    compare: bool = False,
-    repeat: int = 1,
-) -> dict:
-    """The selector behind GET /api/v1/consumption/ for a whole year."""
-    q = consumption_query_parse(
-        {
-            "zone_type": zone_type,
-            "start": f"{year}-01",
-            "end": f"{year}-12",
-            "group_by": group_by,
-            "compare": "previous_year" if compare else "",
-        }
-    )
-
-    def run() -> tuple[int, float]:
-        rows = consumption_by_zone(q)
-        return len(rows), sum(r["volume_m3"] for r in rows)
-
-    return _timed(run, repeat)
-
-
-def floor_sql(*, year: int = 2024, repeat: int = 1) -> dict:
-    """The towns × months volumes in plain SQL (the comparison floor of aggregate_by_zone)."""
-    params = {
-        "start": dt.date(year, 1, 1),
-        "end": dt.date(year, 12, 1),
-        "year_start": dt.date(year, 1, 1),
-        "year_end": dt.date(year, 12, 1),
-    }
-
-    def run() -> tuple[int, float]:
-        with connection.cursor() as cur:
-            cur.execute(FLOOR_TOWNS, params)
-            rows = cur.fetchall()
-        return len(rows), sum(r[2] for r in rows)
-
-    return _timed(run, repeat)
-
-
-def area_query(*, year: int = 2024, fraction: float = 0.5, repeat: int = 1) -> dict:
-    """The selector behind POST /api/v1/consumption/area/ on a centred rectangle."""
-    county = AdminArea.objects.filter(level="county").order_by("code").first()
-    minx, miny, maxx, maxy = county.geom.extent
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    hx, hy = (maxx - minx) * fraction / 2, (maxy - miny) * fraction / 2
-    geom = shapely.box(cx - hx, cy - hy, cx + hx, cy + hy)
-    period = Period(dt.date(year, 1, 1), dt.date(year, 12, 1))
-
-    def run() -> tuple[int, float]:
-        result = consumption_in_area(geom, period)
-        return result.users, result.total["volume_m3"]
-
-    return _timed(run, repeat)
-
-
-AREA_FLOOR_SQL = """
-SELECT count(DISTINCT u.id), coalesce(sum(c.volume_m3), 0)
-FROM layers_wateruser u
-JOIN layers_consumption c ON c.user_id = u.id AND c.month BETWEEN %(start)s AND %(end)s
-WHERE u.geom && ST_GeomFromText(%(wkt)s, 4326)
-  AND ST_Intersects(u.geom, ST_GeomFromText(%(wkt)s, 4326))
-"""
-
-
-def area_floor(*, year: int = 2024, fraction: float = 0.5, repeat: int = 1) -> dict:
-    """The floor for the drawn-area query: metered users inside the same rectangle by a bare
-    spatial join and sum (ours also adds the irrigation records by area share and breaks the
-    total down by month and sector)."""
-    county = AdminArea.objects.filter(level="county").order_by("code").first()
-    minx, miny, maxx, maxy = county.geom.extent
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    hx, hy = (maxx - minx) * fraction / 2, (maxy - miny) * fraction / 2
-    wkt = shapely.box(cx - hx, cy - hy, cx + hx, cy + hy).wkt
-    params = {"start": dt.date(year, 1, 1), "end": dt.date(year, 12, 1), "wkt": wkt}
-
-    def run() -> tuple[int, float]:
-        with connection.cursor() as cur:
-            cur.execute(AREA_FLOOR_SQL, params)
-            users, volume = cur.fetchone()
-        return users, float(volume)
-
-    return _timed(run, repeat)
-
-
-OPERATIONS = {
-    "aggregate_by_zone": lambda a: aggregate_by_zone(
-        year=a.year,
-        zone_type=a.zone_type,
-        group_by=a.group_by,
-        compare=a.compare,
-        repeat=a.repeat,
-    ),
-    "floor_sql": lambda a: floor_sql(year=a.year, repeat=a.repeat),
-    "area_query": lambda a: area_query(year=a.year, fraction=a.fraction, repeat=a.repeat),
-    "area_floor": lambda a: area_floor(year=a.year, fraction=a.fraction, repeat=a.repeat),
+PROBE = "tests.benchmarks.consumption_probe"
+CONSUMPTION_SCALES = (*SCALES, 100)  # scale 100: 200,000 users, 2.4 million rows a year
+REPEATS = 3  # samples of each side per view and round
+TARGET = 1.5  # issue 19: the planner's page ≤ 1.5× the plain GROUP BY
+LABELS = {
+    "towns": "towns × months (the planner's page)",
+    "zones": "supply zones × months × sectors",
+    "area": "drawn rectangle, by month and sector",
 }
 
 
-def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("operation", choices=list(OPERATIONS))
-    parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--year", type=int, default=2024)
-    parser.add_argument("--zone-type", default="town")
-    parser.add_argument("--group-by", default="zone,month")
-    parser.add_argument("--compare", action="store_true")
-    parser.add_argument("--fraction", type=float, default=0.5)
-    args = parser.parse_args(argv)
-    print(json.dumps(OPERATIONS[args.operation](args)))
+def _serve_floor(scale: int, port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "FLOOR_DATABASE_URL": db_url(scale).replace("postgis://", "postgresql://", 1),
+    }
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "tests.benchmarks.consumption_floor:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--access-logfile",
+            "/dev/null",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_until_up(f"http://127.0.0.1:{port}/?view=towns&year=1900&county=0", server)
+    return server
+
+
+def _post_json(port: int, path: str, body: dict, headers: dict) -> Reply:
+    """POST a JSON body over a new loopback connection, with the session's CSRF token."""
+    cookies = dict(p.split("=", 1) for p in headers["Cookie"].split("; "))
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    try:
+        conn.request(
+            "POST",
+            path,
+            body=json.dumps(body),
+            headers={
+                "Host": "127.0.0.1",
+                "Content-Type": "application/json",
+                "X-CSRFToken": cookies["csrftoken"],
+                **headers,
+            },
+        )
+        response = conn.getresponse()
+        data = response.read()
+    finally:
+        conn.close()
+    return Reply(response.status, data, time.perf_counter() - started)
+
+
+def _ok(reply: Reply, what: str) -> bytes:
+    if reply.status != 200:
+        raise RuntimeError(f"{what} answered {reply.status}: {reply.body[:200]!r}")
+    return reply.body
+
+
+class _Http:
+    """Our gunicorn and the floor's."""
+
+    def __init__(self, scale: int, plan: dict):
+        self.plan = plan
+        self.our_port, self.floor_port = free_port(), free_port()
+        self.ours = serve_gunicorn(scale, self.our_port, workers=1)
+        self.floor = None
+        try:
+            self.floor = _serve_floor(scale, self.floor_port)
+            self.cookie = login(self.our_port)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        for server in (self.ours, self.floor):
+            if server is not None:
+                stop(server)
+
+    def side(self, name: str, view: str) -> tuple[float, bytes]:
+        year, county, bbox = self.plan["year"], self.plan["county"], self.plan["bbox"]
+        if name == "floor":
+            path = floor_path(view, year, county, bbox if view == "area" else None)
+            reply = fetch(self.floor_port, path)
+            return reply.seconds, _ok(reply, f"the floor app ({view})")
+        if view == "area":
+            reply = _post_json(self.our_port, AREA_PATH, area_body(year, bbox), self.cookie)
+        else:
+            reply = fetch(self.our_port, our_path(view, year), self.cookie)
+        return reply.seconds, _ok(reply, f"our {view} view")
+
+    def round(self, out: dict, keep: bool, rotation: int) -> None:
+        order = ["ours", "floor"]
+        for view in VIEWS:
+            row = out.setdefault(view, {k: [] for k in order})
+            for i in range(REPEATS):
+                k = (rotation + i) % len(order)
+                for side in order[k:] + order[:k]:
+                    seconds, body = self.side(side, view)
+                    if keep:
+                        row[side].append(seconds)
+                    row.setdefault("bytes", {})[side] = len(body)
+                    row.setdefault("answers", {})[side] = body
+
+
+def _in_process_round(scale: int, plan: dict, out: dict, keep: bool) -> None:
+    measured = module_probe(
+        scale, PROBE, "measure", "--plan", json.dumps(plan), "--repeat", str(REPEATS)
+    )
+    for view, row in measured["views"].items():
+        mine = out.setdefault(view, {"ours": [], "floor": []})
+        if keep:
+            mine["ours"] += row["ours"]
+            mine["floor"] += row["floor"]
+        mine.update({k: v for k, v in row.items() if k not in ("ours", "floor")})
+
+
+def _ratio(a: list[float], b: list[float]) -> float:
+    return statistics.median(a) / statistics.median(b)
+
+
+def bench_scale(scale: int) -> dict:
+    plan = module_probe(scale, PROBE, "plan")
+    inproc: dict = {}
+    http_raw: dict = {}
+    http = _Http(scale, plan)
+    try:
+        for round_ in range(ROUNDS + 1):  # round 0 warms everything up: dropped
+            ways = [
+                lambda keep: _in_process_round(scale, plan, inproc, keep),
+                lambda keep, r=round_: http.round(http_raw, keep, r),
+            ]
+            for way in ways if round_ % 2 else reversed(ways):
+                way(round_ > 0)
+    finally:
+        http.close()
+    figures: dict = {"plan": plan, "views": {}}
+    for view in VIEWS:
+        p, h = inproc[view], http_raw[view]
+        answers = h.pop("answers")
+        http_ours = our_volume(view, json.loads(answers["ours"]))
+        http_floor = floor_volume(view, json.loads(answers["floor"]))
+        figures["views"][view] = {
+            "in_process": {
+                "ours": summary(p["ours"]),
+                "floor": summary(p["floor"]),
+                "ratio": _ratio(p["ours"], p["floor"]),
+                "bytes": p["bytes"],
+                "volume_m3": p["volume_m3"],
+                "same_volume": p["same_volume"],
+            },
+            "http": {
+                "ours": summary(h["ours"]),
+                "floor": summary(h["floor"]),
+                "ratio": _ratio(h["ours"], h["floor"]),
+                "bytes": h["bytes"],
+                "volume_m3": {"ours": http_ours, "floor": http_floor},
+                "same_volume": same_volume(http_ours, http_floor),
+            },
+        }
+    return figures
+
+
+def run() -> dict:
+    """Every view at every scale: ours vs the plain GROUP BY, in process and over HTTP."""
+    return {"rounds": ROUNDS, **{f"scale_{s}": bench_scale(s) for s in CONSUMPTION_SCALES}}
+
+
+def _scale_keys(figures: dict) -> list[str]:
+    """The scales measured by this harness (figures of an older one have no `views`)."""
+    keys = [k for k in figures if k.startswith("scale_") and "views" in figures[k]]
+    return sorted(keys, key=lambda k: int(k[6:]))
+
+
+def target_ratios(figures: dict) -> list[tuple[str, float]]:
+    """The Target's figures: the planner's page ÷ its floor, each scale, both ways (KeyError
+    on an older harness's figures: the Targets table says so)."""
+    out = []
+    for key in sorted((k for k in figures if k.startswith("scale_")), key=lambda k: int(k[6:])):
+        towns = figures[key]["views"]["towns"]
+        scale = key.removeprefix("scale_")
+        out.append((f"scale {scale} in process", towns["in_process"]["ratio"]))
+        out.append((f"scale {scale} over HTTP", towns["http"]["ratio"]))
+    return out
+
+
+def _kib(n: int) -> str:
+    return f"{n / 1024:,.0f} KiB"
+
+
+def section(figures: dict) -> list[str]:
+    if not _scale_keys(figures):
+        return [
+            "## Consumption aggregation (towns × months, 2024)",
+            "",
+            "Not measured yet against the plain GROUP BY: "
+            "`.venv/bin/python -m tests.benchmarks.run --only consumption`.",
+            "",
+        ]
+    lines = [
+        "## Consumption aggregation (towns × months, 2024)",
+        "",
+        "The floor is the plain GROUP BY a hand-written report would run over the raw rows "
+        "(tests/benchmarks/consumption_floor.py), its answer built as JSON by PostgreSQL: "
+        "for the planner's page Σ volume per user's town and month of the reader's county "
+        "(`layers_consumption` joined to `layers_wateruser`, 2024); for supply zones the same "
+        "per supply zone, month and sector; for the drawn rectangle the same per month and "
+        "sector of the users inside it (ST_Intersects). Ours is the API the planners' page "
+        "calls, logged in as `official` (scoped to the county), and also answers what the "
+        "floor leaves out: the irrigation districts' yearly records spread over towns (by "
+        "their kept area shares) and months (by their own county's agricultural profile), "
+        "plans, caps, per-capita and per-GDP figures, codes and names, and a row for every "
+        "zone × month. Towns and supply zones read the totals the database keeps exact on "
+        "every write (consumption_total, consumption_user_total and "
+        "consumption_district_share: consumption/storage.py), so their cost does not grow "
+        "with the rows; the drawn polygon cannot (any shape may cut any town) and reads the "
+        "raw rows of the users inside it, bounded to 1.5 × the county's bounding box.",
+        "",
+        "In process: Django's test client against the floor's SQL on the same connection. "
+        "Over HTTP: our gunicorn (one sync worker) against the floor's SQL served by the "
+        "smallest WSGI app under the same gunicorn, a new loopback connection per request. "
+        "Sides alternated request by request, the two ways round by round; "
+        f"{figures['rounds']} rounds of {REPEATS} after a dropped warm-up round. Times in ms: "
+        "median (min–max).",
+        "",
+        "| scale | view | way | ours | floor | ours ÷ floor | bytes ours / floor |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    notes = []
+    for key in _scale_keys(figures):
+        scale = key.removeprefix("scale_")
+        f = figures[key]
+        for view in VIEWS:
+            v = f["views"][view]
+            for way, label in (("in_process", "in process"), ("http", "over HTTP")):
+                w = v[way]
+                lines.append(
+                    f"| {scale} | {LABELS[view]} | {label} | {ms(w['ours'])} | "
+                    f"{ms(w['floor'])} | **{w['ratio']:.2f}×** | "
+                    f"{_kib(w['bytes']['ours'])} / {_kib(w['bytes']['floor'])} |"
+                )
+                if not w["same_volume"]:
+                    notes.append(
+                        f"scale {scale} {view} {label}: metered volume ours "
+                        f"{w['volume_m3']['ours']:,.3f} m³ ≠ floor "
+                        f"{w['volume_m3']['floor']:,.3f} m³"
+                    )
+    lines.append("")
+    sizes = ", ".join(
+        f"scale {k.removeprefix('scale_')}: {figures[k]['plan']['users']:,} users, "
+        f"{figures[k]['plan']['rows']:,} rows in 2024 (kept totals: "
+        f"{figures[k]['plan']['total_rows']:,}); the rectangle "
+        f"{figures[k]['plan']['bbox_km2']:,} km² holds {figures[k]['plan']['area_users']:,} users"
+        for k in _scale_keys(figures)
+    )
+    lines += [f"Data: {sizes}.", ""]
+    if notes:
+        lines += ["**Answers differ:** " + "; ".join(notes) + ".", ""]
+    else:
+        lines += [
+            "Both sides count the same metered volume in every view, way and scale (ours: "
+            "Σ users_volume_m3; the floor: Σ volume_m3 of the users in a town or supply zone).",
+            "",
+        ]
+    return lines
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    for _scale in CONSUMPTION_SCALES:
+        ensure_database(_scale)
+    _figures = run()
+    print("\n".join(section(_figures)))
+    print(json.dumps(_figures))

@@ -9,7 +9,8 @@ Everything concerns Lianzhou (441882), whatever else the database holds:
   both as `official` (a member of Lianzhou: scope = that county) and as `admin` (a superuser:
   every county);
 - the evaluation of Lianzhou alone for one year (read, every rule, results stored);
-- the consumption API's towns × months query for a year, as `official`.
+- the consumption API's towns × months query for a year, as `official`, alternated with its
+  floor: the plain GROUP BY over Lianzhou's raw rows (tests/benchmarks/consumption_floor.py).
 Each part warms up once, then takes `repeat` timed samples.
 """
 
@@ -30,6 +31,7 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.cache import cache  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from accounts.models import AreaMembership  # noqa: E402
@@ -37,6 +39,7 @@ from compliance.evaluation import county_of, evaluate  # noqa: E402
 from layers.tile_cache import tile_cache_clear  # noqa: E402
 from layers.tiles import lonlat_to_tile  # noqa: E402
 from network.models import SupplyZone  # noqa: E402
+from tests.benchmarks.consumption_floor import FLOOR_SQL, floor_params, our_path  # noqa: E402
 
 LIANZHOU = "441882"
 USERS = {"scoped": "official", "unscoped": "admin"}
@@ -109,15 +112,32 @@ def evaluation(year: int, repeat: int) -> dict:
     return {"seconds": samples, "results": results}
 
 
+def _floor(year: int, county: int) -> float:
+    """The plain GROUP BY of Lianzhou's rows (consumption_floor.py) on Django's connection."""
+    with connection.cursor() as cur:
+        started = time.perf_counter()
+        cur.execute(FLOOR_SQL["towns"], floor_params(year, county))
+        cur.fetchone()
+        return time.perf_counter() - started
+
+
 def consumption(client: Client, year: int, repeat: int) -> dict:
-    url = f"/api/v1/consumption/?zone_type=town&start={year}-01&end={year}-12&group_by=zone,month"
+    """Our towns × months answer, and its floor (the plain GROUP BY over the raw rows of
+    Lianzhou's users), alternated."""
+    url = our_path("towns", year)
+    county = county_of(LIANZHOU).pk
     _get(client, url)
-    samples, size = [], 0
-    for _ in range(repeat):
+    _floor(year, county)
+    samples, floor, size = [], [], 0
+    for i in range(repeat):
         cache.clear()
+        if i % 2:
+            floor.append(_floor(year, county))
         seconds, size = _get(client, url)
         samples.append(seconds)
-    return {"seconds": samples, "bytes": size}
+        if not i % 2:
+            floor.append(_floor(year, county))
+    return {"seconds": samples, "floor_seconds": floor, "bytes": size}
 
 
 def measure(year: int, repeat: int) -> dict:

@@ -110,37 +110,6 @@ def map_page_section(page: dict) -> list[str]:
     return [*lines, "", f"Scale 10 ÷ scale 1: **{page['ratio_10_to_1']:.2f}×**.", ""]
 
 
-def consumption_section(c: dict) -> list[str]:
-    lines = [
-        "## Consumption aggregation (towns × months, 2024)",
-        "",
-        "Ours: the API's one query (metered users by derived membership plus irrigation "
-        "records spread by month, per-capita and GDP figures). Floor: the same totals "
-        "written directly in SQL. Area: the drawn-area query over half the county's box "
-        "(totals by month and sector, irrigation by area share); its floor is the bare "
-        "spatial join and sum of the metered users inside the same box.",
-        "",
-        "| scale | ours (ms) | floor (ms) | ratio | drawn area (ms) | area floor (ms) | ratio |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    scales = _scales(c)
-    for scale in scales:
-        f = c[f"scale_{scale}"]
-        lines.append(
-            f"| {scale} | {ms(f['ours'])} | {ms(f['floor'])} | {f['ratio']:.2f}× | "
-            f"{ms(f['area'])} | {ms(f['area_floor'])} | {f['area_ratio']:.2f}× |"
-        )
-    if 100 not in scales:
-        lines += ["", "Scale 100 (7 million monthly rows) is not run yet."]
-    else:
-        lines += [
-            "",
-            "Scale 100: 200,000 users and 7.2 million monthly rows, loaded by "
-            "`load_demo --scale 100` (12 min, 3.9 GB peak; import size limits raised).",
-        ]
-    return [*lines, ""]
-
-
 def rasters_section(r: dict) -> list[str]:
     lines = [
         "## Zonal statistics (scale 1 demo rasters)",

@@ -30,7 +30,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "features": ("tests.benchmarks.features:run", "tests.benchmarks.features:section"),
     "pipe_save": ("tests.benchmarks.scaled:bench_pipe_save", "report:pipe_save_section"),
     "map_page": ("tests.benchmarks.map_page:bench_map_page", "report:map_page_section"),
-    "consumption": ("tests.benchmarks.scaled:bench_consumption", "report:consumption_section"),
+    "consumption": ("tests.benchmarks.consumption:run", "tests.benchmarks.consumption:section"),
     "rasters": ("tests.benchmarks.scaled:bench_rasters", "report:rasters_section"),
     "isolation": ("tests.benchmarks.isolation:run", "tests.benchmarks.isolation:section"),
     "hydraulics": ("tests.benchmarks.hydraulics:run", "tests.benchmarks.hydraulics:section"),

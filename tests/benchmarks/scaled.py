@@ -72,36 +72,6 @@ def bench_pipe_save() -> dict:
     return figures
 
 
-CONSUMPTION_OPS = {
-    "ours": "aggregate_by_zone",
-    "floor": "floor_sql",
-    "area": "area_query",
-    "area_floor": "area_floor",
-}
-
-
-def _consumption_figures(samples: dict) -> dict:
-    f = {k: summary(v) for k, v in samples.items()}
-    f["ratio"] = f["ours"]["median"] / f["floor"]["median"]
-    f["area_ratio"] = f["area"]["median"] / f["area_floor"]["median"]
-    return f
-
-
-CONSUMPTION_SCALES = (*SCALES, 100)  # scale 100: 200,000 users, 7.2 million monthly rows
-
-
-def bench_consumption() -> dict:
-    """Zone aggregation (towns × months, 2024) and a drawn-area query, each against the same
-    figures computed by bare SQL; scales 1, 10 and 100 interleaved round by round."""
-    samples: dict = {s: {k: [] for k in CONSUMPTION_OPS} for s in CONSUMPTION_SCALES}
-    for _ in range(ROUNDS):
-        for scale in CONSUMPTION_SCALES:
-            for key, op in CONSUMPTION_OPS.items():
-                out = module_probe(scale, "tests.benchmarks.consumption", op)
-                samples[scale][key] += out["seconds"]
-    return {f"scale_{s}": _consumption_figures(samples[s]) for s in CONSUMPTION_SCALES}
-
-
 def bench_rasters() -> dict:
     """Zonal statistics of every demo raster for districts and towns: ours vs rasterstats."""
     return module_probe(1, "tests.benchmarks.rasters", "--repeat", str(ROUNDS))

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from consumption.models import Consumption, WaterUser
 from consumption.params import consumption_query_parse
 from consumption.selectors import consumption_by_zone
-from consumption.sql import zone_sql
+from consumption.sql import round_sql, zone_sql
 from dataio.importing import layer_import
 from layers import models
 from network.models import SupplyZone
@@ -135,6 +135,77 @@ class HandComputedTests:
         params = {**TOWNS_2024, "start": "2022-01", "end": "2022-03", "group_by": "zone,month"}
         rows = rows_by(planner.get(API, params), "zone_code", "month")
         assert len(rows) == 6 and all(r["volume_m3"] == 0 for r in rows.values())
+
+
+class AnswerTests:
+    def test_the_json_answer_carries_the_database_rows_after_the_head(self, planner, world):
+        """The rows come from PostgreSQL as JSON text and are sent as they are, after the
+        head (query, columns, units, notes): the same rows as consumption_by_zone, keys in
+        the columns' order."""
+        response = planner.get(API, {**TOWNS_2024, "group_by": "zone,month"})
+        assert response.status_code == 200 and response["Content-Type"] == "application/json"
+        data = response.json()
+        assert list(data) == ["query", "columns", "units", "notes", "results"]
+        q = consumption_query_parse({**TOWNS_2024, "group_by": "zone,month"})
+        assert data["results"] == consumption_by_zone(q)
+        assert len(data["results"]) == 2 * 12
+        assert [list(r) for r in data["results"]] == [[c["key"] for c in data["columns"]]] * 24
+
+
+class PreparedTests:
+    def test_the_town_statement_is_prepared_and_answers_alike(self, planner, world):
+        """Seven identical town queries: the same rows each time, the statement prepared on
+        the connection (server-side, psycopg), and the connection's prepare_threshold back
+        to Django's None afterwards (its other cursors prepare nothing)."""
+        answers = [planner.get(API, TOWNS_2024).json()["results"] for _ in range(7)]
+        assert all(a == answers[0] for a in answers) and len(answers[0]) == 2
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM pg_prepared_statements "
+                "WHERE statement LIKE '%%FROM consumption_total c%%'"
+            )
+            assert cur.fetchone()[0] >= 1
+        assert connection.connection.prepare_threshold is None
+
+
+class RoundingTests:
+    def test_a_tie_rounds_to_even_as_python(self, planner, world):
+        """T1's GDP set to 10.5 万元 a year: 0.875 a month (exact in binary), so its first
+        quarter holds 3 × 0.875 = 2.625 万元, an exact tie at 2 digits: 2.62 (to even, as
+        Python's round). Its volume then, 3 × (1,000 + 500) + ½ × 120,000 × (100 + 200 + 300)
+        ÷ 7,800 = 4,500 + 4,615.38… ≈ 9,115.38 m³ (the spheroidal half is 0.4999999…)."""
+        models.AreaYearStats.objects.filter(area=world.t1, year=2024).update(gdp_10k_yuan=10.5)
+        params = {**TOWNS_2024, "zones": "TST001", "start": "2024-01", "end": "2024-03"}
+        (t1,) = planner.get(API, params).json()["results"]
+        assert t1["gdp_10k_yuan"] == 2.62
+        assert t1["volume_m3"] == pytest.approx(9_115.385, abs=0.002)
+        assert t1["per_10k_gdp_m3"] == pytest.approx(t1["volume_m3"] / 2.625, abs=1e-3)
+
+    @pytest.mark.parametrize(
+        "value, digits",
+        [
+            (2.625, 2),  # exact tie: to even, 2.62
+            (2.675, 2),  # the double 2.67499…: 2.67, though × 100 gives 267.5 in float8
+            (1.005, 2),  # 1.00499…: 1.0
+            (0.285, 2),
+            (821_828.625, 2),
+            (11_264.775, 2),
+            (-2.675, 2),
+            (1000.5, 0),  # tie to even: 1000
+            (1001.5, 0),
+            (-2.5, 0),
+            (60_571_250.19999996, 3),
+            (1234.56785, 4),
+            (0.0, 3),
+        ],
+    )
+    def test_the_database_rounds_as_python(self, value, digits):
+        """The zone query rounds in SQL (float8 arithmetic, the exact product by Dekker's
+        two-product on a half): the same double as Python's round(value, digits)."""
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT {round_sql('%(v)s::float8', digits)}", {"v": value})
+            got = cur.fetchone()[0]
+        assert got == round(value, digits) and type(got) is (int if digits == 0 else float)
 
 
 class MembershipTests:
