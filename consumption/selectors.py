@@ -31,10 +31,11 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from shapely.geometry.base import BaseGeometry
 
+from consumption.area_sql import area_sql
 from consumption.columns import BY_KEY
 from consumption.params import ConsumptionQuery, Period, QueryError
 from consumption.periods import monthly_volumes_sql
-from consumption.sql import ZONE_KINDS, area_sql, zone_sql
+from consumption.sql import ZONE_KINDS, zone_sql
 from layers.prepared import prepared_cursor
 from layers.yearly import IN_AREA, dict_rows
 

@@ -18,7 +18,9 @@ Shape (one statement per request, whatever the number of zones):
                empty cells answer 0, the members' annual plans (for towns and supply zones the
                users' kept totals) and, for towns, area statistics.
 The statement returns one row: the unknown zone codes, and the answer's rows as JSON text with
-every figure derived and rounded (plans, caps, per-capita, per-GDP, year-on-year change).
+every figure derived and rounded (plans, caps, per-capita, per-GDP, year-on-year change:
+consumption/answer_sql.py). The drawn polygon's statement (consumption/area_sql.py) is built
+from the fragments here that are public (MONTHS, USER_FACTS, SUMS, fill, irrigation_ctes …).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 
-from consumption.columns import columns_for
+from consumption.answer_sql import derived_columns
 from consumption.params import ConsumptionQuery, Period, add_months
 from layers.scope import current_scope, scope_condition, scope_param
 
@@ -61,14 +63,14 @@ AREA_KIND = ZoneKind("", "", None, "overlap", False, "")
 KEY_COLUMN = {"zone": "zone_id", "month": "month_key", "sector": "sector"}
 GROUP_ORDER = ("zone", "month", "sector")
 
-_MONTHS = """
+MONTHS = """
 periods(tag, shift) AS (VALUES {periods}),
 months AS MATERIALIZED (
   SELECT p.tag, m::date AS month, (m + make_interval(months => p.shift))::date AS month_key
   FROM periods p CROSS JOIN LATERAL generate_series(
     %(start)s::date - make_interval(months => p.shift),
     %(end)s::date - make_interval(months => p.shift), interval '1 month') AS m)"""
-_USER_FACTS = """
+USER_FACTS = """
 user_facts AS (
   SELECT mb.zone_id, mb.sector::text AS sector, {tag_month},
          c.volume_m3 AS users_m3,
@@ -97,7 +99,7 @@ user_facts AS (
   GROUP BY 1, 2, 3, 4)"""
 # A record counts in the current period, and (with compare) a year later in the previous one;
 # a constant month range on the table keeps the planner's row estimate (and the index) right.
-_CURRENT_ONLY = {
+CURRENT_ONLY = {
     "tag_month": "'cur'::text AS tag, c.month AS month_key",
     "expand": "",
     "expand_filter": "",
@@ -163,7 +165,7 @@ irrigation_facts AS (
   JOIN layers_irrigationrecord r ON r.district_id = ds.district_id
   JOIN months mo ON r.year = extract(year FROM mo.month)::int
   JOIN profile p ON p.county_key = coalesce(d.county_id, 0) AND p.month = mo.month)"""
-_SUMS = """
+SUMS = """
     sum(users_m3 + irrigation_m3) FILTER (WHERE tag = 'cur') AS volume_m3,
     sum(users_m3) FILTER (WHERE tag = 'cur') AS users_volume_m3,
     sum(irrigation_m3) FILTER (WHERE tag = 'cur') AS irrigation_volume_m3,
@@ -192,10 +194,6 @@ _DAYS = "extract(day FROM gm.month_key + interval '1 month' - interval '1 day'):
 _ZONES = """
 zones AS MATERIALIZED (
   SELECT z.id, z.code, z.name, z.geom FROM {table} z WHERE {where}{code_filter})"""
-_AREA_ZONES = """
-zones AS MATERIALIZED (
-  SELECT 0 AS id, ''::text AS code, ''::text AS name,
-         ST_SetSRID(%(geom)s::geometry, 4326) AS geom)"""
 # Live spatial join; DISTINCT when not grouped by zone: a user in two zones counts once.
 _MEMBERS_SPATIAL = """
 members AS {materialized}(
@@ -233,23 +231,6 @@ SELECT ARRAY(SELECT c FROM unnest(%(codes)s::text[]) AS c
                                     FROM (SELECT {columns} FROM grid g {joins}) r
                                     OFFSET 0) v) o),
                        '') || ']' AS rows"""
-# Summed per month and sector first (a hash over the rows), then the grouping sets over those
-# few cells: no sort of every row.
-_AREA_AGG = """
-agg AS (
-  SELECT GROUPING(month_key, sector) AS level, to_char(month_key, 'YYYY-MM') AS month, sector,
-  {sums}
-  FROM (SELECT month_key, sector, tag, sum(users_m3) AS users_m3,
-               sum(irrigation_m3) AS irrigation_m3, sum(planned_m3) AS planned_m3,
-               sum(capped_m3) AS capped_m3
-        FROM facts GROUP BY month_key, sector, tag) cells
-  GROUP BY GROUPING SETS ((), (month_key), (sector), (month_key, sector)))"""
-_AREA_RESULT = """
-SELECT (SELECT ok FROM guard) AS ok, (SELECT area_km2 FROM guard) AS area_km2,
-       (SELECT limit_km2 FROM guard) AS limit_km2, (SELECT count(*) FROM members) AS users,
-       (SELECT sum(annual_plan_m3) FROM members) AS annual_plan_m3,
-       coalesce((SELECT json_agg(a ORDER BY a.level DESC, a.month, a.sector) FROM agg a),
-                '[]'::json) AS rows"""
 _GRID_PARTS = {
     "zone": ("z.id AS zone_id, z.code AS zone_code, z.name AS zone_name", "zones z"),
     "month": ("gm.month_key", "(SELECT month_key FROM months WHERE tag = 'cur') gm"),
@@ -271,90 +252,20 @@ _OUT_KEYS = {
     "sector": ["g.sector"],
 }
 _ORDER = {"zone": "o.zone_code", "month": "o.month", "sector": "o.sector"}
-# Each answer column from the cell's sums `r` (float8 arithmetic; a ratio over 0 or null is
-# null); {months}: the months a plan covers per row, {days}: the days a population covers.
-_DERIVED = {
-    "zone_code": "r.zone_code",
-    "zone_name": "r.zone_name",
-    "month": "r.month",
-    "sector": "r.sector",
-    "volume_m3": "r.volume_m3",
-    "users_volume_m3": "r.users_volume_m3",
-    "irrigation_volume_m3": "r.irrigation_volume_m3",
-    "planned_users_volume_m3": "r.planned_users_volume_m3",
-    "plan_m3": "r.annual_plan_m3 * {months} / 12",
-    "plan_used_percent": (
-        "r.planned_users_volume_m3 / NULLIF(r.annual_plan_m3 * {months} / 12, 0) * 100"
-    ),
-    # Caps cover the users outside CAP_EXCLUDED_SECTORS; per-capita use, the users (the
-    # irrigation districts' withdrawals feed fields, not people).
-    "cap_m3": "r.cap_m3",
-    "capped_volume_m3": "r.capped_volume_m3",
-    "cap_used_percent": "r.capped_volume_m3 / NULLIF(r.cap_m3, 0) * 100",
-    "population": "r.person_days / {days}",
-    "per_capita_l_per_day": "r.users_volume_m3 * 1000 / NULLIF(r.person_days, 0)",
-    "gdp_10k_yuan": "r.gdp_10k_yuan",
-    "per_10k_gdp_m3": "r.volume_m3 / NULLIF(r.gdp_10k_yuan, 0)",
-    "previous_volume_m3": "r.previous_volume_m3",
-    "change_percent": (
-        "(r.volume_m3 - r.previous_volume_m3) / NULLIF(r.previous_volume_m3, 0) * 100"
-    ),
-}
-_MONTH_DAYS = "extract(day FROM r.month_key + interval '1 month' - interval '1 day')::float8"
-
-
-_SPLIT = "134217729::float8"  # 2**27 + 1: Dekker's split of a float8 into two halves
-
-
-def round_sql(value: str, digits: int | None) -> str:
-    """A float8 column rounded to `digits` decimals exactly as Python's round(value, digits):
-    the exact value × 10**digits rounded to an integer, ties to even, ÷ 10**digits; 0 digits:
-    an integer. y = value × s is rounded; only when y falls on a half is the exact product
-    needed: its error e (Dekker's two-product; s < 2**26 needs no split) tells whether the
-    exact value lies above, below or on the half. Float arithmetic, not numeric: converting
-    every figure to numeric and back costs more than the rest of the statement."""
-    if digits is None:
-        return value
-    s = f"{10**digits}::float8"
-    y = f"({value} * {s})"
-    high = f"({value} * {_SPLIT} - ({value} * {_SPLIT} - {value}))"
-    error = f"(({high} * {s} - {y}) + ({value} - {high}) * {s})"
-    integer = (
-        f"CASE WHEN {y} - floor({y}) <> 0.5 THEN round({y}) WHEN {error} > 0 THEN ceil({y}) "
-        f"WHEN {error} < 0 THEN floor({y}) ELSE round({y}) END"
-    )
-    if digits == 0:
-        return f"({integer})::bigint"
-    return f"({integer}) / {s}"
-
-
-def _derived(q: ConsumptionQuery, stats: bool) -> tuple[str, str]:
-    """The answer's columns (consumption.columns.columns_for): their values computed from
-    `r` (float8), and those values rounded to their digits from `v`."""
-    fill = {
-        "months": "1" if "month" in q.group_by else "%(period_months)s::float8",
-        "days": _MONTH_DAYS if "month" in q.group_by else "%(period_days)s::float8",
-    }
-    columns = columns_for(q.group_by, stats=stats, compare=bool(q.compare))
-    values = ", ".join(f"{_DERIVED[c.key].format(**fill)} AS {c.key}" for c in columns)
-    rounded = ", ".join(f"{round_sql(f'v.{c.key}', c.digits)} AS {c.key}" for c in columns)
-    return values, rounded
-
-
 _STAT_COLUMNS = {
     "zone_id": ("z.id AS zone_id", "z.id"),
     "month_key": ("gm.month_key", "gm.month_key"),
 }
 
 
-def _fill(template: str, **parts: str) -> str:
+def fill(template: str, **parts: str) -> str:
     """A template with fixed fragments put in (values go as parameters, never here)."""
     return template.format(**parts)
 
 
 def _in_scope(column: str) -> str:
     """The area scope's condition on a county column (layers/scope.py); `scope_counties` is
-    in every statement's parameters (_base_params)."""
+    in every statement's parameters (base_params)."""
     if not current_scope().restricted:
         return ""
     return " AND " + scope_condition(column, "scope_counties")
@@ -363,16 +274,16 @@ def _in_scope(column: str) -> str:
 def _user_facts(kind: ZoneKind, q: ConsumptionQuery) -> str:
     """Each zone's monthly use: from the kept totals when the zone is a user's derived
     membership, else from the users' rows."""
-    expand = _WITH_PREVIOUS if q.compare else _CURRENT_ONLY
+    expand = _WITH_PREVIOUS if q.compare else CURRENT_ONLY
     if not kind.membership:
-        return _fill(_USER_FACTS, **expand)
+        return fill(USER_FACTS, **expand)
     filters = _in_scope("c.county_id")
     filters += " AND c.sector = %(sector)s" if q.sector else ""
     filters += " AND c.source = %(source)s" if q.source else ""
-    return _fill(_TOTAL_FACTS, column=kind.membership, filters=filters, **expand)
+    return fill(_TOTAL_FACTS, column=kind.membership, filters=filters, **expand)
 
 
-def _user_filter(sector: str | None, source: str | None) -> str:
+def user_filter(sector: str | None, source: str | None) -> str:
     out = _in_scope("u.county_id")
     if sector:
         out += " AND u.sector = %(sector)s"
@@ -387,7 +298,7 @@ def _members(
     """The user → zone CTE of a zone kind without a derived membership (a live spatial join);
     `zones` is the zone table (aliased z) or the drawn area's CTE. Towns and supply zones
     need none: their facts and plans come from the kept totals."""
-    return _fill(
+    return fill(
         _MEMBERS_SPATIAL,
         materialized="" if by_zone else "MATERIALIZED ",
         distinct="" if by_zone else "DISTINCT ",
@@ -399,7 +310,7 @@ def _members(
     )
 
 
-def _irrigation_ctes(kind: ZoneKind, sector: str | None, source: str | None, gate="") -> list:
+def irrigation_ctes(kind: ZoneKind, sector: str | None, source: str | None, gate="") -> list:
     """Irrigation records count for agriculture, as surface water (records carry no source)."""
     if not kind.irrigation or sector not in (None, "agriculture"):
         return []
@@ -408,14 +319,14 @@ def _irrigation_ctes(kind: ZoneKind, sector: str | None, source: str | None, gat
     scope = _in_scope("d.county_id")
     share = {
         "own": _SHARE_OWN,
-        "kept": _fill(_SHARE_KEPT, scope=scope),
-        "overlap": _fill(_SHARE_OVERLAP, gate=gate, scope=scope),
+        "kept": fill(_SHARE_KEPT, scope=scope),
+        "overlap": fill(_SHARE_OVERLAP, gate=gate, scope=scope),
     }[kind.irrigation]
     return [share, _PROFILE, _IRRIGATION_FACTS]
 
 
-def _facts(irrigation: list) -> str:
-    return _fill(
+def facts_cte(irrigation: list) -> str:
+    return fill(
         _FACTS, irrigation=" UNION ALL SELECT * FROM irrigation_facts" if irrigation else ""
     )
 
@@ -429,12 +340,12 @@ def _plans(kind: ZoneKind, q: ConsumptionQuery, plan_keys: list[str]) -> str:
     """The members' annual plans per plan key (zone, sector): kept totals for a derived
     membership, else the members' own."""
     if not kind.membership:
-        return _fill(_PLANS, keys="".join(k + ", " for k in plan_keys), group=_group(plan_keys))
+        return fill(_PLANS, keys="".join(k + ", " for k in plan_keys), group=_group(plan_keys))
     columns = [_PLAN_KEY_COLUMNS[k].format(column=kind.membership) for k in plan_keys]
     filters = _in_scope("t.county_id")
     filters += " AND t.sector = %(sector)s" if q.sector else ""
     filters += " AND t.source = %(source)s" if q.source else ""
-    return _fill(
+    return fill(
         _PLANS_KEPT,
         keys="".join(c + ", " for c in columns),
         column=kind.membership,
@@ -443,7 +354,7 @@ def _plans(kind: ZoneKind, q: ConsumptionQuery, plan_keys: list[str]) -> str:
     )
 
 
-def _base_params(period: Period, compare: bool) -> dict:
+def base_params(period: Period, compare: bool) -> dict:
     lo = period.shifted(-12).start if compare else period.start
     return {
         "start": period.start,
@@ -469,21 +380,21 @@ def zone_sql(q: ConsumptionQuery) -> tuple[str, dict]:
     """The zone query's statement and parameters; it returns one row (missing, rows)."""
     kind = ZONE_KINDS[q.zone_type]
     keys = [KEY_COLUMN[k] for k in q.group_by]
-    params = {**_base_params(q.period, bool(q.compare)), "codes": list(q.zones)}
+    params = {**base_params(q.period, bool(q.compare)), "codes": list(q.zones)}
     params.update(sector=q.sector, source=q.source)
-    irrigation = _irrigation_ctes(kind, q.sector, q.source)
+    irrigation = irrigation_ctes(kind, q.sector, q.source)
     code_filter = " AND z.code = ANY(%(codes)s)" if q.zones else ""
     code_filter += _in_scope(kind.county_column)
     ctes = [
-        _fill(_ZONES, table=kind.table, where=kind.where, code_filter=code_filter),
-        _fill(_MONTHS, periods="('cur', 0), ('prev', 12)" if q.compare else "('cur', 0)"),
+        fill(_ZONES, table=kind.table, where=kind.where, code_filter=code_filter),
+        fill(MONTHS, periods="('cur', 0), ('prev', 12)" if q.compare else "('cur', 0)"),
     ]
     if not kind.membership:  # a derived membership reads the kept totals instead
         ctes.append(
             _members(
                 kind,
                 "zone" in q.group_by,
-                _user_filter(q.sector, q.source),
+                user_filter(q.sector, q.source),
                 zones=f"{kind.table} z",
                 where=kind.where + code_filter,
             )
@@ -491,15 +402,15 @@ def zone_sql(q: ConsumptionQuery) -> tuple[str, dict]:
     ctes += [
         _user_facts(kind, q),
         *irrigation,
-        _facts(irrigation),
-        _fill(_AGG, keys="".join(k + ", " for k in keys), sums=_SUMS, group=_group(keys)),
+        facts_cte(irrigation),
+        fill(_AGG, keys="".join(k + ", " for k in keys), sums=SUMS, group=_group(keys)),
     ]
     # The grid: every selected zone and month answers, with 0 where nothing was used.
     parts = [_GRID_PARTS[k] for k in ("zone", "month") if k in q.group_by]
     if "sector" in q.group_by:
         parts.append(_GRID_SECTOR_FILTERED if q.sector else _GRID_SECTOR_PRESENT)
     ctes.append(
-        _fill(
+        fill(
             _GRID,
             columns=", ".join(c for c, _t in parts) or "1 AS one",
             tables=" CROSS JOIN ".join(t for _c, t in parts) or "(SELECT 1) one",
@@ -512,7 +423,7 @@ def zone_sql(q: ConsumptionQuery) -> tuple[str, dict]:
     if kind.stats:
         stat_keys = [k for k in ("zone_id", "month_key") if k in keys]
         ctes.append(
-            _fill(
+            fill(
                 _STATS,
                 keys="".join(_STAT_COLUMNS[k][0] + ", " for k in stat_keys),
                 days=_DAYS,
@@ -525,8 +436,8 @@ def zone_sql(q: ConsumptionQuery) -> tuple[str, dict]:
         period_months=q.period.month_count,
         period_days=sum(calendar.monthrange(m.year, m.month)[1] for m in q.period.months),
     )
-    values, rounded = _derived(q, kind.stats)
-    result = _fill(
+    values, rounded = derived_columns(q, kind.stats)
+    result = fill(
         _ZONE_RESULT,
         order=", ".join(_ORDER[k] for k in GROUP_ORDER if k in q.group_by) or "1",
         values=values,
@@ -535,48 +446,3 @@ def zone_sql(q: ConsumptionQuery) -> tuple[str, dict]:
         joins=" ".join(joins),
     )
     return "WITH" + ",".join(ctes) + result, params
-
-
-# A drawn area: every user inside the polygon (live join), irrigation by the districts' overlap.
-# The polygon must not exceed the largest county's bounding box × factor; the guard is computed
-# here so that the check costs no second query, and it gates the joins when it fails.
-_AREA_GUARD = """
-guard AS MATERIALIZED (
-  SELECT g.area_m2 / 1e6 AS area_km2,
-         g.area_m2 <= %(factor)s * coalesce(b.box_m2, 'Infinity'::float8) AS ok,
-         coalesce(b.box_m2, 0) / 1e6 AS limit_km2
-  FROM (SELECT ST_Area(z.geom::geography) AS area_m2 FROM zones z) g
-  CROSS JOIN (SELECT max(ST_Area(ST_Envelope(a.geom)::geography)) AS box_m2
-              FROM layers_adminarea a WHERE a.level = 'county') b)"""
-
-
-# The users inside the polygon, written against the polygon itself (a constant to the planner,
-# which then estimates from the users' statistics how many fall inside, not a guess of 20 for
-# a join with the zones CTE: with the real count it hashes the consumption rows instead of
-# looking them up user by user, and sums them without sorting); one polygon, no duplicates.
-_AREA_MEMBERS = """
-members AS MATERIALIZED (
-  SELECT u.id AS user_id, 0 AS zone_id, u.sector, u.annual_plan_m3
-  FROM layers_wateruser u
-  WHERE ST_Intersects(ST_SetSRID(%(geom)s::geometry, 4326), u.geom){filters}{gate})"""
-
-
-def area_sql(
-    geom_ewkb_hex: str, period: Period, sector: str | None, source: str | None, factor: float
-) -> tuple[str, dict]:
-    """The area query: totals, by month, by sector and by both (GROUPING SETS), in one row."""
-    params = {**_base_params(period, False), "geom": geom_ewkb_hex, "factor": factor}
-    params.update(sector=sector, source=source)
-    gate = " AND (SELECT ok FROM guard)"
-    irrigation = _irrigation_ctes(AREA_KIND, sector, source, gate=gate)
-    ctes = [
-        _AREA_ZONES,
-        _AREA_GUARD,
-        _fill(_MONTHS, periods="('cur', 0)"),
-        _fill(_AREA_MEMBERS, filters=_user_filter(sector, source), gate=gate),
-        _fill(_USER_FACTS, **_CURRENT_ONLY),
-        *irrigation,
-        _facts(irrigation),
-        _fill(_AREA_AGG, sums=_SUMS),
-    ]
-    return "WITH" + ",".join(ctes) + _AREA_RESULT, params

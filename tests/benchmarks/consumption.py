@@ -276,7 +276,9 @@ def section(figures: dict) -> list[str]:
         "with the rows; the drawn polygon cannot (any shape may cut any town) and reads the "
         "raw rows of the users inside it, bounded to 1.5 × the county's bounding box.",
         "",
-        "In process: Django's test client against the floor's SQL on the same connection. "
+        "In process: Django's test client against the floor's SQL on the same connection, "
+        "each side run 6 times first (as in a worker that has served a while: our statement "
+        "is prepared on its connection and reaches its generic plan after 5 custom ones). "
         "Over HTTP: our gunicorn (one sync worker) against the floor's SQL served by the "
         "smallest WSGI app under the same gunicorn, a new loopback connection per request. "
         "Sides alternated request by request, the two ways round by round; "

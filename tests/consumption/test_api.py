@@ -12,10 +12,11 @@ import shapely
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from consumption.answer_sql import round_sql
 from consumption.models import Consumption, WaterUser
 from consumption.params import consumption_query_parse
 from consumption.selectors import consumption_by_zone
-from consumption.sql import round_sql, zone_sql
+from consumption.sql import zone_sql
 from dataio.importing import layer_import
 from layers import models
 from network.models import SupplyZone
