@@ -4,7 +4,7 @@ whose verdicts did not change wait for nothing."""
 import threading
 
 import pytest
-from django.contrib.gis.geos import MultiPolygon, Polygon
+from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -24,9 +24,9 @@ from compliance.models import Result
 from compliance.scorecard import FIGURES
 from compliance.services import indicators_seed
 from consumption.models import WaterUser
-from layers.models import AdminArea
+from layers.models import AdminArea, AreaYearStats
 from layers.tiles import lonlat_to_tile
-from network.models import PipeSegment, SupplyZone
+from network.models import PipeNode, PipeSegment, SupplyZone
 from tests.helpers import evaluate_pending, rewrite_one_row
 
 YEAR = 2024
@@ -180,6 +180,21 @@ class ConcurrentReadersTests:
             level="county",
             geom=MultiPolygon(Polygon.from_bbox((100.0, 30.0, 100.1, 30.1)), srid=4326),
         )
+        # Its own pipe, so the rewrite below has a row even after a transactional test flushed
+        # the demo's pipes.
+        a = PipeNode.objects.create(code="T-FA", kind="junction", geom=Point(100.05, 30.05))
+        b = PipeNode.objects.create(code="T-FB", kind="junction", geom=Point(100.051, 30.05))
+        PipeSegment.objects.create(
+            code="T-F1",
+            geom=LineString([a.geom.coords, b.geom.coords], srid=4326),
+            start_node=a,
+            end_node=b,
+            diameter_mm=100,
+            material="PE",
+            status="in_service",
+            length_m=96.0,
+        )
+        AreaYearStats.objects.create(area=county, year=YEAR, population=1000)  # a year with data
         evaluate(area=county, year=YEAR)
         with transaction.atomic():
             rewrite_one_row("layers_pipesegment")

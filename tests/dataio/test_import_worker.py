@@ -13,6 +13,7 @@ import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.db import connection
 
+from accounts.models import AreaMembership
 from compliance.worker import listener_conninfo, worker_loop
 from dataio.jobs import _ProgressWriter, job_enqueue, staging_dir
 from dataio.models import ImportJob
@@ -32,6 +33,9 @@ def test_a_queued_import_wakes_the_worker_which_runs_it(django_user_model):
         geom=MultiPolygon(Polygon.from_bbox((101.0, 30.0, 101.1, 30.1)), srid=4326),
     )
     user = django_user_model.objects.create_user("importer", password="x")
+    # A member of the county: with the demo county also present, a user without an area
+    # sees no county at all (accounts.scope), whatever ran before this test.
+    AreaMembership.objects.create(user=user, area=county)
     staged = staging_dir() / "worker-test.csv"
     staged.parent.mkdir(parents=True, exist_ok=True)
     staged.write_text("area_code,year,population\n990005,2023,1000\n990005,2024,1010\n")
