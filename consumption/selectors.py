@@ -36,7 +36,7 @@ from consumption.columns import BY_KEY
 from consumption.params import ConsumptionQuery, Period, QueryError
 from consumption.periods import monthly_volumes_sql
 from consumption.sql import ZONE_KINDS, zone_sql
-from layers.prepared import prepared_cursor
+from layers.prepared import execute_prepared, prepared_cursor
 from layers.yearly import IN_AREA, dict_rows
 
 AREA_LIMIT_FACTOR = 1.5  # a drawn area may cover at most 1.5 × the county's bounding box
@@ -57,23 +57,13 @@ def _fetch_one(sql: str, params: dict) -> tuple:
 
 
 def _fetch_one_prepared(sql: str, params: dict) -> tuple:
-    """_fetch_one, the statement prepared on the connection (server-side binding, then a
-    generic plan after PostgreSQL's five custom ones): a zone query of one shape is the same
-    text whatever the values, and parsing and planning its ~18 kB took about as long as
-    running it. Django's connections prepare nothing (prepare_threshold None), so the
-    threshold is lowered for this statement only; behind a transaction pooler
-    (DATABASE_POOLED) prepared_cursor gives a plain cursor. While queries are logged (DEBUG,
-    a test capturing them) the plain cursor too: Django can log only its SQL."""
+    """_fetch_one, the statement prepared on the connection (layers.prepared): a zone query
+    of one shape is the same text whatever the values, and parsing and planning its ~18 kB
+    took about as long as running it."""
     if connection.queries_logged:
         return _fetch_one(sql, params)
     with prepared_cursor() as cur:
-        raw = connection.connection
-        threshold = raw.prepare_threshold
-        raw.prepare_threshold = 0
-        try:
-            cur.execute(sql, params)
-        finally:
-            raw.prepare_threshold = threshold
+        execute_prepared(cur, sql, params)
         return cur.fetchone()
 
 

@@ -23,6 +23,7 @@ from layers.tiles import (
     lonlat_to_3857,
     lonlat_to_tile,
     simplify_tolerance_3857,
+    tile_build,
     tile_content,
     tile_out_of_range,
     tile_plan,
@@ -317,3 +318,41 @@ class TileErrorTests:
             HTTP_ACCEPT=MVT,
         )
         assert len(_features(response)) > 100
+
+
+@pytest.mark.django_db
+class PreparedTests:
+    def test_the_tile_statement_is_prepared_and_its_generic_plan_answers_alike(self):
+        """The pipes tile over zone SZ04 (failing leakage in 2024) built with custom plans and
+        with PostgreSQL's generic plan (forced): the same features, SZ04's pipes non_compliant in
+        both; the statement prepared on the connection, the threshold back to None."""
+        z, x, y = _zone_tile("SZ04")
+        built = {}
+        with connection.cursor() as cur:
+            for mode in ("force_custom_plan", "force_generic_plan"):
+                cur.execute(f"SET plan_cache_mode = {mode}")
+                built[mode] = [
+                    tile_build("pipes", z, x, y, include_hidden=False, year=2024) for _ in range(3)
+                ]
+            cur.execute("RESET plan_cache_mode")
+            cur.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%%ST_AsMVT%%'"
+            )
+            assert cur.fetchone()[0] >= 1
+        assert connection.connection.prepare_threshold is None
+
+        def decoded(tile: bytes) -> list[dict]:  # a plan may emit the rows in another order
+            return sorted(mapbox_vector_tile.decode(tile)["pipes"]["features"], key=repr)
+
+        custom, generic = built["force_custom_plan"], built["force_generic_plan"]
+        features = decoded(custom[0])
+        assert features and all(decoded(t) == features for t in custom + generic)
+        in_zone = set(
+            PipeSegment.objects.filter(
+                supply_zone__code="SZ04", id__in=[f["id"] for f in features]
+            ).values_list("id", flat=True)
+        )
+        assert in_zone
+        assert {f["properties"]["status"] for f in features if f["id"] in in_zone} == {
+            "non_compliant"
+        }
