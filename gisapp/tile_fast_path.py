@@ -114,8 +114,9 @@ def _options(query: str) -> dict | None:
     return out
 
 
-def warm_tile(environ: dict) -> tuple[str, list[tuple[str, str]], bytes] | None:
-    """(status, headers, body) of a tile answerable here, else None."""
+def warm_tile(environ: dict, after: list) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    """(status, headers, body) of a tile answerable here, else None. `after` receives the calls
+    to make once the answer is sent (layers.tiles.tile_content)."""
     match = TILE_PATH.fullmatch(environ.get("PATH_INFO", ""))
     if match is None or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
         return None
@@ -144,7 +145,7 @@ def warm_tile(environ: dict) -> tuple[str, list[tuple[str, str]], bytes] | None:
                 [*_headers(template, plan.etag), ("Content-Length", "0")],
                 b"",
             )
-        content = tile_content(plan)
+        content = tile_content(plan, after)
     headers = _headers(template, plan.etag)
     if not content:
         return "204 No Content", [*headers, ("Content-Length", "0")], b""
@@ -165,6 +166,24 @@ def _names(if_none_match: str, etag: str) -> bool:
     return "*" in wanted or etag in wanted
 
 
+class _Sent:
+    """The answer's body; its close(), which the server calls once the body is sent, makes the
+    `after` calls (the shared cache's insert) and ends the request as Django does."""
+
+    def __init__(self, body: bytes, after: list):
+        self.body, self.after = body, after
+
+    def __iter__(self):
+        yield self.body
+
+    def close(self) -> None:
+        try:
+            for call in self.after:
+                call()
+        finally:
+            signals.request_finished.send(sender=TileFastPath)
+
+
 class TileFastPath:
     """WSGI wrapper: warm tiles here, everything else (and every doubt) to Django."""
 
@@ -179,8 +198,9 @@ class TileFastPath:
         # connection the server cut fails the session query, and Django, answering instead,
         # finds the error, closes that connection and opens a new one.
         connection.health_check_done = True
+        after: list = []
         try:
-            answer = warm_tile(environ)
+            answer = warm_tile(environ, after)
         except DatabaseError as exc:  # Django answers it properly (503)
             logger.info("tile fast path: %s", exc)
             answer = None
@@ -189,12 +209,14 @@ class TileFastPath:
             answer = None
         if answer is None:
             return self.app(environ, self._learning(environ, start_response))
+        status, headers, body = answer
+        sent = _Sent(body, after)
         try:
-            status, headers, body = answer
             start_response(status, headers)
-            return [body]
-        finally:
-            signals.request_finished.send(sender=self.__class__)
+        except BaseException:
+            sent.close()
+            raise
+        return sent
 
     def _learning(self, environ, start_response):
         """Django's start_response, remembering a served tile's shared headers."""

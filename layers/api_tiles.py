@@ -24,6 +24,20 @@ MVT = "application/vnd.mapbox-vector-tile"
 BROWSER_MAX_AGE_S = 60
 
 
+class TileResponse(HttpResponse):
+    """A tile's response, whose `after` calls (the shared cache's insert) run once the server
+    has sent it: WSGI servers call close() after the last byte; so does Django's test client."""
+
+    after: list | tuple = ()
+
+    def close(self) -> None:
+        try:
+            for call in self.after:
+                call()
+        finally:
+            super().close()
+
+
 class TileQuerySerializer(serializers.Serializer):
     """Query parameters of a tile."""
 
@@ -107,14 +121,16 @@ class TileApi(CachedSessionMixin, APIView):
             year=query.validated_data.get("year"),
             include_abandoned=query.validated_data["all"],
         )
+        after: list = []
         if not_modified(request, plan.etag):
-            response = HttpResponse(status=304)
+            response = TileResponse(status=304)
         else:
-            content = tile_content(plan)
+            content = tile_content(plan, after)
             if content:
-                response = HttpResponse(content, content_type=MVT)
+                response = TileResponse(content, content_type=MVT)
             else:
-                response = HttpResponse(status=204)
+                response = TileResponse(status=204)
+        response.after = after
         if response.status_code != 200:
             del response["Content-Type"]
         response["ETag"] = plan.etag

@@ -81,7 +81,18 @@ def tile_cache_memory_get(key: str) -> bytes | None:
 def tile_cache_set(key: str, versions_digest: str, content: bytes) -> None:
     """Keep a built tile in memory and in the shared table (first writer wins; an equal key
     means equal bytes)."""
+    tile_cache_remember(key, content)
+    tile_cache_share(key, versions_digest, content)
+
+
+def tile_cache_remember(key: str, content: bytes) -> None:
+    """Keep a built tile in the process's memory."""
     _memory().set(key, content, timeout=settings.TILE_CACHE_SECONDS)
+
+
+def tile_cache_share(key: str, versions_digest: str, content: bytes) -> None:
+    """Keep a built tile in the table every worker reads (first writer wins; an equal key means
+    equal bytes). A failure is logged, never raised."""
     if len(content) > MAX_SHARED_TILE_BYTES:
         return
     try:

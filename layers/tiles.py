@@ -14,7 +14,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from django.conf import settings
 from django.contrib.gis.db.models.functions import Transform
@@ -31,7 +31,12 @@ from layers.registry import LAYERS
 from layers.scope import current_scope
 from layers.services.versions import current_layer_versions
 from layers.spec import LayerSpec
-from layers.tile_cache import tile_cache_get, tile_cache_set
+from layers.tile_cache import (
+    tile_cache_get,
+    tile_cache_remember,
+    tile_cache_set,
+    tile_cache_share,
+)
 
 MAX_ZOOM = 22
 EXTENT = 4096  # tile coordinates per tile side (MVT default)
@@ -297,10 +302,15 @@ def tile_plan(
     )
 
 
-def tile_content(plan: TilePlan) -> bytes:
+def tile_content(plan: TilePlan, after: list | None = None) -> bytes:
     """The tile's MVT bytes (b"" for an empty tile): from the cache every worker shares
     (layers/tile_cache.py), or built and kept there. TILE_CACHE_ENABLED off (measurements of
-    cold throughput only): always built, nothing kept."""
+    cold throughput only): always built, nothing kept.
+
+    `after`: a list of calls the caller makes once its response is sent (the web view and the
+    fast path do, on WSGI's close()): a built tile's insert into the shared table goes there,
+    off the time its client waits; the process's memory keeps it at once. None: stored now.
+    """
     if not settings.TILE_CACHE_ENABLED:
         return tile_build(
             plan.slug, plan.z, plan.x, plan.y, include_hidden=plan.include_hidden, year=plan.year
@@ -310,5 +320,9 @@ def tile_content(plan: TilePlan) -> bytes:
         content = tile_build(
             plan.slug, plan.z, plan.x, plan.y, include_hidden=plan.include_hidden, year=plan.year
         )
-        tile_cache_set(plan.cache_key, plan.versions_digest, content)
+        if after is None:
+            tile_cache_set(plan.cache_key, plan.versions_digest, content)
+        else:
+            tile_cache_remember(plan.cache_key, content)
+            after.append(partial(tile_cache_share, plan.cache_key, plan.versions_digest, content))
     return content

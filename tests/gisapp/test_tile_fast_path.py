@@ -59,7 +59,12 @@ def call(app, path: str, **headers) -> tuple[str, dict, bytes]:
     def start_response(status, response_headers, exc_info=None):
         answer["status"], answer["headers"] = status, response_headers
 
-    body = b"".join(app(environ, start_response))
+    result = app(environ, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        if hasattr(result, "close"):  # as a WSGI server does once the body is sent
+            result.close()
     return answer["status"], dict(answer["headers"]), body
 
 
@@ -191,3 +196,33 @@ class FastPathTests:
         slow = call(app, tile_url(), HTTP_COOKIE=cookie)
         assert django.calls == 2 and slow[2] == fast[2]
         _same(fast[1], slow[1])
+
+
+class AfterTheResponseTests:
+    @pytest.mark.parametrize("answered_by", ["fast path", "django"])
+    def test_a_built_tile_is_shared_only_once_its_answer_is_sent(
+        self, stack, client, official, answered_by
+    ):
+        """A cold tile answered here or by Django's view: while the server is still sending the
+        body, the shared table has no row for it (the client is not kept waiting on the
+        insert); close(), which the server calls after the last byte, stores it, so another
+        worker finds it."""
+        app, django = stack
+        cookie = session_cookie(client, official)
+        call(app, tile_url(), HTTP_COOKIE=cookie)  # Django answers, the headers are learnt
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM tile_cache.tiles")
+        caches["tiles"].clear()
+        environ = RequestFactory().get(tile_url(z=16), HTTP_COOKIE=cookie).environ
+        answering = app if answered_by == "fast path" else django
+        result = answering(environ, lambda status, headers, exc_info=None: None)
+        body = b"".join(result)
+
+        def shared_rows() -> int:
+            with connection.cursor() as cur:
+                cur.execute("SELECT count(*) FROM tile_cache.tiles")
+                return cur.fetchone()[0]
+
+        assert body and shared_rows() == 0
+        result.close()
+        assert shared_rows() == 1
