@@ -16,7 +16,7 @@ from accounts.scope import site_title
 from gisapp.qgis_project import AUTHCFG, DEFAULT_AUTHCFG, qgis_project
 from layers.api_desktop import base_url, english
 from layers.api_tiles import JsonErrorsWhateverTheAccept
-from layers.limits import county_extent_4326
+from layers.limits import scope_extent_4326
 from layers.permissions import can_view_layer
 from layers.registry import LAYERS
 from layers.styles import compliance_style, paint_defaults, style_for
@@ -60,7 +60,7 @@ class QgisProjectApi(APIView):
             layers,
             title=site_title(request),
             base_url=base_url(request),
-            bounds=county_extent_4326(),
+            bounds=scope_extent_4326(),
             defaults=paint_defaults(),
             english=english(),
             authcfg=query.validated_data["authcfg"],

@@ -32,7 +32,7 @@ from layers.api_tiles import (
     not_modified,
     tile_address_check,
 )
-from layers.limits import county_extent_4326
+from layers.limits import scope_extent_4326
 from layers.permissions import CanViewLayer, can_view_layer
 from layers.registry import LAYERS
 from layers.spec import LayerSpec
@@ -111,7 +111,7 @@ class LayerTileJsonApi(_DesktopApi):
             slug=slug,
             name=_title_of(spec),
             base_url=base_url(request),
-            bounds=county_extent_4326(),
+            bounds=scope_extent_4326(),
             attribution=site_title(request),
             query=_tile_query(request),
             title_of=_title_of,
@@ -135,7 +135,7 @@ class AllTileJsonApi(_DesktopApi):
             slug=ALL_LAYERS,
             name=site_title(request),
             base_url=base_url(request),
-            bounds=county_extent_4326(),
+            bounds=scope_extent_4326(),
             attribution=site_title(request),
             query=_tile_query(request),
             title_of=_title_of,
@@ -165,7 +165,7 @@ class MapLibreStyleApi(_DesktopApi):
             layers,
             name=site_title(request),
             tilejson_url=url,
-            bounds=county_extent_4326(),
+            bounds=scope_extent_4326(),
             defaults=paint_defaults(),
         )
         return Response(doc)

@@ -14,6 +14,7 @@ from layers.geometry_limits import (
     extent_area_m2,
     extent_diagonal_m,
 )
+from layers.scope import current_scope
 
 # A drawn area may cover at most this many times the county's bounding box (the area query's
 # own guard, consumption/selectors.py AREA_LIMIT_FACTOR, says the same).
@@ -33,6 +34,25 @@ def county_extent_4326() -> BBox | None:
         row = cur.fetchone()
     if row is None or row[0] is None:
         return None
+    return (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
+
+
+def scope_extent_4326() -> BBox | None:
+    """The bounding box (lon/lat) of the counties the current reader may see (layers.scope):
+    where a desktop client or a map opens. Every county's when the scope is not restricted
+    (and for a reader of none, whose layers are empty anyway)."""
+    counties = current_scope().counties
+    if not counties:
+        return county_extent_4326()
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) "
+            "AS e FROM layers_adminarea WHERE level = 'county' AND id = ANY(%s)) s",
+            [sorted(counties)],
+        )
+        row = cur.fetchone()
+    if row is None or row[0] is None:
+        return county_extent_4326()
     return (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
 
 

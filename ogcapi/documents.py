@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from layers.limits import county_extent_4326
+from layers.limits import scope_extent_4326
 from layers.registry import LayerSpec
 from ogcapi.crs import CRS84, crs_offered
 from ogcapi.params import DEFAULT_LIMIT, MAX_LIMIT
@@ -82,7 +82,7 @@ def conformance() -> dict:
 
 
 def _extent() -> dict | None:
-    box = county_extent_4326()
+    box = scope_extent_4326()
     if box is None:
         return None
     return {"spatial": {"bbox": [list(box)], "crs": CRS84}}

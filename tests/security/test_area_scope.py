@@ -12,12 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from xml.etree import ElementTree  # noqa: S405  (our own output)
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
 from django.db import IntegrityError, transaction
+from pyproj import Transformer
 from shapely.geometry import Point as ShapelyPoint
 
 from accounts.models import AreaMembership
@@ -286,3 +288,33 @@ class ScopedAnalysisTests:
         assert client.get(url).status_code == 404
         client.force_login(member(django_user_model, "yang", counties["other"], "engineer"))
         assert client.get(url).status_code in (200, 400)  # 400: in no part with a source
+
+
+class DesktopExtentTests:
+    def test_tilejson_qgis_and_ogc_open_on_the_readers_area(
+        self, client, counties, django_user_model
+    ):
+        """测试县's official: TileJSON bounds, the OGC collections' extent and the QGIS canvas are
+        测试县's square (113.50–113.60°E, 24.00–24.10°N); the city's official: the box of both
+        counties, from Lianzhou's west edge to 113.60°E."""
+        from layers.limits import county_extent_4326  # noqa: PLC0415
+
+        client.force_login(member(django_user_model, "yang", counties["other"], "official"))
+        square_box = [WEST, SOUTH, WEST + SIZE, SOUTH + SIZE]
+        assert client.get("/tiles/pipes.json").json()["bounds"] == pytest.approx(square_box)
+        assert client.get("/tiles/tilejson.json").json()["bounds"] == pytest.approx(square_box)
+        collection = client.get("/ogcapi/collections/pipes", {"f": "json"}).json()
+        assert collection["extent"]["spatial"]["bbox"] == [pytest.approx(square_box)]
+        root = ElementTree.fromstring(client.get("/qgis/project.qgs").content)  # noqa: S314
+        canvas = [
+            float(root.find(f"mapcanvas/extent/{k}").text) for k in ("xmin", "ymin", "xmax", "ymax")
+        ]
+        to_lonlat = Transformer.from_crs(4546, 4326, always_xy=True)
+        lon, lat = to_lonlat.transform((canvas[0] + canvas[2]) / 2, (canvas[1] + canvas[3]) / 2)
+        assert WEST < lon < WEST + SIZE and SOUTH < lat < SOUTH + SIZE
+        client.logout()
+        client.force_login(member(django_user_model, "qy", counties["city"], "official"))
+        lianzhou = county_extent_4326()  # every county: Lianzhou and the square
+        bounds = client.get("/tiles/pipes.json").json()["bounds"]
+        assert bounds == pytest.approx(list(lianzhou))
+        assert bounds[0] < 113 and bounds[2] == pytest.approx(WEST + SIZE)
