@@ -9,10 +9,10 @@ small query. Sessions stay in the database, so a logout holds in every worker pr
 from __future__ import annotations
 
 from django.contrib.sessions.backends import db
-from django.db import connection
 from django.utils import timezone
 
 from gisapp.db_router import PRIMARY, read_alias
+from layers.prepared import execute_prepared, prepared_cursor
 from layers.services.versions import VERSIONS_SQL, remember_request_versions
 
 # Both parts are constants; the session key and time are parameters.
@@ -24,8 +24,9 @@ SESSION_WITH_VERSIONS_SQL = (
 
 class SessionStore(db.SessionStore):
     def load(self) -> dict:
-        with connection.cursor() as cur:
-            cur.execute(SESSION_WITH_VERSIONS_SQL, [self.session_key, timezone.now()])
+        # Prepared on the connection (the text never changes): parsed and planned once.
+        with prepared_cursor() as cur:
+            execute_prepared(cur, SESSION_WITH_VERSIONS_SQL, [self.session_key, timezone.now()])
             session_data, versions = cur.fetchone()
         # The session is always the primary's (raw `connection`); its versions are kept only
         # when this request also reads its data there (gisapp/db_router.py: a request reading
