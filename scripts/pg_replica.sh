@@ -89,8 +89,8 @@ start_bouncer() {
   # Each pool sets its statement_timeout (and JIT off) when it opens a server connection: in
   # transaction pooling the app's per-request SET cannot be used (docs/scaling.md).
   local dbs="" db
-  local write_q="connect_query='SELECT set_config(''statement_timeout'', ''30s'', false), set_config(''jit'', ''off'', false)'"
-  local read_q="connect_query='SELECT set_config(''statement_timeout'', ''10s'', false), set_config(''jit'', ''off'', false)'"
+  local write_q="connect_query='SELECT set_config(''statement_timeout'', ''30s'', false), set_config(''jit'', ''off'', false), set_config(''max_parallel_workers_per_gather'', ''0'', false)'"
+  local read_q="connect_query='SELECT set_config(''statement_timeout'', ''10s'', false), set_config(''jit'', ''off'', false), set_config(''max_parallel_workers_per_gather'', ''0'', false)'"
   for db in ${BOUNCER_DBS//,/ }; do
     dbs+="$db = host=127.0.0.1 port=$PRIMARY_PORT dbname=$db $write_q"$'\n'
     dbs+="${db}_replica = host=127.0.0.1 port=$PORT dbname=$db $read_q"$'\n'

@@ -15,6 +15,11 @@ POSTGIS_ENGINE = "django.contrib.gis.db.backends.postgis"
 # JIT compilation costs more than it saves on this workload (tiles: ~200 ms to compile a
 # ~50 ms query).
 BASE_OPTIONS = "-c jit=off"
+# The web server's statements run without parallel workers: starting one took 10-18 ms on a
+# busy 2-core server, 4-5x a whole tile's serial time (a scale-10 tile at z12: 20.6 ms with a
+# worker, 3.9 ms without), and under load they take the cores other requests wait for. The
+# evaluation worker and commands keep them.
+WEB_OPTIONS = "-c max_parallel_workers_per_gather=0"
 
 
 def primary_database(
@@ -26,7 +31,8 @@ def primary_database(
 
     `read_timeout_s`: the web server's connections start with the read statement_timeout, so a
     safe request needs no SET and RESET of its own (two round trips; gisapp/db_timeouts.py);
-    None (management commands, runserver, tests): the database's default.
+    None (management commands, runserver, tests): the database's default. They also start
+    with WEB_OPTIONS (no parallel workers).
     """
     db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     db["ENGINE"] = POSTGIS_ENGINE
@@ -35,7 +41,7 @@ def primary_database(
     else:
         options = BASE_OPTIONS
         if read_timeout_s is not None:
-            options += f" -c statement_timeout={max(0, int(read_timeout_s * 1000))}"
+            options += f" {WEB_OPTIONS} -c statement_timeout={max(0, int(read_timeout_s * 1000))}"
         db.setdefault("OPTIONS", {})["options"] = options
     return db
 
@@ -58,6 +64,6 @@ def replica_database(
     if pooled:
         db["DISABLE_SERVER_SIDE_CURSORS"] = True
     else:
-        options["options"] = f"{BASE_OPTIONS} -c statement_timeout={timeout_ms}"
+        options["options"] = f"{BASE_OPTIONS} {WEB_OPTIONS} -c statement_timeout={timeout_ms}"
     db["TEST"] = {"MIGRATE": False}
     return db

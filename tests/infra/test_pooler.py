@@ -83,6 +83,14 @@ class PoolerTests:
         direct = primary_database("postgis://u:p@db:5432/lianzhou")
         assert direct["OPTIONS"]["options"] == "-c jit=off"
         assert direct["DISABLE_SERVER_SIDE_CURSORS"] is False
+        web = primary_database("postgis://u:p@db:5432/lianzhou", read_timeout_s=10)
+        assert web["OPTIONS"]["options"] == (
+            "-c jit=off -c max_parallel_workers_per_gather=0 -c statement_timeout=10000"
+        )
+
+    def test_the_pool_opens_its_connections_without_parallel_workers(self, pooled):
+        """As the web server's direct connections (gisapp/settings/databases.py WEB_OPTIONS)."""
+        assert _show(pooled, "max_parallel_workers_per_gather") == "0"
 
     def test_pooled_requests_set_no_session_timeout(self, client, official, settings):
         client.force_login(official)
