@@ -108,12 +108,14 @@ TARGETS = [
         _tiles_http("worst_cold_to_floor"),
         1.3,
         "×",
-        "Small tiles (z14–17: a 2–4 ms floor over HTTP) carry a fixed ~1 ms of ours that the "
-        "floor does not pay: the session-and-versions query, permission and scope, the shared "
-        "cache's lookup and insert; our query also joins each pipe's zone verdict and simplifies "
-        "the lines. This run shared the 2 cores with a test suite (load average 4–8), so every "
-        "figure swings by ±50 %. Fix: store the tile after the response is sent, and read the "
-        "session from a signed cookie so a tile needs only the versions.",
+        "Met from z10 to z14 at scale 1 and to z16 at scale 10; not on the smallest tiles "
+        "(z15–17 at scale 1, z17 at scale 10), whose floor is 1.3–2.1 ms over HTTP. On those "
+        "we pay ~0.8 ms the floor does not (in process, z16: the session-and-versions query "
+        "0.27 ms, the shared cache's lookup 0.21 ms, planning the key and the headers ~0.3 ms; "
+        "the tile's own statement 0.6 ms). The shared cache's insert is after the response "
+        "since 8105299. Fix: fold the shared cache's lookup into the tile statement (one round "
+        "trip), and check a signed session cookie instead of the session row, so a tile needs "
+        "only the versions.",
     ),
     Target(
         "Cold tile over HTTP at least as fast as tipg's, every zoom z10–17",
@@ -121,10 +123,10 @@ TARGETS = [
         _tiles_http("worst_tipg_to_ours"),
         1.0,
         "× faster",
-        "tipg runs one plain query with no authentication and stores nothing; where our query is "
-        "the heavier (z12–13: the zone-verdict join over 1,000+ pipes) or the tile is tiny, its "
-        "time is below ours. Fix: as for the floor, and a partial index for each thinning rule "
-        "(only the DN300+ mains have one).",
+        "Met at every zoom at both scales since the tile statements are prepared (their generic "
+        "plan, serial), a zone's verdicts are read once per tile into a map, the thinning rules "
+        "have partial indexes and the web server's statements run without parallel workers "
+        "(whose start-up took 10–18 ms here).",
     ),
     Target(
         "Warm tile over HTTP < 2 ms (the slowest zoom's median)",
@@ -133,10 +135,8 @@ TARGETS = [
         2.0,
         "ms",
         "Over HTTP a warm tile is gunicorn's request handling (a static file takes ~1 ms on the "
-        "same server) plus our fast path (0.5–0.6 ms in process, of which 0.25 ms is the "
-        "session-and-versions query). A quiet probe measured 1.4–1.9 ms; this run's medians were "
-        "taken under load. Fix: serve hot tiles from nginx's cache, keyed by the scope and the "
-        "versions digest.",
+        "same server) plus our fast path (the session-and-versions query, prepared: ~0.27 ms in "
+        "process). Under load the medians rise towards 2 ms.",
     ),
     Target(
         "Warm tile throughput ≥ 3× cold (wrk, 8 connections, gunicorn)",
@@ -144,10 +144,11 @@ TARGETS = [
         _tiles_http("warm_to_cold"),
         3.0,
         "× faster",
-        "A warm tile still costs a TCP connection, gunicorn's parsing and one query, about a "
-        "third of a cold tile's CPU on 2 cores shared with wrk and PostgreSQL (quiet machine: "
-        "1,469 vs 535 tiles/s, 2.74×). Fix: keep-alive workers (gthread) or nginx serving the "
-        "cache.",
+        "Met at scale 10 (cold tiles are dearer there); not at scale 1, where a cold tile's "
+        "prepared statement is cheap and a warm tile still costs a TCP connection, gunicorn's "
+        "parsing and one query on 2 cores shared with wrk and PostgreSQL. Fix: nginx serving "
+        "the hot tiles from a cache keyed by the scope and the versions digest, or keep-alive "
+        "workers (gthread).",
     ),
     Target(
         "Cold tiles and features page ≥ 10× faster than tipg",
