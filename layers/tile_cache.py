@@ -17,9 +17,9 @@ import logging
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, ProgrammingError, connection, transaction
 
-from layers.prepared import prepared_cursor
+from layers.prepared import execute_prepared, prepared_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -53,36 +53,37 @@ class _Nothing:
         return False
 
 
-def tile_cache_get(key: str) -> bytes | None:
-    """The cached tile (b"" for an empty one) or None: the process's memory first, then the
-    shared table (whose hit is kept in memory for the next request)."""
-    found = _memory().get(key)
-    if found is not None:
-        return found
+def tile_cache_shared_or_build(key: str, sql: str, params: list) -> tuple[bytes, bool] | None:
+    """The tile of `key` from the shared table, else the bytes `sql` builds (b"" for an empty
+    tile), in one statement and one round trip: (content, True when it came from the table).
+
+    PostgreSQL runs a UNION ALL's branches in order and LIMIT 1 stops after the first row, so
+    a tile found in the table is never built. Prepared on the connection, as the tile query.
+    None when the table cannot be read (gone, no privilege): logged, and the caller builds the
+    tile alone; any other error (a cancelled statement, the database away) is the tile's own.
+    """
     try:
-        with _savepoint_if_needed(), connection.cursor() as cur:
-            cur.execute(f"SELECT content FROM {TABLE} WHERE key = %s", [key])  # noqa: S608
+        with _savepoint_if_needed(), prepared_cursor() as cur:
+            execute_prepared(cur, shared_or_build_sql(sql), [key, *params])
             row = cur.fetchone()
-    except DatabaseError as exc:
+    except ProgrammingError as exc:
         logger.warning("tile cache read failed: %s", exc)
         return None
-    if row is None:
-        return None
-    content = bytes(row[0])
-    _memory().set(key, content, timeout=settings.TILE_CACHE_SECONDS)
-    return content
+    content = bytes(row[0]) if row[0] is not None else b""
+    return content, bool(row[1])
+
+
+def shared_or_build_sql(sql: str) -> str:
+    """The statement of tile_cache_shared_or_build: parameters the key, then `sql`'s."""
+    return (
+        f"(SELECT content, true FROM {TABLE} WHERE key = %s) UNION ALL "  # noqa: S608
+        f"(SELECT t.mvt, false FROM ({sql}) t(mvt)) LIMIT 1"
+    )
 
 
 def tile_cache_memory_get(key: str) -> bytes | None:
-    """The process's memory only (no query): the fast path's first look."""
+    """The process's memory only (no query): a tile's first look."""
     return _memory().get(key)
-
-
-def tile_cache_set(key: str, versions_digest: str, content: bytes) -> None:
-    """Keep a built tile in memory and in the shared table (first writer wins; an equal key
-    means equal bytes)."""
-    tile_cache_remember(key, content)
-    tile_cache_share(key, versions_digest, content)
 
 
 def tile_cache_remember(key: str, content: bytes) -> None:

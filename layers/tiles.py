@@ -32,10 +32,10 @@ from layers.scope import current_scope
 from layers.services.versions import current_layer_versions
 from layers.spec import LayerSpec
 from layers.tile_cache import (
-    tile_cache_get,
+    tile_cache_memory_get,
     tile_cache_remember,
-    tile_cache_set,
     tile_cache_share,
+    tile_cache_shared_or_build,
 )
 
 MAX_ZOOM = 22
@@ -234,7 +234,10 @@ def tile_build(
     functions are costed high, so low-zoom tiles crossed the JIT threshold and compiling took
     ~200 ms for a ~50 ms query.)
     """
-    sql, params = tile_sql(slug, z, x, y, include_hidden=include_hidden, year=year)
+    return _run(*tile_sql(slug, z, x, y, include_hidden=include_hidden, year=year))
+
+
+def _run(sql: str, params: list) -> bytes:
     with prepared_cursor() as cur:
         execute_prepared(cur, sql, params)
         row = cur.fetchone()
@@ -315,14 +318,21 @@ def tile_content(plan: TilePlan, after: list | None = None) -> bytes:
         return tile_build(
             plan.slug, plan.z, plan.x, plan.y, include_hidden=plan.include_hidden, year=plan.year
         )
-    content = tile_cache_get(plan.cache_key)
-    if content is None:
-        content = tile_build(
-            plan.slug, plan.z, plan.x, plan.y, include_hidden=plan.include_hidden, year=plan.year
-        )
+    content = tile_cache_memory_get(plan.cache_key)
+    if content is not None:
+        return content
+    sql, params = tile_sql(
+        plan.slug, plan.z, plan.x, plan.y, include_hidden=plan.include_hidden, year=plan.year
+    )
+    found = tile_cache_shared_or_build(plan.cache_key, sql, params)
+    if found is None:  # the shared table unreadable: built alone, not kept there
+        content, shared = _run(sql, params), True
+    else:
+        content, shared = found
+    tile_cache_remember(plan.cache_key, content)
+    if not shared:
         if after is None:
-            tile_cache_set(plan.cache_key, plan.versions_digest, content)
+            tile_cache_share(plan.cache_key, plan.versions_digest, content)
         else:
-            tile_cache_remember(plan.cache_key, content)
             after.append(partial(tile_cache_share, plan.cache_key, plan.versions_digest, content))
     return content

@@ -4,12 +4,15 @@ broken cache never breaks a tile; emptied data versions take the shared tiles wi
 
 from __future__ import annotations
 
+import mapbox_vector_tile
 import pytest
 from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from layers.tiles import lonlat_to_tile
+from layers.scope import EVERYWHERE, scope_bound
+from layers.tile_cache import shared_or_build_sql, tile_cache_shared_or_build
+from layers.tiles import lonlat_to_tile, tile_sql
 from network.models import SupplyZone
 from tests.helpers import rewrite_one_row
 
@@ -47,7 +50,9 @@ def _rows() -> list[tuple[str, str, int]]:
 
 
 def _built(queries) -> bool:
-    return any("ST_AsMVT" in q["sql"] for q in queries.captured_queries)
+    """The tile was built here: a tile found in the shared table is read by the same statement
+    (tile_cache_shared_or_build) but never stored again."""
+    return any("INSERT INTO tile_cache.tiles" in q["sql"] for q in queries.captured_queries)
 
 
 def test_a_tile_built_by_one_process_is_served_by_another_without_building(client, official):
@@ -105,3 +110,27 @@ def test_emptied_data_versions_take_the_shared_tiles_with_them(client, official)
         cur.execute("DELETE FROM layers_layerversion")
         cur.execute("INSERT INTO layers_layerversion SELECT * FROM kept")
     assert _rows() == []
+
+
+def test_a_shared_tile_is_read_by_the_tile_statement_which_then_builds_nothing():
+    """One statement looks the key up and, only when it is absent, builds the tile: a row
+    stored under the key (bytes no query would build) is what it answers, and EXPLAIN ANALYZE
+    shows the building branch never executed; an absent key gives the built tile."""
+    with scope_bound(lambda: EVERYWHERE):
+        sql, params = tile_sql("pipes", *_zone_address(), include_hidden=False, year=2024)
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO tile_cache.tiles (key, versions, content) VALUES ('k1', 'v', 'stored')"
+        )
+    assert tile_cache_shared_or_build("k1", sql, params) == (b"stored", True)
+    built, shared = tile_cache_shared_or_build("k2", sql, params)
+    assert not shared and mapbox_vector_tile.decode(built)["pipes"]["features"]
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN (ANALYZE, COSTS OFF) " + shared_or_build_sql(sql), ["k1", *params])
+        plan = "\n".join(r[0] for r in cur.fetchall())
+    assert "Subquery Scan" in plan and "(never executed)" in plan.split("Subquery Scan")[1]
+
+
+def _zone_address() -> tuple[int, int, int]:
+    point = SupplyZone.objects.get(code="SZ02").geom.point_on_surface
+    return (15, *lonlat_to_tile(point.x, point.y, 15))
