@@ -108,14 +108,12 @@ TARGETS = [
         _tiles_http("worst_cold_to_floor"),
         1.3,
         "×",
-        "Met from z10 to z14 at scale 1 and to z16 at scale 10; not on the smallest tiles "
-        "(z15–17 at scale 1, z17 at scale 10), whose floor is 1.3–2.1 ms over HTTP. On those "
-        "we pay ~0.8 ms the floor does not (in process, z16: the session-and-versions query "
-        "0.27 ms, the shared cache's lookup 0.21 ms, planning the key and the headers ~0.3 ms; "
-        "the tile's own statement 0.6 ms). The shared cache's insert is after the response "
-        "since 8105299. Fix: fold the shared cache's lookup into the tile statement (one round "
-        "trip), and check a signed session cookie instead of the session row, so a tile needs "
-        "only the versions.",
+        "Fails only on the smallest tiles (z16–17 at scale 1, whose floor is 1.4–1.8 ms over "
+        "HTTP; z14–15 and scale 10's z17 swing around 1.2–1.4× from run to run). On those we "
+        "pay ~0.6 ms the floor does not (in process, z16: the session-and-versions query "
+        "0.27 ms, the tile's key, permission, scope and headers ~0.3 ms); the shared cache's "
+        "lookup is in the tile statement and its insert after the response. Fix: check a "
+        "signed session cookie instead of the session row, so a tile needs only the versions.",
     ),
     Target(
         "Cold tile over HTTP at least as fast as tipg's, every zoom z10–17",
@@ -136,7 +134,8 @@ TARGETS = [
         "ms",
         "Over HTTP a warm tile is gunicorn's request handling (a static file takes ~1 ms on the "
         "same server) plus our fast path (the session-and-versions query, prepared: ~0.27 ms in "
-        "process). Under load the medians rise towards 2 ms.",
+        "process). Under load the medians rise towards 2 ms, and above it for the largest "
+        "tiles (174 KiB at z15, scale 10: 1.2 ms in a quieter run, 2.4 ms in a busier one).",
     ),
     Target(
         "Warm tile throughput ≥ 3× cold (wrk, 8 connections, gunicorn)",
