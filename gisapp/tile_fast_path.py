@@ -42,6 +42,7 @@ from accounts.sessions import SessionStore
 from gisapp.middleware import LANGUAGE_COOKIE, content_security_policy
 from layers.permissions import can_view_layer
 from layers.scope import scope_bound
+from layers.tile_cache import run_after_response
 from layers.tiles import tile_content, tile_out_of_range, tile_plan, tiled_layers
 
 logger = logging.getLogger(__name__)
@@ -178,8 +179,7 @@ class _Sent:
 
     def close(self) -> None:
         try:
-            for call in self.after:
-                call()
+            run_after_response(self.after)
         finally:
             signals.request_finished.send(sender=TileFastPath)
 

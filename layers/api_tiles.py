@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from accounts.authentication import CachedSessionMixin
 from accounts.desktop_auth import DESKTOP_AUTHENTICATION
 from layers.permissions import CanViewLayer
+from layers.tile_cache import run_after_response
 from layers.tiles import MAX_ZOOM, tile_content, tile_out_of_range, tile_plan, tiled_layers
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -32,8 +33,7 @@ class TileResponse(HttpResponse):
 
     def close(self) -> None:
         try:
-            for call in self.after:
-                call()
+            run_after_response(self.after)
         finally:
             super().close()
 

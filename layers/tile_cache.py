@@ -18,6 +18,7 @@ import logging
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError, ProgrammingError, connection, transaction
+from psycopg.errors import InsufficientPrivilege, UndefinedTable
 
 from layers.prepared import execute_prepared, prepared_cursor
 
@@ -67,6 +68,8 @@ def tile_cache_shared_or_build(key: str, sql: str, params: list) -> tuple[bytes,
             execute_prepared(cur, shared_or_build_sql(sql), [key, *params])
             row = cur.fetchone()
     except ProgrammingError as exc:
+        if not isinstance(exc.__cause__, UndefinedTable | InsufficientPrivilege):
+            raise  # the tile's own statement is at fault: its error, not the cache's
         logger.warning("tile cache read failed: %s", exc)
         return None
     content = bytes(row[0]) if row[0] is not None else b""
@@ -74,11 +77,26 @@ def tile_cache_shared_or_build(key: str, sql: str, params: list) -> tuple[bytes,
 
 
 def shared_or_build_sql(sql: str) -> str:
-    """The statement of tile_cache_shared_or_build: parameters the key, then `sql`'s."""
+    """The statement of tile_cache_shared_or_build: parameters the key, then `sql`'s.
+
+    It relies on PostgreSQL's Append running its branches in order (SQL does not promise it).
+    A Parallel Append (possible where parallel workers are allowed: not the web server's
+    connections) could build a tile the table holds; the bytes are the same either way.
+    """
     return (
         f"(SELECT content, true FROM {TABLE} WHERE key = %s) UNION ALL "  # noqa: S608
         f"(SELECT t.mvt, false FROM ({sql}) t(mvt)) LIMIT 1"
     )
+
+
+def run_after_response(calls) -> None:
+    """Make a response's `after` calls (layers.tiles.tile_content) once it has been sent: each
+    on its own, a failure logged and never raised, since the client already has its tile."""
+    for call in calls:
+        try:
+            call()
+        except Exception:
+            logger.exception("a call after a tile's response failed")
 
 
 def tile_cache_memory_get(key: str) -> bytes | None:

@@ -326,11 +326,12 @@ def tile_content(plan: TilePlan, after: list | None = None) -> bytes:
     )
     found = tile_cache_shared_or_build(plan.cache_key, sql, params)
     if found is None:  # the shared table unreadable: built alone, not kept there
-        content, shared = _run(sql, params), True
+        content, store_shared = _run(sql, params), False
     else:
-        content, shared = found
+        content, from_shared = found
+        store_shared = not from_shared
     tile_cache_remember(plan.cache_key, content)
-    if not shared:
+    if store_shared:
         if after is None:
             tile_cache_share(plan.cache_key, plan.versions_digest, content)
         else:

@@ -11,7 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from layers.scope import EVERYWHERE, scope_bound
-from layers.tile_cache import shared_or_build_sql, tile_cache_shared_or_build
+from layers.tile_cache import (
+    run_after_response,
+    shared_or_build_sql,
+    tile_cache_shared_or_build,
+)
 from layers.tiles import lonlat_to_tile, tile_sql
 from network.models import SupplyZone
 from tests.helpers import rewrite_one_row
@@ -134,3 +138,15 @@ def test_a_shared_tile_is_read_by_the_tile_statement_which_then_builds_nothing()
 def _zone_address() -> tuple[int, int, int]:
     point = SupplyZone.objects.get(code="SZ02").geom.point_on_surface
     return (15, *lonlat_to_tile(point.x, point.y, 15))
+
+
+def test_a_failing_call_after_the_response_is_logged_and_the_others_still_run(caplog):
+    """The client already has its tile: a failing store (here any error, not only the
+    database's) must not reach the WSGI server, nor stop the calls after it."""
+    made = []
+
+    def broken():
+        raise RuntimeError("connection already closed")
+
+    run_after_response([broken, lambda: made.append("stored")])
+    assert made == ["stored"] and "after a tile's response failed" in caplog.text
