@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import statistics
 import subprocess
 import time
 
 from tests.benchmarks.common import (
-    ROOT,
     ROUNDS,
     SCALES,
     db_url,
@@ -34,8 +32,8 @@ from tests.benchmarks.common import (
     module_probe,
     ms,
     serve_gunicorn,
+    serve_gunicorn_database,
     summary,
-    wait_until_up,
 )
 from tests.benchmarks.consumption_floor import (
     AREA_PATH,
@@ -61,30 +59,15 @@ LABELS = {
 
 
 def _serve_floor(scale: int, port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "FLOOR_DATABASE_URL": db_url(scale).replace("postgis://", "postgresql://", 1),
-    }
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "tests.benchmarks.consumption_floor:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--access-logfile",
-            "/dev/null",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    """The floor's smallest WSGI app under the same gunicorn as ours, one worker."""
+    return serve_gunicorn_database(
+        f"lianzhou_bench_s{scale}",
+        port,
+        workers=1,
+        app="tests.benchmarks.consumption_floor:application",
+        ready_path="/?view=towns&year=1900&county=0",
+        env={"FLOOR_DATABASE_URL": db_url(scale).replace("postgis://", "postgresql://", 1)},
     )
-    wait_until_up(f"http://127.0.0.1:{port}/?view=towns&year=1900&county=0", server)
-    return server
 
 
 def _post_json(port: int, path: str, body: dict, headers: dict) -> Reply:

@@ -18,13 +18,11 @@ Standalone: BENCH_ROUNDS=2 .venv/bin/python -m tests.benchmarks.features   (prin
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import subprocess
 import time
 
 from tests.benchmarks.common import (
-    ROOT,
     ROUNDS,
     SCALES,
     db_url,
@@ -32,8 +30,8 @@ from tests.benchmarks.common import (
     module_probe,
     ms,
     serve_gunicorn,
+    serve_gunicorn_database,
     summary,
-    wait_until_up,
 )
 from tests.benchmarks.features_floor import (
     FLOOR_SQL,
@@ -51,30 +49,15 @@ AREAS = ("chosen", "dense")
 
 
 def _serve_floor(scale: int, port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "FLOOR_DATABASE_URL": db_url(scale).replace("postgis://", "postgresql://", 1),
-    }
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "tests.benchmarks.features_floor:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--access-logfile",
-            "/dev/null",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    """The floor's smallest WSGI app under the same gunicorn as ours, one worker."""
+    return serve_gunicorn_database(
+        f"lianzhou_bench_s{scale}",
+        port,
+        workers=1,
+        app="tests.benchmarks.features_floor:application",
+        ready_path="/?bbox=0,0,0.001,0.001",
+        env={"FLOOR_DATABASE_URL": db_url(scale).replace("postgis://", "postgresql://", 1)},
     )
-    wait_until_up(f"http://127.0.0.1:{port}/?bbox=0,0,0.001,0.001", server)
-    return server
 
 
 def _plain_connection(scale: int):
