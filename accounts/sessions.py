@@ -4,9 +4,16 @@ Nearly every request loads its session, and the hot read paths (tiles, feature p
 cached user) then read the data versions (layers.services.versions). This store loads both
 with one statement and hands the versions to the request's memo, so a warm tile costs a single
 small query. Sessions stay in the database, so a logout holds in every worker process.
+
+A cold tile goes one step further (gisapp/tile_fast_path.py): it presumes the session and the
+versions this process read last (`known_session`) and checks both inside the tile's own
+statement (`with_session_sql`), so it too costs one round trip; a presumption that no longer
+holds is thrown away with what was built on it.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.contrib.sessions.backends import db
 from django.utils import timezone
@@ -16,10 +23,14 @@ from layers.prepared import execute_prepared, prepared_cursor
 from layers.services.versions import VERSIONS_SQL, remember_request_versions
 
 # Both parts are constants; the session key and time are parameters.
-SESSION_WITH_VERSIONS_SQL = (
-    "SELECT (SELECT session_data FROM django_session "  # noqa: S608
-    "WHERE session_key = %s AND expire_date > %s), " + VERSIONS_SQL
-)
+SESSION_SQL = "SELECT session_data FROM django_session WHERE session_key = %s AND expire_date > %s"
+SESSION_WITH_VERSIONS_SQL = f"SELECT ({SESSION_SQL}), " + VERSIONS_SQL  # noqa: S608
+
+# Sessions this process loaded lately (key → the stored text and its decoded data) and the
+# data versions it read last from the primary: what a cold tile presumes and then checks.
+KNOWN_SESSIONS_MAX = 4096
+_known: dict[str, tuple[str, dict]] = {}
+_last: dict = {"versions": None}
 
 
 class SessionStore(db.SessionStore):
@@ -33,7 +44,56 @@ class SessionStore(db.SessionStore):
         # from the replica reads the replica's versions, never newer than its content).
         if read_alias() == PRIMARY:
             remember_request_versions(versions)
+            _last["versions"] = versions
         if session_data is None:
             self._session_key = None
+            _known.pop(self.session_key or "", None)
             return {}
-        return self.decode(session_data)
+        decoded = self.decode(session_data)
+        _remember(self.session_key, session_data, decoded)
+        return decoded
+
+
+def _remember(session_key: str, session_data: str, decoded: dict) -> None:
+    if session_key not in _known and len(_known) >= KNOWN_SESSIONS_MAX:
+        del _known[next(iter(_known))]  # the oldest entry
+    _known[session_key] = (session_data, dict(decoded))
+
+
+@dataclass(frozen=True)
+class Presumed:
+    """A session as this process last read it: its stored text and decoded data, and the data
+    versions read last (any session's)."""
+
+    session_key: str
+    session_data: str
+    session: dict
+    versions: dict
+
+    def holds(self, session_data: str | None, versions: dict) -> bool:
+        """Whether one statement read exactly what was presumed (`with_session_sql`). When
+        not, the presumption is forgotten: the next load reads both afresh."""
+        if session_data == self.session_data and versions == self.versions:
+            return True
+        _known.pop(self.session_key, None)
+        _last["versions"] = None
+        return False
+
+
+def known_session(session_key: str) -> Presumed | None:
+    """The session and versions as this process last read them, or None."""
+    found = _known.get(session_key)
+    versions = _last["versions"]
+    if found is None or versions is None:
+        return None
+    return Presumed(session_key, found[0], dict(found[1]), versions)
+
+
+def with_session_sql(sql: str) -> str:
+    """`sql` (one row) with the session's stored text and the data versions before its
+    columns, all read by one statement, so from one snapshot: parameters the session key and
+    the time, then `sql`'s."""
+    return (
+        f"SELECT s.*, t.* FROM (SELECT ({SESSION_SQL}), {VERSIONS_SQL}) s "  # noqa: S608
+        f"LEFT JOIN ({sql}) t ON true"
+    )

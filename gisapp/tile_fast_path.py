@@ -35,15 +35,26 @@ from urllib.parse import parse_qsl
 from django.conf import settings
 from django.core import signals
 from django.db import DatabaseError, connection
+from django.utils import timezone
 
 from accounts.authentication import cached_session_user
 from accounts.scope import request_scope
-from accounts.sessions import SessionStore
+from accounts.sessions import Presumed, SessionStore, known_session, with_session_sql
 from gisapp.middleware import LANGUAGE_COOKIE, content_security_policy
 from layers.permissions import can_view_layer
+from layers.prepared import execute_prepared, prepared_cursor
 from layers.scope import scope_bound
-from layers.tile_cache import run_after_response
-from layers.tiles import tile_content, tile_out_of_range, tile_plan, tiled_layers
+from layers.services.versions import forget_request_versions, remember_request_versions
+from layers.tile_cache import run_after_response, shared_or_build_sql, tile_cache_memory_get
+from layers.tiles import (
+    TilePlan,
+    tile_content,
+    tile_kept,
+    tile_out_of_range,
+    tile_plan,
+    tile_sql,
+    tiled_layers,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -131,27 +142,85 @@ def warm_tile(environ: dict, after: list) -> tuple[str, list[tuple[str, str]], b
     session_cookie = _cookies(environ).get(settings.SESSION_COOKIE_NAME)
     if session_cookie is None or not session_cookie.value:
         return None
-    store = SessionStore(session_cookie.value)
-    session = store.load()  # the session and the data versions, one query
-    user = cached_session_user(session_cookie.value, session) if session else None
-    if user is None or not user.is_active or not can_view_layer(user, slug):
-        return None
-    request = _Request(user)
-    with scope_bound(lambda: request_scope(request)):
-        plan = tile_plan(slug, z, x, y, year=options["year"], include_abandoned=options["all"])
-        wanted = environ.get("HTTP_IF_NONE_MATCH", "")
-        if wanted and _names(wanted, plan.etag):
-            return (
-                "304 Not Modified",
-                [*_headers(template, plan.etag), ("Content-Length", "0")],
-                b"",
-            )
-        content = tile_content(plan, after)
+    address = (slug, z, x, y, options)
+    presumed = known_session(session_cookie.value)
+    cold = None
+    if presumed is not None and "HTTP_IF_NONE_MATCH" not in environ:
+        cold = _cold_in_one_statement(presumed, address, after)
+    if cold is not None:
+        plan, content = cold
+    else:
+        store = SessionStore(session_cookie.value)
+        session = store.load()  # the session and the data versions, one query
+        user = cached_session_user(session_cookie.value, session) if session else None
+        if user is None or not user.is_active or not can_view_layer(user, slug):
+            return None
+        request = _Request(user)
+        with scope_bound(lambda: request_scope(request)):
+            plan = _plan(address)
+            wanted = environ.get("HTTP_IF_NONE_MATCH", "")
+            if wanted and _names(wanted, plan.etag):
+                return (
+                    "304 Not Modified",
+                    [*_headers(template, plan.etag), ("Content-Length", "0")],
+                    b"",
+                )
+            content = tile_content(plan, after)
     headers = _headers(template, plan.etag)
     if not content:
         return "204 No Content", [*headers, ("Content-Length", "0")], b""
     headers += [("Content-Type", MVT), ("Content-Length", str(len(content)))]
     return "200 OK", headers, b"" if environ["REQUEST_METHOD"] == "HEAD" else content
+
+
+def _plan(address: tuple) -> TilePlan:
+    slug, z, x, y, options = address
+    return tile_plan(slug, z, x, y, year=options["year"], include_abandoned=options["all"])
+
+
+def _cold_in_one_statement(
+    presumed: Presumed, address: tuple, after: list
+) -> tuple[TilePlan, bytes] | None:
+    """A tile this process does not hold, in one round trip instead of two: the session and
+    the data versions are presumed as this process last read them (its user, scope and the
+    tile's key follow from them), and the statement that looks the tile up in the shared table
+    or builds it reads them too, from the same snapshot. The tile is answered only when they
+    are what was presumed; else (a logout, an edit, a changed session) it is thrown away and
+    the ordinary way runs. None also for a tile in memory (a warm tile: the ordinary way checks
+    it with its one query) and for a user that may not have it (Django answers)."""
+    if not settings.TILE_CACHE_ENABLED:
+        return None
+    slug, z, x, y, _options = address
+    remember_request_versions(presumed.versions)
+    answered = False
+    try:
+        user = cached_session_user(presumed.session_key, presumed.session)
+        if user is None or not user.is_active or not can_view_layer(user, slug):
+            return None
+        request = _Request(user)
+        with scope_bound(lambda: request_scope(request)):
+            plan = _plan(address)
+            if tile_cache_memory_get(plan.cache_key) is not None:
+                return None
+            sql, params = tile_sql(
+                slug, z, x, y, include_hidden=plan.include_hidden, year=plan.year
+            )
+            with prepared_cursor() as cur:
+                execute_prepared(
+                    cur,
+                    with_session_sql(shared_or_build_sql(sql)),
+                    [presumed.session_key, timezone.now(), plan.cache_key, *params],
+                )
+                session_data, versions, content, from_shared = cur.fetchone()
+        if not presumed.holds(session_data, versions):
+            return None
+        content = bytes(content) if content is not None else b""
+        tile_kept(plan, content, built=not from_shared, after=after)
+        answered = True
+        return plan, content
+    finally:
+        if not answered:
+            forget_request_versions()
 
 
 def _headers(template: list[tuple[str, str]], etag: str) -> list[tuple[str, str]]:

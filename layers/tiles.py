@@ -326,14 +326,22 @@ def tile_content(plan: TilePlan, after: list | None = None) -> bytes:
     )
     found = tile_cache_shared_or_build(plan.cache_key, sql, params)
     if found is None:  # the shared table unreadable: built alone, not kept there
-        content, store_shared = _run(sql, params), False
-    else:
-        content, from_shared = found
-        store_shared = not from_shared
-    tile_cache_remember(plan.cache_key, content)
-    if store_shared:
-        if after is None:
-            tile_cache_share(plan.cache_key, plan.versions_digest, content)
-        else:
-            after.append(partial(tile_cache_share, plan.cache_key, plan.versions_digest, content))
+        content = _run(sql, params)
+        tile_cache_remember(plan.cache_key, content)
+        return content
+    content, from_shared = found
+    tile_kept(plan, content, built=not from_shared, after=after)
     return content
+
+
+def tile_kept(plan: TilePlan, content: bytes, *, built: bool, after: list | None) -> None:
+    """Keep a tile just read from the shared table or `built`: in the process's memory at once,
+    and a built one in the shared table (after the response when `after` is a list, see
+    tile_content)."""
+    tile_cache_remember(plan.cache_key, content)
+    if not built:
+        return
+    if after is None:
+        tile_cache_share(plan.cache_key, plan.versions_digest, content)
+    else:
+        after.append(partial(tile_cache_share, plan.cache_key, plan.versions_digest, content))

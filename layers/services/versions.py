@@ -54,6 +54,12 @@ def remember_request_versions(versions: dict[str, int]) -> None:
         _request.versions = versions
 
 
+def forget_request_versions() -> None:
+    """Drop versions remembered for this request (a presumption that did not hold): the next
+    call reads them."""
+    _request.versions = None
+
+
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

@@ -8,7 +8,10 @@ the inner handler counted, so "served by the fast path" means Django never saw t
 
 from __future__ import annotations
 
+import mapbox_vector_tile
 import pytest
+from django.contrib.gis.db.models.functions import Distance
+from django.contrib.sessions.models import Session
 from django.core import signals
 from django.core.cache import cache, caches
 from django.core.handlers.wsgi import WSGIHandler
@@ -16,10 +19,12 @@ from django.db import close_old_connections, connection
 from django.test import RequestFactory, override_settings
 from rest_framework.authtoken.models import Token
 
+from accounts import sessions
 from gisapp import tile_fast_path
 from gisapp.tile_fast_path import TileFastPath
 from layers.tiles import lonlat_to_tile
-from network.models import SupplyZone
+from network.models import PipeSegment, SupplyZone
+from network.services.edit import pipe_update
 from tests.security.test_area_scope import INSIDE, member
 from tests.security.test_area_scope import counties as counties  # the fixture
 
@@ -42,6 +47,8 @@ def stack():
     cache.clear()
     caches["tiles"].clear()
     tile_fast_path._templates.clear()
+    sessions._known.clear()
+    sessions._last["versions"] = None
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     django = CountingDjango()
@@ -226,3 +233,106 @@ class AfterTheResponseTests:
         assert body and shared_rows() == 0
         result.close()
         assert shared_rows() == 1
+
+
+def recorded(app, path: str, **headers) -> tuple[tuple[str, dict, bytes], list[str], list[str]]:
+    """call(), with the statements run before the answer's body was complete and those run
+    by close() (after the response)."""
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    environ = RequestFactory().get(path, **headers).environ
+    answer = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        answer["status"], answer["headers"] = status, response_headers
+
+    with connection.execute_wrapper(record):
+        result = app(environ, start_response)
+        body = b"".join(result)
+        before = list(statements)
+        result.close()
+    return (answer["status"], dict(answer["headers"]), body), before, statements[len(before) :]
+
+
+def shared_rows() -> int:
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM tile_cache.tiles")
+        return cur.fetchone()[0]
+
+
+class OneStatementTests:
+    """A cold tile presumes the session and data versions this process read last and checks
+    them in the one statement that looks the tile up or builds it (accounts/sessions.py)."""
+
+    def test_a_cold_tile_costs_one_statement_before_its_answer(self, stack, client, official):
+        """After a first tile (Django, which loads the session), a tile not built yet costs
+        one statement before its answer: the session, the versions and the tile together.
+        The shared table's insert runs after the response (close())."""
+        app, django = stack
+        cookie = session_cookie(client, official)
+        call(app, tile_url(), HTTP_COOKIE=cookie)
+        answer, before, after = recorded(app, tile_url(z=16), HTTP_COOKIE=cookie)
+        assert django.calls == 1 and answer[0] == "200 OK" and answer[2]
+        assert len(before) == 1
+        assert "django_session" in before[0] and "ST_AsMVT" in before[0]
+        assert "layers_layerversion" in before[0] and "tile_cache.tiles" in before[0]
+        assert any("INSERT INTO tile_cache.tiles" in sql for sql in after)
+
+    def test_a_logout_elsewhere_is_seen_by_that_statement(self, stack, client, official):
+        """The session row deleted after this process read it (a logout answered by another
+        worker): the statement reads no session, the tile built on the presumption is thrown
+        away (neither kept in memory nor shared) and Django refuses the request."""
+        app, django = stack
+        cookie = session_cookie(client, official)
+        call(app, tile_url(), HTTP_COOKIE=cookie)
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM tile_cache.tiles")
+        Session.objects.filter(session_key=client.cookies["sessionid"].value).delete()
+        answer, before, after = recorded(app, tile_url(z=16), HTTP_COOKIE=cookie)
+        assert answer[0][:3] in ("401", "403") and django.calls == 2
+        assert "ST_AsMVT" in before[0]  # the presumed statement ran, and was not believed
+        assert shared_rows() == 0 and not after
+
+    def test_an_edit_elsewhere_gives_the_tile_of_the_new_versions(
+        self, stack, client, official, engineer
+    ):
+        """A pipe of the tile edited after this process read the versions (saved through
+        another worker): the statement reads the new versions, the tile built on the old ones
+        is thrown away, and the tile answered shows the edit under the new versions' key, as
+        Django answers it."""
+        app, django = stack
+        cookie = session_cookie(client, official)
+        call(app, tile_url(), HTTP_COOKIE=cookie)
+        point = SupplyZone.objects.get(code="SZ02").geom.point_on_surface
+        pipe = (
+            PipeSegment.objects.exclude(status="abandoned")
+            .annotate(d=Distance("geom", point))
+            .order_by("d")
+            .first()
+        )
+        new_material = "PVC" if pipe.material != "PVC" else "PE"
+        pipe_update(
+            pipe_id=pipe.pk,
+            version=pipe.version,
+            properties={"material": new_material},
+            user=engineer,
+        )
+        answer, before, _after = recorded(app, tile_url(z=16), HTTP_COOKIE=cookie)
+        assert answer[0] == "200 OK" and django.calls == 1  # the fast path, the ordinary way
+        built = [sql for sql in before if "ST_AsMVT" in sql]  # (savepoints aside: a test's)
+        assert len(built) == 2 and "django_session" in built[0]
+        assert "django_session" not in built[1]  # built again, under the new versions
+        features = mapbox_vector_tile.decode(answer[2])["pipes"]["features"]
+        ours = [f for f in features if f["id"] == pipe.pk]
+        assert ours and ours[0]["properties"]["material"] == new_material
+        caches["tiles"].clear()
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM tile_cache.tiles")
+        tile_fast_path._templates.clear()
+        slow = call(app, tile_url(z=16), HTTP_COOKIE=cookie)
+        assert django.calls == 2 and slow[2] == answer[2]
+        assert slow[1]["ETag"] == answer[1]["ETag"]
