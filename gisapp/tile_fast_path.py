@@ -5,7 +5,9 @@ REST framework's dispatch, a serializer for two query parameters), and a small c
 This WSGI wrapper answers a tile request itself once the session's user is known, reusing the
 same pieces the view uses — never a rule of its own:
 
-- the session and the data versions: `accounts.sessions.SessionStore.load()` (one query);
+- the session and the data versions: `accounts.sessions.SessionStore.load()` (one query); for
+  a tile not in this process's memory, presumed as last read and checked by the tile's own
+  statement instead (`_cold_in_one_statement`), so a cold tile costs one round trip too;
 - the user and its permissions: `accounts.authentication.cached_session_user` (the cache the
   API's session authentication fills, valid for the current `auth` version only);
 - the permission: `layers.permissions.can_view_layer`; the area scope:
