@@ -31,22 +31,33 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qsl
 
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.core import signals
 from django.db import DatabaseError, connection
+from django.http.cookie import parse_cookie
 from django.utils import timezone
 
-from accounts.authentication import cached_session_user
+from accounts.authentication import AUTH_VERSION_KEY, cached_session_user
 from accounts.scope import request_scope
-from accounts.sessions import Presumed, SessionStore, known_session, with_session_sql
+from accounts.sessions import (
+    KNOWN_SESSIONS_MAX,
+    Presumed,
+    SessionStore,
+    known_session,
+    with_session_sql,
+)
 from gisapp.middleware import LANGUAGE_COOKIE, content_security_policy
 from layers.permissions import can_view_layer
 from layers.prepared import execute_prepared, prepared_cursor
 from layers.scope import scope_bound
-from layers.services.versions import forget_request_versions, remember_request_versions
+from layers.services.versions import (
+    current_layer_versions,
+    forget_request_versions,
+    remember_request_versions,
+)
 from layers.tile_cache import run_after_response, shared_or_build_sql, tile_cache_memory_get
 from layers.tiles import (
     TilePlan,
@@ -80,6 +91,10 @@ _YEAR = re.compile(r"\d{4}")
 _ALL = {"true": True, "false": False, "1": True, "0": False}
 
 _templates: dict[tuple, list[tuple[str, str]]] = {}
+# Users of sessions this process served lately: session key → ((auth version, user id,
+# password hash), user), see _user.
+_users: dict[str, tuple[tuple, object]] = {}
+_COOKIES = "gisapp.tile_fast_path.cookies"  # the parsed cookies, kept in the WSGI environ
 
 
 class _Request:
@@ -104,15 +119,16 @@ def _template_key(environ: dict) -> tuple:
     )
     wanted = _cookies(environ).get(LANGUAGE_COOKIE)
     codes = {code for code, _name in settings.LANGUAGES}
-    language = wanted.value if wanted is not None and wanted.value in codes else None
+    language = wanted if wanted in codes else None
     return (secure, language or settings.LANGUAGE_CODE)
 
 
-def _cookies(environ: dict) -> SimpleCookie:
-    try:
-        return SimpleCookie(environ.get("HTTP_COOKIE", ""))
-    except CookieError:
-        return SimpleCookie()
+def _cookies(environ: dict) -> dict[str, str]:
+    """The request's cookies as Django reads them (request.COOKIES), parsed once."""
+    found = environ.get(_COOKIES)
+    if found is None:
+        found = environ[_COOKIES] = parse_cookie(environ.get("HTTP_COOKIE", ""))
+    return found
 
 
 def _options(query: str) -> dict | None:
@@ -141,20 +157,20 @@ def warm_tile(environ: dict, after: list) -> tuple[str, list[tuple[str, str]], b
     options = _options(environ.get("QUERY_STRING", ""))
     if options is None or slug not in tiled_layers() or tile_out_of_range(z, x, y):
         return None
-    session_cookie = _cookies(environ).get(settings.SESSION_COOKIE_NAME)
-    if session_cookie is None or not session_cookie.value:
+    session_key = _cookies(environ).get(settings.SESSION_COOKIE_NAME)
+    if not session_key:
         return None
     address = (slug, z, x, y, options)
-    presumed = known_session(session_cookie.value)
+    presumed = known_session(session_key)
     cold = None
     if presumed is not None and "HTTP_IF_NONE_MATCH" not in environ:
         cold = _cold_in_one_statement(presumed, address, after)
     if cold is not None:
         plan, content = cold
     else:
-        store = SessionStore(session_cookie.value)
+        store = SessionStore(session_key)
         session = store.load()  # the session and the data versions, one query
-        user = cached_session_user(session_cookie.value, session) if session else None
+        user = _user(session_key, session) if session else None
         if user is None or not user.is_active or not can_view_layer(user, slug):
             return None
         request = _Request(user)
@@ -173,6 +189,23 @@ def warm_tile(environ: dict, after: list) -> tuple[str, list[tuple[str, str]], b
         return "204 No Content", [*headers, ("Content-Length", "0")], b""
     headers += [("Content-Type", MVT), ("Content-Length", str(len(content)))]
     return "200 OK", headers, b"" if environ["REQUEST_METHOD"] == "HEAD" else content
+
+
+def _user(session_key: str, session: dict):
+    """cached_session_user, without unpickling the user again while the entry it came from
+    holds: the same `auth` version (users, groups, permissions unchanged), user id and
+    password hash in the session. Only this path reads these users, and only reads them."""
+    generation = current_layer_versions().get(AUTH_VERSION_KEY, 0)
+    facts = (generation, str(session.get(SESSION_KEY)), session.get(HASH_SESSION_KEY, ""))
+    found = _users.get(session_key)
+    if found is not None and found[0] == facts:
+        return found[1]
+    user = cached_session_user(session_key, session)
+    if user is not None:
+        if session_key not in _users and len(_users) >= KNOWN_SESSIONS_MAX:
+            del _users[next(iter(_users))]  # the oldest entry
+        _users[session_key] = (facts, user)
+    return user
 
 
 def _plan(address: tuple) -> TilePlan:
@@ -196,7 +229,7 @@ def _cold_in_one_statement(
     remember_request_versions(presumed.versions)
     answered = False
     try:
-        user = cached_session_user(presumed.session_key, presumed.session)
+        user = _user(presumed.session_key, presumed.session)
         if user is None or not user.is_active or not can_view_layer(user, slug):
             return None
         request = _Request(user)

@@ -217,12 +217,27 @@ def tile_sql(
     """
     spec = LAYERS[slug]
     scope_key = current_scope().key
-    sql, params = _tile_shape(slug, id(spec), _rule_index(spec, z), include_hidden, year, scope_key)
+    sql, params, places = _tile_shape_places(
+        slug, id(spec), _rule_index(spec, z), include_hidden, year, scope_key
+    )
     actual = {_Z: z, _X: x, _Y: y, _TOLERANCE: simplify_tolerance_3857(z)}
-    return sql, [
-        actual.get(p, p) if isinstance(p, int | float) and not isinstance(p, bool) else p
-        for p in params
-    ]
+    out = list(params)
+    for index, stand_in in places:
+        out[index] = actual[stand_in]
+    return sql, out
+
+
+@lru_cache(maxsize=512)
+def _tile_shape_places(*shape) -> tuple[str, tuple, tuple[tuple[int, float], ...]]:
+    """_tile_shape, with where its stand-ins for the tile's address are in the parameters."""
+    sql, params = _tile_shape(*shape)
+    stand_ins = {_Z, _X, _Y, _TOLERANCE}
+    places = tuple(
+        (i, p)
+        for i, p in enumerate(params)
+        if isinstance(p, int | float) and not isinstance(p, bool) and p in stand_ins
+    )
+    return sql, params, places
 
 
 def tile_build(
@@ -264,6 +279,16 @@ def _digest(value: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+_last_digest: list = [None, ""]  # the versions digested last in this process, and their digest
+
+
+def _versions_digest(versions: dict) -> str:
+    """_digest(versions), kept for the versions seen last (they change only on a write)."""
+    if versions != _last_digest[0]:
+        _last_digest[:] = [dict(versions), _digest(versions)]
+    return _last_digest[1]
+
+
 def _status_year(slug: str, year: int | None, versions_digest: str) -> int | None:
     """The year the tile's status shows, remembered per data version (no database on a warm
     tile); asked for no year, the extension's default year (it may move without any data
@@ -287,7 +312,7 @@ def tile_plan(
     query when the versions and status year are cached.
     """
     include_hidden = include_abandoned and LAYERS[slug].tile.hidden is not None
-    versions_digest = _digest(current_layer_versions())
+    versions_digest = _versions_digest(current_layer_versions())
     status_year = _status_year(slug, year, versions_digest)
     scope_key = current_scope().key  # a county's user never gets another area's cached tile
     identity = [FORMAT_VERSION, slug, z, x, y, include_hidden, status_year, scope_key]
@@ -312,7 +337,7 @@ def tile_content(plan: TilePlan, after: list | None = None) -> bytes:
 
     `after`: a list of calls the caller makes once its response is sent (the web view and the
     fast path do, on WSGI's close()): a built tile's insert into the shared table goes there,
-    off the time its client waits; the process's memory keeps it at once. None: stored now.
+    off the time its client waits, and its copy in the process's memory. None: stored now.
     """
     if not settings.TILE_CACHE_ENABLED:
         return tile_build(
@@ -335,13 +360,14 @@ def tile_content(plan: TilePlan, after: list | None = None) -> bytes:
 
 
 def tile_kept(plan: TilePlan, content: bytes, *, built: bool, after: list | None) -> None:
-    """Keep a tile just read from the shared table or `built`: in the process's memory at once,
-    and a built one in the shared table (after the response when `after` is a list, see
-    tile_content)."""
-    tile_cache_remember(plan.cache_key, content)
-    if not built:
-        return
+    """Keep a tile just read from the shared table or `built`: in the process's memory, and a
+    built one in the shared table; after the response when `after` is a list (tile_content),
+    now otherwise."""
     if after is None:
-        tile_cache_share(plan.cache_key, plan.versions_digest, content)
-    else:
+        tile_cache_remember(plan.cache_key, content)
+        if built:
+            tile_cache_share(plan.cache_key, plan.versions_digest, content)
+        return
+    after.append(partial(tile_cache_remember, plan.cache_key, content))
+    if built:
         after.append(partial(tile_cache_share, plan.cache_key, plan.versions_digest, content))

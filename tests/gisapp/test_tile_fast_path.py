@@ -49,6 +49,7 @@ def stack():
     tile_fast_path._templates.clear()
     sessions._known.clear()
     sessions._last["versions"] = None
+    tile_fast_path._users.clear()
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     django = CountingDjango()
