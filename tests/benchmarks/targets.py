@@ -108,12 +108,16 @@ TARGETS = [
         _tiles_http("worst_cold_to_floor"),
         1.3,
         "×",
-        "Fails only on the smallest tiles (z16–17 at scale 1, whose floor is 1.4–1.8 ms over "
-        "HTTP; z14–15 and scale 10's z17 swing around 1.2–1.4× from run to run). On those we "
-        "pay ~0.6 ms the floor does not (in process, z16: the session-and-versions query "
-        "0.27 ms, the tile's key, permission, scope and headers ~0.3 ms); the shared cache's "
-        "lookup is in the tile statement and its insert after the response. Fix: check a "
-        "signed session cookie instead of the session row, so a tile needs only the versions.",
+        "Fails only on the smallest tiles (z16–17 at scale 1, whose floor is ~1.1–1.3 ms over "
+        "HTTP; z14–15 and scale 10's z17 swing around 1.0–1.3× from run to run). A cold tile "
+        "is one statement: the session and data versions are presumed as the process last "
+        "read them and checked by the tile's own statement (accounts/sessions.py "
+        "with_session_sql); in an A/B run beside the code before that change (one sync worker "
+        "each, alternated) ours ÷ floor was 1.24–1.36× at z16–17 against 1.59–1.82×. What "
+        "remains is Python around the statement (~0.2–0.3 ms: the request signals, parsing "
+        "the cookies and options, the tile's key and status year through the process cache, "
+        "the response headers) and the session and versions read inside it (~0.05 ms). Fix: "
+        "the key and status year without the process cache's pickling, fewer steps per tile.",
     ),
     Target(
         "Cold tile over HTTP at least as fast as tipg's, every zoom z10–17",
@@ -133,9 +137,9 @@ TARGETS = [
         2.0,
         "ms",
         "Over HTTP a warm tile is gunicorn's request handling (a static file takes ~1 ms on the "
-        "same server) plus our fast path (the session-and-versions query, prepared: ~0.27 ms in "
+        "same server) plus our fast path (the session-and-versions query, prepared: ~0.2 ms in "
         "process). Under load the medians rise towards 2 ms, and above it for the largest "
-        "tiles (174 KiB at z15, scale 10: 1.2 ms in a quieter run, 2.4 ms in a busier one).",
+        "tiles (174 KiB at z15, scale 10).",
     ),
     Target(
         "Warm tile throughput ≥ 3× cold (wrk, 8 connections, gunicorn)",
@@ -145,9 +149,12 @@ TARGETS = [
         "× faster",
         "Met at scale 10 (cold tiles are dearer there); not at scale 1, where a cold tile's "
         "prepared statement is cheap and a warm tile still costs a TCP connection, gunicorn's "
-        "parsing and one query on 2 cores shared with wrk and PostgreSQL. Fix: nginx serving "
-        "the hot tiles from a cache keyed by the scope and the versions digest, or keep-alive "
-        "workers (gthread).",
+        "parsing and one query on 2 cores shared with wrk and PostgreSQL. Keep-alive gthread "
+        "workers were tried (3 workers × 4 threads, same wrk run, scale 1): warm 1,819 against "
+        "cold 808 tiles/s (2.25×), the ratio higher only because cold fell by a fifth from the "
+        "sync workers' 1,013 (warm 1,681): not adopted. Fix: a proxy cache serving hot tiles "
+        "without Python, keyed by the scope and the versions digest, which needs the session "
+        "checked there too.",
     ),
     Target(
         "Cold tiles and features page ≥ 10× faster than tipg",
