@@ -15,6 +15,10 @@ import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gisapp.settings.dev")
 os.environ.setdefault("DEBUG", "false")
+# Tiles are a web request: their connections start as the web server's do (no parallel
+# workers, the read statement_timeout; gisapp/settings/databases.py), as in the other probes.
+if sys.argv[1:2] == ["tiles"]:
+    os.environ.setdefault("GISAPP_WEB_PROCESS", "true")
 
 import django  # noqa: E402
 

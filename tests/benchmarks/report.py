@@ -130,6 +130,9 @@ def tiles_section(tiles: dict) -> list[str]:
     lines = [
         "## Vector tiles (pipes, z10–17 over the densest supply zone)",
         "",
+        "In process, Django's test client through every middleware and the tile view (not "
+        "the deployed server's fast path: see the next section for tiles over HTTP), on "
+        "connections opened as the web server's (no parallel workers). "
         "Cold: server cache cleared, through the whole view (session auth, permission, "
         "data versions, verdict freshness, ST_AsMVT). Warm: the same request again, three "
         "times (each a sample), served from the cache. Floor: the identical ST_AsMVT query "
