@@ -13,6 +13,8 @@ holds is thrown away with what was built on it.
 
 from __future__ import annotations
 
+import json
+import threading
 from dataclasses import dataclass
 
 from django.contrib.sessions.backends import db
@@ -30,7 +32,8 @@ SESSION_WITH_VERSIONS_SQL = f"SELECT ({SESSION_SQL}), " + VERSIONS_SQL  # noqa: 
 # data versions it read last from the primary: what a cold tile presumes and then checks.
 KNOWN_SESSIONS_MAX = 4096
 _known: dict[str, tuple[str, dict]] = {}
-_last: dict = {"versions": None}
+_last: dict = {"versions": None, "json": None}
+_lock = threading.Lock()  # gthread workers: eviction and insertion as one step
 
 
 class SessionStore(db.SessionStore):
@@ -44,56 +47,73 @@ class SessionStore(db.SessionStore):
         # from the replica reads the replica's versions, never newer than its content).
         if read_alias() == PRIMARY:
             remember_request_versions(versions)
-            _last["versions"] = versions
+            with _lock:
+                _last["versions"], _last["json"] = versions, None
+        key = self.session_key
         if session_data is None:
             self._session_key = None
-            _known.pop(self.session_key or "", None)
+            with _lock:
+                _known.pop(key or "", None)
             return {}
         decoded = self.decode(session_data)
-        _remember(self.session_key, session_data, decoded)
+        remember_session(key, session_data, decoded)
         return decoded
 
 
-def _remember(session_key: str, session_data: str, decoded: dict) -> None:
-    if session_key not in _known and len(_known) >= KNOWN_SESSIONS_MAX:
-        del _known[next(iter(_known))]  # the oldest entry
-    _known[session_key] = (session_data, dict(decoded))
+def remember_session(session_key: str, session_data: str, decoded: dict) -> None:
+    """Keep a session just read (its stored text and decoded data) for known_session; the
+    oldest of KNOWN_SESSIONS_MAX goes first."""
+    with _lock:
+        if session_key not in _known and len(_known) >= KNOWN_SESSIONS_MAX:
+            _known.pop(next(iter(_known)), None)
+        _known[session_key] = (session_data, dict(decoded))
 
 
 @dataclass(frozen=True)
 class Presumed:
     """A session as this process last read it: its stored text and decoded data, and the data
-    versions read last (any session's)."""
+    versions read last (any session's), with their JSON for the statement that checks them."""
 
     session_key: str
     session_data: str
     session: dict
     versions: dict
+    versions_json: str
 
     def holds(self, session_data: str | None, versions: dict) -> bool:
         """Whether one statement read exactly what was presumed (`with_session_sql`). When
         not, the presumption is forgotten: the next load reads both afresh."""
         if session_data == self.session_data and versions == self.versions:
             return True
-        _known.pop(self.session_key, None)
-        _last["versions"] = None
+        with _lock:
+            _known.pop(self.session_key, None)
+            if _last["versions"] is self.versions:
+                _last["versions"], _last["json"] = None, None
         return False
 
 
 def known_session(session_key: str) -> Presumed | None:
     """The session and versions as this process last read them, or None."""
-    found = _known.get(session_key)
-    versions = _last["versions"]
-    if found is None or versions is None:
-        return None
-    return Presumed(session_key, found[0], dict(found[1]), versions)
+    with _lock:
+        found = _known.get(session_key)
+        versions = _last["versions"]
+        if found is None or versions is None:
+            return None
+        if _last["json"] is None:
+            _last["json"] = json.dumps(versions)
+        versions_json = _last["json"]
+    return Presumed(session_key, found[0], dict(found[1]), versions, versions_json)
 
 
 def with_session_sql(sql: str) -> str:
     """`sql` (one row) with the session's stored text and the data versions before its
-    columns, all read by one statement, so from one snapshot: parameters the session key and
-    the time, then `sql`'s."""
+    columns, all read by one statement, so from one snapshot; `sql` runs only when both are
+    those presumed (a one-time filter: a presumption that fails builds nothing, and its row
+    has NULLs in `sql`'s columns). Parameters: the session key and the time, then `sql`'s,
+    then the presumed session text and versions (JSON)."""
     return (
-        f"SELECT s.*, t.* FROM (SELECT ({SESSION_SQL}), {VERSIONS_SQL}) s "  # noqa: S608
-        f"LEFT JOIN ({sql}) t ON true"
+        "SELECT s.session_data, s.versions, t.* FROM "  # noqa: S608
+        f"(SELECT ({SESSION_SQL}) AS session_data, {VERSIONS_SQL} AS versions OFFSET 0) s "
+        f"LEFT JOIN LATERAL (SELECT * FROM ({sql}) x "
+        "WHERE s.session_data = %s AND s.versions::jsonb = %s::jsonb OFFSET 0) t ON true"
     )

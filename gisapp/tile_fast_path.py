@@ -31,14 +31,16 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import threading
 from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.core import signals
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, ProgrammingError, connection
 from django.http.cookie import parse_cookie
 from django.utils import timezone
+from psycopg.errors import InsufficientPrivilege, UndefinedTable
 
 from accounts.authentication import AUTH_VERSION_KEY, cached_session_user
 from accounts.scope import request_scope
@@ -94,6 +96,7 @@ _templates: dict[tuple, list[tuple[str, str]]] = {}
 # Users of sessions this process served lately: session key → ((auth version, user id,
 # password hash), user), see _user.
 _users: dict[str, tuple[tuple, object]] = {}
+_users_lock = threading.Lock()
 _COOKIES = "gisapp.tile_fast_path.cookies"  # the parsed cookies, kept in the WSGI environ
 
 
@@ -202,9 +205,10 @@ def _user(session_key: str, session: dict):
         return found[1]
     user = cached_session_user(session_key, session)
     if user is not None:
-        if session_key not in _users and len(_users) >= KNOWN_SESSIONS_MAX:
-            del _users[next(iter(_users))]  # the oldest entry
-        _users[session_key] = (facts, user)
+        with _users_lock:
+            if session_key not in _users and len(_users) >= KNOWN_SESSIONS_MAX:
+                _users.pop(next(iter(_users)), None)  # the oldest entry
+            _users[session_key] = (facts, user)
     return user
 
 
@@ -219,8 +223,8 @@ def _cold_in_one_statement(
     """A tile this process does not hold, in one round trip instead of two: the session and
     the data versions are presumed as this process last read them (its user, scope and the
     tile's key follow from them), and the statement that looks the tile up in the shared table
-    or builds it reads them too, from the same snapshot. The tile is answered only when they
-    are what was presumed; else (a logout, an edit, a changed session) it is thrown away and
+    or builds it reads them too, from the same snapshot, and does so only when they are what
+    was presumed; else (a logout, an expiry, an edit, a changed session) nothing is built and
     the ordinary way runs. None also for a tile in memory (a warm tile: the ordinary way checks
     it with its one query) and for a user that may not have it (Django answers)."""
     if not settings.TILE_CACHE_ENABLED:
@@ -240,13 +244,25 @@ def _cold_in_one_statement(
             sql, params = tile_sql(
                 slug, z, x, y, include_hidden=plan.include_hidden, year=plan.year
             )
-            with prepared_cursor() as cur:
-                execute_prepared(
-                    cur,
-                    with_session_sql(shared_or_build_sql(sql)),
-                    [presumed.session_key, timezone.now(), plan.cache_key, *params],
-                )
-                session_data, versions, content, from_shared = cur.fetchone()
+            try:
+                with prepared_cursor() as cur:
+                    execute_prepared(
+                        cur,
+                        with_session_sql(shared_or_build_sql(sql)),
+                        [
+                            presumed.session_key,
+                            timezone.now(),
+                            plan.cache_key,
+                            *params,
+                            presumed.session_data,
+                            presumed.versions_json,
+                        ],
+                    )
+                    session_data, versions, content, from_shared = cur.fetchone()
+            except ProgrammingError as exc:
+                if isinstance(exc.__cause__, UndefinedTable | InsufficientPrivilege):
+                    return None  # the shared table unreadable: the ordinary way builds alone
+                raise
         if not presumed.holds(session_data, versions):
             return None
         content = bytes(content) if content is not None else b""

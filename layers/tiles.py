@@ -279,14 +279,19 @@ def _digest(value: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-_last_digest: list = [None, ""]  # the versions digested last in this process, and their digest
+# The versions digested last in this process and their digest: one tuple, read and replaced
+# whole, so no thread pairs one's versions with another's digest.
+_last_digest: tuple[dict | None, str] = (None, "")
 
 
 def _versions_digest(versions: dict) -> str:
     """_digest(versions), kept for the versions seen last (they change only on a write)."""
-    if versions != _last_digest[0]:
-        _last_digest[:] = [dict(versions), _digest(versions)]
-    return _last_digest[1]
+    global _last_digest
+    seen, digest = _last_digest
+    if versions != seen:
+        digest = _digest(versions)
+        _last_digest = (dict(versions), digest)
+    return digest
 
 
 def _status_year(slug: str, year: int | None, versions_digest: str) -> int | None:

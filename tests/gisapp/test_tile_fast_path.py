@@ -8,6 +8,9 @@ the inner handler counted, so "served by the fast path" means Django never saw t
 
 from __future__ import annotations
 
+import threading
+from datetime import timedelta
+
 import mapbox_vector_tile
 import pytest
 from django.contrib.gis.db.models.functions import Distance
@@ -17,12 +20,15 @@ from django.core.cache import cache, caches
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections, connection
 from django.test import RequestFactory, override_settings
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts import sessions
+from accounts.sessions import with_session_sql
 from gisapp import tile_fast_path
 from gisapp.tile_fast_path import TileFastPath
-from layers.tiles import lonlat_to_tile
+from layers.tile_cache import shared_or_build_sql
+from layers.tiles import lonlat_to_tile, tile_sql
 from network.models import PipeSegment, SupplyZone
 from network.services.edit import pipe_update
 from tests.security.test_area_scope import INSIDE, member
@@ -337,3 +343,68 @@ class OneStatementTests:
         slow = call(app, tile_url(z=16), HTTP_COOKIE=cookie)
         assert django.calls == 2 and slow[2] == answer[2]
         assert slow[1]["ETag"] == answer[1]["ETag"]
+
+    def test_an_expired_session_is_refused_by_that_statement(self, stack, client, official):
+        """The session's expiry moved into the past after this process read it: the statement
+        checks the expiry too, finds no session, and Django refuses the request."""
+        app, django = stack
+        cookie = session_cookie(client, official)
+        call(app, tile_url(), HTTP_COOKIE=cookie)
+        Session.objects.filter(session_key=client.cookies["sessionid"].value).update(
+            expire_date=timezone.now() - timedelta(seconds=1)
+        )
+        answer = call(app, tile_url(z=16), HTTP_COOKIE=cookie)
+        assert answer[0][:3] in ("401", "403") and django.calls == 2
+
+    def test_if_none_match_on_a_tile_not_in_memory_answers_304(self, stack, client, official):
+        """A tile this process no longer holds, asked with its ETag: the ordinary way checks the
+        session and versions and answers 304, without Django."""
+        app, django = stack
+        cookie = session_cookie(client, official)
+        call(app, tile_url(), HTTP_COOKIE=cookie)
+        etag = call(app, tile_url(z=16), HTTP_COOKIE=cookie)[1]["ETag"]
+        caches["tiles"].clear()
+        answer = call(app, tile_url(z=16), HTTP_COOKIE=cookie, HTTP_IF_NONE_MATCH=etag)
+        assert answer[0] == "304 Not Modified" and answer[2] == b"" and django.calls == 1
+
+    def test_a_failed_presumption_builds_nothing(self, stack, client, official):
+        """The statement with a presumed session that is not the stored one: the lookup and
+        the tile query below the one-time filter are never executed (EXPLAIN ANALYZE), and the
+        row carries the session and versions read, with no tile."""
+        session_cookie(client, official)
+        key = client.cookies["sessionid"].value
+        sql, params = tile_sql("pipes", 16, 0, 0, include_hidden=False, year=2024)
+        statement = with_session_sql(shared_or_build_sql(sql))
+        values = [key, timezone.now(), "no-such-tile", *params, "not the session", "{}"]
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + statement, values)
+            plan = "\n".join(row[0] for row in cur.fetchall())
+            cur.execute(statement, values)
+            session_data, versions, content, from_shared = cur.fetchone()
+        gated = plan.split("One-Time Filter", 1)[1]
+        assert "Append (never executed)" in gated and "ST_AsMVT" not in plan
+        assert session_data and isinstance(versions, dict)
+        assert content is None and from_shared is None
+
+
+def test_known_sessions_stay_bounded_under_threads(monkeypatch):
+    """Four threads remembering 2,000 sessions each into a memory of 64: no error, never
+    more than 64 kept (eviction and insertion are one step under the lock)."""
+    monkeypatch.setattr(sessions, "KNOWN_SESSIONS_MAX", 64)
+    monkeypatch.setattr(sessions, "_known", {})
+    errors: list[BaseException] = []
+
+    def remember(worker: int) -> None:
+        try:
+            for i in range(2000):
+                sessions.remember_session(f"{worker}-{i}", "text", {"i": i})
+                assert len(sessions._known) <= 64
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=remember, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and len(sessions._known) == 64
