@@ -58,6 +58,10 @@ from tests.benchmarks.throughput import wrk
 WARM_REPEATS = 3
 WRK_CONNECTIONS = 8
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
+# A round asks each side for one tile per zoom (a fraction of a second), and a small tile's
+# time varies by a fraction of a millisecond: five rounds per BENCH_ROUNDS give each median
+# enough samples.
+LATENCY_ROUNDS = 5 * ROUNDS
 
 
 def _database(scale: int) -> str:
@@ -217,7 +221,7 @@ def run() -> dict:
     with tempfile.TemporaryDirectory() as workdir:
         for scale in SCALES:
             ensure_database(scale)
-            out[f"scale_{scale}"] = bench_scale(scale, ROUNDS, Path(workdir))
+            out[f"scale_{scale}"] = bench_scale(scale, LATENCY_ROUNDS, Path(workdir))
     return out
 
 
@@ -265,8 +269,8 @@ def section(figures: dict) -> list[str]:
         "served the rounds before, as the floor's and tipg's have; the first tile after the new "
         "keys (outside the list) is not measured. "
         "**Warm**: the same tile again (3 samples). **tipg**: its first request (no cache). "
-        "Sides alternate tile by tile, order rotated each round; round 0 dropped. Times in ms, "
-        "median (min–max).",
+        "Sides alternate tile by tile, order rotated each round; round 0 dropped; five rounds "
+        "per BENCH_ROUNDS (one sample per side, tile and round). Times in ms, median (min–max).",
         "",
     ]
     for name, f in sorted(figures.items()):
