@@ -7,13 +7,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AreaMembership
 from layers.models import AdminArea, SewagePlant
+from network.models import PipeSegment
 
 pytestmark = pytest.mark.django_db
 
@@ -243,3 +245,110 @@ class ScopeTests:
             url = page["links"].get("next")
         assert seen and far.id not in seen
         assert len(seen) == SewagePlant.objects.exclude(id=far.id).count()
+
+
+@pytest.fixture
+def border_pipes(django_user_model):
+    """Two hand-made counties side by side, far from Lianzhou: west 101.0–101.1°E, east
+    101.1–101.2°E (30.0–30.1°N). Planned pipes (no nodes needed) 0.001° long along a parallel,
+    created alternately west, east, west… so their ids interleave: w1 < e1 < w2 < e2 < w3 < e3,
+    each in the county of its midpoint. `diagonal` (west) runs from (101.040, 30.065) to
+    (101.055, 30.080): its bounding box overlaps BORDER_BOX's north-west corner
+    (101.050, 30.070), yet the line reaches x = 101.050 only at y = 30.065 + 0.010 = 30.075,
+    north of the box, so it does not intersect it. `outside` (west, at 30.09°N) is north of
+    the box. An official of the west county only."""
+    west = AdminArea.objects.create(
+        code="449911",
+        name="测试西县",
+        level="county",
+        geom=MultiPolygon(Polygon.from_bbox((101.0, 30.0, 101.1, 30.1)), srid=4326),
+    )
+    east = AdminArea.objects.create(
+        code="449912",
+        name="测试东县",
+        level="county",
+        geom=MultiPolygon(Polygon.from_bbox((101.1, 30.0, 101.2, 30.1)), srid=4326),
+    )
+
+    def pipe(code: str, *coords: tuple[float, float]) -> PipeSegment:
+        return PipeSegment.objects.create(
+            code=code,
+            geom=LineString(list(coords), srid=4326),
+            diameter_mm=100,
+            material="PE",
+            status="planned",
+            length_m=100.0,
+        )
+
+    made: dict[str, PipeSegment] = {}
+    for i in (1, 2, 3):
+        y = 30.04 + 0.005 * i
+        made[f"w{i}"] = pipe(f"T-W{i}", (101.08, y), (101.081, y))
+        made[f"e{i}"] = pipe(f"T-E{i}", (101.12, y), (101.121, y))
+    made["diagonal"] = pipe("T-WD", (101.040, 30.065), (101.055, 30.080))
+    made["outside"] = pipe("T-WO", (101.08, 30.09), (101.081, 30.09))
+    made["across"] = pipe("T-WX", (101.098, 30.06), (101.101, 30.06))  # crosses the border
+    ids = [p.id for p in made.values()]
+    county = dict(PipeSegment.objects.filter(id__in=ids).values_list("code", "county_id"))
+    assert {county[made[k].code] for k in ("w1", "w2", "w3", "diagonal", "across")} == {west.id}
+    assert {county[made[k].code] for k in ("e1", "e2", "e3")} == {east.id}
+    user = django_user_model.objects.create_user("west-official", password="x-long-password-1")
+    user.groups.add(Group.objects.get(name="official"))
+    AreaMembership.objects.create(user=user, area=west)
+    return made, user
+
+
+# Crosses the two counties' border (101.1°E); holds w1–w3, e1–e3 and `across`.
+BORDER_BOX = "101.05,30.03,101.15,30.07"
+PIPES = "/api/v1/layers/pipes/features/"
+
+
+def pages_of(client, url: str) -> list[tuple[list[int], str | None]]:
+    """Every page from `url` on, following links.next: (ids in order, the next cursor)."""
+    out = []
+    while url:
+        page = client.get(url).json()
+        url = page["links"].get("next")
+        cursor = url.split("cursor=")[1].split("&")[0] if url else None
+        out.append((ids_of(page), cursor))
+    return out
+
+
+class BorderBoxPagingTests:
+    """The page is the box's matches by id, cut into pages by keyset cursor (issue 19): the
+    contract any plan for a boxed page must keep — the same ids in the same order and the
+    same next cursors — on a box crossing two counties' border, with a line whose bounding
+    box overlaps the box though the line misses it."""
+
+    def test_an_unscoped_reader_pages_both_counties_by_id(self, client, border_pipes):
+        """Matches by id: w1 e1 w2 e2 w3 e3 across (7; not `diagonal`, whose box only
+        overlaps, nor `outside`). Pages of 3: [w1 e1 w2] next w2, [e2 w3 e3] next e3,
+        [across] and no next."""
+        made, _ = border_pipes
+        admin = get_user_model().objects.create_superuser("t-admin", password="x-long-pw-12")
+        client.force_login(admin)
+        order = [made[k].id for k in ("w1", "e1", "w2", "e2", "w3", "e3", "across")]
+        assert order == sorted(order)
+        pages = pages_of(client, f"{PIPES}?bbox={BORDER_BOX}&page_size=3&year=2024")
+        assert pages == [
+            (order[0:3], str(order[2])),
+            (order[3:6], str(order[5])),
+            (order[6:], None),
+        ]
+
+    def test_a_county_reader_pages_only_their_side(self, client, border_pipes):
+        """The west official: w1 w2 w3 across (not e1–e3, though in the box). Pages of 2:
+        [w1 w2] next w2 (3 rows read: one more follows), [w3 across] and no next (2 rows)."""
+        made, west_official = border_pipes
+        client.force_login(west_official)
+        order = [made[k].id for k in ("w1", "w2", "w3", "across")]
+        pages = pages_of(client, f"{PIPES}?bbox={BORDER_BOX}&page_size=2&year=2024")
+        assert pages == [(order[0:2], str(order[1])), (order[2:4], None)]
+
+    def test_offset_pages_are_the_same_rows(self, client, border_pipes):
+        """page=2 of 3 (OFFSET 3) is e2 w3 e3, as the second keyset page."""
+        made, _ = border_pipes
+        admin = get_user_model().objects.create_superuser("t-admin", password="x-long-pw-12")
+        client.force_login(admin)
+        page = client.get(PIPES, {"bbox": BORDER_BOX, "page_size": 3, "page": 2}).json()
+        assert ids_of(page) == [made[k].id for k in ("e2", "w3", "e3")]
