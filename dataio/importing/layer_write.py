@@ -179,6 +179,7 @@ def layer_write(
                 history_before,
                 [*created_ids, *updated_ids, *retire_ids],
                 user=options.user,
+                first_load=first,  # pipes: ids and looked-up codes only (import_history)
             )
 
 

@@ -5,13 +5,24 @@ edit.
 A large import is recorded as several changes of at most IMPORT_HISTORY_CHUNK features each
 (one row holding 200,000 pipes would be hundreds of megabytes of JSON). The states after are
 built in the database (session.features_json_sql: the same Features pipe_features gives), so
-a first load of 200,000 pipes does not carry them through Python twice.
+a large import does not carry them through Python twice.
+
+A first load of pipes (an empty table filled by dataio/importing/first_load.py) keeps less:
+for each created pipe its id and the codes its state looks up in other tables (end nodes,
+supply zone, town; session.LOOKED_UP_PIPE_PROPERTIES), as after = {"first_load": [[id, start
+node code, end node code, zone code, town code], ...]}, not ~100 MB of whole states. The rest
+of a created pipe's state is its own columns, and every write to those (the edit services,
+revert, the admin, the ordinary import path) records the pipe's state before it: so the
+state at creation is the `before` of the pipe's first later change, or its current row when
+there is none, with the codes kept here. first_load_states() rebuilds it, and every reader
+of the history (history.change_as_dict, change_revert, the admin) goes through it, so such a
+change reads exactly as if the whole states had been recorded.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db import connection
 from django.utils import timezone
@@ -19,14 +30,17 @@ from django.utils import timezone
 from network.models import NetworkChange
 from network.services.session import (
     HISTORY_DIGITS,
+    LOOKED_UP_PIPE_PROPERTIES,
     features_json_sql,
     node_features,
+    pipe_codes_json_sql,
     pipe_features,
 )
 
 IMPORT_HISTORY_CHUNK = 2000
 _FEATURES = {"pipes": pipe_features, "pipe-nodes": node_features}
 _KEY = {"pipes": "pipes", "pipe-nodes": "nodes"}
+FIRST_LOAD = "first_load"  # the key of a first load's `after` (see the module's docstring)
 
 
 def network_import_before(slug: str, ids: Sequence[int]) -> dict[int, dict]:
@@ -35,16 +49,24 @@ def network_import_before(slug: str, ids: Sequence[int]) -> dict[int, dict]:
 
 
 def network_import_record(
-    slug: str, before: dict[int, dict], ids: Sequence[int], *, user=None
+    slug: str, before: dict[int, dict], ids: Sequence[int], *, user=None, first_load: bool = False
 ) -> int:
     """Record the import's changes to `ids` (created, updated or retired features of the
     layer `slug`, 'pipes' or 'pipe-nodes'): their states before (none for new ones) and
     after, in changes of at most IMPORT_HISTORY_CHUNK features (ids in order). Returns the
-    number of changes recorded."""
+    number of changes recorded.
+
+    first_load: the pipes were all created by a first load (nothing before): each is kept
+    as its id and looked-up codes only (the module's docstring; first_load_states reads it).
+    """
     key = _KEY[slug]
     ordered = sorted(set(ids))
     if not ordered:
         return 0
+    if first_load and key == "pipes" and not before:
+        kept, rows = f"'{FIRST_LOAD}'", pipe_codes_json_sql("c.ids")  # ids and codes only
+    else:
+        kept, rows = "%(key)s", features_json_sql(key, "c.ids")
     # One statement: the ids numbered and cut into chunks; each chunk's states before (from
     # `before`, passed as JSON) and after (built here, as json text parsed once into the
     # jsonb column) in id order.
@@ -55,8 +77,8 @@ def network_import_record(
         " CASE WHEN %(key)s = 'pipes' THEN c.ids ELSE '{}' END, "
         " CASE WHEN %(key)s = 'nodes' THEN c.ids ELSE '{}' END, "
         " jsonb_build_object(%(key)s, c.before), "
-        " jsonb_build_object(%(key)s, (SELECT COALESCE(json_agg(f.feature ORDER BY f.id), '[]') "
-        f"  FROM ({features_json_sql(key, 'c.ids')}) f(id, feature))::jsonb) "
+        f" jsonb_build_object({kept}, (SELECT COALESCE(json_agg(f.state ORDER BY f.id), '[]') "
+        f"  FROM ({rows}) f(id, state))::jsonb) "
         "FROM (SELECT (u.n - 1) / %(chunk)s AS chunk, array_agg(u.id ORDER BY u.id) AS ids, "
         "  COALESCE(jsonb_agg(%(before)s::jsonb -> u.id::text ORDER BY u.id) "
         "   FILTER (WHERE %(before)s::jsonb ? u.id::text), '[]') AS before "
@@ -87,3 +109,52 @@ def network_import_record(
         recorded = cur.rowcount
         cur.execute("SELECT set_config('default_toast_compression', %s, true)", [compression])
     return recorded
+
+
+def first_load_states(changes: Iterable[NetworkChange]) -> None:
+    """Give each first-load change among `changes` (after = {"first_load": ...}) the `after`
+    a whole-state record would hold, in memory: {"pipes": [Feature]} in id order, each
+    pipe's state at creation rebuilt from its own columns (the `before` of its first later
+    change that holds one, else its current row, full precision) and the codes looked up at
+    the import. Other changes are left as they are."""
+    for change in changes:
+        rows = change.after.get(FIRST_LOAD) if isinstance(change.after, dict) else None
+        if rows is not None:
+            change.after = {"pipes": _first_load_pipes(change.pk, rows)}
+
+
+def _jsonb(value) -> dict:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _first_load_pipes(change_id: int, rows: list[list]) -> list[dict]:
+    ids = [row[0] for row in rows]
+    with connection.cursor() as cur:
+        # Every later write to a pipe's own columns recorded the pipe's state before it; the
+        # first of them (by change id: writes are serialised by the network lock) holds the
+        # state the first load gave it.
+        cur.execute(
+            "SELECT DISTINCT ON (f.id) f.id, f.feature FROM layers_networkchange c "
+            "CROSS JOIN LATERAL jsonb_array_elements(c.before -> 'pipes') e(feature) "
+            "CROSS JOIN LATERAL (SELECT (e.feature ->> 'id')::bigint, e.feature) f(id, feature) "
+            "WHERE c.id > %(change)s AND c.pipe_ids && %(ids)s::bigint[] AND f.id = ANY(%(ids)s) "
+            "ORDER BY f.id, c.id",
+            {"change": change_id, "ids": ids},
+        )
+        states = {pipe_id: _jsonb(feature) for pipe_id, feature in cur.fetchall()}
+        unchanged = [i for i in ids if i not in states]
+        if unchanged:  # never written since: the current row (json to jsonb, as recorded)
+            cur.execute(
+                f"SELECT f.id, f.feature::jsonb FROM ({features_json_sql('pipes')}) "  # noqa: S608 (constants)
+                "f(id, feature)",
+                {"ids": unchanged, "digits": HISTORY_DIGITS},
+            )
+            states.update((pipe_id, _jsonb(feature)) for pipe_id, feature in cur.fetchall())
+    pipes = []
+    for pipe_id, *codes in rows:
+        feature = states.get(pipe_id)
+        if feature is None:  # not possible through the application (a deletion is recorded)
+            continue
+        feature["properties"].update(zip(LOOKED_UP_PIPE_PROPERTIES, codes, strict=True))
+        pipes.append(feature)
+    return pipes

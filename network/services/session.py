@@ -115,6 +115,22 @@ def features_json_sql(kind: str, ids: str = "%(ids)s") -> str:
     )
 
 
+# The properties a pipe's state looks up in other tables (its end nodes, zone and town): they
+# can change with no entry in the pipe's own history (a node renamed, memberships refreshed).
+LOOKED_UP_PIPE_PROPERTIES = ("start_node_code", "end_node_code", "supply_zone_code", "town_code")
+
+
+def pipe_codes_json_sql(ids: str) -> str:
+    """SQL giving (id, json array [id, *LOOKED_UP_PIPE_PROPERTIES]) of the pipes whose id is in
+    the array `ids` (SQL): what a first load's history keeps of each pipe it created."""
+    exprs = dict(_PIPE_PROPERTIES)
+    codes = ", ".join(exprs[key] for key in LOOKED_UP_PIPE_PROPERTIES)
+    return (
+        f"SELECT p.id, json_build_array(p.id, {codes}){_PIPES_FROM}\n"  # noqa: S608 (constants)
+        f"WHERE p.id = ANY({ids})"
+    )
+
+
 _PIPES_SQL = _rows_sql("pipes")
 _PIPE_KEYS = tuple(key for key, _expr in _PIPE_PROPERTIES)
 _NODES_SQL = _rows_sql("nodes")
