@@ -28,7 +28,7 @@ from dataio.importing import layer_import  # noqa: E402
 SLOW_S = 0.05
 # The steps of a layer import, by what their statements touch (first match wins).
 STEPS = (
-    ("history (every created pipe's GeoJSON)", ("layers_networkchange",)),
+    ("history (a first load: ids and looked-up codes)", ("layers_networkchange",)),
     ("route conflicts", ("_import_routes",)),
     (
         "indexes and constraints built again (pipes, nodes)",

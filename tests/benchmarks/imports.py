@@ -295,9 +295,13 @@ def section(figures: dict) -> list[str]:
 # Read from the profiles of this work (2026-12-04); the Targets table repeats the short form.
 IMPORT_WHY = [
     "Why we are slower than the floor: ogr2ogr COPYs the rows into a bare table and builds one "
-    "index. We also (1) record each created pipe's full state in the network history (GeoJSON "
-    "at full precision, ~100 MB of JSON for this file, so that the import can be shown and "
-    "reverted like an edit; built in SQL and parsed once into jsonb, it is the largest step); "
+    "index. We also (1) record each created pipe in the network history, so that the import "
+    "can be shown and reverted like an edit: a first load keeps each pipe's id and the four "
+    "codes its state looks up (end nodes, zone, town; ~1 s), and the history rebuilds the "
+    "rest of the state at creation from the pipe's own columns when it is read (the state "
+    "before its first later change, or its current row: network/services/import_history.py); "
+    "whole GeoJSON states, ~100 MB of JSON here, took ~4 s (12.1× ogr2ogr in the same "
+    "conditions, 2026-12-04); "
     "(2) bind every end to a node (distinct ends, clustering within the tolerance, one "
     "junction per cluster, ends moved onto their nodes, lengths on the ellipsoid); (3) build "
     "the pipes' 10 secondary indexes (3 GiST) and unique constraint and the nodes' 7 again, "
@@ -320,10 +324,9 @@ IMPORT_WHY = [
     "junctions' sequence numbers and the lengths on the ellipsoid.",
     "",
     "Left to reach ≤ 3× (under 6 s at ogr2ogr's ~2 s): start-up, reading and checking the "
-    "file in Python and staging it already take ~4 s, the history ~4 s. A history that keeps "
-    "a first load's ids and rebuilds their states on demand would save most of the latter, but "
-    "changes what the history holds; the rebuilt indexes and the binding are what the schema "
-    "and the network need. With those kept, this first load stays near 10× ogr2ogr.",
+    "file in Python and staging it already take ~4 s, the binding ~3 s, the rebuilt indexes "
+    "~2 s; the rebuilt indexes and the binding are what the schema and the network need. "
+    "With those kept, this first load stays near 9× ogr2ogr.",
 ]
 
 
