@@ -138,7 +138,14 @@ class ConsumptionTotal(models.Model):
                 nulls_distinct=False,
             )
         ]
-        indexes = [models.Index(fields=["month"], name="consumption_total_month_idx")]
+        indexes = [
+            models.Index(fields=["month"], name="consumption_total_month_idx"),
+            # A county's months (the scoped reader's rows, a district's county profile): read
+            # without touching other counties' rows; sector checked in the index.
+            models.Index(
+                fields=["county", "month", "sector"], name="consumption_total_county_month"
+            ),
+        ]
 
 
 class DistrictShare(models.Model):

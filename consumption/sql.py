@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from consumption.answer_sql import derived_columns
 from consumption.params import ConsumptionQuery, Period, add_months
-from layers.scope import current_scope, scope_condition, scope_param
+from layers.scope import current_scope, scope_param
 
 
 @dataclass(frozen=True)
@@ -117,17 +117,26 @@ _WITH_PREVIOUS = {
 # irrigation records over months by its own county's profile. Read from the kept totals of the
 # districts' counties only, so other counties' rows never count (nor leak into a figure); a
 # district outside every county (county_key 0) spreads by the totals outside every county.
+# Joined on county_id itself (the rows of no county apart): the index keyed by county then
+# month reads only those counties' rows, where `coalesce(county_id, 0) IN (...)` read the
+# year's rows of every county.
 _PROFILE = """
 ag_counties AS MATERIALIZED (
   SELECT DISTINCT coalesce(d.county_id, 0) AS county_key FROM district_share ds
   JOIN layers_irrigationdistrict d ON d.id = ds.district_id),
 ag_volume AS (
-  SELECT coalesce(t.county_id, 0) AS county_key, t.month, sum(t.volume_m3)::float8 AS v
-  FROM consumption_total t
+  SELECT ac.county_key, t.month, sum(t.volume_m3)::float8 AS v
+  FROM ag_counties ac JOIN consumption_total t ON t.county_id = ac.county_key
   WHERE t.sector = 'agriculture'
     AND t.month BETWEEN date_trunc('year', %(lo)s::date)::date AND %(year_end)s
-    AND coalesce(t.county_id, 0) IN (SELECT county_key FROM ag_counties)
-  GROUP BY 1, 2),
+  GROUP BY 1, 2
+  UNION ALL
+  SELECT 0, t.month, sum(t.volume_m3)::float8
+  FROM consumption_total t
+  WHERE t.county_id IS NULL AND t.sector = 'agriculture'
+    AND t.month BETWEEN date_trunc('year', %(lo)s::date)::date AND %(year_end)s
+    AND EXISTS (SELECT FROM ag_counties WHERE county_key = 0)
+  GROUP BY 2),
 profile AS (
   SELECT ac.county_key, m::date AS month,
          CASE WHEN sum(coalesce(av.v, 0)) OVER y > 0
@@ -264,11 +273,16 @@ def fill(template: str, **parts: str) -> str:
 
 
 def _in_scope(column: str) -> str:
-    """The area scope's condition on a county column (layers/scope.py); `scope_counties` is
-    in every statement's parameters (base_params)."""
+    """The area scope's condition on a county column: rows of the scope's counties or of no
+    county, as layers.scope.scope_condition, which also holds for an unrestricted scope
+    (`%(p)s IS NULL OR ...`). Here the condition is written only when the scope is restricted,
+    so it needs no such arm: without it the condition is one an index keyed by county can
+    serve (consumption_total_county_month, a BitmapOr with `IS NULL`), in a generic plan too,
+    and a county member's statement reads their county's kept rows, not every county's.
+    `scope_counties` is in every statement's parameters (base_params)."""
     if not current_scope().restricted:
         return ""
-    return " AND " + scope_condition(column, "scope_counties")
+    return f" AND ({column} = ANY(%(scope_counties)s) OR {column} IS NULL)"
 
 
 def _user_facts(kind: ZoneKind, q: ConsumptionQuery) -> str:

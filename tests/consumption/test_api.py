@@ -308,10 +308,11 @@ class ExplainTests:
             return [str(node.get(k, "")) for k in ("Index Cond", "Recheck Cond", "Filter")]
 
         totals = [n for n in nodes if n.get("Relation Name") == "consumption_total"]
-        # Two reads of the totals: the towns' facts, and the agricultural profile of the
-        # districts' counties (its condition names the sector).
+        # Three reads of the totals: the towns' facts, and the agricultural profile's two (the
+        # districts' counties by county id, the rows of no county apart; their conditions
+        # name the sector).
         facts = [n for n in totals if not any("agriculture" in c for c in conditions(n))]
-        assert len(totals) == 2 and len(facts) == 1
+        assert len(totals) == 3 and len(facts) == 1
         assert facts[0]["Actual Loops"] == 1
         assert facts[0]["Actual Rows"] >= 12 * 12  # towns × months, at least
         assert any("month" in c for c in conditions(facts[0]))
