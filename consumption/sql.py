@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from consumption.answer_sql import derived_columns
 from consumption.params import ConsumptionQuery, Period, add_months
-from layers.scope import current_scope, scope_param
+from layers.scope import current_scope, restricted_scope_condition, scope_param
 
 
 @dataclass(frozen=True)
@@ -273,16 +273,14 @@ def fill(template: str, **parts: str) -> str:
 
 
 def _in_scope(column: str) -> str:
-    """The area scope's condition on a county column: rows of the scope's counties or of no
-    county, as layers.scope.scope_condition, which also holds for an unrestricted scope
-    (`%(p)s IS NULL OR ...`). Here the condition is written only when the scope is restricted,
-    so it needs no such arm: without it the condition is one an index keyed by county can
-    serve (consumption_total_county_month, a BitmapOr with `IS NULL`), in a generic plan too,
-    and a county member's statement reads their county's kept rows, not every county's.
+    """The area scope's condition on a county column (layers.scope): written only when the
+    scope is restricted, as restricted_scope_condition, which an index keyed by county can
+    serve (consumption_total_county_month, a BitmapOr with `IS NULL`) in a generic plan too,
+    so a county member's statement reads their county's kept rows, not every county's.
     `scope_counties` is in every statement's parameters (base_params)."""
     if not current_scope().restricted:
         return ""
-    return f" AND ({column} = ANY(%(scope_counties)s) OR {column} IS NULL)"
+    return f" AND {restricted_scope_condition(column, 'scope_counties')}"
 
 
 def _user_facts(kind: ZoneKind, q: ConsumptionQuery) -> str:
