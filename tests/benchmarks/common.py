@@ -233,3 +233,19 @@ def serve_gunicorn_database(
     )
     wait_until_up(f"http://127.0.0.1:{port}{ready_path}", server, seconds=120)
     return server
+
+
+def serve_floor(
+    database: str, port: int, app: str, ready_path: str, env: dict | None = None
+) -> subprocess.Popen:
+    """A floor's smallest WSGI app (`app`) under the same gunicorn as ours, one worker, its
+    plain connection on `database` (FLOOR_DATABASE_URL); `env` adds the floor's own settings."""
+    url = database_url(database).replace("postgis://", "postgresql://", 1)
+    return serve_gunicorn_database(
+        database,
+        port,
+        workers=1,
+        app=app,
+        ready_path=ready_path,
+        env={"FLOOR_DATABASE_URL": url, **(env or {})},
+    )

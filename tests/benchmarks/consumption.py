@@ -27,12 +27,11 @@ import time
 from tests.benchmarks.common import (
     ROUNDS,
     SCALES,
-    db_url,
     ensure_database,
     module_probe,
     ms,
+    serve_floor,
     serve_gunicorn,
-    serve_gunicorn_database,
     summary,
 )
 from tests.benchmarks.consumption_floor import (
@@ -59,14 +58,11 @@ LABELS = {
 
 
 def _serve_floor(scale: int, port: int) -> subprocess.Popen:
-    """The floor's smallest WSGI app under the same gunicorn as ours, one worker."""
-    return serve_gunicorn_database(
+    return serve_floor(
         f"lianzhou_bench_s{scale}",
         port,
-        workers=1,
-        app="tests.benchmarks.consumption_floor:application",
-        ready_path="/?view=towns&year=1900&county=0",
-        env={"FLOOR_DATABASE_URL": db_url(scale).replace("postgis://", "postgresql://", 1)},
+        "tests.benchmarks.consumption_floor:application",
+        "/?view=towns&year=1900&county=0",
     )
 
 

@@ -29,8 +29,8 @@ from tests.benchmarks.common import (
     ensure_database,
     module_probe,
     ms,
+    serve_floor,
     serve_gunicorn,
-    serve_gunicorn_database,
     summary,
 )
 from tests.benchmarks.features_floor import (
@@ -49,14 +49,11 @@ AREAS = ("chosen", "dense")
 
 
 def _serve_floor(scale: int, port: int) -> subprocess.Popen:
-    """The floor's smallest WSGI app under the same gunicorn as ours, one worker."""
-    return serve_gunicorn_database(
+    return serve_floor(
         f"lianzhou_bench_s{scale}",
         port,
-        workers=1,
-        app="tests.benchmarks.features_floor:application",
-        ready_path="/?bbox=0,0,0.001,0.001",
-        env={"FLOOR_DATABASE_URL": db_url(scale).replace("postgis://", "postgresql://", 1)},
+        "tests.benchmarks.features_floor:application",
+        "/?bbox=0,0,0.001,0.001",
     )
 
 

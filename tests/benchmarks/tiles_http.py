@@ -40,6 +40,7 @@ from tests.benchmarks.common import (
     ensure_database,
     gunicorn_workers,
     ms,
+    serve_floor,
     serve_gunicorn_database,
 )
 from tests.benchmarks.common import summary as _summary
@@ -98,18 +99,12 @@ class _Servers:
     def __init__(self, scale: int, p: dict):
         self.scale, self.plan = scale, p
         self.floor_port, self.tipg_port, self.our_port = free_port(), free_port(), free_port()
-        self.floor = serve_gunicorn_database(
+        self.floor = serve_floor(
             _database(scale),
             self.floor_port,
-            workers=1,
-            app="tests.benchmarks.floor_app:application",
-            ready_path="/",
-            env={
-                "FLOOR_DATABASE_URL": database_url(_database(scale)).replace(
-                    "postgis://", "postgresql://", 1
-                ),
-                "FLOOR_MIN_DN": _min_dn(p),
-            },
+            "tests.benchmarks.floor_app:application",
+            "/",
+            env={"FLOOR_MIN_DN": _min_dn(p)},
         )
         self.tipg = serve_tipg(scale, self.tipg_port)
         self.ours = None
