@@ -98,7 +98,7 @@ def structures() -> list[tuple]:
             " convalidated::text FROM pg_constraint WHERE conrelid = ANY(%(t)s::regclass[]) "
             "UNION ALL SELECT tgrelid::regclass::text, tgname, pg_get_triggerdef(oid), "
             " tgenabled::text FROM pg_trigger WHERE tgrelid = ANY(%(t)s::regclass[]) "
-            " AND NOT tgisinternal ORDER BY 1, 2",
+            " AND NOT tgisinternal ORDER BY 1, 2, 3",
             {"t": list(NETWORK)},
         )
         return cur.fetchall()
