@@ -33,6 +33,9 @@ from tests.helpers import wait_for
 
 pytestmark = [
     pytest.mark.urls("tests.gisapp.replica_urls"),
+    # One standby serves every test database of the cluster, and pausing its replay stops it
+    # for all of them: under parallel workers (scripts/run_tests.sh) these tests run on one.
+    pytest.mark.xdist_group("replica"),
     pytest.mark.filterwarnings("ignore:Overriding setting DATABASES:UserWarning"),
 ]
 
