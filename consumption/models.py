@@ -7,6 +7,7 @@ from layers.models.base import (
     InTown,
     LayerFeature,
     code_unique_in_county,
+    county_id_index,
     non_negative,
     web_mercator,
     web_mercator_index,
@@ -51,7 +52,7 @@ class WaterUser(LayerFeature, InTown):
 
     class Meta(LayerFeature.Meta):
         db_table = "layers_wateruser"  # the table from before the app split
-        indexes = [web_mercator_index("wateruser")]
+        indexes = [web_mercator_index("wateruser"), county_id_index("wateruser")]
         verbose_name = _("water user")
         verbose_name_plural = _("water users")
         constraints = [

@@ -48,6 +48,12 @@ def web_mercator_index(prefix: str, name: str = "", **condition) -> GistIndex:
     )
 
 
+def county_id_index(prefix: str) -> models.Index:
+    """A btree on (county, id): one county's rows in id order, the walk of a county member's
+    feature page (layers/selectors_window.py). It also serves every lookup by county alone."""
+    return models.Index(fields=["county", "id"], name=f"{prefix}_county_id")
+
+
 def code_unique_in_county(prefix: str) -> models.UniqueConstraint:
     """Codes are unique within a county, not across counties (issue 19): a province holds many
     counties' deliveries, each numbered its own way. Features in no county share one space."""

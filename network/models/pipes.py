@@ -10,6 +10,7 @@ from layers.models.base import (
     InTown,
     LayerFeature,
     code_unique_in_county,
+    county_id_index,
     non_negative,
     valid_geometry,
     web_mercator,
@@ -105,7 +106,7 @@ class PipeNode(InTown, InCounty):
         db_table = "layers_pipenode"  # the table from before the app split
         ordering = ["code"]
         constraints = [code_unique_in_county("pipenode")]
-        indexes = [web_mercator_index("pipenode")]
+        indexes = [web_mercator_index("pipenode"), county_id_index("pipenode")]
         verbose_name = _("pipe node")
         verbose_name_plural = _("pipe nodes")
 
@@ -181,6 +182,7 @@ class PipeSegment(InTown, InCounty):
             web_mercator_index("pipe", diameter_mm__gte=300),
             web_mercator_index("pipe", name="pipe_g3857_dn200", diameter_mm__gte=200),
             web_mercator_index("pipe", name="pipe_g3857_dn100", diameter_mm__gte=100),
+            county_id_index("pipe"),
         ]
         verbose_name = _("pipe segment")
         verbose_name_plural = _("pipe segments")
