@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.core.exceptions import FullResultSet
 from django.db import connection
 from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -23,6 +24,13 @@ from layers.functions import ForcePolygonCCW
 from layers.querysets import in_bbox
 from layers.registry import LayerSpec
 from layers.scope import current_scope
+from layers.selectors_window import (
+    WindowSql,
+    window_county,
+    window_end,
+    window_fill,
+    window_statement,
+)
 
 # The properties of a feature page: LEAN (the default) is what the map and most clients need,
 # the layer's own attributes and each feature's overall verdict, read from its own row and one
@@ -49,6 +57,10 @@ class FeaturePage:
     last_id: int | None
     count: int | None
     verdicts: FeatureVerdicts | None = None
+    # Which statement served a boxed lean page of a one-county member
+    # (layers/selectors_window.py): 'window' (the walk of their county's rows), 'fallback' (the
+    # walk, then the ordinary statement), 'ordinary' (no walk); None for the other pages.
+    served_by: str | None = None
 
 
 def feature_property_names(spec: LayerSpec) -> tuple[str, ...]:
@@ -146,7 +158,8 @@ def _page_row(sql: str, params: list) -> tuple:
     """The one row of a page statement, run without parallel workers (one round trip)."""
     with connection.cursor() as cur:
         cur.execute(_SERIAL + sql, params)
-        cur.nextset()  # past the SET
+        while cur.description is None:  # past the SETs
+            cur.nextset()
         return cur.fetchone()
 
 
@@ -224,8 +237,10 @@ def _lean_statement(
     cursor: bool,
     offset: int,
     size: int,
+    window: int | None = None,
 ) -> tuple[str, list]:
-    """The SQL of a lean page and its parameters, box and cursor as slots (`_fill`)."""
+    """The SQL of a lean page and its parameters, box and cursor as slots (`_fill`); with
+    `window` (a county), the statement of that county's window (`window_fill` its end)."""
     key = (
         spec.model,
         spec.slug,
@@ -240,11 +255,12 @@ def _lean_statement(
         offset,
         size,
         current_scope().key,  # the manager's filter: never one area's statement for another
+        window,
     )
     found = _LEAN_STATEMENTS.get(key)
     if found is None:
         found = _lean_statement_build(
-            spec, names, verdicts, status, show_verdict, box, cursor, offset, size
+            spec, names, verdicts, status, show_verdict, box, cursor, offset, size, window
         )
         if len(_LEAN_STATEMENTS) >= _LEAN_STATEMENTS_MAX:
             _LEAN_STATEMENTS.clear()
@@ -262,11 +278,14 @@ def _lean_statement_build(
     cursor: bool,
     offset: int,
     size: int,
+    window: int | None = None,
 ) -> tuple[str, list]:
     """A page of features whose properties are own columns (and, `show_verdict`, each
     feature's overall status in `verdicts` as `compliance.status`; `status` keeps only those
     with it): one statement that reads each row once
-    and answers (rows read, up to size + 1; their JSON array; the page's last id).
+    and answers (rows read, up to size + 1; their JSON array; the page's last id). With
+    `window` (a county), the same page read by walking that county's rows in id order
+    (layers/selectors_window.py: flat as counties are added).
 
     The Features are written as text (string_agg of concatenated parts): the geometry's
     GeoJSON goes in as it is, not parsed back into json, and each property is its name and
@@ -276,8 +295,90 @@ def _lean_statement_build(
     quote = connection.ops.quote_name
     if not all(n.isidentifier() for n in names):  # registry names; never user input
         raise ValueError(f"unexpected property names {names}")
+    rows = _lean_rows(spec, spec.queryset(), names, verdicts, status, box, cursor, offset, size)
+    inner, params = rows.query.sql_with_params()
+    parts = [f"'\"{n}\":' || coalesce(to_json(p.{quote(n)})::text, 'null')" for n in names]
+    status_params: tuple = ()
+    if show_verdict and verdicts is not None and verdicts.sql is None:  # nothing judges it
+        parts.append("""'"compliance":{"status":"no_data"}'""")
+    elif show_verdict and verdicts is not None:
+        verdict, status_params = _status_sql(verdicts, "p.id")
+        parts.append(f"""'"compliance":{{"status":' || to_json({verdict})::text || '}}'""")
+    properties = " || ',' || ".join(parts) if parts else "''"
+    feature = (
+        """'{"type":"Feature","id":' || p.id || ',"geometry":' || coalesce(p.geojson, 'null')"""
+        f""" || ',"properties":{{' || {properties} || '}}}}'"""
+    )
+    page = (
+        f"SELECT count(*), '[' || coalesce(string_agg({feature}, ',' ORDER BY p.id) "
+        "FILTER (WHERE p.n <= %s), '') || ']', max(p.id) FILTER (WHERE p.n <= %s)"
+    )
+    if window is None:
+        # The inner statement is the ORM's own; every value in it is a parameter.
+        sql = (
+            f"{page} "  # noqa: S608
+            f"FROM (SELECT row_number() OVER (ORDER BY q.id) AS n, q.* FROM ({inner}) q) p"
+        )
+        return sql, [*status_params, size, size, *params]
+    parts = _window_sql(spec, names, box, status, verdicts, (page, [*status_params, size, size]))
+    return window_statement(
+        spec.model._meta.db_table,
+        window,
+        parts,
+        after=_AFTER_SLOT if cursor else None,
+        size=size,
+    )
+
+
+def _window_sql(
+    spec: LayerSpec,
+    names: tuple[str, ...],
+    box: bool,
+    status: str | None,
+    verdicts: FeatureVerdicts | None,
+    aggregate: tuple[str, list],
+) -> WindowSql:
+    """The ORM's SQL of a lean page's pieces that the county window is built from (over every
+    row of the model: the window applies the scope itself)."""
+    every = spec.model._base_manager.filter(**spec.filters)
+    columns_sql, columns_params = (
+        spec.model._base_manager.annotate(geojson=AsGeoJSON(_geometry(spec), precision=7))
+        .values("id", "geojson", *names)
+        .order_by()
+        .query.sql_with_params()
+    )
+    table = f" FROM {connection.ops.quote_name(spec.model._meta.db_table)}"
+    if not columns_sql.endswith(table):
+        raise ValueError(f"unexpected select list {columns_sql}")
+    hits = _lean_rows(spec, every, names, verdicts, status, box, False, 0, 1).query
+    try:
+        hit_sql, hit_params = hits.where.as_sql(
+            hits.get_compiler(connection=connection), connection
+        )
+    except FullResultSet:  # no condition: every row
+        hit_sql, hit_params = "TRUE", []
+    return WindowSql(
+        columns=(columns_sql[: -len(table)], list(columns_params)),
+        hit=(hit_sql, list(hit_params)),
+        aggregate=aggregate,
+    )
+
+
+def _lean_rows(
+    spec: LayerSpec,
+    qs: QuerySet,
+    names: tuple[str, ...],
+    verdicts: FeatureVerdicts | None,
+    status: str | None,
+    box: bool,
+    cursor: bool,
+    offset: int,
+    size: int,
+) -> QuerySet:
+    """The rows of a lean page from `qs`: in the box, of the status, after the cursor, by id
+    (size + 1 of them from `offset`), as id, geojson and the properties `names`."""
+    quote = connection.ops.quote_name
     table = quote(spec.model._meta.db_table)
-    qs = spec.queryset()  # the area scope: the layer's manager
     if box:
         qs = qs.filter(
             RawSQL(  # noqa: S611 - constant SQL, the box's numbers are parameters
@@ -292,31 +393,11 @@ def _lean_statement_build(
         qs = qs.filter(
             RawSQL(f"{table}.{quote('id')} > %s", [_AFTER_SLOT], output_field=BooleanField())  # noqa: S611
         )
-    rows = (
+    return (
         qs.order_by("id")
         .annotate(geojson=AsGeoJSON(_geometry(spec), precision=7))
         .values("id", "geojson", *names)[offset : offset + size + 1]
     )
-    inner, params = rows.query.sql_with_params()
-    parts = [f"'\"{n}\":' || coalesce(to_json(p.{quote(n)})::text, 'null')" for n in names]
-    status_params: tuple = ()
-    if show_verdict and verdicts is not None and verdicts.sql is None:  # nothing judges it
-        parts.append("""'"compliance":{"status":"no_data"}'""")
-    elif show_verdict and verdicts is not None:
-        verdict, status_params = _status_sql(verdicts, "p.id")
-        parts.append(f"""'"compliance":{{"status":' || to_json({verdict})::text || '}}'""")
-    properties = " || ',' || ".join(parts) if parts else "''"
-    feature = (
-        """'{"type":"Feature","id":' || p.id || ',"geometry":' || coalesce(p.geojson, 'null')"""
-        f""" || ',"properties":{{' || {properties} || '}}}}'"""
-    )
-    # The inner statement is the ORM's own; every value in it is a parameter.
-    sql = (
-        f"SELECT count(*), '[' || coalesce(string_agg({feature}, ',' ORDER BY p.id) "  # noqa: S608
-        "FILTER (WHERE p.n <= %s), '') || ']', max(p.id) FILTER (WHERE p.n <= %s) "
-        f"FROM (SELECT row_number() OVER (ORDER BY q.id) AS n, q.* FROM ({inner}) q) p"
-    )
-    return sql, [*status_params, size, size, *params]
 
 
 def _fill(params: list, bbox_4326: tuple | None, after_id: int | None) -> list:
@@ -365,19 +446,30 @@ def feature_page(
         return _with_status(qs, verdicts, query.status) if query.status else qs
 
     if lean or set(names) <= set(_own_columns(spec)):
-        sql, params = _lean_statement(
-            spec,
-            names,
-            verdicts,
-            query.status,
+        shape = dict(
             show_verdict=lean,
             box=bbox_4326 is not None,
             cursor=after_id is not None,
             offset=offset,
             size=page_size,
         )
-        fetched, features_json, last_id = _page_row(sql, _fill(params, bbox_4326, after_id))
+        county = window_county(spec.model, offset) if bbox_4326 is not None else None
+        end = None
+        if county is not None:
+            end = window_end(spec.table, county, bbox_4326, after_id, page_size)
+        served_by = None if county is None else "ordinary"
+        if end is not None:
+            sql, params = _lean_statement(
+                spec, names, verdicts, query.status, window=county, **shape
+            )
+            params = window_fill(_fill(params, bbox_4326, after_id), end)
+            fetched, features_json, last_id, served = _page_row(sql, params)
+            served_by = "window" if served else "fallback"
+        if served_by != "window":
+            sql, params = _lean_statement(spec, names, verdicts, query.status, **shape)
+            fetched, features_json, last_id = _page_row(sql, _fill(params, bbox_4326, after_id))
     else:
+        served_by = None
         annotated, annotations = _annotated(spec, spec.queryset(), FeatureQuery(year=query.year))
         fetched, features_json, last_id = page_json(
             matching() if after_id is None else matching().filter(id__gt=after_id),
@@ -401,6 +493,7 @@ def feature_page(
         last_id,
         count,
         verdicts if lean else None,
+        served_by,
     )
 
 
