@@ -39,7 +39,8 @@ def new_pipe(scratch, code: str, north_m: float) -> dict:
             "SELECT ST_X(x.p), ST_Y(x.p) FROM (SELECT (ST_Dump(ST_GeneratePoints(geom, 40, 7)))"
             ".geom AS p FROM layers_adminarea WHERE level = 'county') x "
             "WHERE NOT EXISTS (SELECT 1 FROM layers_pipenode n "
-            " WHERE ST_DWithin(n.geom::geography, x.p::geography, 2000)) "
+            " WHERE n.geom && ST_Expand(x.p, 0.03) "  # 0.03° ≥ 2.7 km here: the index's box
+            " AND ST_DWithin(n.geom::geography, x.p::geography, 2000)) "
             "AND ST_Covers((SELECT geom FROM layers_adminarea WHERE level = 'county' LIMIT 1), "
             " ST_Buffer(x.p::geography, 1000)::geometry) "
             "ORDER BY ST_Y(x.p), ST_X(x.p) LIMIT 1"
