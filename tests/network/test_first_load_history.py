@@ -16,7 +16,12 @@ from network.services.history import change_as_dict, change_revert
 from network.services.nodes import node_update
 from network.services.rules import NetworkConflict
 from network.services.session import HISTORY_DIGITS, pipe_features
-from tests.dataio.test_import_first_load import at, network_emptied, pipes_file
+from tests.dataio.test_import_first_load import (
+    at,
+    network_emptied,
+    network_sizes_restored,  # noqa: F401 - an autouse fixture: it applies here too
+    pipes_file,
+)
 
 pytestmark = pytest.mark.django_db
 
