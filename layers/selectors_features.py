@@ -25,10 +25,11 @@ from layers.querysets import in_bbox
 from layers.registry import LayerSpec
 from layers.scope import current_scope
 from layers.selectors_window import (
+    WindowScope,
     WindowSql,
-    window_county,
     window_end,
     window_fill,
+    window_scope,
     window_statement,
 )
 
@@ -57,9 +58,9 @@ class FeaturePage:
     last_id: int | None
     count: int | None
     verdicts: FeatureVerdicts | None = None
-    # Which statement served a boxed lean page of a one-county member
-    # (layers/selectors_window.py): 'window' (the walk of their county's rows), 'fallback' (the
-    # walk, then the ordinary statement), 'ordinary' (no walk); None for the other pages.
+    # Which statement served a boxed lean page (layers/selectors_window.py): 'window' (the
+    # walk of one county's rows), 'fallback' (the walk, then the ordinary statement),
+    # 'ordinary' (no walk); None for the pages no window can serve (no box, an OFFSET).
     served_by: str | None = None
 
 
@@ -237,10 +238,10 @@ def _lean_statement(
     cursor: bool,
     offset: int,
     size: int,
-    window: int | None = None,
+    window: WindowScope | None = None,
 ) -> tuple[str, list]:
     """The SQL of a lean page and its parameters, box and cursor as slots (`_fill`); with
-    `window` (a county), the statement of that county's window (`window_fill` its end)."""
+    `window`, the statement of its county window (`window_fill` its end)."""
     key = (
         spec.model,
         spec.slug,
@@ -278,13 +279,13 @@ def _lean_statement_build(
     cursor: bool,
     offset: int,
     size: int,
-    window: int | None = None,
+    window: WindowScope | None = None,
 ) -> tuple[str, list]:
     """A page of features whose properties are own columns (and, `show_verdict`, each
     feature's overall status in `verdicts` as `compliance.status`; `status` keeps only those
     with it): one statement that reads each row once
     and answers (rows read, up to size + 1; their JSON array; the page's last id). With
-    `window` (a county), the same page read by walking that county's rows in id order
+    `window`, the same page read by walking one county's rows in id order
     (layers/selectors_window.py: flat as counties are added).
 
     The Features are written as text (string_agg of concatenated parts): the geometry's
@@ -325,6 +326,7 @@ def _lean_statement_build(
         spec.model._meta.db_table,
         window,
         parts,
+        box=_BOX_SLOTS,
         after=_AFTER_SLOT if cursor else None,
         size=size,
     )
@@ -453,14 +455,14 @@ def feature_page(
             offset=offset,
             size=page_size,
         )
-        county = window_county(spec.model, offset) if bbox_4326 is not None else None
+        window = window_scope(spec.model, offset) if bbox_4326 is not None else None
         end = None
-        if county is not None:
-            end = window_end(spec.table, county, bbox_4326, after_id, page_size)
-        served_by = None if county is None else "ordinary"
+        if window is not None:
+            end = window_end(spec.table, window, bbox_4326, after_id, page_size)
+        served_by = None if window is None else "ordinary"
         if end is not None:
             sql, params = _lean_statement(
-                spec, names, verdicts, query.status, window=county, **shape
+                spec, names, verdicts, query.status, window=window, **shape
             )
             params = window_fill(_fill(params, bbox_4326, after_id), end)
             fetched, features_json, last_id, served = _page_row(sql, params)

@@ -10,6 +10,8 @@ error restores the table, its indexes and constraints exactly as they were):
   not had in time (a long reader) leaves the ordinary path to do the import, so a reader never
   queues behind the import's lock request longer than that. Once held, readers of the (empty)
   table wait until the import commits, within their own statement timeout;
+- the table's feature reach (layers/feature_reach.py), as wide as the rows deleted before
+  it left it, is emptied: the load's own rows fill it again;
 - its secondary indexes and unique constraints (every index but the primary key and those a
   foreign key of another table rests on) and its foreign keys are dropped;
 - the rows are inserted with their county and memberships derived set-based
@@ -33,6 +35,7 @@ from psycopg.errors import LockNotAvailable
 
 from layers.county_triggers import county_trigger_name
 from layers.derived import DERIVED, derived_columns
+from layers.feature_reach import REACH_TABLES
 
 
 class _NotEmpty(Exception):
@@ -64,6 +67,8 @@ def first_load_begin(table: str) -> bool:
                 cur.execute("SELECT set_config('lock_timeout', %s, true)", [before])
                 if _has_rows(cur, quoted):  # written between the look and the lock
                     raise _NotEmpty
+                if table in REACH_TABLES:  # what deleted rows left: the load's rows alone
+                    cur.execute("SELECT layers_reach_refresh(%s)", [table])
     except _NotEmpty:
         return False  # the savepoint's rollback released the lock
     except LockNotAvailable:  # raised by psycopg's own cursor, as it is

@@ -1,6 +1,7 @@
 """The county window of a feature page (layers/selectors_window.py, issue 19): a one-county
-member's page read by walking their county's rows in id order gives byte for byte the page of
-the ordinary statement, and falls back to it when the window cannot answer."""
+member's page read by walking their county's rows in id order — or the page of a reader of
+more counties whose box holds one county's rows only (layers/feature_reach.py) — gives byte for
+byte the page of the ordinary statement, and falls back to it when the window cannot answer."""
 
 from __future__ import annotations
 
@@ -31,6 +32,12 @@ DENSE = (101.0, 30.0, 101.2, 30.14)
 TINY = (101.0795, 30.0445, 101.0815, 30.0455)  # `w1` alone
 BORDER = (101.09, 30.0, 101.11, 30.14)  # w8, e1 (at the border) and the orphan
 EMPTY = (101.05, 30.095, 101.06, 30.099)  # in the west county, no pipe
+# Only west pipes' reach (their 0.05° cells' boxes: x 101.08-101.099) meets it.
+WEST_INNER = (101.07, 30.04, 101.09, 30.09)
+# Both counties' pipes, not the orphan's (at 30.13°N).
+BOTH_NO_ORPHAN = (101.0, 30.0, 101.2, 30.1)
+# A county of no pipe, in a reader's scope beside the hand-made ones.
+NO_ROWS = 999_999_999
 
 
 def pipe(code: str, x: float, y: float) -> PipeSegment:
@@ -180,9 +187,10 @@ class WindowEqualsOrdinaryTests:
             assert windowed.served_by == ("window" if fixed == 100 else "fallback")
             assert windowed.returned == (3 if status == "no_data" else 0)
 
-    def test_unscoped_offset_and_unboxed_pages_take_no_window(self, counties):
+    def test_offset_and_unboxed_pages_take_no_window(self, counties):
         west, _, _ = counties
-        assert page_of(EVERYWHERE, None, DENSE, 3).served_by is None
+        assert page_of(EVERYWHERE, None, DENSE, 3, offset=3).served_by is None
+        assert page_of(EVERYWHERE, None, None, 3).served_by is None
         assert page_of(AreaScope(frozenset({west.id})), 100, DENSE, 3, offset=3).served_by is None
         assert page_of(AreaScope(frozenset({west.id})), 100, None, 3).served_by is None
 
@@ -266,3 +274,101 @@ class GateTests:
             )
             estimate, rows = cur.fetchone()
         assert 0.8 * rows <= estimate <= 1.2 * rows
+
+
+class ReachTests:
+    """A reader of several or every county: their page walks the one county the box can hold
+    rows of, when the reach (layers/feature_reach.py) of no other county in their scope, nor
+    of an orphan, meets the box."""
+
+    @pytest.mark.parametrize(
+        "bbox", [DENSE, TINY, BORDER, EMPTY, WEST_INNER, EAST_BOX, BOTH_NO_ORPHAN]
+    )
+    @pytest.mark.parametrize("size", [1, 3])
+    @pytest.mark.parametrize("fixed", [1, 100, None])
+    @pytest.mark.parametrize("readers", ["everywhere", "both", "east"])
+    def test_every_page_is_the_ordinary_page(self, counties, bbox, size, fixed, readers):
+        """Every page from the first to the last is the ordinary statement's, for a reader of
+        every county, of both hand-made ones, and of east and a county of no row."""
+        west, east, _ = counties
+        scope = {
+            "everywhere": EVERYWHERE,
+            "both": AreaScope(frozenset({west.id, east.id})),
+            "east": AreaScope(frozenset({east.id, NO_ROWS})),
+        }[readers]
+        ordinary = every_page(scope, 0, bbox, size)
+        windowed = every_page(scope, fixed, bbox, size)
+        assert len(windowed) == len(ordinary)
+        assert all(same_page(w, o) for w, o in zip(windowed, ordinary, strict=True))
+
+    @pytest.mark.parametrize(
+        ("readers", "bbox", "served"),
+        [
+            ("everywhere", WEST_INNER, "window"),  # west's cells alone
+            ("everywhere", EAST_BOX, "window"),  # x 101.1-101.2, 30.0-30.1: east's alone
+            ("everywhere", BOTH_NO_ORPHAN, "ordinary"),  # west's and east's cells
+            ("everywhere", BORDER, "ordinary"),  # both, and the orphan's
+            ("everywhere", (101.095, 30.125, 101.105, 30.135), "ordinary"),  # the orphan's
+            ("everywhere", (101.3, 30.3, 101.4, 30.4), "ordinary"),  # nobody's
+            ("east", BOTH_NO_ORPHAN, "window"),  # west is not theirs
+            ("east", DENSE, "ordinary"),  # the orphan is everybody's
+            ("both", WEST_INNER, "window"),
+        ],
+    )
+    def test_which_boxes_the_window_serves(self, counties, readers, bbox, served):
+        west, east, _ = counties
+        scope = {
+            "everywhere": EVERYWHERE,
+            "both": AreaScope(frozenset({west.id, east.id})),
+            "east": AreaScope(frozenset({east.id, NO_ROWS})),
+        }[readers]
+        page = page_of(scope, 100, bbox, 50)
+        assert page.served_by == served
+        assert same_page(page, page_of(scope, 0, bbox, 50))
+
+    def test_a_long_pipe_of_another_county_in_the_box_turns_the_window_off(self, counties):
+        """A pipe from 101.085°E to 101.135°E at 30.07°N: its midpoint (101.11°E) is in the
+        east county, so it is east's, and it crosses WEST_INNER. East's reach grows to cover
+        it: the box holds two counties' rows, the ordinary statement serves and the page has
+        it."""
+        west, east, made = counties
+        long = PipeSegment.objects.create(
+            code="T-EL",
+            geom=LineString([(101.085, 30.07), (101.135, 30.07)], srid=4326),
+            diameter_mm=100,
+            material="PE",
+            status="planned",
+            length_m=4800.0,
+        )
+        long.refresh_from_db()
+        assert long.county_id == east.id
+        page = page_of(EVERYWHERE, 100, WEST_INNER, 50)
+        assert page.served_by == "ordinary"
+        assert long.id in ids(page)
+
+    def test_the_walk_judges_the_reach_in_its_own_snapshot(self, counties, monkeypatch):
+        """The gate chose the west county; the long east pipe arrives before the page's walk
+        (as a write committed between the two statements): the walk sees east's reach meet
+        the box and the ordinary statement answers, the long pipe on the page."""
+        west, east, made = counties
+        gate = selectors_window.window_end(
+            "layers_pipesegment",
+            selectors_window.WindowScope(None, None),
+            WEST_INNER,
+            None,
+            50,
+        )
+        assert gate == selectors_window.WindowEnd(gate.rows, west.id)
+        monkeypatch.setattr(selectors_features, "window_end", lambda *args: gate)
+        long = PipeSegment.objects.create(
+            code="T-EL",
+            geom=LineString([(101.085, 30.07), (101.135, 30.07)], srid=4326),
+            diameter_mm=100,
+            material="PE",
+            status="planned",
+            length_m=4800.0,
+        )
+        page = page_of(EVERYWHERE, 100, WEST_INNER, 50)
+        assert page.served_by == "fallback"
+        assert long.id in ids(page)
+        assert same_page(page, page_of(EVERYWHERE, 0, WEST_INNER, 50))
