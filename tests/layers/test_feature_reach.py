@@ -93,8 +93,7 @@ def test_a_set_based_write_grows_every_cell_it_touches():
         )
     with connection.cursor() as cur:
         cur.execute(
-            "UPDATE layers_pipenode SET geom = ST_Translate(geom, 0.1, 0) "
-            "WHERE code LIKE 'R-N%%'"
+            "UPDATE layers_pipenode SET geom = ST_Translate(geom, 0.1, 0) WHERE code LIKE 'R-N%%'"
         )
     kept = reach("layers_pipenode")
     for i, cell in enumerate((2002, 2003, 2004)):
