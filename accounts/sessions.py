@@ -55,6 +55,12 @@ class SessionStore(db.SessionStore):
             with _lock:
                 _known.pop(key or "", None)
             return {}
+        with _lock:
+            known = _known.get(key)
+        if known is not None and known[0] == session_data:
+            # The same stored text decodes to the same data: no signature check, inflate and
+            # JSON again (a tenth of a warm tile's time).
+            return dict(known[1])
         decoded = self.decode(session_data)
         remember_session(key, session_data, decoded)
         return decoded
