@@ -87,6 +87,7 @@ _PER_RESPONSE = {
     "date",
     "server",
     "content-security-policy",
+    "x-tile-key",
 }
 # year: digits only (the view's serializer bounds it); all: the spellings the map sends.
 _YEAR = re.compile(r"\d{4}")
@@ -183,11 +184,11 @@ def warm_tile(environ: dict, after: list) -> tuple[str, list[tuple[str, str]], b
             if wanted and _names(wanted, plan.etag):
                 return (
                     "304 Not Modified",
-                    [*_headers(template, plan.etag), ("Content-Length", "0")],
+                    [*_headers(template, plan), ("Content-Length", "0")],
                     b"",
                 )
             content = tile_content(plan, after)
-    headers = _headers(template, plan.etag)
+    headers = _headers(template, plan)
     if not content:
         return "204 No Content", [*headers, ("Content-Length", "0")], b""
     headers += [("Content-Type", MVT), ("Content-Length", str(len(content)))]
@@ -274,11 +275,17 @@ def _cold_in_one_statement(
             forget_request_versions()
 
 
-def _headers(template: list[tuple[str, str]], etag: str) -> list[tuple[str, str]]:
-    """The learnt headers, the tile's ETag and a policy with a nonce of its own (as
+def _headers(template: list[tuple[str, str]], plan: TilePlan) -> list[tuple[str, str]]:
+    """The learnt headers, the tile's ETag and proxy key (layers.tiles.tile_proxy_key, as the
+    view sends them) and a policy with a nonce of its own (as
     gisapp.middleware.SecurityHeadersMiddleware gives every response)."""
     policy = content_security_policy(secrets.token_urlsafe(18))
-    return [*template, ("Content-Security-Policy", policy), ("ETag", etag)]
+    return [
+        *template,
+        ("Content-Security-Policy", policy),
+        ("ETag", plan.etag),
+        ("X-Tile-Key", plan.proxy_key),
+    ]
 
 
 def _names(if_none_match: str, etag: str) -> bool:

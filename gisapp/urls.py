@@ -10,7 +10,7 @@ from gisapp import views
 from gisapp.data_exports import LayerExportView
 from gisapp.qgis_api import QgisProjectApi
 from layers import api_desktop
-from layers.api_tiles import TileApi
+from layers.api_tiles import TileApi, TileKeyApi
 from rasters.api import RasterHillshadeView, RasterOverlayView, RasterWorldFileView
 
 urlpatterns = [
@@ -47,6 +47,7 @@ urlpatterns = [
     path("styles/<slug:slug>.sld", api_desktop.LayerSldApi.as_view(), name="layer-sld"),
     path("qgis/project.qgs", QgisProjectApi.as_view(), name="qgis-project"),
     path("tiles/<slug:slug>/<int:z>/<int:x>/<int:y>.pbf", TileApi.as_view(), name="tile"),
+    path("tiles/<slug:slug>/key", TileKeyApi.as_view(), name="tile-key"),
     path("rasters/<slug:slug>/overlay.png", RasterOverlayView.as_view(), name="raster-overlay"),
     path(
         "rasters/<slug:slug>/overlay.pgw", RasterWorldFileView.as_view(), name="raster-world-file"

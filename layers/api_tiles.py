@@ -18,11 +18,20 @@ from accounts.authentication import CachedSessionMixin
 from accounts.desktop_auth import DESKTOP_AUTHENTICATION
 from layers.permissions import CanViewLayer
 from layers.tile_cache import run_after_response
-from layers.tiles import MAX_ZOOM, tile_content, tile_out_of_range, tile_plan, tiled_layers
+from layers.tiles import (
+    MAX_ZOOM,
+    tile_content,
+    tile_out_of_range,
+    tile_plan,
+    tile_proxy_key,
+    tiled_layers,
+)
 
 MVT = "application/vnd.mapbox-vector-tile"
-# Tiles need a login: browsers may keep them a minute, shared caches never.
+# Tiles need a login: browsers may keep them a minute, shared caches never (the tile proxy
+# keys them on the reader's scope: TileKeyApi).
 BROWSER_MAX_AGE_S = 60
+PROXY_KEY_HEADER = "X-Tile-Key"
 
 
 class TileResponse(HttpResponse):
@@ -134,5 +143,38 @@ class TileApi(CachedSessionMixin, APIView):
         if response.status_code != 200:
             del response["Content-Type"]
         response["ETag"] = plan.etag
+        response[PROXY_KEY_HEADER] = plan.proxy_key
         patch_cache_control(response, private=True, max_age=BROWSER_MAX_AGE_S)
+        return response
+
+
+class TileKeyApi(CachedSessionMixin, APIView):
+    """What a caching proxy keys this reader's tiles of a layer on, besides their URL: the
+    tile format, the reader's area scope and the data versions (X-Tile-Key; 204, no body).
+
+    The tile proxy (docker/proxy/nginx.conf, docs/scaling.md) asks it before serving a tile
+    from its cache, for the tile's reader (their session cookie or token), and keeps the
+    answer a second: a tile in its cache under the same key and URL is then served without
+    the application. Every tile carries its own X-Tile-Key; the proxy keeps a tile only when
+    the two agree. The same authentication and permission as the tiles.
+    """
+
+    authentication_classes = DESKTOP_AUTHENTICATION
+    permission_classes = [IsAuthenticated, CanViewLayer]
+    content_negotiation_class = JsonErrorsWhateverTheAccept
+
+    @extend_schema(
+        operation_id="tiles_key",
+        parameters=[
+            OpenApiParameter("slug", str, OpenApiParameter.PATH, enum=list(tiled_layers())),
+        ],
+        responses={204: OpenApiResponse(description="the key, in the X-Tile-Key header")},
+    )
+    def get(self, request, slug: str) -> HttpResponse:
+        if slug not in tiled_layers():
+            raise NotFound(_("No vector tiles for layer %(slug)s.") % {"slug": slug})
+        response = HttpResponse(status=204)
+        del response["Content-Type"]
+        response[PROXY_KEY_HEADER] = tile_proxy_key()
+        patch_cache_control(response, private=True, no_store=True)
         return response

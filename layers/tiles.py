@@ -272,6 +272,18 @@ class TilePlan:
     cache_key: str
     etag: str
     versions_digest: str  # of every data version (the shared cache's rows carry it)
+    proxy_key: str = ""  # tile_proxy_key: what a caching proxy keys the tile on, with its URL
+
+
+def tile_proxy_key(versions_digest: str | None = None) -> str:
+    """What, besides the tile's URL (slug, z/x/y, year, all), its bytes depend on: the tile
+    format, the reader's area scope and the data versions (their digest; None: the current
+    ones). Sent as the X-Tile-Key header of every tile and of GET /tiles/<slug>/key, so a
+    caching proxy (docker/proxy/nginx.conf) may share a tile among the readers given the same
+    key (docs/scaling.md)."""
+    if versions_digest is None:
+        versions_digest = _versions_digest(current_layer_versions())
+    return f"{FORMAT_VERSION}.{current_scope().key}.{versions_digest}"
 
 
 def _digest(value: object) -> str:
@@ -332,6 +344,7 @@ def tile_plan(
         cache_key=f"tiles:mvt:{slug}:{z}:{x}:{y}:{digest}",
         etag=f'"{digest}"',
         versions_digest=versions_digest,
+        proxy_key=tile_proxy_key(versions_digest),
     )
 
 
