@@ -56,17 +56,13 @@ FIXED_WINDOW: int | None = None
 
 @dataclass(frozen=True)
 class WindowScope:
-    """Whose rows a page's window may walk. `county`: a one-county member's county (mode
-    'member': every row they may see after the cursor is that county's, orphans aside). None:
-    a reader of `counties` (None: every county) whose window walks the one county the box can
-    hold rows of, when the reach (layers/feature_reach.py) finds only one (mode 'reach')."""
+    """Whose rows a page's window may walk. `county`: a one-county member's county (every row
+    they may see after the cursor is that county's, orphans aside). None: a reader of
+    `counties` (None: every county) whose window walks the one county the box can hold rows
+    of, when the reach (layers/feature_reach.py) finds only one."""
 
     county: int | None
     counties: frozenset[int] | None = None
-
-    @property
-    def mode(self) -> str:
-        return "member" if self.county is not None else "reach"
 
 
 @dataclass(frozen=True)
