@@ -168,3 +168,23 @@ def test_a_token_is_checked_on_every_tile(proxy, site):
     finally:
         committed_sql("DELETE FROM authtoken_token WHERE key = %s", [key])
     assert not Token.objects.filter(key=key).exists()
+
+
+def test_a_planted_cookie_never_lends_a_reader_s_key(proxy, site):
+    """A browser sending `SESSIONID=X; sessionid=<official's>` (a cookie planted by another
+    site): the key is kept for that whole Cookie header, so a request with `sessionid=X` alone
+    (no real session) is refused, never given the official's cached tile."""
+    cookie = login(proxy.port, OFFICIAL)["Cookie"]
+    path = tile_path(proxy, cookie) + "&t=planted"
+    planted = f"SESSIONID=planted0000000000000000000000000; {cookie}"
+    assert get(proxy.port, path, planted)[0] == 200
+    assert get(proxy.port, path, planted)[1]["X-Cache-Status"] == "HIT"
+    status, headers, _body = get(proxy.port, path, "sessionid=planted0000000000000000000000000")
+    assert status in (401, 403)
+    assert "X-Cache-Status" not in headers
+
+
+def test_an_unknown_layer_or_odd_path_gets_the_application_s_answer(proxy, site):
+    """The key endpoint's 404 (an unknown layer) goes to the application: its 404, not a 500."""
+    cookie = login(proxy.port, OFFICIAL)["Cookie"]
+    assert get(proxy.port, "/tiles/nothing/14/1/1.pbf", cookie)[0] == 404
