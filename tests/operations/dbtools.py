@@ -92,10 +92,17 @@ def manifest(dbname: str) -> dict[str, str]:
             "WHERE f_table_schema = 'public' ORDER BY 1, 2"
         ).fetchall()
         for table, column in columns:
+            has_id = conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
+                "'public' AND table_name = %s AND column_name = 'id')",
+                [table],
+            ).fetchone()[0]
+            # By id; a table without one (layers_featurereach) by the geometries themselves.
+            order = sql.SQL("id" if has_id else "ST_AsEWKB({c})").format(c=sql.Identifier(column))
             digest = conn.execute(
                 sql.SQL(
-                    "SELECT md5(string_agg(ST_AsEWKB({c}), '\\x01'::bytea ORDER BY id)) FROM {t}"
-                ).format(c=sql.Identifier(column), t=sql.Identifier(table))
+                    "SELECT md5(string_agg(ST_AsEWKB({c}), '\\x01'::bytea ORDER BY {o})) FROM {t}"
+                ).format(c=sql.Identifier(column), t=sql.Identifier(table), o=order)
             ).fetchone()[0]
             result[f"geom:{table}.{column}"] = str(digest)
     return result

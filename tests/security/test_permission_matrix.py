@@ -130,6 +130,7 @@ EXPECTED: dict[str, dict[str, frozenset]] = {
     "consumption:list": R,
     "consumption:area": {"post": SIGNED_IN},
     "tile": R,
+    "tile-key": R,  # the tile proxy's key of the reader (docs/scaling.md)
     # Desktop clients (docs/desktop-clients.md): TileJSON, MapLibre style, QML/SLD, every tile.
     "tilejson": R,
     "tile-style": R,
