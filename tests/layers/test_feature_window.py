@@ -276,6 +276,19 @@ class GateTests:
         assert 0.8 * rows <= estimate <= 1.2 * rows
 
 
+def long_east_pipe() -> PipeSegment:
+    """A planned pipe from 101.085°E to 101.135°E at 30.07°N: its midpoint (101.11°E) is in the
+    east county, and it crosses WEST_INNER."""
+    return PipeSegment.objects.create(
+        code="T-EL",
+        geom=LineString([(101.085, 30.07), (101.135, 30.07)], srid=4326),
+        diameter_mm=100,
+        material="PE",
+        status="planned",
+        length_m=4800.0,
+    )
+
+
 class ReachTests:
     """A reader of several or every county: their page walks the one county the box can hold
     rows of, when the reach (layers/feature_reach.py) of no other county in their scope, nor
@@ -332,14 +345,7 @@ class ReachTests:
         it: the box holds two counties' rows, the ordinary statement serves and the page has
         it."""
         west, east, made = counties
-        long = PipeSegment.objects.create(
-            code="T-EL",
-            geom=LineString([(101.085, 30.07), (101.135, 30.07)], srid=4326),
-            diameter_mm=100,
-            material="PE",
-            status="planned",
-            length_m=4800.0,
-        )
+        long = long_east_pipe()
         long.refresh_from_db()
         assert long.county_id == east.id
         page = page_of(EVERYWHERE, 100, WEST_INNER, 50)
@@ -360,14 +366,7 @@ class ReachTests:
         )
         assert gate == selectors_window.WindowEnd(gate.rows, west.id)
         monkeypatch.setattr(selectors_features, "window_end", lambda *args: gate)
-        long = PipeSegment.objects.create(
-            code="T-EL",
-            geom=LineString([(101.085, 30.07), (101.135, 30.07)], srid=4326),
-            diameter_mm=100,
-            material="PE",
-            status="planned",
-            length_m=4800.0,
-        )
+        long = long_east_pipe()
         page = page_of(EVERYWHERE, 100, WEST_INNER, 50)
         assert page.served_by == "fallback"
         assert long.id in ids(page)
