@@ -22,7 +22,8 @@ fi
 
 wanted=(postgresql-"$PG" postgresql-"$PG"-postgis-3 postgresql-client-"$PG" gdal-bin libgdal-dev
         pgbouncer gettext chromium fonts-noto-cjk python3-venv python3-dev build-essential nodejs npm
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 nginx-light)
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 nginx-light
+        postgresql-"$PG"-pgrouting)
 missing=()
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

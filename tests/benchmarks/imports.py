@@ -43,6 +43,7 @@ CACHE = ROOT / "data" / "bench" / "import"
 SOURCE = CACHE / f"pipes-{SEGMENTS}.gpkg"
 TEMPLATE = "lianzhou_bench_import_template"
 SCRATCH = {"ours": "lianzhou_bench_import_ours", "ogr2ogr": "lianzhou_bench_import_ogr"}
+_OGR_TABLE = "scratch_pipes"  # ogr2ogr's table in its scratch database
 IMPORT_ROUNDS = int(os.environ.get("BENCH_IMPORT_ROUNDS", str(min(ROUNDS, 3))))
 
 
@@ -167,28 +168,107 @@ def import_ogr2ogr(path: Path) -> dict:
     _scratch_create(database)
     try:
         started = time.perf_counter()
-        subprocess.run(
-            [
-                "ogr2ogr",
-                "-f",
-                "PostgreSQL",
-                _pg_dsn(database),
-                str(path),
-                "-nln",
-                "scratch_pipes",
-                "-lco",
-                "GEOMETRY_NAME=geom",
-            ],
-            check=True,
-            capture_output=True,
-        )
+        _ogr2ogr(path, database)
         seconds = time.perf_counter() - started
-        return {"seconds": seconds, "rows": _count(database, "scratch_pipes")}
+        return {"seconds": seconds, "rows": _count(database, _OGR_TABLE)}
     finally:
         _scratch_drop(database)
 
 
+def _ogr2ogr(path: Path, database: str) -> None:
+    subprocess.run(
+        [
+            "ogr2ogr",
+            "-f",
+            "PostgreSQL",
+            _pg_dsn(database),
+            str(path),
+            "-nln",
+            _OGR_TABLE,
+            "-lco",
+            "GEOMETRY_NAME=geom",
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
 SIDES = {"ours": import_ours, "ogr2ogr": import_ogr2ogr}
+
+# Peers, not floors: ogr2ogr and then pgRouting building the network, the usual way to get a
+# routable network out of a file in PostGIS (pgRouting 3.4, Debian's postgresql-15-pgrouting).
+# "exact": pgr_extractVertices (one vertex per distinct end coordinate) and the source/target
+# UPDATEs of pgRouting's documentation; "tolerance": pgr_createTopology with our snapping
+# tolerance (NETWORK_SNAP_TOLERANCE_M in degrees of latitude), a plpgsql loop over the edges,
+# ~70 s here, so run in fewer rounds (BENCH_IMPORT_PGR_TOLERANCE_ROUNDS, 1 by default).
+PGR_TOLERANCE_ROUNDS = int(os.environ.get("BENCH_IMPORT_PGR_TOLERANCE_ROUNDS", "1"))
+_PGR_EXACT = (
+    "CREATE TABLE scratch_vertices AS SELECT * FROM pgr_extractVertices("
+    "'SELECT fid AS id, geom FROM scratch_pipes ORDER BY fid')",
+    "ALTER TABLE scratch_pipes ADD COLUMN source bigint, ADD COLUMN target bigint",
+    "UPDATE scratch_pipes e SET source = v.id FROM (SELECT id, unnest(out_edges) AS edge "
+    "FROM scratch_vertices) v WHERE e.fid = v.edge",
+    "UPDATE scratch_pipes e SET target = v.id FROM (SELECT id, unnest(in_edges) AS edge "
+    "FROM scratch_vertices) v WHERE e.fid = v.edge",
+)
+_PGR_TOLERANCE = (
+    "ALTER TABLE scratch_pipes ADD COLUMN source bigint, ADD COLUMN target bigint",
+    "SET client_min_messages = warning",
+    "SELECT pgr_createTopology('scratch_pipes', %(deg)s, 'geom', 'fid')",
+)
+_PGR_VERTICES = {"exact": "scratch_vertices", "tolerance": "scratch_pipes_vertices_pgr"}
+
+
+def pgrouting_available() -> bool:
+    with _connect() as conn:
+        query = "SELECT 1 FROM pg_available_extensions WHERE name = 'pgrouting'"
+        return conn.execute(query).fetchone() is not None
+
+
+def import_pgrouting(path: Path, how: str) -> dict:
+    """ogr2ogr as above, then pgRouting gives every pipe its end vertices (`how`: exact or
+    tolerance); timed from ogr2ogr's start to the last statement's end. The extension is
+    created before the clock starts, as PostGIS is in the template."""
+    database = SCRATCH["ogr2ogr"]
+    _scratch_create(database)
+    try:
+        with _connect(database) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pgrouting")
+        started = time.perf_counter()
+        _ogr2ogr(path, database)
+        deg = float(os.environ.get("NETWORK_SNAP_TOLERANCE_M", "0.5")) / 111_320.0
+        with _connect(database) as conn:
+            for statement in _PGR_EXACT if how == "exact" else _PGR_TOLERANCE:
+                conn.execute(statement, {"deg": deg} if "%(deg)s" in statement else None)
+        seconds = time.perf_counter() - started
+        with _connect(database) as conn:
+            unbound = conn.execute(
+                "SELECT count(*) FROM scratch_pipes WHERE source IS NULL OR target IS NULL"
+            ).fetchone()[0]
+        return {
+            "seconds": seconds,
+            "rows": _count(database, _OGR_TABLE),
+            "nodes": _count(database, _PGR_VERTICES[how]),
+            "unbound": unbound,
+        }
+    finally:
+        _scratch_drop(database)
+
+
+def pgrouting_peers(path: Path, rounds: int) -> dict:
+    """The two pgRouting peers: exact in `rounds` rounds, tolerance in PGR_TOLERANCE_ROUNDS
+    (after the main rounds, so the page cache is warm)."""
+    if not pgrouting_available():
+        return {}
+    out = {}
+    for how, n in (("exact", rounds), ("tolerance", PGR_TOLERANCE_ROUNDS)):
+        runs = [import_pgrouting(path, how) for _ in range(n)]
+        out[how] = {
+            **summary([r["seconds"] for r in runs]),
+            "nodes": runs[-1]["nodes"],
+            "unbound": runs[-1]["unbound"],
+        }
+    return out
 
 
 def import_profiled(path: Path) -> dict:
@@ -238,6 +318,7 @@ def run() -> dict:
         "rounds": IMPORT_ROUNDS,
         "profile": import_profiled(path),
         "startup_seconds": startup_seconds(),
+        "pgrouting": pgrouting_peers(path, IMPORT_ROUNDS),
     }
 
 
@@ -269,6 +350,7 @@ def section(figures: dict) -> list[str]:
         "",
         f"import_layer ÷ ogr2ogr: **{figures['ratio']:.2f}×**.",
         "",
+        *_pgrouting_lines(figures),
     ]
     profile = figures.get("profile")
     if profile:
@@ -290,6 +372,36 @@ def section(figures: dict) -> list[str]:
             lines.append(f"| statement: `{text[:70]}…` | {seconds:.1f} | {seconds / total:.0%} |")
         lines += ["", *IMPORT_WHY, ""]
     return lines
+
+
+def _pgrouting_lines(figures: dict) -> list[str]:
+    """The pgRouting peers' table: a like-for-like reference for the network our import
+    builds (ogr2ogr's own time included in theirs)."""
+    peers = figures.get("pgrouting") or {}
+    if not peers:
+        return ["pgRouting peers: not run (the pgrouting extension is not installed).", ""]
+    ours = figures["ours"]["median"]
+    names = {
+        "exact": "ogr2ogr + pgr_extractVertices (a vertex per distinct end coordinate)",
+        "tolerance": "ogr2ogr + pgr_createTopology (ends within our 0.5 m tolerance joined)",
+    }
+    lines = [
+        "Peers: the same file made into a routable network the usual PostGIS way, ogr2ogr and "
+        "then pgRouting 3.4 (each pipe gets its start and end vertex). They do not validate, "
+        "derive county or towns, check routes, keep history or build our indexes; "
+        "`tolerance` joins ends within our snapping tolerance, as our binding does, `exact` "
+        "only ends with the same coordinates. Times in s, ogr2ogr included.",
+        "",
+        "| peer | rounds | median (min–max) | vertices | pipes left unbound | "
+        "import_layer ÷ peer |",
+        "|---|---|---|---|---|---|",
+    ]
+    for how, f in peers.items():
+        lines.append(
+            f"| {names[how]} | {f['n']} | {_seconds(f)} | {f['nodes']:,} | {f['unbound']:,} | "
+            f"{ours / f['median']:.2f}× |"
+        )
+    return [*lines, ""]
 
 
 # Read from the profiles of this work (2026-12-04); the Targets table repeats the short form.
