@@ -174,6 +174,11 @@ def layer_write(
         else:
             membership_refresh()  # its writes bump the dependents' data versions (triggers)
         if network:
+            if pipes and (junctions := _binding_junctions()):
+                # Before the pipes' changes: they exist before the pipes that end at them.
+                network_import_record(
+                    "pipe-nodes", {}, junctions, user=options.user, first_load=nodes_first
+                )
             network_import_record(
                 spec.slug,
                 history_before,
@@ -472,12 +477,19 @@ def _first_load_memberships(spec: LayerSpec, nodes_first: bool) -> None:
     non-empty node table get theirs here."""
     if any(rule.zones == spec.table for rule in membership_rules()):
         membership_refresh()
-    elif spec.slug == "pipes" and not nodes_first:
-        with connection.cursor() as cur:
-            cur.execute("SELECT to_regclass('pg_temp._bind_junctions') IS NOT NULL")
-            if cur.fetchone()[0]:
-                cur.execute("SELECT id FROM _bind_junctions")
-                membership_refresh_rows("layers_pipenode", [r[0] for r in cur.fetchall()])
+    elif spec.slug == "pipes" and not nodes_first and (junctions := _binding_junctions()):
+        membership_refresh_rows("layers_pipenode", junctions)
+
+
+def _binding_junctions() -> list[int]:
+    """The ids of the junctions this import's binding added (none when every end found a
+    node: the binding then makes no junction table)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT to_regclass('pg_temp._bind_junctions') IS NOT NULL")
+        if not cur.fetchone()[0]:
+            return []
+        cur.execute("SELECT id FROM _bind_junctions ORDER BY id")
+        return [r[0] for r in cur.fetchall()]
 
 
 def _update(

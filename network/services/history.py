@@ -137,6 +137,21 @@ def _moved_on(kind: str, object_id: int, current: int | None) -> NetworkConflict
     )
 
 
+def _still_ends_pipes(node: PipeNode) -> NetworkConflict:
+    """A node the change created that pipes now end at (added later, or by another change of
+    the same import: its pipes' changes are reverted first)."""
+    return NetworkConflict(
+        _(
+            "Pipes still end at node %(code)s; revert the changes that added them first, "
+            "then this one."
+        )
+        % {"code": node.code},
+        kind="node",
+        object_id=node.pk,
+        current_version=node.version,
+    )
+
+
 def _check_current(kind: str, before: dict, after: dict, current: dict[int, int]) -> None:
     """Refuse when anything the change wrote was written again since (versions differ)."""
     for object_id, feature in sorted(after.items()):
@@ -255,7 +270,7 @@ def change_revert(
             PipeSegment.objects.filter(start_node=node).exists()
             or PipeSegment.objects.filter(end_node=node).exists()
         ):
-            raise _moved_on("node", object_id, node.version)
+            raise _still_ends_pipes(node)
         node.delete()
     return edit.finish(pipes=restored, nodes=sorted(bn))
 

@@ -7,16 +7,22 @@ A large import is recorded as several changes of at most IMPORT_HISTORY_CHUNK fe
 built in the database (session.features_json_sql: the same Features pipe_features gives), so
 a large import does not carry them through Python twice.
 
-A first load of pipes (an empty table filled by dataio/importing/first_load.py) keeps less:
-for each created pipe its id and the codes its state looks up in other tables (end nodes,
-supply zone, town; session.LOOKED_UP_PIPE_PROPERTIES), as after = {"first_load": [[id, start
-node code, end node code, zone code, town code], ...]}, not ~100 MB of whole states. The rest
-of a created pipe's state is its own columns, and every write to those (the edit services,
-revert, the admin, the ordinary import path) records the pipe's state before it: so the
-state at creation is the `before` of the pipe's first later change, or its current row when
-there is none, with the codes kept here. first_load_states() rebuilds it, and every reader
-of the history (history.change_as_dict, change_revert, the admin) goes through it, so such a
-change reads exactly as if the whole states had been recorded.
+A first load (an empty table filled by dataio/importing/first_load.py) keeps less: for each
+created pipe or node its id and what its state looks up in other tables
+(session.LOOKED_UP_PROPERTIES: a pipe's end node, zone and town codes; a node's town code and
+degree), as after = {"first_load": [[id, start node code, end node code, zone code, town
+code], ...]} for pipes ([[id, town code, degree], ...] for nodes), not ~100 MB of whole
+states. The rest of a created feature's state is its own columns, and every write to those
+(the edit services, revert, the admin, the ordinary import path) records the feature's state
+before it: so the state at creation is the `before` of the feature's first later change, or
+its current row when there is none, with the looked-up values kept here. first_load_states()
+rebuilds it, and every reader of the history (history.change_as_dict, change_revert, the
+admin) goes through it, so such a change reads exactly as if the whole states had been
+recorded.
+
+The junctions a pipes import adds (dataio/importing/layer_write.py) are recorded as changes
+of their own, before the pipes': reverting the import's pipes and then those changes removes
+them; a junction still ending a pipe is not removed (history.change_revert refuses).
 """
 
 from __future__ import annotations
@@ -30,10 +36,10 @@ from django.utils import timezone
 from network.models import NetworkChange
 from network.services.session import (
     HISTORY_DIGITS,
-    LOOKED_UP_PIPE_PROPERTIES,
+    LOOKED_UP_PROPERTIES,
+    codes_json_sql,
     features_json_sql,
     node_features,
-    pipe_codes_json_sql,
     pipe_features,
 )
 
@@ -56,15 +62,16 @@ def network_import_record(
     after, in changes of at most IMPORT_HISTORY_CHUNK features (ids in order). Returns the
     number of changes recorded.
 
-    first_load: the pipes were all created by a first load (nothing before): each is kept
-    as its id and looked-up codes only (the module's docstring; first_load_states reads it).
+    first_load: the features were all created by a first load (nothing before): each is
+    kept as its id and looked-up values only (the module's docstring; first_load_states reads
+    it).
     """
     key = _KEY[slug]
     ordered = sorted(set(ids))
     if not ordered:
         return 0
-    if first_load and key == "pipes" and not before:
-        kept, rows = f"'{FIRST_LOAD}'", pipe_codes_json_sql("c.ids")  # ids and codes only
+    if first_load and not before:
+        kept, rows = f"'{FIRST_LOAD}'", codes_json_sql(key, "c.ids")  # ids and codes only
     else:
         kept, rows = "%(key)s", features_json_sql(key, "c.ids")
     # One statement: the ids numbered and cut into chunks; each chunk's states before (from
@@ -113,48 +120,52 @@ def network_import_record(
 
 def first_load_states(changes: Iterable[NetworkChange]) -> None:
     """Give each first-load change among `changes` (after = {"first_load": ...}) the `after`
-    a whole-state record would hold, in memory: {"pipes": [Feature]} in id order, each
-    pipe's state at creation rebuilt from its own columns (the `before` of its first later
-    change that holds one, else its current row, full precision) and the codes looked up at
-    the import. Other changes are left as they are."""
+    a whole-state record would hold, in memory: {"pipes": [Feature]} (or "nodes") in id
+    order, each feature's state at creation rebuilt from its own columns (the `before` of its
+    first later change that holds one, else its current row, full precision) and the values
+    looked up at the import. Other changes are left as they are."""
     for change in changes:
         rows = change.after.get(FIRST_LOAD) if isinstance(change.after, dict) else None
         if rows is not None:
-            change.after = {"pipes": _first_load_pipes(change.pk, rows)}
+            key = "pipes" if change.pipe_ids else "nodes"
+            change.after = {key: _first_load_features(key, change.pk, rows)}
 
 
 def _jsonb(value) -> dict:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-def _first_load_pipes(change_id: int, rows: list[list]) -> list[dict]:
+_ID_COLUMN = {"pipes": "pipe_ids", "nodes": "node_ids"}
+
+
+def _first_load_features(key: str, change_id: int, rows: list[list]) -> list[dict]:
     ids = [row[0] for row in rows]
     with connection.cursor() as cur:
-        # Every later write to a pipe's own columns recorded the pipe's state before it; the
+        # Every later write to a feature's own columns recorded its state before it; the
         # first of them (by change id: writes are serialised by the network lock) holds the
         # state the first load gave it.
         cur.execute(
-            "SELECT DISTINCT ON (f.id) f.id, f.feature FROM layers_networkchange c "
-            "CROSS JOIN LATERAL jsonb_array_elements(c.before -> 'pipes') e(feature) "
+            "SELECT DISTINCT ON (f.id) f.id, f.feature FROM layers_networkchange c "  # noqa: S608 (constants)
+            "CROSS JOIN LATERAL jsonb_array_elements(c.before -> %(key)s) e(feature) "
             "CROSS JOIN LATERAL (SELECT (e.feature ->> 'id')::bigint, e.feature) f(id, feature) "
-            "WHERE c.id > %(change)s AND c.pipe_ids && %(ids)s::bigint[] AND f.id = ANY(%(ids)s) "
-            "ORDER BY f.id, c.id",
-            {"change": change_id, "ids": ids},
+            f"WHERE c.id > %(change)s AND c.{_ID_COLUMN[key]} && %(ids)s::bigint[] "
+            "AND f.id = ANY(%(ids)s) ORDER BY f.id, c.id",
+            {"change": change_id, "ids": ids, "key": key},
         )
         states = {pipe_id: _jsonb(feature) for pipe_id, feature in cur.fetchall()}
         unchanged = [i for i in ids if i not in states]
         if unchanged:  # never written since: the current row (json to jsonb, as recorded)
             cur.execute(
-                f"SELECT f.id, f.feature::jsonb FROM ({features_json_sql('pipes')}) "  # noqa: S608 (constants)
+                f"SELECT f.id, f.feature::jsonb FROM ({features_json_sql(key)}) "  # noqa: S608 (constants)
                 "f(id, feature)",
                 {"ids": unchanged, "digits": HISTORY_DIGITS},
             )
             states.update((pipe_id, _jsonb(feature)) for pipe_id, feature in cur.fetchall())
-    pipes = []
-    for pipe_id, *codes in rows:
-        feature = states.get(pipe_id)
+    features = []
+    for feature_id, *looked_up in rows:
+        feature = states.get(feature_id)
         if feature is None:  # not possible through the application (a deletion is recorded)
             continue
-        feature["properties"].update(zip(LOOKED_UP_PIPE_PROPERTIES, codes, strict=True))
-        pipes.append(feature)
-    return pipes
+        feature["properties"].update(zip(LOOKED_UP_PROPERTIES[key], looked_up, strict=True))
+        features.append(feature)
+    return features

@@ -15,7 +15,7 @@ from network.services.edit import pipe_update
 from network.services.history import change_as_dict, change_revert
 from network.services.nodes import node_update
 from network.services.rules import NetworkConflict
-from network.services.session import HISTORY_DIGITS, pipe_features
+from network.services.session import HISTORY_DIGITS, node_features, pipe_features
 from tests.dataio.test_import_first_load import (
     at,
     network_emptied,
@@ -46,8 +46,19 @@ def loaded(tmp_path, settings, engineer):
     assert report.created == 3
     ids = dict(PipeSegment.objects.values_list("code", "pk"))
     states = pipe_features(ids.values(), HISTORY_DIGITS)
-    change = NetworkChange.objects.get(operation="import", pk__gt=last)
+    change = NetworkChange.objects.exclude(pipe_ids=[]).get(operation="import", pk__gt=last)
     return change, {code: states[pk] for code, pk in ids.items()}
+
+
+def junction_changes(change: NetworkChange) -> list[NetworkChange]:
+    """The import changes recording the junctions at the ends of the pipes `change` (an
+    import's) created."""
+    ends = PipeSegment.objects.filter(pk__in=change.pipe_ids).values_list("start_node", "end_node")
+    return list(
+        NetworkChange.objects.filter(
+            operation="import", pipe_ids=[], node_ids__overlap=[n for pair in ends for n in pair]
+        ).order_by("pk")
+    )
 
 
 def creation(change_id: int) -> dict[str, dict]:
@@ -153,3 +164,71 @@ class FirstLoadHistoryTests:
         assert not PipeSegment.objects.filter(code__in=LINES).exists()
         before = {f["properties"]["code"]: f for f in result.change.before["pipes"]}
         assert before == states and result.change.reverts_id == change.pk
+
+
+class ImportedJunctionsHistoryTests:
+    """The junctions a pipes import adds are in its history, so reverting the import removes
+    them (they were left behind, pipe-less, before)."""
+
+    def test_first_load_junctions_recorded_before_the_pipes(self, loaded, engineer):
+        """LINES bind to 5 junctions: H-A's end is H-B's start (degree 2), 4 loose ends
+        (degree 1). One import change before the pipes' holds them: node_ids = the 5 ids in
+        order, nothing before, after = {"first_load": [[id, town code, degree]]}; read back
+        (history API's dict) as node_features gives them now (nothing written since)."""
+        change, states = loaded
+        (nodes_change,) = junction_changes(change)
+        ends = {
+            p["properties"][k] for p in states.values() for k in ("start_node_id", "end_node_id")
+        }
+        assert len(ends) == 5 and nodes_change.node_ids == sorted(ends)
+        assert nodes_change.before == {"nodes": []} and list(nodes_change.after) == ["first_load"]
+        degrees = sorted(row[2] for row in nodes_change.after["first_load"])
+        assert degrees == [1, 1, 1, 1, 2]
+        expected = node_features(sorted(ends), HISTORY_DIGITS)
+        shown = change_as_dict(nodes_change)["after"]["nodes"]
+        assert shown == [expected[i] for i in sorted(ends)]
+        assert {f["properties"]["kind"] for f in shown} == {"junction"}
+
+    def test_a_renamed_junction_reads_as_imported(self, loaded, engineer):
+        """A junction renamed J-RENAMED after the load: the import's junction entry still
+        shows the code it was given (the rename's `before`), degree and town as imported."""
+        change, _states = loaded
+        (nodes_change,) = junction_changes(change)
+        imported = {f["id"]: f for f in change_as_dict(nodes_change)["after"]["nodes"]}
+        node = PipeNode.objects.get(pk=nodes_change.node_ids[0])
+        node_update(node_id=node.pk, version=node.version, properties={"code": "J-RENAMED"},
+                    user=engineer)  # fmt: skip
+        again = {f["id"]: f for f in change_as_dict(nodes_change)["after"]["nodes"]}
+        assert again == imported and imported[node.pk]["properties"]["code"] == node.code
+
+    def test_revert_pipes_then_junctions_leaves_no_node(self, loaded, engineer):
+        """Reverting the junctions' change while the pipes end at them is refused (409 naming
+        a junction, nothing changed); reverting the pipes' change and then the junctions'
+        leaves neither pipe nor node; the second revert's before holds the 5 junctions."""
+        change, _states = loaded
+        (nodes_change,) = junction_changes(change)
+        with pytest.raises(NetworkConflict) as refused:
+            change_revert(change_id=nodes_change.pk, user=engineer)
+        junction = PipeNode.objects.get(pk=refused.value.object_id)
+        assert junction.pk in nodes_change.node_ids and junction.code in str(refused.value)
+        assert PipeNode.objects.filter(pk__in=nodes_change.node_ids).count() == 5
+        change_revert(change_id=change.pk, user=engineer)
+        result = change_revert(change_id=nodes_change.pk, user=engineer)
+        assert not PipeSegment.objects.exists() and not PipeNode.objects.exists()
+        assert sorted(f["id"] for f in result.change.before["nodes"]) == nodes_change.node_ids
+
+    def test_ordinary_import_records_whole_junction_states(self, tmp_path, settings, engineer):
+        """LINES imported beside the demo network (the ordinary path): the junctions' change
+        holds their whole states (node_features, degree included), and reverting the pipes
+        then the junctions leaves the demo's nodes exactly as they were."""
+        settings.NETWORK_SNAP_TOLERANCE_M = 0.5
+        nodes_before = set(PipeNode.objects.values_list("pk", "version"))
+        layer_import(slug="pipes", path=pipes_file(tmp_path, LINES), user=engineer)
+        change = NetworkChange.objects.exclude(pipe_ids=[]).filter(operation="import").latest("pk")
+        (nodes_change,) = junction_changes(change)
+        assert len(nodes_change.node_ids) == 5
+        expected = node_features(nodes_change.node_ids, HISTORY_DIGITS)
+        assert nodes_change.after["nodes"] == [expected[i] for i in nodes_change.node_ids]
+        change_revert(change_id=change.pk, user=engineer)
+        change_revert(change_id=nodes_change.pk, user=engineer)
+        assert set(PipeNode.objects.values_list("pk", "version")) == nodes_before
