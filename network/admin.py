@@ -30,7 +30,7 @@ from layers.geometry import STORAGE_SRID
 from network import models as m
 from network.services.check import crossing_confirm, crossing_delete, crossing_note_update
 from network.services.edit import pipe_restore, pipe_retire, pipe_update
-from network.services.import_history import first_load_states
+from network.services.import_history import created_states
 from network.services.leaks import leak_delete, leak_record, leak_update, leak_values_clean
 from network.services.nodes import node_delete, node_update
 from network.services.rules import NetworkConflict, NetworkError
@@ -262,7 +262,7 @@ class NetworkChangeAdmin(ReadOnlyAdmin):
     def get_object(self, request, object_id, from_field=None):
         change = super().get_object(request, object_id, from_field)
         if change is not None:
-            first_load_states([change])  # a first load's states after, as whole states
+            created_states([change])  # created features kept compactly: as whole states
         return change
 
 

@@ -174,18 +174,24 @@ def layer_write(
         else:
             membership_refresh()  # its writes bump the dependents' data versions (triggers)
         if network:
-            if pipes and (junctions := _binding_junctions()):
-                # Before the pipes' changes: they exist before the pipes that end at them.
-                network_import_record(
-                    "pipe-nodes", {}, junctions, user=options.user, first_load=nodes_first
-                )
-            network_import_record(
-                spec.slug,
-                history_before,
-                [*created_ids, *updated_ids, *retire_ids],
-                user=options.user,
-                first_load=first,  # pipes: ids and looked-up codes only (import_history)
+            _history_record(
+                spec.slug, options.user, history_before, created_ids, [*updated_ids, *retire_ids]
             )
+
+
+def _history_record(
+    slug: str, user, before: dict[int, dict], created: list[int], changed: list[int]
+) -> None:
+    """The import in the network history (network/services/import_history.py): the junctions
+    the binding added, then the created features (ids and looked-up values only), then the
+    updated and retired ones (their whole states before and after)."""
+    if slug == "pipes" and (junctions := _binding_junctions()):
+        # First: they exist before the pipes that end at them.
+        network_import_record("pipe-nodes", {}, junctions, user=user, created=True)
+    if created:
+        network_import_record(slug, {}, created, user=user, created=True)
+    if changed:
+        network_import_record(slug, before, changed, user=user)
 
 
 def _outside_scope(spec: LayerSpec, ids: list[int]) -> bool:

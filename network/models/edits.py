@@ -22,8 +22,8 @@ class NetworkChange(models.Model):
     deleted by it. Ids are kept as plain numbers: a deleted pipe's history outlives it.
     Leak and crossing-mark changes hold {"leaks": [Feature]} or {"crossings": [mark]} the
     same way, with the pipes they lie on in `pipe_ids` (so they show in the pipe's history).
-    A first load of pipes keeps after = {"first_load": [[id, looked-up codes]]} instead:
-    read it through network.services.import_history.first_load_states.
+    An import keeps the features it created as after = {"first_load": [[id, looked-up values]]}:
+    read it through network.services.import_history.created_states.
     """
 
     class Operation(models.TextChoices):

@@ -18,7 +18,7 @@ from layers.geometry import STORAGE_SRID
 from layers.querysets import in_county_of
 from network.models import LeakRecord, NetworkChange, PipeCrossing, PipeNode, PipeSegment
 from network.services import topology
-from network.services.import_history import first_load_states
+from network.services.import_history import created_states
 from network.services.rules import NetworkConflict, NetworkNotFound
 from network.services.session import EditResult, NetworkEdit
 
@@ -103,9 +103,9 @@ def node_changes(node_id: int) -> QuerySet[NetworkChange]:
 
 
 def change_as_dict(change: NetworkChange) -> dict:
-    """A change in the API's shape: states before and after as GeoJSON (EPSG:4326); a first
-    load's states rebuilt (import_history.first_load_states)."""
-    first_load_states([change])
+    """A change in the API's shape: states before and after as GeoJSON (EPSG:4326); those of
+    created features rebuilt (import_history.created_states)."""
+    created_states([change])
     return {
         "id": change.pk,
         "operation": change.operation,
@@ -227,7 +227,7 @@ def change_revert(
         raise NetworkNotFound(
             "not_found", _("No change %(id)s for this feature.") % {"id": change_id}, field="id"
         )
-    first_load_states([change])  # a first load's states after, as whole states
+    created_states([change])  # created features kept compactly: as whole states
     if {"leaks", "crossings"} & (change.before.keys() | change.after.keys()):
         return _records_revert(change, user)
     edit = NetworkEdit(operation=Op.REVERT, user=user, reverts=change)

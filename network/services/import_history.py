@@ -7,18 +7,18 @@ A large import is recorded as several changes of at most IMPORT_HISTORY_CHUNK fe
 built in the database (session.features_json_sql: the same Features pipe_features gives), so
 a large import does not carry them through Python twice.
 
-A first load (an empty table filled by dataio/importing/first_load.py) keeps less: for each
-created pipe or node its id and what its state looks up in other tables
-(session.LOOKED_UP_PROPERTIES: a pipe's end node, zone and town codes; a node's town code and
-degree), as after = {"first_load": [[id, start node code, end node code, zone code, town
-code], ...]} for pipes ([[id, town code, degree], ...] for nodes), not ~100 MB of whole
-states. The rest of a created feature's state is its own columns, and every write to those
-(the edit services, revert, the admin, the ordinary import path) records the feature's state
-before it: so the state at creation is the `before` of the feature's first later change, or
-its current row when there is none, with the looked-up values kept here. first_load_states()
-rebuilds it, and every reader of the history (history.change_as_dict, change_revert, the
-admin) goes through it, so such a change reads exactly as if the whole states had been
-recorded.
+The features an import creates are kept with less: for each its id and what its state looks
+up in other tables (session.LOOKED_UP_PROPERTIES: a pipe's end node, zone and town codes; a
+node's town code and degree), as after = {"first_load": [[id, start node code, end node code,
+zone code, town code], ...]} for pipes ([[id, town code, degree], ...] for nodes), not
+~100 MB of whole states (the key dates from when only first loads were kept so). The rest of
+a created feature's state is its own columns, and every write to those (the edit services,
+revert, the admin, a later import) records the feature's state before it: so the state at
+creation is the `before` of the feature's first later change, or its current row when there
+is none, with the looked-up values kept here. created_states() rebuilds it, and every reader
+of the history (history.change_as_dict, change_revert, the admin) goes through it, so such a
+change reads exactly as if the whole states had been recorded. Updated and retired features
+get their whole states before and after.
 
 The junctions a pipes import adds (dataio/importing/layer_write.py) are recorded as changes
 of their own, before the pipes': reverting the import's pipes and then those changes removes
@@ -46,7 +46,7 @@ from network.services.session import (
 IMPORT_HISTORY_CHUNK = 2000
 _FEATURES = {"pipes": pipe_features, "pipe-nodes": node_features}
 _KEY = {"pipes": "pipes", "pipe-nodes": "nodes"}
-FIRST_LOAD = "first_load"  # the key of a first load's `after` (see the module's docstring)
+FIRST_LOAD = "first_load"  # the key of a created features' `after` (the module's docstring)
 
 
 def network_import_before(slug: str, ids: Sequence[int]) -> dict[int, dict]:
@@ -55,22 +55,21 @@ def network_import_before(slug: str, ids: Sequence[int]) -> dict[int, dict]:
 
 
 def network_import_record(
-    slug: str, before: dict[int, dict], ids: Sequence[int], *, user=None, first_load: bool = False
+    slug: str, before: dict[int, dict], ids: Sequence[int], *, user=None, created: bool = False
 ) -> int:
     """Record the import's changes to `ids` (created, updated or retired features of the
     layer `slug`, 'pipes' or 'pipe-nodes'): their states before (none for new ones) and
     after, in changes of at most IMPORT_HISTORY_CHUNK features (ids in order). Returns the
     number of changes recorded.
 
-    first_load: the features were all created by a first load (nothing before): each is
-    kept as its id and looked-up values only (the module's docstring; first_load_states reads
-    it).
+    created: the features were all created by the import (nothing before): each is kept as
+    its id and looked-up values only (the module's docstring; created_states reads it).
     """
     key = _KEY[slug]
     ordered = sorted(set(ids))
     if not ordered:
         return 0
-    if first_load and not before:
+    if created and not before:
         kept, rows = f"'{FIRST_LOAD}'", codes_json_sql(key, "c.ids")  # ids and codes only
     else:
         kept, rows = "%(key)s", features_json_sql(key, "c.ids")
@@ -118,17 +117,17 @@ def network_import_record(
     return recorded
 
 
-def first_load_states(changes: Iterable[NetworkChange]) -> None:
-    """Give each first-load change among `changes` (after = {"first_load": ...}) the `after`
-    a whole-state record would hold, in memory: {"pipes": [Feature]} (or "nodes") in id
-    order, each feature's state at creation rebuilt from its own columns (the `before` of its
-    first later change that holds one, else its current row, full precision) and the values
-    looked up at the import. Other changes are left as they are."""
+def created_states(changes: Iterable[NetworkChange]) -> None:
+    """Give each change of created features among `changes` (after = {"first_load": ...})
+    the `after` a whole-state record would hold, in memory: {"pipes": [Feature]} (or
+    "nodes") in id order, each feature's state at creation rebuilt from its own columns (the
+    `before` of its first later change that holds one, else its current row, full precision)
+    and the values looked up at the import. Other changes are left as they are."""
     for change in changes:
         rows = change.after.get(FIRST_LOAD) if isinstance(change.after, dict) else None
         if rows is not None:
             key = "pipes" if change.pipe_ids else "nodes"
-            change.after = {key: _first_load_features(key, change.pk, rows)}
+            change.after = {key: _created_features(key, change.pk, rows)}
 
 
 def _jsonb(value) -> dict:
@@ -138,12 +137,12 @@ def _jsonb(value) -> dict:
 _ID_COLUMN = {"pipes": "pipe_ids", "nodes": "node_ids"}
 
 
-def _first_load_features(key: str, change_id: int, rows: list[list]) -> list[dict]:
+def _created_features(key: str, change_id: int, rows: list[list]) -> list[dict]:
     ids = [row[0] for row in rows]
     with connection.cursor() as cur:
         # Every later write to a feature's own columns recorded its state before it; the
         # first of them (by change id: writes are serialised by the network lock) holds the
-        # state the first load gave it.
+        # state the import gave it.
         cur.execute(
             "SELECT DISTINCT ON (f.id) f.id, f.feature FROM layers_networkchange c "  # noqa: S608 (constants)
             "CROSS JOIN LATERAL jsonb_array_elements(c.before -> %(key)s) e(feature) "

@@ -23,7 +23,7 @@ from dataio.importing import layer_write as layer_write_module
 from layers.models import AdminArea
 from layers.scope import scope_bound
 from network.models import NetworkChange, PipeSegment
-from network.services.import_history import first_load_states
+from network.services.import_history import created_states
 from tests.helpers import tables_fingerprint, write_layer
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +151,7 @@ def network_state(codes) -> dict:
             node_state(p.end_node),
         )
     change = NetworkChange.objects.filter(operation="import").order_by("-id").first()
-    first_load_states([change])  # a first load's history as whole states, as readers see it
+    created_states([change])  # a first load's history as whole states, as readers see it
     numbered = ("start_node_id", "end_node_id", "start_node_code", "end_node_code")
     history = sorted(
         (

@@ -217,18 +217,22 @@ class ImportedJunctionsHistoryTests:
         assert not PipeSegment.objects.exists() and not PipeNode.objects.exists()
         assert sorted(f["id"] for f in result.change.before["nodes"]) == nodes_change.node_ids
 
-    def test_ordinary_import_records_whole_junction_states(self, tmp_path, settings, engineer):
-        """LINES imported beside the demo network (the ordinary path): the junctions' change
-        holds their whole states (node_features, degree included), and reverting the pipes
-        then the junctions leaves the demo's nodes exactly as they were."""
+    def test_ordinary_import_keeps_created_features_alike(self, tmp_path, settings, engineer):
+        """LINES imported beside the demo network (the ordinary path): its junctions and its
+        pipes are kept as ids and looked-up values, as a first load keeps them, and read back
+        as node_features / pipe_features give them; reverting the pipes then the junctions
+        leaves the demo's nodes exactly as they were."""
         settings.NETWORK_SNAP_TOLERANCE_M = 0.5
         nodes_before = set(PipeNode.objects.values_list("pk", "version"))
         layer_import(slug="pipes", path=pipes_file(tmp_path, LINES), user=engineer)
         change = NetworkChange.objects.exclude(pipe_ids=[]).filter(operation="import").latest("pk")
         (nodes_change,) = junction_changes(change)
-        assert len(nodes_change.node_ids) == 5
-        expected = node_features(nodes_change.node_ids, HISTORY_DIGITS)
-        assert nodes_change.after["nodes"] == [expected[i] for i in nodes_change.node_ids]
+        assert len(nodes_change.node_ids) == 5 and len(change.pipe_ids) == 3
+        assert list(nodes_change.after) == ["first_load"] == list(change.after)
+        nodes = node_features(nodes_change.node_ids, HISTORY_DIGITS)
+        assert change_as_dict(nodes_change)["after"]["nodes"] == list(nodes.values())
+        pipes = pipe_features(change.pipe_ids, HISTORY_DIGITS)
+        assert change_as_dict(change)["after"]["pipes"] == list(pipes.values())
         change_revert(change_id=change.pk, user=engineer)
         change_revert(change_id=nodes_change.pk, user=engineer)
         assert set(PipeNode.objects.values_list("pk", "version")) == nodes_before
