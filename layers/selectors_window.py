@@ -260,19 +260,20 @@ def window_statement(
     return sql, params
 
 
-class _Slot:
-    """A parameter filled in per request (the window's county and length)."""
+class Slot:
+    """A parameter of a kept statement, filled in per request (a window's county and length,
+    a page's box and cursor: layers/selectors_lean.py)."""
 
     def __init__(self, name: str):
         self.name = name
 
 
-ROWS = _Slot("rows")
-COUNTY = _Slot("county")
+ROWS = Slot("rows")
+COUNTY = Slot("county")
 
 
 def window_fill(params: list, end: WindowEnd) -> list:
     """The window statement's parameters with this request's county and window length in
     their slots."""
     values = {ROWS: end.rows, COUNTY: end.county}
-    return [values.get(p, p) if isinstance(p, _Slot) else p for p in params]
+    return [values.get(p, p) if isinstance(p, Slot) else p for p in params]

@@ -12,7 +12,7 @@ from django.contrib.gis.geos import LineString, MultiPolygon, Polygon
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from layers import selectors_features, selectors_window
+from layers import selectors_features, selectors_lean, selectors_window
 from layers.extensions import FeatureQuery
 from layers.models import AdminArea
 from layers.registry import layer_spec
@@ -92,7 +92,7 @@ def page_of(
     """The lean page of pipes under `county`'s scope with the window length `fixed` (0: the
     ordinary statement alone; None: the gate's); statements compiled afresh."""
     selectors_window.FIXED_WINDOW = fixed
-    selectors_features._LEAN_STATEMENTS.clear()
+    selectors_lean.LEAN_STATEMENTS.clear()
     try:
         with scope_bound(lambda: county):
             return feature_page(
@@ -105,7 +105,7 @@ def page_of(
             )
     finally:
         selectors_window.FIXED_WINDOW = None
-        selectors_features._LEAN_STATEMENTS.clear()
+        selectors_lean.LEAN_STATEMENTS.clear()
 
 
 def same_page(a, b) -> bool:
