@@ -100,6 +100,7 @@ class ConsumptionTotal(models.Model):
         db_constraint=False,
         null=True,
         related_name="+",
+        db_index=False,  # the keys' unique index leads with it
     )
     town = models.ForeignKey(
         "layers.AdminArea",
@@ -194,6 +195,7 @@ class UserTotal(models.Model):
         db_constraint=False,
         null=True,
         related_name="+",
+        db_index=False,  # the keys' unique index leads with it
     )
     town = models.ForeignKey(
         "layers.AdminArea",

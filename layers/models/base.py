@@ -75,6 +75,9 @@ class InCounty(models.Model):
         editable=False,
         related_name="+",
         help_text=_("Derived from the geometry; not edited by hand."),
+        # Every feature table leads an index with the county: (county, code) unique, and
+        # (county, id) for the large ones; a column index of its own would only cost writes.
+        db_index=False,
     )
 
     objects = ScopedManager()
