@@ -169,10 +169,7 @@ def layer_write(
             [RowError(0, "", "features outside your area: import only your area's features")]
         )
     if created_ids or updated_ids or retire_ids:
-        if first:
-            _first_load_memberships(spec, nodes_first)
-        else:
-            membership_refresh()  # its writes bump the dependents' data versions (triggers)
+        _memberships(spec, [] if first else [*created_ids, *updated_ids], nodes_first)
         if network:
             _history_record(
                 spec.slug, options.user, history_before, created_ids, [*updated_ids, *retire_ids]
@@ -477,13 +474,20 @@ def _junctions_first_load(cur, table: str) -> None:
     )
 
 
-def _first_load_memberships(spec: LayerSpec, nodes_first: bool) -> None:
-    """Memberships after a first load: the rows got theirs as they were inserted; a zone layer
-    changes other layers' memberships (all refreshed); junctions the binding added to a
-    non-empty node table get theirs here."""
-    if any(rule.zones == spec.table for rule in membership_rules()):
+def _memberships(spec: LayerSpec, written: list[int], nodes_first: bool) -> None:
+    """Memberships after an import (their writes bump the dependents' data versions): a zone
+    layer changes other layers' memberships (all refreshed); otherwise only the rows written
+    by the ordinary path (`written`: a first load's rows got theirs as they were inserted)
+    and the junctions the binding added to a non-empty node table (a first-loaded node
+    table's got theirs too). Never the whole database for a member layer's import: at a
+    province's size that would be every feature's spatial join."""
+    rules = membership_rules()
+    if any(rule.zones == spec.table for rule in rules):
         membership_refresh()
-    elif spec.slug == "pipes" and not nodes_first and (junctions := _binding_junctions()):
+        return
+    if written and any(rule.table == spec.table for rule in rules):
+        membership_refresh_rows(spec.table, written)
+    if spec.slug == "pipes" and not nodes_first and (junctions := _binding_junctions()):
         membership_refresh_rows("layers_pipenode", junctions)
 
 
