@@ -30,6 +30,7 @@ from dataio.importing.errors import FeatureChange, ImportFailed, ImportReport, R
 from dataio.importing.first_load import derived_join, first_load_begin, first_load_insert
 from dataio.importing.routes import route_conflicts
 from dataio.importing.rows import ParsedRows
+from layers.derived import derived_columns
 from layers.geometry import STORAGE_SRID
 from layers.registry import LayerSpec
 from layers.scope import OutOfScope, scope_check_rows
@@ -122,7 +123,7 @@ def layer_write(
         values = _staged_values(spec, rows, geoms, counties, existing, fields, in_county)
         _stage(cur, spec.table, staged, columns, values, pipes)
         if pipes:
-            _bind_pipe_nodes(cur, staged, _junctions_first_load if nodes_first else None)
+            _bind_pipe_nodes(cur, staged, _junctions_insert(first=nodes_first))
         if first:
             _diff_all_new(cur)
         else:
@@ -150,7 +151,8 @@ def layer_write(
                 insert=lambda derived: _insert_sql(spec.table, names, pipes, has_created, derived),
             )
         else:
-            created_ids = _insert(cur, spec.table, names, pipes, has_created)
+            derived = _new_derived(cur, spec)
+            created_ids = _insert(cur, spec.table, names, pipes, has_created, derived)
         updated_ids = (
             []  # nothing was stored to update
             if first
@@ -169,7 +171,7 @@ def layer_write(
             [RowError(0, "", "features outside your area: import only your area's features")]
         )
     if created_ids or updated_ids or retire_ids:
-        _memberships(spec, [] if first else [*created_ids, *updated_ids], nodes_first)
+        _memberships(spec, updated_ids)
         if network:
             _history_record(
                 spec.slug, options.user, history_before, created_ids, [*updated_ids, *retire_ids]
@@ -271,10 +273,9 @@ def _stage(cur, table: str, names: list[str], columns: list[str], values, pipes:
     cur.execute(sql.SQL("ANALYZE {s} (_row, code)").format(s=sql.Identifier(_STAGE)))
 
 
-def _bind_pipe_nodes(cur, names: list[str], node_insert=None) -> None:
-    """Pipe ends bound to nodes (junctions added for loose ends, by node_insert when given),
-    geometries snapped onto them, lengths in metres: the staged table replaced by the bound
-    rows."""
+def _bind_pipe_nodes(cur, names: list[str], node_insert) -> None:
+    """Pipe ends bound to nodes (junctions added for loose ends, by node_insert), geometries
+    snapped onto them, lengths in metres: the staged table replaced by the bound rows."""
     columns = [*names, "geom", "_row", "start_node_id", "end_node_id", "length_m"]
     query = staged_pipes_bind_nodes(cur, _STAGE, columns, node_insert)
     cur.execute(sql.SQL("CREATE TEMP TABLE _import_bound ON COMMIT DROP AS {q}").format(q=query))
@@ -417,9 +418,23 @@ def _retire_candidates(cur, spec: LayerSpec) -> list[int]:
     return sorted(qs.exclude(id__in=kept).values_list("id", flat=True))
 
 
-def _insert(cur, table: str, names: list[str], pipes: bool, has_created: bool) -> list[int]:
-    cur.execute(_insert_sql(table, names, pipes, has_created))
+def _insert(
+    cur, table: str, names: list[str], pipes: bool, has_created: bool, derived: list[str]
+) -> list[int]:
+    cur.execute(_insert_sql(table, names, pipes, has_created, derived))
     return [r[0] for r in cur.fetchall()]
+
+
+def _new_derived(cur, spec: LayerSpec) -> list[str]:
+    """The memberships of the new staged rows, derived set-based into _derived (as a first
+    load's are) so that each row is written once, with them; their county is the trigger's.
+    Returns the derived columns (none when the layer has no membership or no row is new)."""
+    if not any(rule.table == spec.table for rule in membership_rules()):
+        return []
+    cur.execute("SELECT EXISTS (SELECT 1 FROM _import_diff WHERE id IS NULL)")
+    if not cur.fetchone()[0]:
+        return []
+    return derived_columns(cur, table=spec.table, source=_STAGE, county=False)
 
 
 def _insert_sql(
@@ -451,17 +466,14 @@ def _insert_sql(
     )
 
 
-def _junctions_first_load(cur, table: str) -> None:
-    """The binding's new junctions (id, code, pt in `table`) written into an empty
-    layers_pipenode by the first-load path."""
-    first_load_insert(
-        cur,
-        table="layers_pipenode",
-        source=table,
-        county=True,
-        key="id",
-        geom="pt",
-        insert=lambda derived: sql.SQL(
+def _junctions_insert(*, first: bool):
+    """How the binding's new junctions (id, code, pt in the table it names) are written into
+    layers_pipenode, each with its town derived set-based: by the first-load path into an
+    empty node table (county derived too, indexes built once), else inserted as they are (the
+    trigger gives the county)."""
+
+    def statement(derived: list[str], table: str) -> sql.Composable:
+        return sql.SQL(
             "INSERT INTO layers_pipenode (id, code, kind, geom, updated_at{cols}) "
             "SELECT j.id, j.code, 'junction', j.pt, now(){taken} FROM {t} j {join} "
             "ORDER BY j.id RETURNING id"
@@ -470,25 +482,39 @@ def _junctions_first_load(cur, table: str) -> None:
             taken=sql.SQL("").join(sql.SQL(", x.{}").format(sql.Identifier(c)) for c in derived),
             t=sql.Identifier(table),
             join=derived_join("x", sql.SQL("j.id")),
-        ),
-    )
+        )
+
+    def insert(cur, table: str) -> None:
+        if first:
+            first_load_insert(
+                cur,
+                table="layers_pipenode",
+                source=table,
+                county=True,
+                key="id",
+                geom="pt",
+                insert=lambda derived: statement(derived, table),
+            )
+            return
+        derived = derived_columns(
+            cur, table="layers_pipenode", source=table, county=False, key="id", geom="pt"
+        )
+        cur.execute(statement(derived, table))
+
+    return insert
 
 
-def _memberships(spec: LayerSpec, written: list[int], nodes_first: bool) -> None:
+def _memberships(spec: LayerSpec, updated: list[int]) -> None:
     """Memberships after an import (their writes bump the dependents' data versions): a zone
-    layer changes other layers' memberships (all refreshed); otherwise only the rows written
-    by the ordinary path (`written`: a first load's rows got theirs as they were inserted)
-    and the junctions the binding added to a non-empty node table (a first-loaded node
-    table's got theirs too). Never the whole database for a member layer's import: at a
-    province's size that would be every feature's spatial join."""
+    layer changes other layers' memberships (all refreshed); otherwise only the updated rows
+    (new rows and junctions got theirs as they were inserted). Never the whole database for
+    a member layer's import: at a province's size that would be every feature's spatial
+    join."""
     rules = membership_rules()
     if any(rule.zones == spec.table for rule in rules):
         membership_refresh()
-        return
-    if written and any(rule.table == spec.table for rule in rules):
-        membership_refresh_rows(spec.table, written)
-    if spec.slug == "pipes" and not nodes_first and (junctions := _binding_junctions()):
-        membership_refresh_rows("layers_pipenode", junctions)
+    elif updated and any(rule.table == spec.table for rule in rules):
+        membership_refresh_rows(spec.table, updated)
 
 
 def _binding_junctions() -> list[int]:

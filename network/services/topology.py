@@ -36,7 +36,7 @@ def staged_pipes_bind_nodes(
     cur: Cursor,
     staging_name: str,
     columns: Sequence[str],
-    node_insert: Callable[[Cursor, str], None] | None = None,
+    node_insert: Callable[[Cursor, str], None],
 ) -> sql.Composable:
     """Bind each staged pipe's ends to nodes; return the query of the pipes to merge.
 
@@ -49,9 +49,9 @@ def staged_pipes_bind_nodes(
     Set-based: every distinct end point is looked at once, whatever the number of pipes.
     Returns a query with `columns`: node ids, both ends moved exactly onto their nodes (when
     both have one) and length_m recomputed in metres on the ellipsoid.
-    node_insert(cur, table) writes the new junctions, given the temporary table holding them
-    (id, code, pt); by default an INSERT into layers_pipenode (a first load brings its own:
-    dataio/importing/first_load.py).
+    node_insert(cur, table) writes the new junctions into layers_pipenode, given the temporary
+    table holding them (id, code, pt): dataio/importing/layer_write.py's derives their town
+    (and, into an empty node table, their county) set-based.
     """
     tol = float(settings.NETWORK_SNAP_TOLERANCE_M)
     params = {"tol": tol, "deg": degrees_covering(tol)}
@@ -92,7 +92,7 @@ def staged_pipes_bind_nodes(
             " FROM (SELECT DISTINCT ON (cid) cid, pt FROM _bind_loose ORDER BY cid, x, y) r"
             " ORDER BY cid"
         )
-        (node_insert or junctions_insert)(cur, "_bind_junctions")
+        node_insert(cur, "_bind_junctions")
         # Every end of the cluster within the tolerance of its junction joins it (the end the
         # junction stands on without measuring): _bind_ends written anew, not row by row.
         cur.execute(
@@ -132,16 +132,6 @@ def staged_pipes_bind_nodes(
         "  ELSE s.geom END AS geom) g"
         " ORDER BY s._ctid"  # ids in file order, as the rows were staged
     ).format(kept=sql.SQL(", ").join(kept), s=staging)
-
-
-def junctions_insert(cur: Cursor, table: str) -> None:
-    """The junctions of `table` (id, code, pt) inserted into layers_pipenode."""
-    cur.execute(
-        sql.SQL(
-            "INSERT INTO layers_pipenode (id, code, kind, geom, updated_at)"
-            " SELECT id, code, 'junction', pt, now() FROM {t}"
-        ).format(t=sql.Identifier(table))
-    )
 
 
 # --- single-feature queries used by the editing services -----------------------------------
