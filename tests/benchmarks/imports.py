@@ -561,8 +561,8 @@ IMPORT_WHY = [
     "file in Python and staging it already take ~4 s, the binding ~3 s, the rebuilt indexes "
     "~2.5 s; the rebuilt indexes and the binding are what the schema and the network need. "
     "With those kept, this first load stays near 10× ogr2ogr. Against the peers that build a "
-    "network too: 2.4× ogr2ogr + pgr_extractVertices (exact ends only, no validation, history "
-    "or our indexes), 0.2× ogr2ogr + pgr_createTopology (ends within a tolerance, as ours).",
+    "network too: 2.4–2.6× ogr2ogr + pgr_extractVertices (exact ends only, no validation, history "
+    "or our indexes), 0.2–0.3× ogr2ogr + pgr_createTopology (ends within a tolerance, as ours).",
     "",
     "Into a populated network the ordinary path pays per row what the first load does per "
     "table: the county trigger (a plpgsql point-in-polygon, ~12 µs a row even with no county "

@@ -184,7 +184,7 @@ TARGETS = [
         "(~1.7 s), inserts (~1.6 s), checks routes (~1.4 s) and every cell, and starts Django "
         "(~1.6 s); into a populated network the county trigger, the stored indexes and the "
         "probes against stored nodes and pipes are paid per row. Peers that build a network "
-        "too: ours is 2.4× ogr2ogr + pgr_extractVertices and 0.2× ogr2ogr + "
+        "too: ours is 2.4–2.6× ogr2ogr + pgr_extractVertices and 0.2–0.3× ogr2ogr + "
         "pgr_createTopology (see the import section). No single step left reaches 3×: the "
         "target as set needs the planners' decision.",
     ),
